@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { healthRoutes } from './health/health.routes.js';
+import { homeRoutes } from './home/home.routes.js';
+import { createHomeService } from './home/home.service.js';
+import { languageRoutes } from './language/language.routes.js';
+import { errorsPlugin, handleError } from './plugins/errors.js';
+import { i18nPlugin } from './plugins/i18n.js';
+import { securityPlugin } from './plugins/security.js';
+import { viewsPlugin } from './plugins/views.js';
+
+export interface AppDependencies {
+  readonly config: Config;
+  /** The app owns the client from here on and disconnects it when it closes. */
+  readonly db: Db;
+  /** Overrides the logger (tests pass false or a stream). */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Builds Ágora: ecosystem and cross-cutting plugins, then features. Never listens. */
+export async function buildApp({ config, db, logger }: AppDependencies): Promise<FastifyInstance> {
+  const { trustProxy } = config;
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      // Nothing secret in the logs: no cookies, no credentials, no query strings (they may carry tokens).
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      serializers: {
+        req: (request) => ({
+          method: request.method,
+          url: request.url.split('?')[0],
+          remoteAddress: request.ip,
+        }),
+      },
+    },
+    // A proxy's request id is kept (when it looks like one) so its logs and ours line up.
+    // genReqId reads the header itself: with requestIdHeader set, Fastify would take any value.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // A number of hops is passed as a function: Fastify's types only accept that form.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Lets in-flight requests finish on close while idle keep-alive sockets are dropped.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL) go through our error handler too.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, reply);
+    },
+  });
+
+  app.decorate('config', config);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await db.$disconnect();
+  });
+
+  await app.register(securityPlugin, { config });
+  await app.register(i18nPlugin);
+  await app.register(viewsPlugin, { config });
+  await app.register(errorsPlugin);
+
+  await app.register(healthRoutes, { db });
+  await app.register(languageRoutes, { config });
+  await app.register(homeRoutes, { home: createHomeService({ db }) });
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
+}

@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths.js';
+
+// The one place that reads the environment. Everything else receives a frozen Config.
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a whole port number' })
+    .min(0, { error: 'expected a port number between 0 and 65535' })
+    .max(65535, { error: 'expected a port number between 0 and 65535' })
+    .default(fallback);
+
+const positiveInt = (fallback: number, what: string) =>
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .positive({ error: `expected ${what}` })
+    .default(fallback);
+
+const postgresUrl = z
+  .url({ error: 'expected a URL such as postgresql://user:password@host:5432/database' })
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+    error: 'expected a postgresql:// URL such as postgresql://user:password@host:5432/database',
+  });
+
+export const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'expected development, production or test' })
+    .default('development'),
+  HOST: z.string().min(1, { error: 'expected a host name or address to listen on' }).default('127.0.0.1'),
+  PORT: port(3000),
+  PUBLIC_URL: z.url({ error: 'expected the absolute URL people use, such as https://agora.example.org' }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[\d.:/a-fA-F, ]+)$/, {
+      error: 'expected false, true, a number of proxy hops, or a comma-separated list of proxy addresses',
+    })
+    .default('false'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: positiveInt(10, 'a positive whole number of connections'),
+  EMBEDDED_DB_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/postgres'),
+  EMBEDDED_DB_PORT: port(0),
+  MIGRATE_ON_START: booleanText.default(true),
+  DEMO_DATA: booleanText.optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  RATE_LIMIT_MAX: positiveInt(300, 'a positive whole number of requests'),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60, 'a positive whole number of seconds'),
+  SHUTDOWN_TIMEOUT_SECONDS: positiveInt(10, 'a positive whole number of seconds'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  /** The absolute URL people reach Ágora at; its protocol decides whether cookies are Secure. */
+  readonly publicUrl: URL;
+  readonly trustProxy: boolean | number | string[];
+  readonly database:
+    | { readonly kind: 'server'; readonly url: string; readonly poolMax: number }
+    | { readonly kind: 'embedded'; readonly dir: string; readonly port: number; readonly poolMax: number };
+  readonly migrateOnStart: boolean;
+  readonly demoData: boolean;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'it is not set';
+  return `got ${JSON.stringify(value)}`;
+}
+
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Parses an environment into a frozen Config; throws ConfigError with one line per problem. */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  // An empty variable (FOO= in a .env file) means "not set", as in docker compose.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    // One line per variable: its first problem is the one to fix.
+    const problems = new Map<string, string>();
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      if (!problems.has(name)) problems.set(name, `${name}: ${issue.message} (${describeValue(present[name])})`);
+    }
+    throw new ConfigError([...problems.values()]);
+  }
+  const env = result.data;
+  const database: Config['database'] = env.DATABASE_URL
+    ? { kind: 'server', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+    : {
+        kind: 'embedded',
+        dir: path.resolve(projectRoot, env.EMBEDDED_DB_DIR),
+        port: env.EMBEDDED_DB_PORT,
+        poolMax: env.DATABASE_POOL_MAX,
+      };
+  const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    database: Object.freeze(database),
+    migrateOnStart: env.MIGRATE_ON_START,
+    // Demo data belongs to the embedded database that `npm start` runs; a real server opts in.
+    demoData: env.DEMO_DATA ?? database.kind === 'embedded',
+    logLevel: env.LOG_LEVEL,
+    rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 }),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  });
+}
+
+/** The process environment, read here and nowhere else. */
+export function readProcessEnv(): Record<string, string | undefined> {
+  return process.env;
+}

@@ -1,0 +1,48 @@
+// Errors that carry a stable code and the HTTP status they answer with. The one
+// error handler (src/plugins/errors.ts) renders them; anything else is a 500
+// whose details stay in the log.
+
+export abstract class AppError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+}
+
+export class BadRequest extends AppError {
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+}
+
+export class NotFound extends AppError {
+  readonly statusCode = 404;
+  readonly code = 'NOT_FOUND';
+}
+
+export class Forbidden extends AppError {
+  readonly statusCode = 403;
+  readonly code = 'FORBIDDEN';
+}
+
+export class Conflict extends AppError {
+  readonly statusCode = 409;
+  readonly code = 'CONFLICT';
+}
+
+/** A form that did not validate: re-rendered with 422, the messages per field and the values typed. */
+export class Invalid extends AppError {
+  readonly statusCode = 422;
+  readonly code = 'INVALID';
+  constructor(
+    readonly fieldErrors: Readonly<Record<string, string>>,
+    message = 'Invalid input',
+  ) {
+    super(message);
+  }
+}
+
+export class RateLimited extends AppError {
+  readonly statusCode = 429;
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests');
+  }
+}

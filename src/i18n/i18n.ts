@@ -1,0 +1,52 @@
+import ca from './ca.json' with { type: 'json' };
+import en from './en.json' with { type: 'json' };
+import es from './es.json' with { type: 'json' };
+
+// Message catalogs, Spanish first. Pure: no request, no Fastify.
+
+export const LOCALES = ['es', 'ca', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'es';
+
+export type MessageKey = keyof typeof es;
+export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
+
+const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { es, ca, en };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+/** The catalogs' keys, for the test that keeps the three languages complete. */
+export function catalogKeys(locale: Locale): string[] {
+  return Object.keys(catalogs[locale]).sort();
+}
+
+export function createTranslator(locale: Locale): Translate {
+  const catalog = catalogs[locale];
+  return (key, params) => {
+    const template = catalog[key] ?? catalogs[DEFAULT_LOCALE][key] ?? key;
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+/** Picks the best of our locales from an Accept-Language header (RFC 9110 quality values). */
+export function negotiateLocale(acceptLanguage: string | undefined): Locale | null {
+  if (!acceptLanguage) return null;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const quality = q ? Number(q.slice(2)) : 1;
+      return {
+        language: tag.trim().toLowerCase().split('-')[0] ?? '',
+        quality: Number.isNaN(quality) ? 0 : quality,
+        index,
+      };
+    })
+    .filter((entry) => entry.quality > 0)
+    .sort((a, b) => b.quality - a.quality || a.index - b.index);
+  return ranked.map((entry) => entry.language).find(isLocale) ?? null;
+}

@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
+import type { MessageKey } from '../i18n/i18n.js';
+import { setRequestLocale } from './i18n.js';
+
+interface ErrorPage {
+  status: number;
+  title: MessageKey;
+  text: MessageKey;
+}
+
+const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']);
+
+/** Which page an error becomes. Anything not known to be the client's fault is a 500. */
+export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage {
+  if (error instanceof AppError) {
+    const status = error.statusCode;
+    if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
+    if (status === 403) return { status, title: 'error.403.title', text: 'error.403.text' };
+    if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
+    if (status < 500) return { status, title: 'error.400.title', text: 'error.400.text' };
+  }
+  const code = 'code' in error ? String(error.code) : '';
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (CSRF_CODES.has(code)) return { status: 403, title: 'error.403.title', text: 'error.csrf.text' };
+  if (status === 413) return { status, title: 'error.413.title', text: 'error.413.text' };
+  if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
+  if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
+  if (status >= 400 && status < 500) return { status, title: 'error.400.title', text: 'error.400.text' };
+  return { status: 500, title: 'error.500.title', text: 'error.500.text' };
+}
+
+async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, page: ErrorPage): Promise<void> {
+  reply.code(page.status);
+  // An error raised before our hooks ran (a malformed URL) still gets a page in the layout.
+  if (!request.t) setRequestLocale(request);
+  if (!reply.locals) request.server.preparePage(request, reply);
+  try {
+    const html = await reply.viewAsync('errors/error.eta', {
+      status: page.status,
+      title: request.t(page.title),
+      text: request.t(page.text),
+      reference: page.status >= 500 ? request.id : null,
+    });
+    await reply.type('text/html; charset=utf-8').send(html);
+  } catch (renderError) {
+    request.log.error({ err: renderError }, 'error page failed to render');
+    await reply.type('text/plain; charset=utf-8').send(`${page.status} ${request.t(page.title)}`);
+  }
+}
+
+/** One handler for every error: a page in the layout, never a stack trace. 5xx details go to the log only. */
+export async function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const page = errorPageFor(error);
+  if (page.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: error.code, status: page.status }, error.message);
+  await renderErrorPage(request, reply, page);
+}
+
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler(handleError);
+
+    app.setNotFoundHandler(async (request, reply) => {
+      await renderErrorPage(request, reply, { status: 404, title: 'error.404.title', text: 'error.404.text' });
+    });
+  },
+  { name: 'agora-errors', dependencies: ['agora-views'] },
+);

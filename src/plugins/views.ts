@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { createTranslator, LOCALES } from '../i18n/i18n.js';
+import { publicDir, viewsDir } from '../paths.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sets reply.locals for a page rendered in the layout. */
+    preparePage(request: FastifyRequest, reply: FastifyReply): void;
+  }
+  interface FastifyReply {
+    /** Values every template sees, merged by @fastify/view into each render. */
+    locals: Record<string, unknown>;
+  }
+}
+
+/** Content hashes of public/ files, so their URLs change when they do and can be cached for a year. */
+function hashPublicFiles(dir: string): Map<string, string> {
+  const hashes = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const relative = path.relative(dir, file).split(path.sep).join('/');
+    hashes.set(relative, createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12));
+  }
+  return hashes;
+}
+
+/** A locally relative path to come back to after a form, or null (no open redirects). */
+export function safeReturnPath(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
+    return null;
+  return value;
+}
+
+/**
+ * Eta templates in views/ with the layout views/layouts/main.eta; escaping is on
+ * (`<%= %>`). Every page gets `it.t`, `it.locale`, `it.asset()`, `it.csrfToken()` and
+ * `it.currentPath` through reply.locals.
+ */
+export const viewsPlugin = fp(
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const production = config.env === 'production';
+    const hashes = hashPublicFiles(publicDir);
+    // Each language named in itself, for the switch.
+    const languages = LOCALES.map((code) => ({ code, name: createTranslator(code)('language.name') }));
+    const asset = (file: string): string => {
+      const hash = hashes.get(file);
+      if (!hash) throw new Error(`Unknown asset: ${file}`);
+      return `/static/${file}?v=${hash}`;
+    };
+
+    await app.register(fastifyStatic, {
+      root: publicDir,
+      prefix: '/static/',
+      // URLs carry a content hash (asset()), so a cached copy is never stale.
+      maxAge: '365d',
+      immutable: true,
+      index: false,
+      list: false,
+    });
+
+    await app.register(fastifyView, {
+      engine: { eta: new Eta({ views: viewsDir, autoEscape: true, autoTrim: false, cache: production }) },
+      root: viewsDir,
+      layout: 'layouts/main.eta',
+      viewExt: 'eta',
+      production,
+    });
+
+    app.decorate('preparePage', (request: FastifyRequest, reply: FastifyReply) => {
+      const [pathOnly = '/'] = request.url.split('?');
+      reply.locals = {
+        t: request.t,
+        locale: request.locale,
+        languages,
+        asset,
+        currentPath: pathOnly,
+        // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
+        csrfToken: () => (request.cookies ? reply.generateCsrf() : ''),
+      };
+    });
+    app.addHook('onRequest', async (request, reply) => {
+      app.preparePage(request, reply);
+    });
+
+    // Pages depend on the viewer and their language: never shared by caches.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      if (typeof type === 'string' && type.startsWith('text/html')) {
+        reply.header('cache-control', 'private, no-cache');
+        reply.header('vary', 'Cookie, Accept-Language');
+      }
+      return payload;
+    });
+  },
+  { name: 'agora-views', dependencies: ['agora-i18n', '@fastify/csrf-protection'] },
+);
