@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { openForm } from '../support/forms.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+  // A route that fails the way a bug would, to see what a person is shown.
+  t.app.get('/__test/boom', async () => {
+    throw new Error('secret detail: password=hunter2 at db.internal');
+  });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('error pages', () => {
+  it('an unknown URL answers 404 with a page in the layout', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/no/such/page' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.body).toContain('<h1>Página no encontrada</h1>');
+    expect(response.body).toContain('href="#main"');
+  });
+
+  it('a server error shows a reference, never the error or its stack', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/__test/boom',
+      headers: { 'x-request-id': 'req-abc.123' },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toContain('<h1>Algo ha fallado</h1>');
+    expect(response.body).toContain('<code>req-abc.123</code>');
+    expect(response.body).not.toContain('secret detail');
+    expect(response.body).not.toContain('hunter2');
+    expect(response.body).not.toMatch(/at .+\.(ts|js):\d+/);
+  });
+
+  it('a malformed body answers 400 with a page, not a stack trace', async () => {
+    const form = await openForm(t.app, '/');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/language',
+      headers: { cookie: form.cookie, 'content-type': 'application/json', 'x-csrf-token': form.csrf },
+      payload: '{"locale": "en",',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('<h1>Petición no válida</h1>');
+    expect(response.body).not.toContain('Unexpected');
+    expect(response.body).not.toMatch(/at .+\.(ts|js):\d+/);
+  });
+
+  it('a malformed URL answers 400 with a page', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('Petición no válida');
+  });
+});
+
+describe('security headers', () => {
+  it('sends a strict Content-Security-Policy with no inline script', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/' });
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['referrer-policy']).toBe('same-origin');
+    // Served over plain HTTP here: no HSTS, no upgrade of every asset to HTTPS.
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(response.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it('sends HSTS and Secure, __Host- cookies when served over HTTPS', async () => {
+    const secure = await createTestApp({ PUBLIC_URL: 'https://agora.example.org' });
+    try {
+      const response = await secure.app.inject({ method: 'GET', url: '/' });
+      expect(response.headers['strict-transport-security']).toContain('max-age=31536000');
+      const csrf = response.cookies.find((cookie) => cookie.name === '__Host-csrf');
+      expect(csrf?.secure).toBe(true);
+      expect(csrf?.path).toBe('/');
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('keeps pages out of shared caches', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/' });
+    expect(response.headers['cache-control']).toBe('private, no-cache');
+  });
+
+  it('gives every response a request id, keeping a proxy’s', async () => {
+    const own = await t.app.inject({ method: 'GET', url: '/healthz' });
+    expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const given = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'proxy-42' } });
+    expect(given.headers['x-request-id']).toBe('proxy-42');
+    const junk = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': '<script>' } });
+    expect(junk.headers['x-request-id']).not.toBe('<script>');
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After and a page past the limit', async () => {
+    const limited = await createTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '60' });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await limited.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+      }
+      const response = await limited.app.inject({ method: 'GET', url: '/' });
+      expect(response.statusCode).toBe(429);
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(response.body).toContain('<h1>Demasiadas peticiones</h1>');
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright';
+import { createTestApp, type TestApp } from './app.js';
+
+// Playwright cannot download its own browsers here (nor on-prem): we drive Debian's Chromium.
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+export function findChromium(): string {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist.`);
+    return configured;
+  }
+  const found = CANDIDATES.find((candidate) => existsSync(candidate));
+  if (!found) {
+    throw new Error('Chromium not found: install it with `sudo apt-get install chromium` or set CHROMIUM_PATH.');
+  }
+  return found;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: findChromium(),
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface TestServer extends TestApp {
+  readonly baseUrl: string;
+}
+
+/** Ágora listening on a free loopback port, on this test file's own database. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const testApp = await createTestApp(env);
+  await testApp.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = testApp.app.server.address();
+  if (!address || typeof address !== 'object') throw new Error('server has no address');
+  return { ...testApp, baseUrl: `http://127.0.0.1:${address.port}` };
+}
