@@ -60,6 +60,16 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // While closing, answer in-flight requests with `Connection: close`: a kept-alive socket would
+  // otherwise hold the shutdown open until its keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onClose', async () => {
     await db.$disconnect();
   });
