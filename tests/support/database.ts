@@ -18,37 +18,32 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-/** A fresh database of this test file's own, cloned from the migrated template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+async function newDatabase(template: string | null): Promise<TestDatabase> {
   const name = `agora_test_${process.ppid}_${randomBytes(5).toString('hex')}`;
-  const template = inject('testDatabaseTemplate');
   await withAdmin((client) =>
-    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`),
+    client.query(
+      `CREATE DATABASE ${client.escapeIdentifier(name)}${template ? ` TEMPLATE ${client.escapeIdentifier(template)}` : ''}`,
+    ),
   );
   const url = new URL(inject('testDatabaseAdminUrl'));
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
-    drop: () =>
-      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(
-        () => {},
-      ),
+    async drop() {
+      await withAdmin((client) =>
+        client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+      );
+    },
   };
 }
 
+/** A fresh database of this test file's own, cloned from the migrated template. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return newDatabase(inject('testDatabaseTemplate'));
+}
+
 /** An empty database (not from the template), for tests of the migrations themselves. */
-export async function createEmptyDatabase(): Promise<TestDatabase> {
-  const name = `agora_test_${process.ppid}_${randomBytes(5).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
-  const url = new URL(inject('testDatabaseAdminUrl'));
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    drop: () =>
-      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(
-        () => {},
-      ),
-  };
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return newDatabase(null);
 }
