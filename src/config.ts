@@ -56,6 +56,20 @@ export const envSchema = z.object({
   RATE_LIMIT_MAX: positiveInt(300, 'a positive whole number of requests'),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt(60, 'a positive whole number of seconds'),
   SHUTDOWN_TIMEOUT_SECONDS: positiveInt(10, 'a positive whole number of seconds'),
+  SESSION_IDLE_MINUTES: positiveInt(30, 'a positive whole number of minutes'),
+  SESSION_ABSOLUTE_HOURS: positiveInt(12, 'a positive whole number of hours'),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: port(587),
+  SMTP_SECURE: booleanText.default(false),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, {
+      error: 'expected an address such as Ágora <no-reply@agora.example.org>',
+    })
+    .default('Ágora <no-reply@localhost>'),
+  MAIL_OUTBOX_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/outbox'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -75,6 +89,20 @@ export interface Config {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly shutdownTimeoutMs: number;
+  readonly sessions: { readonly idleMs: number; readonly absoluteMs: number };
+  readonly mail: {
+    readonly from: string;
+    /** SMTP when SMTP_HOST is set; otherwise messages are written to a folder and their links logged. */
+    readonly transport:
+      | {
+          readonly kind: 'smtp';
+          readonly host: string;
+          readonly port: number;
+          readonly secure: boolean;
+          readonly auth: { readonly user: string; readonly pass: string } | null;
+        }
+      | { readonly kind: 'outbox'; readonly dir: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -136,6 +164,24 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     logLevel: env.LOG_LEVEL,
     rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    sessions: Object.freeze({
+      idleMs: env.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    }),
+    mail: Object.freeze({
+      from: env.MAIL_FROM,
+      transport: Object.freeze(
+        env.SMTP_HOST
+          ? {
+              kind: 'smtp' as const,
+              host: env.SMTP_HOST,
+              port: env.SMTP_PORT,
+              secure: env.SMTP_SECURE,
+              auth: env.SMTP_USER ? { user: env.SMTP_USER, pass: env.SMTP_PASSWORD ?? '' } : null,
+            }
+          : { kind: 'outbox' as const, dir: path.resolve(projectRoot, env.MAIL_OUTBOX_DIR) },
+      ),
+    }),
   });
 }
 

@@ -1,6 +1,18 @@
+import accountsCa from './accounts.ca.json' with { type: 'json' };
+import accountsEn from './accounts.en.json' with { type: 'json' };
+import accountsEs from './accounts.es.json' with { type: 'json' };
+import adminCa from './admin.ca.json' with { type: 'json' };
+import adminEn from './admin.en.json' with { type: 'json' };
+import adminEs from './admin.es.json' with { type: 'json' };
 import ca from './ca.json' with { type: 'json' };
+import emailCa from './email.ca.json' with { type: 'json' };
+import emailEn from './email.en.json' with { type: 'json' };
+import emailEs from './email.es.json' with { type: 'json' };
 import en from './en.json' with { type: 'json' };
 import es from './es.json' with { type: 'json' };
+import profilesCa from './profiles.ca.json' with { type: 'json' };
+import profilesEn from './profiles.en.json' with { type: 'json' };
+import profilesEs from './profiles.es.json' with { type: 'json' };
 
 // Message catalogs, Spanish first. Pure: no request, no Fastify.
 
@@ -8,10 +20,18 @@ export const LOCALES = ['es', 'ca', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'es';
 
-export type MessageKey = keyof typeof es;
+// One catalog per language, kept in a file per feature (<feature>.<locale>.json) so that
+// features do not edit each other's files; es.json holds the shared messages.
+const spanish = { ...es, ...accountsEs, ...emailEs, ...profilesEs, ...adminEs };
+
+export type MessageKey = keyof typeof spanish;
 export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
 
-const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { es, ca, en };
+const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
+  es: spanish,
+  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa },
+  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn },
+};
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
