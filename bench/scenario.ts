@@ -56,7 +56,7 @@ export async function seedBenchOrganizations(db: Db): Promise<void> {
   await db.organization.createMany({ data, skipDuplicates: true });
 }
 
-export const BENCH_SEEDS: ReadonlyArray<{ readonly name: string; seed(db: Db): Promise<void> }> = [
+export const BENCH_SEEDS: ReadonlyArray<{ readonly name: string; seed(db: Db): Promise<unknown> }> = [
   { name: 'demo data', seed: seedDemoData },
   { name: `${BENCH_ORGANIZATION_COUNT} organizations`, seed: seedBenchOrganizations },
 ];

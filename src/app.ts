@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { accountsRoutes } from './accounts/accounts.routes.js';
+import { createAccountsService } from './accounts/accounts.service.js';
+import { createAuth } from './accounts/auth.js';
+import { createSignInThrottle } from './accounts/sign-in-throttle.js';
+import { createAuditLog } from './audit/audit.service.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { createMailer } from './email/mailer.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { createHomeService } from './home/home.service.js';
@@ -9,6 +15,7 @@ import { languageRoutes } from './language/language.routes.js';
 import { errorsPlugin, handleError } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { securityPlugin } from './plugins/security.js';
+import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
 
 export interface AppDependencies {
@@ -74,14 +81,34 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     await db.$disconnect();
   });
 
+  const auth = createAuth({ db, config });
+  const mailer = createMailer(config.mail, app.log);
+  const audit = createAuditLog({ db });
+  app.addHook('onClose', async () => {
+    await mailer.close();
+  });
+
   await app.register(securityPlugin, { config });
+  await app.register(sessionsPlugin, { auth });
   await app.register(i18nPlugin);
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
 
   await app.register(healthRoutes, { db });
-  await app.register(languageRoutes, { config });
+  await app.register(languageRoutes, { config, db });
   await app.register(homeRoutes, { home: createHomeService({ db }) });
+  await app.register(accountsRoutes, {
+    auth,
+    config,
+    accounts: createAccountsService({
+      db,
+      config,
+      auth,
+      mailer,
+      audit,
+      throttle: createSignInThrottle({ db }),
+    }),
+  });
 
   return app;
 }

@@ -55,7 +55,22 @@ export const envSchema = z.object({
     .default('info'),
   RATE_LIMIT_MAX: positiveInt(300, 'a positive whole number of requests'),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt(60, 'a positive whole number of seconds'),
+  RATE_LIMIT_SENSITIVE_MAX: positiveInt(10, 'a positive whole number of requests'),
   SHUTDOWN_TIMEOUT_SECONDS: positiveInt(10, 'a positive whole number of seconds'),
+  TIME_ZONE: z
+    .string()
+    .refine(
+      (zone) => {
+        try {
+          new Intl.DateTimeFormat('es', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected an IANA time zone such as Europe/Madrid or Atlantic/Canary' },
+    )
+    .default('Europe/Madrid'),
   SESSION_IDLE_MINUTES: positiveInt(30, 'a positive whole number of minutes'),
   SESSION_ABSOLUTE_HOURS: positiveInt(12, 'a positive whole number of hours'),
   SMTP_HOST: z.string().min(1).optional(),
@@ -87,8 +102,11 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly demoData: boolean;
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** `sensitiveMax`: sign-ups, password resets and the like, per address per 15 minutes. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly sensitiveMax: number };
   readonly shutdownTimeoutMs: number;
+  /** Dates are shown in this zone (the administration's). */
+  readonly timeZone: string;
   readonly sessions: { readonly idleMs: number; readonly absoluteMs: number };
   readonly mail: {
     readonly from: string;
@@ -162,8 +180,13 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     // Demo data belongs to the embedded database that `npm start` runs; a real server opts in.
     demoData: env.DEMO_DATA ?? database.kind === 'embedded',
     logLevel: env.LOG_LEVEL,
-    rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 }),
+    rateLimit: Object.freeze({
+      max: env.RATE_LIMIT_MAX,
+      windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000,
+      sensitiveMax: env.RATE_LIMIT_SENSITIVE_MAX,
+    }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    timeZone: env.TIME_ZONE,
     sessions: Object.freeze({
       idleMs: env.SESSION_IDLE_MINUTES * 60_000,
       absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,

@@ -5,7 +5,7 @@ import { type Config, ConfigError, loadConfig, readProcessEnv } from './config.j
 import { createDb, type Db } from './db/client.js';
 import { type DatabaseHandle, openDatabase, redactUrl } from './db/database-server.js';
 import { applyMigrations, DatabaseConnectionError } from './db/migrate.js';
-import { seedDemoData } from './demo/demo-data.js';
+import { DEMO_PASSWORD, seedDemoData } from './demo/demo-data.js';
 
 // Starts Ágora: config, database (embedded unless DATABASE_URL), migrations,
 // demo data, then listens. Any failure on the way is one line on stderr, a
@@ -45,7 +45,7 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
   await started.db.$queryRaw`SELECT 1`.catch((error: unknown) => {
     throw unreachable(error);
   });
-  if (config.demoData) await seedDemoData(started.db);
+  const demoAccounts = config.demoData ? await seedDemoData(started.db) : [];
 
   started.app = await buildApp({ config, db: started.db });
   started.db = undefined; // the app owns it now
@@ -57,6 +57,10 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
     throw new StartupError(`Could not listen on ${config.host}:${config.port}: ${reason(error)}`);
   });
   say(`Ágora is ready at ${config.publicUrl.origin}/ (${Math.round(performance.now() - t0)} ms)`);
+  if (demoAccounts.length > 0) {
+    say(`Demo accounts (password: ${DEMO_PASSWORD}):`);
+    for (const account of demoAccounts) say(`  ${account.email.padEnd(40)} ${account.purpose}`);
+  }
 }
 
 async function main() {

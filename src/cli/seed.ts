@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, readProcessEnv } from '../config.js';
 import { createDb } from '../db/client.js';
 import { openDatabase, redactUrl } from '../db/database-server.js';
-import { seedDemoData } from '../demo/demo-data.js';
+import { DEMO_PASSWORD, seedDemoData } from '../demo/demo-data.js';
 
 // `npm run db:seed`: writes the demo data (idempotent) into DATABASE_URL or the embedded database.
 
@@ -10,8 +10,9 @@ async function main(): Promise<number> {
   const database = await openDatabase(config.database);
   const db = createDb(database.url, 2);
   try {
-    await seedDemoData(db);
-    process.stdout.write(`Demo data is in ${redactUrl(database.url)}\n`);
+    const accounts = await seedDemoData(db);
+    process.stdout.write(`Demo data is in ${redactUrl(database.url)}; accounts (password: ${DEMO_PASSWORD}):\n`);
+    for (const account of accounts) process.stdout.write(`  ${account.email.padEnd(40)} ${account.purpose}\n`);
     return 0;
   } finally {
     await db.$disconnect();

@@ -1,3 +1,4 @@
+import { hashPassword } from '../accounts/password.js';
 import type { Db } from '../db/client.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
 
@@ -43,11 +44,105 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     kind: 'PARTNER',
     emailDomains: ['tecnicosmunicipales.example'],
   },
+  {
+    name: 'Universidad de Valdeserra',
+    slug: 'universidad-valdeserra',
+    kind: 'PARTNER',
+    emailDomains: ['uvaldeserra.example'],
+  },
 ];
 
-export async function seedDemoData(db: Db): Promise<void> {
+/** Every demo account signs in with this password (printed by `npm start`). */
+export const DEMO_PASSWORD = 'demostración de Ágora';
+
+export interface DemoAccount {
+  readonly email: string;
+  readonly handle: string;
+  readonly displayName: string;
+  readonly jobTitle: string;
+  readonly kind: 'EMPLOYEE' | 'PARTNER' | 'CITIZEN';
+  readonly role: 'USER' | 'ADMIN';
+  /** What the account is for, shown when Ágora starts. */
+  readonly purpose: string;
+  readonly organizationSlug: string | null;
+}
+
+export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
+  {
+    email: 'lucia.martin@villanuevadelrio.example',
+    handle: 'lucia-martin',
+    displayName: 'Lucía Martín',
+    jobTitle: 'Técnica de urbanismo',
+    kind: 'EMPLOYEE',
+    role: 'USER',
+    purpose: 'employee',
+    organizationSlug: 'villanueva-del-rio',
+  },
+  {
+    email: 'jordi.puig@dipvaldeserra.example',
+    handle: 'jordi-puig',
+    displayName: 'Jordi Puig',
+    jobTitle: 'Coordinador de la red de municipios',
+    kind: 'EMPLOYEE',
+    role: 'USER',
+    purpose: 'community moderator',
+    organizationSlug: 'diputacion-valdeserra',
+  },
+  {
+    email: 'ana.ruiz@dipvaldeserra.example',
+    handle: 'ana-ruiz',
+    displayName: 'Ana Ruiz',
+    jobTitle: 'Jefa del servicio de informática',
+    kind: 'EMPLOYEE',
+    role: 'ADMIN',
+    purpose: 'site admin',
+    organizationSlug: 'diputacion-valdeserra',
+  },
+  {
+    email: 'pablo.ortega@uvaldeserra.example',
+    handle: 'pablo-ortega',
+    displayName: 'Pablo Ortega',
+    jobTitle: 'Investigador en gobierno abierto',
+    kind: 'PARTNER',
+    role: 'USER',
+    purpose: 'partner',
+    organizationSlug: 'universidad-valdeserra',
+  },
+  {
+    email: 'carmen.vidal@correo.example',
+    handle: 'carmen-vidal',
+    displayName: 'Carmen Vidal',
+    jobTitle: '',
+    kind: 'CITIZEN',
+    role: 'USER',
+    purpose: 'citizen',
+    organizationSlug: null,
+  },
+];
+
+export async function seedDemoData(db: Db): Promise<readonly DemoAccount[]> {
   await db.$transaction([
     db.siteSettings.createMany({ data: [{ id: 1, citizenSignupEnabled: true }], skipDuplicates: true }),
     db.organization.createMany({ data: [...DEMO_ORGANIZATIONS], skipDuplicates: true }),
   ]);
+  const existing = await db.user.count({ where: { email: { in: DEMO_ACCOUNTS.map((account) => account.email) } } });
+  if (existing < DEMO_ACCOUNTS.length) {
+    const organizations = await db.organization.findMany({
+      where: { slug: { in: DEMO_ORGANIZATIONS.map((organization) => organization.slug) } },
+      select: { id: true, slug: true },
+    });
+    const idOf = new Map(organizations.map((organization) => [organization.slug, organization.id]));
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    const now = new Date();
+    await db.user.createMany({
+      data: DEMO_ACCOUNTS.map(({ purpose: _purpose, organizationSlug, ...account }) => ({
+        ...account,
+        passwordHash,
+        emailVerifiedAt: now,
+        organizationId: organizationSlug ? (idOf.get(organizationSlug) ?? null) : null,
+      })),
+      skipDuplicates: true,
+    });
+  }
+  return DEMO_ACCOUNTS;
 }

@@ -21,7 +21,8 @@ export const LOCALE_COOKIE = 'lang';
 /** request.locale: the language chosen with the switch (cookie), else the browser's, else Spanish. */
 export function setRequestLocale(request: FastifyRequest): void {
   // Cookies are not parsed yet when Fastify rejects a request before routing.
-  const chosen = request.cookies?.[LOCALE_COOKIE];
+  // The signed-in person's setting, else the language switch's cookie.
+  const chosen = request.viewer?.locale ?? request.cookies?.[LOCALE_COOKIE];
   const locale = isLocale(chosen) ? chosen : (negotiateLocale(request.headers['accept-language']) ?? DEFAULT_LOCALE);
   request.locale = locale;
   request.t = createTranslator(locale);
@@ -35,5 +36,5 @@ export const i18nPlugin = fp(
       setRequestLocale(request);
     });
   },
-  { name: 'agora-i18n', dependencies: ['@fastify/cookie'] },
+  { name: 'agora-i18n', dependencies: ['@fastify/cookie', 'agora-sessions'] },
 );

@@ -8,6 +8,13 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { RateLimited } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The cookie holding this browser's CSRF secret (renewed at sign-in). */
+    csrfCookieName: string;
+  }
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Cookies, form bodies, security headers, rate limits and CSRF protection for every state-changing request. */
@@ -50,9 +57,11 @@ export const securityPlugin = fp(
     });
 
     // With HTTPS the secret cookie is __Host- prefixed: Secure, whole-site, never set by a subdomain.
+    const csrfCookieName = https ? '__Host-csrf' : 'csrf';
+    app.decorate('csrfCookieName', csrfCookieName);
     await app.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: https ? '__Host-csrf' : 'csrf',
+      cookieKey: csrfCookieName,
       cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: https, signed: false },
       getToken: (request: FastifyRequest) => {
         const body = request.body as Record<string, unknown> | undefined;

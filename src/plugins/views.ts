@@ -7,10 +7,14 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { createTranslator, LOCALES } from '../i18n/i18n.js';
+import { createTranslator, LOCALES, type MessageKey } from '../i18n/i18n.js';
 import { publicDir, viewsDir } from '../paths.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A file from public/: served without looking up the session. */
+    publicAsset?: boolean;
+  }
   interface FastifyInstance {
     /** Sets reply.locals for a page rendered in the layout. */
     preparePage(request: FastifyRequest, reply: FastifyReply): void;
@@ -33,6 +37,17 @@ function hashPublicFiles(dir: string): Map<string, string> {
   return hashes;
 }
 
+const NOTICES = new Set([
+  'email-verified',
+  'verification-sent',
+  'signed-out',
+  'signed-out-everywhere',
+  'password-reset',
+  'password-changed',
+  'email-change-sent',
+  'session-ended',
+]);
+
 /** A locally relative path to come back to after a form, or null (no open redirects). */
 export function safeReturnPath(value: unknown): string | null {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
@@ -51,20 +66,32 @@ export const viewsPlugin = fp(
     const hashes = hashPublicFiles(publicDir);
     // Each language named in itself, for the switch.
     const languages = LOCALES.map((code) => ({ code, name: createTranslator(code)('language.name') }));
+    const dateFormats = Object.fromEntries(
+      LOCALES.map((code) => [
+        code,
+        new Intl.DateTimeFormat(code, { dateStyle: 'long', timeStyle: 'short', timeZone: config.timeZone }),
+      ]),
+    ) as Record<(typeof LOCALES)[number], Intl.DateTimeFormat>;
     const asset = (file: string): string => {
       const hash = hashes.get(file);
       if (!hash) throw new Error(`Unknown asset: ${file}`);
       return `/static/${file}?v=${hash}`;
     };
 
-    await app.register(fastifyStatic, {
-      root: publicDir,
-      prefix: '/static/',
-      // URLs carry a content hash (asset()), so a cached copy is never stale.
-      maxAge: '365d',
-      immutable: true,
-      index: false,
-      list: false,
+    // public/ in a context of its own whose routes are marked as assets: they need no session lookup.
+    await app.register(async (assets) => {
+      assets.addHook('onRoute', (route) => {
+        route.config = { ...route.config, publicAsset: true };
+      });
+      await assets.register(fastifyStatic, {
+        root: publicDir,
+        prefix: '/static/',
+        // URLs carry a content hash (asset()), so a cached copy is never stale.
+        maxAge: '365d',
+        immutable: true,
+        index: false,
+        list: false,
+      });
     });
 
     await app.register(fastifyView, {
@@ -77,14 +104,26 @@ export const viewsPlugin = fp(
 
     app.decorate('preparePage', (request: FastifyRequest, reply: FastifyReply) => {
       const [pathOnly = '/'] = request.url.split('?');
+      const notice = (request.query as { notice?: unknown } | undefined)?.notice;
+      // One token per page: each generateCsrf() without a secret cookie would mint a new secret,
+      // and only the last one set would match.
+      let csrfToken: string | undefined;
       reply.locals = {
         t: request.t,
+        viewer: request.viewer,
+        // Messages after a redirect (?notice=…): only known ones, shown as text from the catalogs.
+        notice: typeof notice === 'string' && NOTICES.has(notice) ? request.t(`notice.${notice}` as MessageKey) : null,
         locale: request.locale,
         languages,
         asset,
+        formatDate: (date: Date) => dateFormats[request.locale].format(date),
         currentPath: pathOnly,
         // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
-        csrfToken: () => (request.cookies ? reply.generateCsrf() : ''),
+        csrfToken: () => {
+          if (!request.cookies) return '';
+          csrfToken ??= reply.generateCsrf();
+          return csrfToken;
+        },
       };
     });
     app.addHook('onRequest', async (request, reply) => {

@@ -16,7 +16,13 @@ export interface TestApp {
 /** Ágora built exactly as server.ts builds it, on a database of the calling test file's own. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, ...env });
+  // Every test comes from 127.0.0.1: the per-address limit on sensitive forms would trip across tests.
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    RATE_LIMIT_SENSITIVE_MAX: '10000',
+    ...env,
+  });
   const db = createDb(database.url, 5);
   const app = await buildApp({ config, db, logger: false });
   return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../src/accounts/password.js';
 import type { Db } from '../../src/db/client.js';
 import type { OrganizationKind } from '../../src/generated/prisma/enums.js';
 
@@ -15,6 +16,44 @@ export async function createOrganization(
       slug: overrides.slug ?? `prueba-${id}`,
       kind: overrides.kind ?? 'MUNICIPALITY',
       emailDomains: overrides.emailDomains ?? [`prueba-${id}.example`],
+    },
+  });
+}
+
+export const TEST_PASSWORD = 'una frase larga de prueba';
+
+let passwordHash: Promise<string> | null = null;
+
+/** An active, verified employee (unless told otherwise) whose password is TEST_PASSWORD. */
+export async function createUser(
+  db: Db,
+  overrides: Partial<{
+    email: string;
+    handle: string;
+    displayName: string;
+    kind: 'EMPLOYEE' | 'PARTNER' | 'CITIZEN';
+    role: 'USER' | 'ADMIN';
+    status: 'ACTIVE' | 'SUSPENDED';
+    verified: boolean;
+    organizationId: string | null;
+    locale: string | null;
+  }> = {},
+) {
+  const id = unique();
+  // Hashing is deliberately slow: one hash serves every factory user.
+  const hash = (passwordHash ??= hashPassword(TEST_PASSWORD));
+  return db.user.create({
+    data: {
+      email: overrides.email ?? `persona-${id}@prueba.example`,
+      handle: overrides.handle ?? `persona-${id}`,
+      displayName: overrides.displayName ?? `Persona ${id}`,
+      kind: overrides.kind ?? 'EMPLOYEE',
+      role: overrides.role ?? 'USER',
+      status: overrides.status ?? 'ACTIVE',
+      emailVerifiedAt: overrides.verified === false ? null : new Date(),
+      organizationId: overrides.organizationId ?? null,
+      locale: overrides.locale ?? null,
+      passwordHash: await hash,
     },
   });
 }

@@ -1,0 +1,310 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Cookie } from 'lucia';
+import type { Config } from '../config.js';
+import { Invalid } from '../errors.js';
+import { type FormErrors, keptValues, parseForm } from '../forms.js';
+import { safeReturnPath } from '../plugins/views.js';
+import {
+  changeEmailForm,
+  changePasswordForm,
+  endSessionForm,
+  passwordResetForm,
+  passwordResetRequestForm,
+  signInForm,
+  signUpForm,
+} from './accounts.schemas.js';
+import type { AccountsService } from './accounts.service.js';
+import type { Auth, SessionMeta, Viewer } from './auth.js';
+import type { TokenProblem } from './one-time-tokens.js';
+
+function sessionMeta(request: FastifyRequest): SessionMeta {
+  return { userAgent: String(request.headers['user-agent'] ?? ''), ipAddress: request.ip };
+}
+
+function translateErrors(request: FastifyRequest, errors: FormErrors): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([field, key]) => [field, request.t(key)]));
+}
+
+/** Renders a form page: 200 when fresh, or its status with the messages and what was typed. */
+function renderForm(
+  reply: FastifyReply,
+  view: string,
+  title: string,
+  options: {
+    status?: number;
+    errors?: FormErrors;
+    values?: Record<string, string>;
+    formError?: string;
+    extra?: object;
+  } = {},
+) {
+  const { request } = reply;
+  return reply.code(options.status ?? 200).view(view, {
+    title,
+    values: options.values ?? {},
+    errors: translateErrors(request, options.errors ?? {}),
+    formError: options.formError ?? null,
+    ...options.extra,
+  });
+}
+
+/** Sends people who are not signed in to the sign-in page, and back here afterwards. */
+async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
+  if (request.viewer) return;
+  const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
+  return reply.redirect(`/sign-in${returnTo}`, 303);
+}
+
+function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw new Error('requireViewer must run first');
+  return request.viewer;
+}
+
+const TOKEN_PROBLEM_STATUS: Readonly<Record<TokenProblem, number>> = { invalid: 400, expired: 410, used: 410 };
+
+export async function accountsRoutes(
+  app: FastifyInstance,
+  { accounts, auth, config }: { accounts: AccountsService; auth: Auth; config: Config },
+) {
+  // Forms that send e-mail or guess passwords get their own, tighter limit per client address
+  // (sign-in also has the per-account lock-out of the throttle).
+  const STRICT_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax, timeWindow: 15 * 60_000 } };
+  const SIGN_IN_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax * 3, timeWindow: 15 * 60_000 } };
+
+  /** A new session replaces any previous one, and the CSRF secret is renewed with it. */
+  function startSession(reply: FastifyReply, cookie: Cookie) {
+    reply.setSessionCookie(cookie);
+    reply.clearCookie(app.csrfCookieName, { path: '/' });
+  }
+
+  function renderTokenProblem(reply: FastifyReply, problem: TokenProblem) {
+    const t = reply.request.t;
+    return reply.code(TOKEN_PROBLEM_STATUS[problem]).view('accounts/token-problem.eta', {
+      title: t('accounts.token.title'),
+      message: t(`accounts.token.${problem}`),
+    });
+  }
+
+  // ── Sign up ──────────────────────────────────────────────────────────────
+  app.get('/sign-up', async (request, reply) => {
+    if (request.viewer) return reply.redirect('/account', 303);
+    return renderForm(reply, 'accounts/sign-up.eta', request.t('accounts.signUp.title'));
+  });
+
+  app.post('/sign-up', { config: STRICT_LIMIT }, async (request, reply) => {
+    const title = request.t('accounts.signUp.title');
+    const form = parseForm(signUpForm, request.body);
+    if (!form.ok) return renderForm(reply, 'accounts/sign-up.eta', title, { status: 422, ...form });
+    try {
+      await accounts.signUp(form.data, request);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderForm(reply, 'accounts/sign-up.eta', title, {
+        status: 422,
+        errors: error.fieldErrors as FormErrors,
+        values: keptValues(request.body),
+      });
+    }
+    return reply.redirect(`/sign-up/sent?to=${encodeURIComponent(form.data.email)}`, 303);
+  });
+
+  app.get<{ Querystring: { to?: string } }>('/sign-up/sent', async (request, reply) => {
+    return reply.view('accounts/sign-up-sent.eta', {
+      title: request.t('accounts.signUpSent.title'),
+      email: typeof request.query.to === 'string' ? request.query.to.slice(0, 254) : '',
+    });
+  });
+
+  app.get<{ Querystring: { token?: string } }>('/verify-email', async (request, reply) => {
+    const problem = await accounts.verifyEmail(request.query.token, request);
+    if (problem) return renderTokenProblem(reply, problem);
+    return reply.redirect(request.viewer ? '/account?notice=email-verified' : '/sign-in?notice=email-verified', 303);
+  });
+
+  app.post(
+    '/account/verify-email/resend',
+    { preHandler: requireViewer, config: STRICT_LIMIT },
+    async (request, reply) => {
+      await accounts.resendVerification(viewerOf(request), request);
+      return reply.redirect('/account?notice=verification-sent', 303);
+    },
+  );
+
+  // ── Sign in and out ──────────────────────────────────────────────────────
+  app.get<{ Querystring: { returnTo?: string } }>('/sign-in', async (request, reply) => {
+    if (request.viewer) return reply.redirect('/account', 303);
+    return renderForm(reply, 'accounts/sign-in.eta', request.t('accounts.signIn.title'), {
+      values: { returnTo: safeReturnPath(request.query.returnTo) ?? '' },
+    });
+  });
+
+  app.post('/sign-in', { config: SIGN_IN_LIMIT }, async (request, reply) => {
+    const title = request.t('accounts.signIn.title');
+    const form = parseForm(signInForm, request.body);
+    if (!form.ok) return renderForm(reply, 'accounts/sign-in.eta', title, { status: 422, ...form });
+    const values = keptValues(request.body);
+    // Whatever session this browser had ends here: signing in never reuses one.
+    const previous = request.cookies[auth.cookieName];
+    if (previous) await auth.endSession(previous);
+    const result = await accounts.signIn(form.data.email, form.data.password, request, sessionMeta(request));
+    switch (result.outcome) {
+      case 'signed-in':
+        startSession(reply, result.cookie);
+        return reply.redirect(safeReturnPath(form.data.returnTo) ?? '/', 303);
+      case 'locked':
+        reply.header('retry-after', String(result.retryAfterSeconds));
+        return renderForm(reply, 'accounts/sign-in.eta', title, {
+          status: 429,
+          values,
+          formError: request.t('accounts.signIn.locked', { minutes: Math.ceil(result.retryAfterSeconds / 60) }),
+        });
+      case 'suspended':
+        return renderForm(reply, 'accounts/sign-in.eta', title, {
+          status: 403,
+          values,
+          formError: request.t('accounts.signIn.suspended'),
+        });
+      case 'invalid':
+        return renderForm(reply, 'accounts/sign-in.eta', title, {
+          status: 401,
+          values,
+          formError: request.t('accounts.signIn.invalid'),
+        });
+    }
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    const token = request.cookies[auth.cookieName];
+    if (request.viewer && token) await accounts.signOut(token, request.viewer, request);
+    reply.setSessionCookie(auth.blankCookie());
+    return reply.redirect('/?notice=signed-out', 303);
+  });
+
+  // ── Password reset ───────────────────────────────────────────────────────
+  app.get('/password-reset', async (request, reply) =>
+    renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title')),
+  );
+
+  app.post('/password-reset', { config: STRICT_LIMIT }, async (request, reply) => {
+    const form = parseForm(passwordResetRequestForm, request.body);
+    if (!form.ok) {
+      return renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title'), {
+        status: 422,
+        ...form,
+      });
+    }
+    await accounts.requestPasswordReset(form.data.email, request);
+    return reply.view('accounts/password-reset-sent.eta', {
+      title: request.t('accounts.reset.sentTitle'),
+      email: form.data.email,
+    });
+  });
+
+  app.get<{ Querystring: { token?: string } }>('/password-reset/new', async (request, reply) => {
+    const problem = await accounts.checkResetToken(request.query.token);
+    if (problem) return renderTokenProblem(reply, problem);
+    return renderForm(reply, 'accounts/password-reset-form.eta', request.t('accounts.reset.newTitle'), {
+      extra: { token: request.query.token },
+    });
+  });
+
+  app.post('/password-reset/new', { config: STRICT_LIMIT }, async (request, reply) => {
+    const title = request.t('accounts.reset.newTitle');
+    const form = parseForm(passwordResetForm, request.body);
+    const token = (request.body as { token?: unknown } | undefined)?.token;
+    if (!form.ok) {
+      return renderForm(reply, 'accounts/password-reset-form.eta', title, { status: 422, ...form, extra: { token } });
+    }
+    try {
+      const problem = await accounts.resetPassword(form.data.token, form.data.password, request);
+      if (problem) return renderTokenProblem(reply, problem);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderForm(reply, 'accounts/password-reset-form.eta', title, {
+        status: 422,
+        errors: error.fieldErrors as FormErrors,
+        extra: { token },
+      });
+    }
+    reply.setSessionCookie(auth.blankCookie());
+    return reply.redirect('/sign-in?notice=password-reset', 303);
+  });
+
+  // ── The account: overview, sessions, password, e-mail ────────────────────
+  app.get('/account', { preHandler: requireViewer }, async (request, reply) =>
+    reply.view('accounts/account.eta', { title: request.t('accounts.account.title'), account: viewerOf(request) }),
+  );
+
+  app.get('/account/sessions', { preHandler: requireViewer }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const sessions = await accounts.listSessions(viewer);
+    return reply.view('accounts/sessions.eta', {
+      title: request.t('accounts.sessions.title'),
+      sessions: sessions.map((session) => ({ ...session, current: session.id === viewer.sessionId })),
+    });
+  });
+
+  app.post('/account/sessions/end', { preHandler: requireViewer }, async (request, reply) => {
+    const form = parseForm(endSessionForm, request.body);
+    if (!form.ok || !(await accounts.endOwnSession(viewerOf(request), form.data.sessionId, request))) {
+      return reply.redirect('/account/sessions', 303);
+    }
+    if (form.data.sessionId === viewerOf(request).sessionId) {
+      reply.setSessionCookie(auth.blankCookie());
+      return reply.redirect('/?notice=signed-out', 303);
+    }
+    return reply.redirect('/account/sessions?notice=session-ended', 303);
+  });
+
+  app.post('/account/sign-out-everywhere', { preHandler: requireViewer }, async (request, reply) => {
+    await accounts.signOutEverywhere(viewerOf(request), request);
+    reply.setSessionCookie(auth.blankCookie());
+    return reply.redirect('/?notice=signed-out-everywhere', 303);
+  });
+
+  app.get('/account/password', { preHandler: requireViewer }, async (request, reply) =>
+    renderForm(reply, 'accounts/change-password.eta', request.t('accounts.changePassword.title')),
+  );
+
+  app.post('/account/password', { preHandler: requireViewer, config: STRICT_LIMIT }, async (request, reply) => {
+    const title = request.t('accounts.changePassword.title');
+    const form = parseForm(changePasswordForm, request.body);
+    if (!form.ok) return renderForm(reply, 'accounts/change-password.eta', title, { status: 422, ...form });
+    try {
+      const cookie = await accounts.changePassword(viewerOf(request), form.data, request, sessionMeta(request));
+      startSession(reply, cookie);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderForm(reply, 'accounts/change-password.eta', title, {
+        status: 422,
+        errors: error.fieldErrors as FormErrors,
+      });
+    }
+    return reply.redirect('/account?notice=password-changed', 303);
+  });
+
+  app.get('/account/email', { preHandler: requireViewer }, async (request, reply) =>
+    renderForm(reply, 'accounts/change-email.eta', request.t('accounts.changeEmail.title'), {
+      extra: { currentEmail: viewerOf(request).email },
+    }),
+  );
+
+  app.post('/account/email', { preHandler: requireViewer, config: STRICT_LIMIT }, async (request, reply) => {
+    const title = request.t('accounts.changeEmail.title');
+    const extra = { currentEmail: viewerOf(request).email };
+    const form = parseForm(changeEmailForm, request.body);
+    if (!form.ok) return renderForm(reply, 'accounts/change-email.eta', title, { status: 422, ...form, extra });
+    try {
+      await accounts.requestEmailChange(viewerOf(request), form.data, request);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderForm(reply, 'accounts/change-email.eta', title, {
+        status: 422,
+        errors: error.fieldErrors as FormErrors,
+        values: keptValues(request.body),
+        extra,
+      });
+    }
+    return reply.redirect('/account?notice=email-change-sent', 303);
+  });
+}

@@ -1,0 +1,430 @@
+import type { FastifyRequest } from 'fastify';
+import type { Cookie } from 'lucia';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { EmailTemplate, Mailer } from '../email/mailer.js';
+import { Invalid } from '../errors.js';
+import type { UserKind } from '../generated/prisma/enums.js';
+import { isLocale, type Locale, type MessageKey } from '../i18n/i18n.js';
+import type { Auth, SessionMeta, Viewer } from './auth.js';
+import { findUsableToken, issueToken, TOKEN_TTL_MS, type TokenProblem, useToken } from './one-time-tokens.js';
+import { checkPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
+import { throttleKeys } from './sign-in-throttle.js';
+
+export interface AccountsDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly auth: Auth;
+  readonly mailer: Mailer;
+  readonly audit: AuditLog;
+  readonly throttle: SignInThrottle;
+}
+
+export interface SignUpInput {
+  readonly email: string;
+  readonly displayName: string;
+  readonly handle: string;
+  readonly password: string;
+}
+
+export type SignInResult =
+  | { readonly outcome: 'signed-in'; readonly cookie: Cookie }
+  | { readonly outcome: 'invalid' }
+  | { readonly outcome: 'suspended' }
+  | { readonly outcome: 'locked'; readonly retryAfterSeconds: number };
+
+const PASSWORD_MESSAGES: Readonly<Record<NonNullable<ReturnType<typeof checkPassword>>, MessageKey>> = {
+  too_short: 'accounts.password.tooShort',
+  too_long: 'accounts.password.tooLong',
+  common: 'accounts.password.common',
+  personal: 'accounts.password.personal',
+};
+
+function emailDomain(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+function localeOf(user: { locale: string | null }, fallback: Locale): Locale {
+  return isLocale(user.locale) ? user.locale : fallback;
+}
+
+export function createAccountsService({ db, config, auth, mailer, audit, throttle }: AccountsDeps) {
+  const link = (path: string, token: string) =>
+    new URL(`${path}?token=${encodeURIComponent(token)}`, config.publicUrl).href;
+  const minutes = (ms: number) => String(Math.round(ms / 60_000));
+
+  async function send(
+    request: FastifyRequest,
+    to: string,
+    locale: Locale,
+    template: EmailTemplate,
+    data: Record<string, string>,
+  ) {
+    try {
+      await mailer.send({ to, locale, template, data });
+    } catch (error) {
+      // The person is told to check their mail either way; IT sees the failure in the log.
+      request.log.error({ err: error, template }, 'could not send an e-mail');
+    }
+  }
+
+  /** Which organization an address belongs to, by its domain. */
+  async function organizationForEmail(email: string) {
+    return db.organization.findFirst({
+      where: { emailDomains: { has: emailDomain(email) } },
+      select: { id: true, name: true },
+    });
+  }
+
+  function passwordProblem(password: string, context: { email?: string; handle?: string; displayName?: string }) {
+    const problem = checkPassword(password, context);
+    return problem ? PASSWORD_MESSAGES[problem] : null;
+  }
+
+  return {
+    /**
+     * Creates an unverified account and e-mails a verification link. An address that already has
+     * an account gets an e-mail saying so instead: the page says the same either way.
+     */
+    async signUp(input: SignUpInput, request: FastifyRequest): Promise<void> {
+      const organization = await organizationForEmail(input.email);
+      const errors: Record<string, MessageKey> = {};
+      if (!organization) {
+        const settings = await db.siteSettings.findUnique({ where: { id: 1 }, select: { citizenSignupEnabled: true } });
+        if (!settings?.citizenSignupEnabled) errors.email = 'accounts.signUp.citizensClosed';
+      }
+      const weak = passwordProblem(input.password, input);
+      if (weak) errors.password = weak;
+      if (await db.user.findUnique({ where: { handle: input.handle }, select: { id: true } })) {
+        errors.handle = 'accounts.signUp.handleTaken';
+      }
+      if (Object.keys(errors).length > 0) throw new Invalid(errors);
+
+      const existing = await db.user.findUnique({
+        where: { email: input.email },
+        select: { id: true, email: true, locale: true },
+      });
+      if (existing) {
+        await verifyAgainstDummy(input.password); // the same cost as hashing a new password
+        await audit.record(request, {
+          action: 'account.sign_up',
+          outcome: 'FAILURE',
+          actorId: null,
+          target: { type: 'user', id: existing.id },
+          details: { reason: 'email_in_use' },
+        });
+        await send(request, existing.email, localeOf(existing, request.locale), 'account-exists', {
+          link: new URL('/password-reset', config.publicUrl).href,
+        });
+        return;
+      }
+
+      const kind: UserKind = organization ? 'EMPLOYEE' : 'CITIZEN';
+      const passwordHash = await hashPassword(input.password);
+      const token = await db.$transaction(async (tx) => {
+        const user = await tx.user.create({
+          data: {
+            email: input.email,
+            handle: input.handle,
+            displayName: input.displayName,
+            passwordHash,
+            kind,
+            organizationId: organization?.id ?? null,
+            locale: request.locale,
+          },
+          select: { id: true },
+        });
+        await audit.record(
+          request,
+          {
+            action: 'account.sign_up',
+            outcome: 'SUCCESS',
+            actorId: user.id,
+            target: { type: 'user', id: user.id },
+            details: { kind },
+          },
+          tx,
+        );
+        return issueToken(tx, { purpose: 'EMAIL_VERIFICATION', email: input.email, userId: user.id });
+      });
+      await send(request, input.email, request.locale, 'verify-email', {
+        name: input.displayName,
+        link: link('/verify-email', token),
+        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
+      });
+    },
+
+    /** Marks the address verified (and, for a change of address, makes it the account's). */
+    async verifyEmail(token: unknown, request: FastifyRequest): Promise<TokenProblem | null> {
+      const found = await findUsableToken(db, token, 'EMAIL_VERIFICATION');
+      if (!found.ok) return found.problem;
+      const { id, userId, email } = found.token;
+      if (!userId) return 'invalid';
+      const taken = await db.user.findFirst({ where: { email, id: { not: userId } }, select: { id: true } });
+      if (taken) return 'invalid';
+      const used = await db.$transaction(async (tx) => {
+        if (!(await useToken(tx, id))) return false;
+        const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, kind: true } });
+        const changed = user.email.toLowerCase() !== email.toLowerCase();
+        // A new address may move an employee to another administration, or a citizen into one.
+        const organization = changed && user.kind !== 'PARTNER' ? await organizationForEmail(email) : null;
+        await tx.user.update({
+          where: { id: userId },
+          data: {
+            email,
+            emailVerifiedAt: new Date(),
+            ...(changed && user.kind !== 'PARTNER'
+              ? {
+                  kind: organization ? 'EMPLOYEE' : 'CITIZEN',
+                  organizationId: organization?.id ?? null,
+                  departmentId: null,
+                }
+              : {}),
+          },
+        });
+        await audit.record(
+          request,
+          {
+            action: changed ? 'account.email_change' : 'account.email_verify',
+            outcome: 'SUCCESS',
+            actorId: userId,
+            target: { type: 'user', id: userId },
+          },
+          tx,
+        );
+        return true;
+      });
+      return used ? null : 'used';
+    },
+
+    async resendVerification(viewer: Viewer, request: FastifyRequest): Promise<void> {
+      if (viewer.emailVerified) return;
+      const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: viewer.email, userId: viewer.id });
+      await send(request, viewer.email, localeOf(viewer, request.locale), 'verify-email', {
+        name: viewer.displayName,
+        link: link('/verify-email', token),
+        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
+      });
+    },
+
+    /** The same answer, status and cost for an unknown address and a wrong password. */
+    async signIn(email: string, password: string, request: FastifyRequest, meta: SessionMeta): Promise<SignInResult> {
+      const keys = throttleKeys(email, request.ip);
+      const retryAfterSeconds = await throttle.retryAfterSeconds(keys);
+      if (retryAfterSeconds > 0) {
+        await audit.record(request, {
+          action: 'account.sign_in',
+          outcome: 'DENIED',
+          actorId: null,
+          details: { reason: 'locked', email },
+        });
+        return { outcome: 'locked', retryAfterSeconds };
+      }
+      const user = await db.user.findUnique({
+        where: { email },
+        select: { id: true, passwordHash: true, status: true },
+      });
+      const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+      if (!user || !valid) {
+        await throttle.recordFailure(keys);
+        await audit.record(request, {
+          action: 'account.sign_in',
+          outcome: 'FAILURE',
+          actorId: null,
+          target: user ? { type: 'user', id: user.id } : null,
+          details: { reason: user ? 'wrong_password' : 'unknown_email', email },
+        });
+        return { outcome: 'invalid' };
+      }
+      await throttle.recordSuccess(keys);
+      if (user.status !== 'ACTIVE') {
+        await audit.record(request, {
+          action: 'account.sign_in',
+          outcome: 'DENIED',
+          actorId: user.id,
+          target: { type: 'user', id: user.id },
+          details: { reason: 'suspended' },
+        });
+        return { outcome: 'suspended' };
+      }
+      const cookie = await auth.startSession(user.id, meta);
+      await audit.record(request, {
+        action: 'account.sign_in',
+        outcome: 'SUCCESS',
+        actorId: user.id,
+        target: { type: 'user', id: user.id },
+      });
+      return { outcome: 'signed-in', cookie };
+    },
+
+    async signOut(token: string, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      await auth.endSession(token);
+      await audit.record(request, {
+        action: 'account.sign_out',
+        outcome: 'SUCCESS',
+        target: { type: 'user', id: viewer.id },
+      });
+    },
+
+    async signOutEverywhere(viewer: Viewer, request: FastifyRequest): Promise<void> {
+      await auth.endAllSessions(viewer.id);
+      await audit.record(request, {
+        action: 'account.sign_out_everywhere',
+        outcome: 'SUCCESS',
+        target: { type: 'user', id: viewer.id },
+      });
+    },
+
+    async listSessions(viewer: Viewer) {
+      return db.session.findMany({
+        where: { userId: viewer.id, expiresAt: { gt: new Date() } },
+        select: { id: true, createdAt: true, expiresAt: true, userAgent: true, ipAddress: true },
+        orderBy: { createdAt: 'desc' },
+      });
+    },
+
+    /** Ends one of the viewer's own sessions, by the id the sessions page shows (a hash). */
+    async endOwnSession(viewer: Viewer, sessionId: string, request: FastifyRequest): Promise<boolean> {
+      const { count } = await db.session.deleteMany({ where: { id: sessionId, userId: viewer.id } });
+      if (count === 1) {
+        await audit.record(request, {
+          action: 'account.session_end',
+          outcome: 'SUCCESS',
+          target: { type: 'user', id: viewer.id },
+        });
+      }
+      return count === 1;
+    },
+
+    /** E-mails a reset link when the address has an account; says nothing either way. */
+    async requestPasswordReset(email: string, request: FastifyRequest): Promise<void> {
+      const user = await db.user.findUnique({
+        where: { email },
+        select: { id: true, email: true, displayName: true, locale: true, status: true },
+      });
+      await audit.record(request, {
+        action: 'account.password_reset_request',
+        outcome: user ? 'SUCCESS' : 'FAILURE',
+        actorId: null,
+        target: user ? { type: 'user', id: user.id } : null,
+        details: user ? {} : { reason: 'unknown_email', email },
+      });
+      if (!user || user.status !== 'ACTIVE') return;
+      const token = await issueToken(db, { purpose: 'PASSWORD_RESET', email: user.email, userId: user.id });
+      await send(request, user.email, localeOf(user, request.locale), 'reset-password', {
+        name: user.displayName,
+        link: link('/password-reset/new', token),
+        minutes: minutes(TOKEN_TTL_MS.PASSWORD_RESET),
+      });
+    },
+
+    async checkResetToken(token: unknown): Promise<TokenProblem | null> {
+      const found = await findUsableToken(db, token, 'PASSWORD_RESET');
+      return found.ok ? null : found.problem;
+    },
+
+    /** Sets a new password from a reset link and ends every session of the account. */
+    async resetPassword(token: unknown, password: string, request: FastifyRequest): Promise<TokenProblem | null> {
+      const found = await findUsableToken(db, token, 'PASSWORD_RESET');
+      if (!found.ok) return found.problem;
+      const userId = found.token.userId;
+      if (!userId) return 'invalid';
+      const user = await db.user.findUniqueOrThrow({
+        where: { id: userId },
+        select: { email: true, handle: true, displayName: true },
+      });
+      const weak = passwordProblem(password, user);
+      if (weak) throw new Invalid({ password: weak });
+      const passwordHash = await hashPassword(password);
+      const used = await db.$transaction(async (tx) => {
+        if (!(await useToken(tx, found.token.id))) return false;
+        // Following the link proves the address too.
+        await tx.user.update({ where: { id: userId }, data: { passwordHash, emailVerifiedAt: new Date() } });
+        await tx.session.deleteMany({ where: { userId } });
+        await audit.record(
+          request,
+          {
+            action: 'account.password_reset',
+            outcome: 'SUCCESS',
+            actorId: userId,
+            target: { type: 'user', id: userId },
+          },
+          tx,
+        );
+        return true;
+      });
+      return used ? null : 'used';
+    },
+
+    /** Changes the password; every other session ends and this device gets a new one. */
+    async changePassword(
+      viewer: Viewer,
+      input: { currentPassword: string; newPassword: string },
+      request: FastifyRequest,
+      meta: SessionMeta,
+    ): Promise<Cookie> {
+      const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
+      if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+        await audit.record(request, {
+          action: 'account.password_change',
+          outcome: 'FAILURE',
+          target: { type: 'user', id: viewer.id },
+          details: { reason: 'wrong_password' },
+        });
+        throw new Invalid({ currentPassword: 'accounts.password.currentWrong' });
+      }
+      const weak = passwordProblem(input.newPassword, viewer);
+      if (weak) throw new Invalid({ newPassword: weak });
+      const passwordHash = await hashPassword(input.newPassword);
+      await db.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: viewer.id }, data: { passwordHash } });
+        await tx.session.deleteMany({ where: { userId: viewer.id } });
+        await audit.record(
+          request,
+          { action: 'account.password_change', outcome: 'SUCCESS', target: { type: 'user', id: viewer.id } },
+          tx,
+        );
+      });
+      return auth.startSession(viewer.id, meta);
+    },
+
+    /** Asks for the current password, then sends a link to the new address; nothing changes until it is followed. */
+    async requestEmailChange(
+      viewer: Viewer,
+      input: { password: string; newEmail: string },
+      request: FastifyRequest,
+    ): Promise<void> {
+      const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
+      if (!(await verifyPassword(user.passwordHash, input.password))) {
+        await audit.record(request, {
+          action: 'account.email_change_request',
+          outcome: 'FAILURE',
+          target: { type: 'user', id: viewer.id },
+          details: { reason: 'wrong_password' },
+        });
+        throw new Invalid({ password: 'accounts.password.currentWrong' });
+      }
+      if (input.newEmail.toLowerCase() === viewer.email.toLowerCase()) {
+        throw new Invalid({ newEmail: 'accounts.email.same' });
+      }
+      await audit.record(request, {
+        action: 'account.email_change_request',
+        outcome: 'SUCCESS',
+        target: { type: 'user', id: viewer.id },
+      });
+      // Whether the new address already has an account is not said here; the link will not work if it does.
+      const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
+      if (taken) return;
+      const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });
+      await send(request, input.newEmail, localeOf(viewer, request.locale), 'confirm-new-email', {
+        name: viewer.displayName,
+        link: link('/verify-email', token),
+        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
+      });
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Eta } from 'eta';
+import { createTransport } from 'nodemailer';
+import type { Config } from '../config.js';
+import { createTranslator, type Locale, type MessageKey } from '../i18n/i18n.js';
+import { viewsDir } from '../paths.js';
+
+// Outgoing e-mail: SMTP when configured, otherwise an outbox folder of .eml files whose
+// links are logged, so that the embedded demo works without a mail server.
+
+export type EmailTemplate =
+  | 'verify-email'
+  | 'reset-password'
+  | 'confirm-new-email'
+  | 'partner-invitation'
+  // To the owner of an address someone tried to sign up with again (no account enumeration).
+  | 'account-exists';
+
+/**
+ * One message to one person. `data` holds the values its template needs (REQUIRED_DATA):
+ * `link` an absolute http(s) URL, numbers as text; optionally `name` (the greeting) and
+ * `site` (the site's name, "Ágora" when not given).
+ */
+export interface EmailMessage {
+  to: string;
+  locale: Locale;
+  template: EmailTemplate;
+  data: Record<string, string>;
+}
+
+export interface Mailer {
+  /** Renders and delivers one message; rejects when it cannot be delivered, so the caller decides. */
+  send(message: EmailMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MailerLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What each template says, so a caller that forgets a value fails loudly instead of mailing "{minutes}". */
+export const REQUIRED_DATA: Readonly<Record<EmailTemplate, readonly string[]>> = {
+  'verify-email': ['name', 'link', 'hours'],
+  'reset-password': ['name', 'link', 'minutes'],
+  'confirm-new-email': ['name', 'link', 'hours'],
+  // The invitee may not have an account (nor a name) yet.
+  'partner-invitation': ['link', 'inviter', 'organization', 'days'],
+  'account-exists': ['link'],
+};
+
+/** SiteSettings.siteName's default. */
+const DEFAULT_SITE = 'Ágora';
+
+const SUBJECTS: Readonly<Record<EmailTemplate, MessageKey>> = {
+  'verify-email': 'email.verify-email.subject',
+  'reset-password': 'email.reset-password.subject',
+  'confirm-new-email': 'email.confirm-new-email.subject',
+  'partner-invitation': 'email.partner-invitation.subject',
+  'account-exists': 'email.account-exists.subject',
+};
+
+// A single plain address: a comma or angle brackets would turn one recipient into several.
+const SINGLE_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
+
+// Fail fast on a dead or silent server instead of keeping a request waiting for minutes.
+const CONNECTION_TIMEOUT_MS = 5_000;
+const GREETING_TIMEOUT_MS = 5_000;
+const SOCKET_TIMEOUT_MS = 30_000;
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+// HTML escapes every interpolation; plain text must not (a "&" stays "&").
+const htmlViews = new Eta({ views: viewsDir, autoEscape: true, cache: true });
+const textViews = new Eta({ views: viewsDir, autoEscape: false, autoTrim: false, cache: true });
+
+function checkMessage({ to, template, data }: EmailMessage): void {
+  if (!SINGLE_ADDRESS.test(to)) throw new Error(`Not a single e-mail address: ${JSON.stringify(to)}`);
+  const missing = REQUIRED_DATA[template].filter((key) => !data[key]);
+  if (missing.length > 0) throw new Error(`E-mail ${template} is missing data: ${missing.join(', ')}`);
+  if (!/^https?:\/\/[^\s<>"]+$/.test(data.link ?? '') || !URL.canParse(data.link ?? '')) {
+    throw new Error(`E-mail ${template} needs an absolute http(s) link`);
+  }
+}
+
+/** The subject, plain text and HTML of a message in the recipient's language. */
+export function renderEmail({ locale, template, data: given }: EmailMessage): RenderedEmail {
+  const t = createTranslator(locale);
+  const data = { ...given, site: given.site || DEFAULT_SITE };
+  // A subject is one header line whatever the data holds.
+  const subject = t(SUBJECTS[template], data).replace(/[\r\n]+/g, ' ');
+  const it = { t, locale, data, subject };
+  return {
+    subject,
+    text: textViews.render(`/emails/${template}.text.eta`, it),
+    html: htmlViews.render(`/emails/${template}.html.eta`, it),
+  };
+}
+
+/** The http(s) links in a plain-text body, in order, once each. */
+function findLinks(text: string): string[] {
+  return [...new Set(text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
+}
+
+function outboxFileName(template: EmailTemplate): string {
+  // ISO 8601 without colons, which some file systems refuse; sorts by time.
+  const stamp = new Date().toISOString().replace(/:/g, '-');
+  return `${stamp}-${template}-${randomBytes(4).toString('hex')}.eml`;
+}
+
+export function createMailer(mail: Config['mail'], log: MailerLog): Mailer {
+  const { transport } = mail;
+  const envelope = (message: EmailMessage, rendered: RenderedEmail) => ({
+    from: mail.from,
+    to: message.to,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    // Quoted-printable rather than base64: the raw message (an outbox .eml) stays mostly legible.
+    textEncoding: 'quoted-printable' as const,
+    headers: {
+      'Content-Language': message.locale,
+      // RFC 3834: no out-of-office replies to an automatic message.
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+    },
+  });
+
+  if (transport.kind === 'outbox') {
+    const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    return {
+      async send(message) {
+        checkMessage(message);
+        const rendered = renderEmail(message);
+        const info = await composer.sendMail(envelope(message, rendered));
+        await mkdir(transport.dir, { recursive: true });
+        const file = path.join(transport.dir, outboxFileName(message.template));
+        await writeFile(file, info.message as Buffer, { flag: 'wx' });
+        // The demo has no mail server: the person trying it follows the link from the log.
+        log.info(
+          { to: message.to, template: message.template, links: findLinks(rendered.text), file },
+          'e-mail written to the outbox',
+        );
+      },
+      async close() {
+        composer.close();
+      },
+    };
+  }
+
+  const smtp = createTransport({
+    pool: true,
+    host: transport.host,
+    port: transport.port,
+    // Implicit TLS when SMTP_SECURE; otherwise STARTTLS whenever the server offers it.
+    secure: transport.secure,
+    ...(transport.auth ? { auth: { user: transport.auth.user, pass: transport.auth.pass } } : {}),
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    greetingTimeout: GREETING_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+  });
+  return {
+    async send(message) {
+      checkMessage(message);
+      const rendered = renderEmail(message);
+      try {
+        const info = await smtp.sendMail(envelope(message, rendered));
+        // No links here: they carry tokens that only the recipient should hold.
+        log.info({ to: message.to, template: message.template, messageId: info.messageId }, 'e-mail sent');
+      } catch (error) {
+        log.error({ err: error, to: message.to, template: message.template }, 'e-mail could not be sent');
+        throw error;
+      }
+    },
+    async close() {
+      smtp.close();
+    },
+  };
+}
