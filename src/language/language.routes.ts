@@ -14,7 +14,9 @@ export async function languageRoutes(app: FastifyInstance, { config, db }: { con
     const parsed = changeLanguageBody.safeParse(request.body);
     if (!parsed.success) throw new BadRequest('Unknown language');
     // A signed-in person's choice follows them to other devices, and to their e-mails.
-    if (request.viewer) await db.user.update({ where: { id: request.viewer.id }, data: { locale: parsed.data.locale } });
+    if (request.viewer) {
+      await db.user.update({ where: { id: request.viewer.id }, data: { locale: parsed.data.locale } });
+    }
     reply.setCookie(LOCALE_COOKIE, parsed.data.locale, {
       path: '/',
       maxAge: ONE_YEAR_SECONDS,

@@ -41,7 +41,8 @@ export async function createUser(
 ) {
   const id = unique();
   // Hashing is deliberately slow: one hash serves every factory user.
-  const hash = (passwordHash ??= hashPassword(TEST_PASSWORD));
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const hash = passwordHash;
   return db.user.create({
     data: {
       email: overrides.email ?? `persona-${id}@prueba.example`,
