@@ -25,6 +25,7 @@ const STYLESHEET_HREF = /href="(\/static\/css\/main\.css\?v=[0-9a-f]+)"/;
 // ─── The routes measured, in order. Extend here. ───────────────────────────────
 export const BENCH_ROUTES: readonly BenchRoute[] = [
   { name: 'home', path: '/' },
+  { name: 'sign-in', path: '/sign-in' },
   { name: 'healthz', path: '/healthz' },
   { name: 'readyz', path: '/readyz' },
   {
