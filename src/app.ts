@@ -4,6 +4,8 @@ import { accountsRoutes } from './accounts/accounts.routes.js';
 import { createAccountsService } from './accounts/accounts.service.js';
 import { createAuth } from './accounts/auth.js';
 import { createSignInThrottle } from './accounts/sign-in-throttle.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { createAdminService } from './admin/admin.service.js';
 import { createAuditLog } from './audit/audit.service.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
@@ -11,12 +13,16 @@ import { createMailer } from './email/mailer.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { createHomeService } from './home/home.service.js';
+import { invitationsRoutes } from './invitations/invitations.routes.js';
+import { createInvitationsService } from './invitations/invitations.service.js';
 import { languageRoutes } from './language/language.routes.js';
 import { errorsPlugin, handleError } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
+import { profilesRoutes } from './profiles/profiles.routes.js';
+import { createProfilesService } from './profiles/profiles.service.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -109,6 +115,9 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       throttle: createSignInThrottle({ db }),
     }),
   });
+  await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });
+  await app.register(adminRoutes, { audit, admin: createAdminService({ db, config, auth, audit, mailer }) });
+  await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
 
   return app;
 }

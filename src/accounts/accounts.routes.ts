@@ -77,11 +77,13 @@ export async function accountsRoutes(
     reply.clearCookie(app.csrfCookieName, { path: '/' });
   }
 
-  function renderTokenProblem(reply: FastifyReply, problem: TokenProblem) {
+  /** A link that cannot be used; a reset link's page offers a new one. */
+  function renderTokenProblem(reply: FastifyReply, problem: TokenProblem, offerReset = false) {
     const t = reply.request.t;
     return reply.code(TOKEN_PROBLEM_STATUS[problem]).view('accounts/token-problem.eta', {
       title: t('accounts.token.title'),
       message: t(`accounts.token.${problem}`),
+      offerReset,
     });
   }
 
@@ -202,7 +204,7 @@ export async function accountsRoutes(
 
   app.get<{ Querystring: { token?: string } }>('/password-reset/new', async (request, reply) => {
     const problem = await accounts.checkResetToken(request.query.token);
-    if (problem) return renderTokenProblem(reply, problem);
+    if (problem) return renderTokenProblem(reply, problem, true);
     return renderForm(reply, 'accounts/password-reset-form.eta', request.t('accounts.reset.newTitle'), {
       extra: { token: request.query.token },
     });
@@ -217,7 +219,7 @@ export async function accountsRoutes(
     }
     try {
       const problem = await accounts.resetPassword(form.data.token, form.data.password, request);
-      if (problem) return renderTokenProblem(reply, problem);
+      if (problem) return renderTokenProblem(reply, problem, true);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/password-reset-form.eta', title, {

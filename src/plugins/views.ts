@@ -46,6 +46,21 @@ const NOTICES = new Set([
   'password-changed',
   'email-change-sent',
   'session-ended',
+  'profile-saved',
+  'avatar-saved',
+  'avatar-removed',
+  // Admin area and partner invitations.
+  'admin-organization-created',
+  'admin-organization-updated',
+  'admin-user-suspended',
+  'admin-user-reactivated',
+  'admin-role-granted',
+  'admin-role-revoked',
+  'admin-voice-granted',
+  'admin-voice-revoked',
+  'admin-invitation-sent',
+  'admin-settings-saved',
+  'invitation-accepted',
 ]);
 
 /** A locally relative path to come back to after a form, or null (no open redirects). */

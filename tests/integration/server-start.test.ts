@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/db/embedded-postgres.js';
 import { projectRoot } from '../../src/paths.js';
@@ -54,9 +53,7 @@ async function waitForReady(run: Run, timeoutMs = 60_000): Promise<void> {
 
 let database: TestDatabase;
 beforeAll(async () => {
-  await promisify(execFile)(path.join(projectRoot, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: projectRoot,
-  });
+  // dist/ is built by the global setup.
   database = await createEmptyDatabase();
 }, 120_000);
 

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
@@ -21,6 +23,11 @@ const TEMPLATE = `agora_template_${process.pid}`;
  * database that each test file clones (tests/support/database.ts).
  */
 export default async function setup(project: TestProject) {
+  // Tests that run the built CLIs and server (dist/) share one build, made before any file runs:
+  // two files compiling into dist/ at once could read each other's half-written output.
+  await promisify(execFile)(path.join(projectRoot, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: projectRoot,
+  });
   // A fresh cluster per run (initdb takes about a second): no state survives between runs,
   // and two runs at once do not share a data folder.
   const embeddedDir = path.join(projectRoot, '.data', `test-postgres-${process.pid}`);
