@@ -3,6 +3,7 @@ import type { Cookie } from 'lucia';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
 import { type FormErrors, keptValues, parseForm } from '../forms.js';
+import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { safeReturnPath } from '../plugins/views.js';
 import {
   changeEmailForm,
@@ -14,7 +15,7 @@ import {
   signUpForm,
 } from './accounts.schemas.js';
 import type { AccountsService } from './accounts.service.js';
-import type { Auth, SessionMeta, Viewer } from './auth.js';
+import type { Auth, SessionMeta } from './auth.js';
 import type { TokenProblem } from './one-time-tokens.js';
 
 function sessionMeta(request: FastifyRequest): SessionMeta {
@@ -46,18 +47,6 @@ function renderForm(
     formError: options.formError ?? null,
     ...options.extra,
   });
-}
-
-/** Sends people who are not signed in to the sign-in page, and back here afterwards. */
-async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
-  if (request.viewer) return;
-  const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
-  return reply.redirect(`/sign-in${returnTo}`, 303);
-}
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw new Error('requireViewer must run first');
-  return request.viewer;
 }
 
 const TOKEN_PROBLEM_STATUS: Readonly<Record<TokenProblem, number>> = { invalid: 400, expired: 410, used: 410 };

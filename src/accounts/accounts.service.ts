@@ -78,6 +78,25 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     });
   }
 
+  /** Sensitive changes ask for the current password; a wrong one is audited and shown beside `field`. */
+  async function requireCurrentPassword(
+    viewer: Viewer,
+    password: string,
+    request: FastifyRequest,
+    action: string,
+    field: string,
+  ): Promise<void> {
+    const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
+    if (await verifyPassword(user.passwordHash, password)) return;
+    await audit.record(request, {
+      action,
+      outcome: 'FAILURE',
+      target: { type: 'user', id: viewer.id },
+      details: { reason: 'wrong_password' },
+    });
+    throw new Invalid({ [field]: 'accounts.password.currentWrong' });
+  }
+
   function passwordProblem(password: string, context: { email?: string; handle?: string; displayName?: string }) {
     const problem = checkPassword(password, context);
     return problem ? PASSWORD_MESSAGES[problem] : null;
@@ -311,7 +330,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         target: user ? { type: 'user', id: user.id } : null,
         details: user ? {} : { reason: 'unknown_email', email },
       });
-      if (!user || user.status !== 'ACTIVE') return;
+      if (user?.status !== 'ACTIVE') return;
       const token = await issueToken(db, { purpose: 'PASSWORD_RESET', email: user.email, userId: user.id });
       await send(request, user.email, localeOf(user, request.locale), 'reset-password', {
         name: user.displayName,
@@ -365,16 +384,13 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       request: FastifyRequest,
       meta: SessionMeta,
     ): Promise<Cookie> {
-      const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
-      if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-        await audit.record(request, {
-          action: 'account.password_change',
-          outcome: 'FAILURE',
-          target: { type: 'user', id: viewer.id },
-          details: { reason: 'wrong_password' },
-        });
-        throw new Invalid({ currentPassword: 'accounts.password.currentWrong' });
-      }
+      await requireCurrentPassword(
+        viewer,
+        input.currentPassword,
+        request,
+        'account.password_change',
+        'currentPassword',
+      );
       const weak = passwordProblem(input.newPassword, viewer);
       if (weak) throw new Invalid({ newPassword: weak });
       const passwordHash = await hashPassword(input.newPassword);
@@ -396,16 +412,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       input: { password: string; newEmail: string },
       request: FastifyRequest,
     ): Promise<void> {
-      const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
-      if (!(await verifyPassword(user.passwordHash, input.password))) {
-        await audit.record(request, {
-          action: 'account.email_change_request',
-          outcome: 'FAILURE',
-          target: { type: 'user', id: viewer.id },
-          details: { reason: 'wrong_password' },
-        });
-        throw new Invalid({ password: 'accounts.password.currentWrong' });
-      }
+      await requireCurrentPassword(viewer, input.password, request, 'account.email_change_request', 'password');
       if (input.newEmail.toLowerCase() === viewer.email.toLowerCase()) {
         throw new Invalid({ newEmail: 'accounts.email.same' });
       }

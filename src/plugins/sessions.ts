@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cookie } from 'lucia';
 import type { Auth, Viewer } from '../accounts/auth.js';
@@ -11,6 +11,19 @@ declare module 'fastify' {
   interface FastifyReply {
     setSessionCookie(cookie: Cookie): void;
   }
+}
+
+/** A preHandler: people who are not signed in go to the sign-in page, and come back here afterwards. */
+export async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
+  if (request.viewer) return;
+  const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
+  return reply.redirect(`/sign-in${returnTo}`, 303);
+}
+
+/** The viewer of a route guarded by requireViewer. */
+export function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw new Error('requireViewer must run first');
+  return request.viewer;
 }
 
 /** Reads the session cookie on every request: request.viewer, a slid expiry, or a cleared dead cookie. */

@@ -1,26 +1,14 @@
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROFILE_FIELDS } from '../access/profile-access.js';
-import type { Viewer } from '../accounts/auth.js';
 import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { AVATAR_MAX_BYTES, AvatarError, type AvatarErrorReason } from './avatar.js';
 import { avatarQuery, handleParams, profileForm } from './profiles.schemas.js';
 import type { ProfilesService } from './profiles.service.js';
-
-/** Sends people who are not signed in to the sign-in page, and back here afterwards. */
-async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
-  if (request.viewer) return;
-  const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
-  return reply.redirect(`/sign-in${returnTo}`, 303);
-}
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw new Error('requireViewer must run first');
-  return request.viewer;
-}
 
 /**
  * A file part of the avatar form, as the multipart parser hands it over. A class, so that nothing a

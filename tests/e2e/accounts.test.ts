@@ -1,8 +1,7 @@
 /// <reference lib="dom" />
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright';
+import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startTestServer, type TestServer } from '../support/browser.js';
+import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
 import { createOrganization } from '../support/factories.js';
 import { linksIn, startTestSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
@@ -20,13 +19,6 @@ afterAll(async () => {
   await server?.close();
   await smtp?.close();
 });
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(
-    results.violations.map((v) => `${page.url()} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
 
 describe('an employee’s account, in Chromium', () => {
   it('signs up, verifies the address from the e-mail, signs in, sees the sessions and signs out', async () => {

@@ -1,8 +1,7 @@
 /// <reference lib="dom" />
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startTestServer, type TestServer } from '../support/browser.js';
+import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
 import { createOrganization } from '../support/factories.js';
 
 let server: TestServer;
@@ -30,14 +29,6 @@ async function withPage<T>(
   } finally {
     await context.close();
   }
-}
-
-async function expectNoAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const summary = results.violations.map(
-    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-  );
-  expect(summary).toEqual([]);
 }
 
 describe('home page in Chromium', () => {
@@ -99,7 +90,7 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
     it(`${name} has no violations`, async () => {
       await withPage({ locale }, async (page) => {
         await page.goto(`${server.baseUrl}${path}`);
-        await expectNoAxeViolations(page);
+        await expectAccessible(page);
       });
     });
   }

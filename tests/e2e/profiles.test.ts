@@ -2,11 +2,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright';
+import type { Browser } from 'playwright';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startTestServer, type TestServer } from '../support/browser.js';
+import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
 
 let server: TestServer;
@@ -23,13 +22,6 @@ afterAll(async () => {
   await server?.close();
   if (files) await rm(files, { recursive: true, force: true });
 });
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(
-    results.violations.map((v) => `${page.url()} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
 
 describe('a profile, in Chromium', () => {
   it('edits the profile, uploads a photo, sees them on the profile page and signs out', async () => {

@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { cookieHeader, openForm } from '../support/forms.js';
+import { cookieHeader, fieldError, openForm } from '../support/forms.js';
 import { linksIn, startTestSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 let t: TestApp;
@@ -56,10 +56,6 @@ async function signIn(email: string, password = TEST_PASSWORD, cookie?: string) 
   const { response } = await submit('/sign-in', { email, password }, cookie ? { cookie, formUrl: '/account' } : {});
   const session = sessionCookieOf(response);
   return { response, session, cookie: session?.value ? `session=${session.value}` : '' };
-}
-
-function fieldError(html: string, field: string): string | undefined {
-  return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
 }
 
 function mailTo(address: string) {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { openForm } from '../support/forms.js';
+import { createOrganization, createUser } from '../support/factories.js';
+import { fieldError, signInAs, submitForm } from '../support/forms.js';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof createUser>>;
@@ -11,24 +11,10 @@ let adminCookie: string;
 
 const unique = () => randomBytes(4).toString('hex');
 
-/** Posts a form the way a browser does: after loading a page that holds one. */
-async function submit(
-  url: string,
-  fields: Record<string, string>,
-  options: { cookie?: string; formUrl?: string } = {},
-) {
-  const form = await openForm(t.app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
-  const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
-  return t.app.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: form.csrf, ...fields } });
-}
+const submit = (url: string, fields: Record<string, string>, options: { cookie?: string; formUrl?: string } = {}) =>
+  submitForm(t.app, url, fields, options);
 
-/** Signs in through the real form; the session cookie to send afterwards. */
-async function signIn(email: string): Promise<string> {
-  const response = await submit('/sign-in', { email, password: TEST_PASSWORD });
-  const session = response.cookies.find((cookie) => cookie.name === 'session');
-  if (response.statusCode !== 303 || !session?.value) throw new Error(`could not sign in as ${email}`);
-  return `session=${session.value}`;
-}
+const signIn = (email: string) => signInAs(t.app, email);
 
 const get = (url: string, cookie = adminCookie) =>
   t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
@@ -36,10 +22,6 @@ const get = (url: string, cookie = adminCookie) =>
 /** An admin form post, its CSRF token taken from the page the form is on. */
 const adminPost = (url: string, fields: Record<string, string>, formUrl = url) =>
   submit(url, fields, { cookie: adminCookie, formUrl });
-
-function fieldError(html: string, field: string): string | undefined {
-  return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
-}
 
 function expectRedirect(response: LightMyRequestResponse, location: string) {
   expect(response.statusCode, response.body.slice(0, 500)).toBe(303);

@@ -4,7 +4,7 @@ import { hashToken } from '../../src/accounts/one-time-tokens.js';
 import { verifyPassword } from '../../src/accounts/password.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { openForm } from '../support/forms.js';
+import { fieldError, submitForm } from '../support/forms.js';
 import { linksIn, startTestSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 let t: TestApp;
@@ -15,19 +15,8 @@ let partner: Awaited<ReturnType<typeof createOrganization>>;
 const unique = () => randomBytes(4).toString('hex');
 const NEW_PASSWORD = 'colaborar es mejor que competir';
 
-async function submit(
-  url: string,
-  fields: Record<string, string>,
-  options: { cookie?: string; formUrl?: string } = {},
-) {
-  const form = await openForm(t.app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
-  const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
-  return t.app.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: form.csrf, ...fields } });
-}
-
-function fieldError(html: string, field: string): string | undefined {
-  return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
-}
+const submit = (url: string, fields: Record<string, string>, options: { cookie?: string; formUrl?: string } = {}) =>
+  submitForm(t.app, url, fields, options);
 
 /** Has the admin invite an address; returns the path and query of the link e-mailed to it. */
 async function invite(email: string, organizationId = partner.id): Promise<string> {

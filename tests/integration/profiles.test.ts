@@ -2,8 +2,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVATAR_MAX_BYTES, AVATAR_SIZE } from '../../src/profiles/avatar.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { openForm } from '../support/forms.js';
+import { createOrganization, createUser } from '../support/factories.js';
+import { fieldError, openForm, signInAs } from '../support/forms.js';
 
 let t: TestApp;
 
@@ -16,19 +16,7 @@ afterAll(async () => {
 
 // ── Helpers ────────────────────────────────────────────────────────────────
 
-/** Signs in through the real form; the Cookie header of the signed-in browser. */
-async function signIn(email: string): Promise<string> {
-  const form = await openForm(t.app, '/sign-in');
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/sign-in',
-    headers: { cookie: form.cookie },
-    payload: { _csrf: form.csrf, email, password: TEST_PASSWORD },
-  });
-  const session = response.cookies.find((cookie) => cookie.name === 'session');
-  if (response.statusCode !== 303 || !session?.value) throw new Error(`sign-in failed: ${response.statusCode}`);
-  return `session=${session.value}`;
-}
+const signIn = (email: string) => signInAs(t.app, email);
 
 /** A signed-in browser that has loaded the profile editor: its cookies and the form's token. */
 async function editor(email: string) {
@@ -74,10 +62,6 @@ async function uploadAvatar(email: string, file: FilePart | undefined, options: 
     headers: { cookie, 'content-type': body.contentType },
     payload: body.payload,
   });
-}
-
-function fieldError(html: string, field: string): string | undefined {
-  return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
 }
 
 const picture = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 400, height = 300) =>

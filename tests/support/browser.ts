@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, chromium, type Page } from 'playwright';
+import { expect } from 'vitest';
 import { createTestApp, type TestApp } from './app.js';
 
 // Playwright cannot download its own browsers here (nor on-prem): we drive Debian's Chromium.
@@ -45,4 +47,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const address = testApp.app.server.address();
   if (!address || typeof address !== 'object') throw new Error('server has no address');
   return { ...testApp, baseUrl: `http://127.0.0.1:${address.port}` };
+}
+
+/** axe-core finds nothing against the WCAG 2.1 A and AA rules on the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = results.violations.map(
+    (violation) =>
+      `${page.url()} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+  );
+  expect(found).toEqual([]);
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { TEST_PASSWORD } from './factories.js';
 
 /** The cookies a response sets, as a Cookie header value. */
 export function cookieHeader(response: LightMyRequestResponse): string {
@@ -11,4 +12,29 @@ export async function openForm(app: FastifyInstance, url: string, headers: Recor
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
   if (!token) throw new Error(`No CSRF token in the form at ${url} (status ${page.statusCode})`);
   return { page, csrf: token, cookie: cookieHeader(page) };
+}
+
+/** Posts a form the way a browser does: after loading the page that holds it (formUrl, else url). */
+export async function submitForm(
+  app: FastifyInstance,
+  url: string,
+  fields: Record<string, string>,
+  options: { cookie?: string; formUrl?: string } = {},
+): Promise<LightMyRequestResponse> {
+  const form = await openForm(app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
+  const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
+  return app.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: form.csrf, ...fields } });
+}
+
+/** Signs in through the real form; the Cookie header of the signed-in browser. */
+export async function signInAs(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<string> {
+  const response = await submitForm(app, '/sign-in', { email, password });
+  const session = response.cookies.find((cookie) => cookie.name === 'session');
+  if (response.statusCode !== 303 || !session?.value) throw new Error(`could not sign in as ${email}`);
+  return `session=${session.value}`;
+}
+
+/** The message shown beside a form field, if any. */
+export function fieldError(html: string, field: string): string | undefined {
+  return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
 }
