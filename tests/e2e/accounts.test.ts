@@ -1,5 +1,9 @@
 /// <reference lib="dom" />
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser } from 'playwright';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
 import { createOrganization } from '../support/factories.js';
@@ -8,20 +12,23 @@ import { linksIn, startTestSmtpServer, type TestSmtpServer } from '../support/sm
 let server: TestServer;
 let browser: Browser;
 let smtp: TestSmtpServer;
+let files: string;
 
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
   server = await startTestServer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port) });
   browser = await launchChromium();
+  files = await mkdtemp(path.join(tmpdir(), 'agora-accounts-'));
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
   await smtp?.close();
+  if (files) await rm(files, { recursive: true, force: true });
 });
 
 describe('an employee’s account, in Chromium', () => {
-  it('signs up, verifies the address from the e-mail, signs in, sees the sessions and signs out', async () => {
+  it('signs up, verifies the address from the e-mail, signs in, edits the profile, uploads a photo and signs out', async () => {
     const organization = await createOrganization(server.db, { name: 'Ayuntamiento de Navegadores' });
     const email = `elena@${organization.emailDomains[0]}`;
     const password = 'mi frase secreta de navegador';
@@ -69,6 +76,33 @@ describe('an employee’s account, in Chromium', () => {
 
       await page.getByRole('link', { name: 'Sesiones abiertas' }).click();
       await page.getByText('este dispositivo', { exact: true }).waitFor();
+      await expectAccessible(page);
+
+      // The profile: edit it, upload a photo, see both on the profile page.
+      await page.getByRole('link', { name: 'Mi perfil' }).click();
+      await page.getByRole('link', { name: 'Editar mi perfil' }).click();
+      await page.getByRole('textbox', { name: 'Cargo' }).fill('Jefa de sección de contratación');
+      await page.getByRole('textbox', { name: 'Presentación' }).fill('Preparo pliegos de **contratación pública**.');
+      await page.getByRole('button', { name: 'Guardar el perfil' }).click();
+      await page.getByText('Perfil guardado.').waitFor();
+      await expectAccessible(page);
+      const photo = path.join(files, 'foto.jpg');
+      await writeFile(
+        photo,
+        await sharp({ create: { width: 300, height: 500, channels: 3, background: { r: 30, g: 90, b: 160 } } })
+          .jpeg()
+          .toBuffer(),
+      );
+      await page.getByLabel('Nueva foto').setInputFiles(photo);
+      await page.getByRole('button', { name: 'Subir la foto' }).click();
+      await page.getByText('Foto de perfil actualizada.').waitFor();
+      await expectAccessible(page);
+      await page.getByRole('link', { name: 'Ver mi perfil' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Elena Sanz' }).waitFor();
+      expect(await page.getByText('Jefa de sección de contratación').count()).toBe(1);
+      expect(await page.locator('strong', { hasText: 'contratación pública' }).count()).toBe(1);
+      const avatar = page.getByRole('img', { name: 'Elena Sanz' });
+      await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
       await expectAccessible(page);
 
       await page.getByRole('button', { name: 'Cerrar sesión', exact: true }).click();
