@@ -1,3 +1,6 @@
+import type { FieldMessage, FormErrors } from './forms.js';
+import type { MessageKey } from './i18n/i18n.js';
+
 // Errors that carry a stable code and the HTTP status they answer with. The one
 // error handler (src/plugins/errors.ts) renders them; anything else is a 500
 // whose details stay in the log.
@@ -31,11 +34,13 @@ export class Conflict extends AppError {
 export class Invalid extends AppError {
   readonly statusCode = 422;
   readonly code = 'INVALID';
-  constructor(
-    readonly fieldErrors: Readonly<Record<string, string>>,
-    message = 'Invalid input',
-  ) {
+  readonly fieldErrors: FormErrors;
+  /** Each field's message: a catalog key, or a key with the values it names. */
+  constructor(fields: Readonly<Record<string, MessageKey | FieldMessage>>, message = 'Invalid input') {
     super(message);
+    this.fieldErrors = Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [field, typeof value === 'string' ? { key: value } : value]),
+    );
   }
 }
 

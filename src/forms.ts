@@ -1,10 +1,14 @@
 import type { z } from 'zod';
-import type { MessageKey } from './i18n/i18n.js';
+import type { MessageKey, Translate } from './i18n/i18n.js';
 
-export interface FormErrors {
-  /** Field name → catalog key of the message shown beside it. */
-  readonly [field: string]: MessageKey;
+/** A message shown beside a form field: a catalog key and, where the text names something, its values. */
+export interface FieldMessage {
+  readonly key: MessageKey;
+  readonly params?: Readonly<Record<string, string | number>>;
 }
+
+/** Field name → its message. */
+export type FormErrors = Readonly<Record<string, FieldMessage>>;
 
 export type FormResult<T> =
   | { readonly ok: true; readonly data: T }
@@ -23,14 +27,23 @@ export function keptValues(body: unknown): Record<string, string> {
   );
 }
 
-/** Validates a form body with zod; the first problem of each field, as a catalog key. */
+/**
+ * Validates a form body with zod; the first problem of each field, as a catalog key. A custom
+ * issue's `params` (say, which domain is taken) travel with its message.
+ */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return { ok: true, data: result.data };
-  const errors: Record<string, MessageKey> = {};
+  const errors: Record<string, FieldMessage> = {};
   for (const issue of result.error.issues) {
     const field = String(issue.path[0] ?? 'form');
-    errors[field] ??= issue.message as MessageKey;
+    const params = issue.code === 'custom' ? (issue.params as FieldMessage['params']) : undefined;
+    errors[field] ??= params ? { key: issue.message as MessageKey, params } : { key: issue.message as MessageKey };
   }
   return { ok: false, errors, values: keptValues(body) };
+}
+
+/** The messages in the reader's language, for the templates. */
+export function translateErrors(t: Translate, errors: FormErrors = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, t(message.key, message.params)]));
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Cookie } from 'lucia';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
-import { type FormErrors, keptValues, parseForm } from '../forms.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { safeReturnPath } from '../plugins/views.js';
 import {
@@ -22,10 +22,6 @@ function sessionMeta(request: FastifyRequest): SessionMeta {
   return { userAgent: String(request.headers['user-agent'] ?? ''), ipAddress: request.ip };
 }
 
-function translateErrors(request: FastifyRequest, errors: FormErrors): Record<string, string> {
-  return Object.fromEntries(Object.entries(errors).map(([field, key]) => [field, request.t(key)]));
-}
-
 /** Renders a form page: 200 when fresh, or its status with the messages and what was typed. */
 function renderForm(
   reply: FastifyReply,
@@ -43,7 +39,7 @@ function renderForm(
   return reply.code(options.status ?? 200).view(view, {
     title,
     values: options.values ?? {},
-    errors: translateErrors(request, options.errors ?? {}),
+    errors: translateErrors(request.t, options.errors),
     formError: options.formError ?? null,
     ...options.extra,
   });
@@ -92,7 +88,7 @@ export async function accountsRoutes(
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/sign-up.eta', title, {
         status: 422,
-        errors: error.fieldErrors as FormErrors,
+        errors: error.fieldErrors,
         values: keptValues(request.body),
       });
     }
@@ -213,7 +209,7 @@ export async function accountsRoutes(
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/password-reset-form.eta', title, {
         status: 422,
-        errors: error.fieldErrors as FormErrors,
+        errors: error.fieldErrors,
         extra: { token },
       });
     }
@@ -268,7 +264,7 @@ export async function accountsRoutes(
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/change-password.eta', title, {
         status: 422,
-        errors: error.fieldErrors as FormErrors,
+        errors: error.fieldErrors,
       });
     }
     return reply.redirect('/account?notice=password-changed', 303);
@@ -291,7 +287,7 @@ export async function accountsRoutes(
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/change-email.eta', title, {
         status: 422,
-        errors: error.fieldErrors as FormErrors,
+        errors: error.fieldErrors,
         values: keptValues(request.body),
         extra,
       });

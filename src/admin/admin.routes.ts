@@ -2,20 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canAdminister } from '../access/admin-access.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
-import { NotFound } from '../errors.js';
-import { keptValues } from '../forms.js';
+import { Invalid, NotFound } from '../errors.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import {
   AUDIT_OUTCOMES,
   auditQuery,
-  type FieldMessages,
-  InvalidFields,
   idParams,
   invitationForm,
   ORGANIZATION_KINDS,
   officialVoiceForm,
   organizationForm,
-  parseAdminForm,
   settingsForm,
   userRoleForm,
   userSearchQuery,
@@ -25,16 +22,10 @@ import { type AdminService, AUDIT_ENTRIES_PER_PAGE, USERS_PER_PAGE } from './adm
 
 interface PageOptions {
   status?: number;
-  errors?: FieldMessages;
+  errors?: FormErrors;
   values?: Readonly<Record<string, string>>;
   formError?: string | null;
   extra?: object;
-}
-
-function translateMessages(request: FastifyRequest, errors: FieldMessages): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(errors).map(([field, message]) => [field, request.t(message.key, message.params)]),
-  );
 }
 
 /** Renders an admin page: its status, the messages beside their fields and what was typed. */
@@ -43,7 +34,7 @@ function renderPage(reply: FastifyReply, view: string, title: string, options: P
   return reply.code(options.status ?? 200).view(view, {
     title,
     values: options.values ?? {},
-    errors: translateMessages(request, options.errors ?? {}),
+    errors: translateErrors(request.t, options.errors ?? {}),
     formError: options.formError ?? null,
     ...options.extra,
   });
@@ -119,15 +110,15 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
 
   app.post('/admin/organizations', async (request, reply) => {
     const title = request.t('admin.orgs.newTitle');
-    const form = parseAdminForm(organizationForm, request.body);
+    const form = parseForm(organizationForm, request.body);
     if (!form.ok) return organizationPage(reply, title, '/admin/organizations', { status: 422, ...form });
     try {
       await admin.createOrganization(form.data, request);
     } catch (error) {
-      if (!(error instanceof InvalidFields)) throw error;
+      if (!(error instanceof Invalid)) throw error;
       return organizationPage(reply, title, '/admin/organizations', {
         status: 422,
-        errors: error.messages,
+        errors: error.fieldErrors,
         values: keptValues(request.body),
       });
     }
@@ -160,15 +151,15 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     if (!organization) throw new NotFound('No such organization');
     const title = request.t('admin.orgs.editTitle', { name: organization.name });
     const action = `/admin/organizations/${id}`;
-    const form = parseAdminForm(organizationForm, request.body);
+    const form = parseForm(organizationForm, request.body);
     if (!form.ok) return organizationPage(reply, title, action, { status: 422, ...form, extra: { organization } });
     try {
       if (!(await admin.updateOrganization(id, form.data, request))) throw new NotFound('No such organization');
     } catch (error) {
-      if (!(error instanceof InvalidFields)) throw error;
+      if (!(error instanceof Invalid)) throw error;
       return organizationPage(reply, title, action, {
         status: 422,
-        errors: error.messages,
+        errors: error.fieldErrors,
         values: keptValues(request.body),
         extra: { organization },
       });
@@ -215,15 +206,15 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     try {
       if (!(await run())) throw new NotFound('No such user');
     } catch (error) {
-      if (!(error instanceof InvalidFields)) throw error;
-      return userPage(reply, userId, { status: 422, errors: error.messages, values: keptValues(request.body) });
+      if (!(error instanceof Invalid)) throw error;
+      return userPage(reply, userId, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
     }
     return reply.redirect(`/admin/users/${userId}?notice=${notice}`, 303);
   }
 
   app.post('/admin/users/:id/status', async (request, reply) => {
     const userId = idOf(request);
-    const form = parseAdminForm(userStatusForm, request.body);
+    const form = parseForm(userStatusForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
     const { status } = form.data;
     return userAction(
@@ -237,7 +228,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
 
   app.post('/admin/users/:id/role', async (request, reply) => {
     const userId = idOf(request);
-    const form = parseAdminForm(userRoleForm, request.body);
+    const form = parseForm(userRoleForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
     const { role } = form.data;
     return userAction(
@@ -251,7 +242,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
 
   app.post('/admin/users/:id/voices', async (request, reply) => {
     const userId = idOf(request);
-    const form = parseAdminForm(officialVoiceForm, request.body);
+    const form = parseForm(officialVoiceForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
     const { organizationId } = form.data;
     return userAction(
@@ -265,7 +256,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
 
   app.post('/admin/users/:id/voices/revoke', async (request, reply) => {
     const userId = idOf(request);
-    const form = parseAdminForm(officialVoiceForm, request.body);
+    const form = parseForm(officialVoiceForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
     const { organizationId } = form.data;
     return userAction(
@@ -292,7 +283,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
   app.get('/admin/invitations', async (_request, reply) => invitationsPage(reply));
 
   app.post('/admin/invitations', async (request, reply) => {
-    const form = parseAdminForm(invitationForm, request.body);
+    const form = parseForm(invitationForm, request.body);
     if (!form.ok) return invitationsPage(reply, { status: 422, ...form });
     try {
       const sent = await admin.invitePartner(adminOf(request), form.data, request);
@@ -304,8 +295,8 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
         });
       }
     } catch (error) {
-      if (!(error instanceof InvalidFields)) throw error;
-      return invitationsPage(reply, { status: 422, errors: error.messages, values: keptValues(request.body) });
+      if (!(error instanceof Invalid)) throw error;
+      return invitationsPage(reply, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
     }
     return reply.redirect('/admin/invitations?notice=admin-invitation-sent', 303);
   });
@@ -319,7 +310,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
   });
 
   app.post('/admin/settings', async (request, reply) => {
-    const form = parseAdminForm(settingsForm, request.body);
+    const form = parseForm(settingsForm, request.body);
     if (!form.ok) {
       return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), { status: 422, ...form });
     }
@@ -331,7 +322,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
   app.get('/admin/audit', async (request, reply) => {
     const title = request.t('admin.audit.title');
     const extra = { outcomes: AUDIT_OUTCOMES, perPage: AUDIT_ENTRIES_PER_PAGE };
-    const form = parseAdminForm(auditQuery, request.query);
+    const form = parseForm(auditQuery, request.query);
     if (!form.ok) {
       return renderPage(reply, 'admin/audit.eta', title, {
         status: 422,

@@ -1,43 +1,9 @@
 import { z } from 'zod';
 import { emailField } from '../accounts/accounts.schemas.js';
-import { Invalid } from '../errors.js';
-import { keptValues } from '../forms.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
-import type { MessageKey } from '../i18n/i18n.js';
 
 // The admin area's forms and query strings. Messages are catalog keys; some carry parameters
 // (which domain is wrong, which organization has it), kept in the zod issue's `params`.
-
-export interface FieldMessage {
-  readonly key: MessageKey;
-  readonly params?: Readonly<Record<string, string | number>>;
-}
-
-export type FieldMessages = Readonly<Record<string, FieldMessage>>;
-
-/** A form the service refused: re-rendered with 422, a message (with parameters) per field. */
-export class InvalidFields extends Invalid {
-  constructor(readonly messages: FieldMessages) {
-    super(Object.fromEntries(Object.entries(messages).map(([field, message]) => [field, message.key])));
-  }
-}
-
-export type AdminFormResult<T> =
-  | { readonly ok: true; readonly data: T }
-  | { readonly ok: false; readonly errors: FieldMessages; readonly values: Readonly<Record<string, string>> };
-
-/** Like parseForm, but keeps a custom issue's params for its message. */
-export function parseAdminForm<S extends z.ZodType>(schema: S, body: unknown): AdminFormResult<z.output<S>> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return { ok: true, data: result.data };
-  const errors: Record<string, FieldMessage> = {};
-  for (const issue of result.error.issues) {
-    const field = String(issue.path[0] ?? 'form');
-    const params = issue.code === 'custom' ? (issue.params as FieldMessage['params']) : undefined;
-    errors[field] ??= params ? { key: issue.message as MessageKey, params } : { key: issue.message as MessageKey };
-  }
-  return { ok: false, errors, values: keptValues(body) };
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -6,9 +6,11 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
+import { Invalid } from '../errors.js';
+import type { FieldMessage, FormErrors } from '../forms.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AuditOutcome, SiteRole, UserStatus } from '../generated/prisma/enums.js';
-import { type AuditQuery, type FieldMessages, InvalidFields, type OrganizationInput } from './admin.schemas.js';
+import type { AuditQuery, OrganizationInput } from './admin.schemas.js';
 
 export interface AdminDeps {
   readonly db: Db;
@@ -66,7 +68,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 export function createAdminService({ db, config, auth, audit, mailer }: AdminDeps) {
   /** Which other organization already has one of these domains, if any. */
-  async function domainOwner(domains: readonly string[], exceptId: string | null): Promise<FieldMessages | null> {
+  async function domainOwner(domains: readonly string[], exceptId: string | null): Promise<FormErrors | null> {
     if (domains.length === 0) return null;
     const owner = await db.organization.findFirst({
       where: { emailDomains: { hasSome: [...domains] }, ...(exceptId ? { id: { not: exceptId } } : {}) },
@@ -87,16 +89,16 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
 
   /** Checks what zod cannot: slug and domains free. Throws InvalidFields with every problem found. */
   async function checkOrganization(input: OrganizationInput, exceptId: string | null): Promise<void> {
-    const problems: Record<string, FieldMessages[string]> = {};
+    const problems: Record<string, FieldMessage> = {};
     if (await slugTaken(input.slug, exceptId)) problems.slug = { key: 'admin.org.slugTaken' };
     const domainProblem = await domainOwner(input.emailDomains, exceptId);
     if (domainProblem?.emailDomains) problems.emailDomains = domainProblem.emailDomains;
-    if (Object.keys(problems).length > 0) throw new InvalidFields(problems);
+    if (Object.keys(problems).length > 0) throw new Invalid(problems);
   }
 
   /** A concurrent request may have taken the slug between the check and the write. */
   async function rethrowConflict(error: unknown): Promise<never> {
-    if (isUniqueViolation(error)) throw new InvalidFields({ slug: { key: 'admin.org.slugTaken' } });
+    if (isUniqueViolation(error)) throw new Invalid({ slug: { key: 'admin.org.slugTaken' } });
     throw error;
   }
 
@@ -291,7 +293,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           target: { type: 'user', id: userId },
           details: { reason: 'self' },
         });
-        throw new InvalidFields({ status: { key: 'admin.user.cannotSuspendSelf' } });
+        throw new Invalid({ status: { key: 'admin.user.cannotSuspendSelf' } });
       }
       if (user.status === status) return true;
       await db.$transaction(async (tx) => {
@@ -315,7 +317,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           target: { type: 'user', id: userId },
           details: { reason: 'self' },
         });
-        throw new InvalidFields({ role: { key: 'admin.user.cannotDemoteSelf' } });
+        throw new Invalid({ role: { key: 'admin.user.cannotDemoteSelf' } });
       }
       if (user.role === role) return true;
       await db.$transaction(async (tx) => {
@@ -337,7 +339,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         db.organization.findUnique({ where: { id: organizationId }, select: { id: true, name: true } }),
       ]);
       if (!user) return false;
-      if (!organization) throw new InvalidFields({ organizationId: { key: 'admin.voice.organizationRequired' } });
+      if (!organization) throw new Invalid({ organizationId: { key: 'admin.voice.organizationRequired' } });
       const refusal = officialVoiceRefusal(user, organizationId);
       if (refusal) {
         await audit.record(request, {
@@ -347,7 +349,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           details: { organizationId, reason: refusal },
         });
         const key = refusal === 'suspended' ? 'admin.voice.suspended' : 'admin.voice.notEmployee';
-        throw new InvalidFields({ organizationId: { key, params: { organization: organization.name } } });
+        throw new Invalid({ organizationId: { key, params: { organization: organization.name } } });
       }
       await db.$transaction(async (tx) => {
         const existing = await tx.officialVoice.findUnique({
@@ -420,10 +422,10 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         db.user.findUnique({ where: { email: input.email }, select: { id: true } }),
         db.siteSettings.findUnique({ where: { id: 1 }, select: { siteName: true } }),
       ]);
-      const problems: Record<string, FieldMessages[string]> = {};
+      const problems: Record<string, FieldMessage> = {};
       if (!organization) problems.organizationId = { key: 'admin.invite.organizationRequired' };
       if (existing) problems.email = { key: 'admin.invite.emailHasAccount' };
-      if (!organization || Object.keys(problems).length > 0) throw new InvalidFields(problems);
+      if (!organization || Object.keys(problems).length > 0) throw new Invalid(problems);
 
       const now = new Date();
       const token = await db.$transaction(async (tx) => {

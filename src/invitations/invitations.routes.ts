@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
-import { type FormErrors, keptValues, parseForm } from '../forms.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import { acceptInvitationForm } from './invitations.schemas.js';
 import type { InvitationProblem, InvitationsService, OpenInvitation } from './invitations.service.js';
 
@@ -43,7 +43,7 @@ export async function invitationsRoutes(
       invitation,
       token: typeof token === 'string' ? token : '',
       values: options.values ?? {},
-      errors: Object.fromEntries(Object.entries(options.errors ?? {}).map(([field, key]) => [field, request.t(key)])),
+      errors: translateErrors(request.t, options.errors),
       formError: null,
     });
   }
@@ -67,7 +67,7 @@ export async function invitationsRoutes(
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, opened.invitation, token, {
         status: 422,
-        errors: error.fieldErrors as FormErrors,
+        errors: error.fieldErrors,
         values: keptValues(request.body),
       });
     }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROFILE_FIELDS } from '../access/profile-access.js';
 import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
-import { type FormErrors, keptValues, parseForm } from '../forms.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { AVATAR_MAX_BYTES, AvatarError, type AvatarErrorReason } from './avatar.js';
@@ -49,7 +49,7 @@ export async function profilesRoutes(
     return reply.code(options.status ?? 200).view('profiles/edit.eta', {
       title: request.t('profiles.edit.title'),
       values: { ...form.values, ...options.values },
-      errors: Object.fromEntries(Object.entries(options.errors ?? {}).map(([field, key]) => [field, request.t(key)])),
+      errors: translateErrors(request.t, options.errors),
       formError: null,
       organizationName: form.organizationName,
       departments: form.departments,
@@ -103,7 +103,7 @@ export async function profilesRoutes(
       await profiles.updateProfile(viewerOf(request), form.data, request);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
-      return renderEditPage(reply, { status: 422, errors: error.fieldErrors as FormErrors, values: typed() });
+      return renderEditPage(reply, { status: 422, errors: error.fieldErrors, values: typed() });
     }
     return reply.redirect('/account/profile?notice=profile-saved', 303);
   });
@@ -133,7 +133,7 @@ export async function profilesRoutes(
       const viewer = viewerOf(request);
       const upload = (request.body as { avatar?: unknown } | undefined)?.avatar;
       const fail = (reason: AvatarErrorReason | 'missing') =>
-        renderEditPage(reply, { status: 422, errors: { avatar: AVATAR_MESSAGES[reason] } });
+        renderEditPage(reply, { status: 422, errors: { avatar: { key: AVATAR_MESSAGES[reason] } } });
       if (!(upload instanceof UploadedFile) || upload.bytes?.length === 0) return fail('missing');
       if (upload.bytes === null) {
         await profiles.recordRejectedAvatar(viewer, 'too_large', request);
