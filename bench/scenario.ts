@@ -26,6 +26,10 @@ const STYLESHEET_HREF = /href="(\/static\/css\/main\.css\?v=[0-9a-f]+)"/;
 export const BENCH_ROUTES: readonly BenchRoute[] = [
   { name: 'home', path: '/' },
   { name: 'sign-in', path: '/sign-in' },
+  // Anonymous views of demo data: a profile, the community directory, an open public community.
+  { name: 'profile', path: '/u/lucia-martin' },
+  { name: 'communities', path: '/communities' },
+  { name: 'community', path: '/c/participacion-villanueva' },
   { name: 'healthz', path: '/healthz' },
   { name: 'readyz', path: '/readyz' },
   {

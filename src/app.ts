@@ -7,6 +7,8 @@ import { createSignInThrottle } from './accounts/sign-in-throttle.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { createAdminService } from './admin/admin.service.js';
 import { createAuditLog } from './audit/audit.service.js';
+import { communitiesRoutes } from './communities/communities.routes.js';
+import { createCommunitiesService } from './communities/communities.service.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createMailer } from './email/mailer.js';
@@ -103,6 +105,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
   await app.register(homeRoutes, { home: createHomeService({ db }) });
+  await app.register(communitiesRoutes, { communities: createCommunitiesService({ db, audit }) });
   await app.register(accountsRoutes, {
     auth,
     config,

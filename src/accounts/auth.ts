@@ -14,6 +14,8 @@ export interface Viewer {
   readonly locale: string | null;
   readonly emailVerified: boolean;
   readonly organizationId: string | null;
+  /** True when the organization is an administration (not a partner body). */
+  readonly organizationIsAdministration: boolean;
   /** SHA-256 of this request's session token: how the sessions page recognises "this device". */
   readonly sessionId: string;
 }
@@ -81,6 +83,7 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
           locale: user.locale,
           emailVerified: user.emailVerifiedAt !== null,
           organizationId: user.organizationId,
+          organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
           sessionId: hashSessionToken(token),
         },
         refreshedCookie: session.fresh ? lucia.createSessionCookie(token) : null,

@@ -27,6 +27,7 @@ export const VIEWER_SELECT = {
   locale: true,
   emailVerifiedAt: true,
   organizationId: true,
+  organization: { select: { kind: true } },
 } as const;
 
 export type ViewerRow = {
@@ -40,6 +41,7 @@ export type ViewerRow = {
   locale: string | null;
   emailVerifiedAt: Date | null;
   organizationId: string | null;
+  organization: { kind: 'MUNICIPALITY' | 'PROVINCE' | 'REGION' | 'STATE_AGENCY' | 'PARTNER' } | null;
 };
 
 function toDatabaseSession(

@@ -13,6 +13,7 @@ import {
   ORGANIZATION_KINDS,
   officialVoiceForm,
   organizationForm,
+  SETTING_SWITCHES,
   settingsForm,
   userRoleForm,
   userSearchQuery,
@@ -304,15 +305,22 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
   // ── Site settings ─────────────────────────────────────────────────────────
   app.get('/admin/settings', async (request, reply) => {
     const settings = await admin.getSettings();
+    const values: Record<string, string> = { siteName: settings.siteName };
+    for (const key of SETTING_SWITCHES) values[key] = settings[key] ? 'on' : '';
     return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), {
-      values: { siteName: settings.siteName, citizenSignupEnabled: settings.citizenSignupEnabled ? 'on' : '' },
+      values,
+      extra: { switches: SETTING_SWITCHES },
     });
   });
 
   app.post('/admin/settings', async (request, reply) => {
     const form = parseForm(settingsForm, request.body);
     if (!form.ok) {
-      return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), { status: 422, ...form });
+      return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), {
+        status: 422,
+        ...form,
+        extra: { switches: SETTING_SWITCHES },
+      });
     }
     await admin.saveSettings(form.data, request);
     return reply.redirect('/admin/settings?notice=admin-settings-saved', 303);

@@ -99,6 +99,11 @@ export const invitationForm = z.object({
     .regex(UUID, { error: 'admin.invite.organizationRequired' }),
 });
 
+const checkbox = z
+  .literal('on', { error: 'admin.settings.checkboxInvalid' })
+  .optional()
+  .transform((value) => value === 'on');
+
 export const settingsForm = z.object({
   siteName: z
     .string({ error: 'admin.settings.siteNameRequired' })
@@ -106,11 +111,17 @@ export const settingsForm = z.object({
     .min(1, { error: 'admin.settings.siteNameRequired' })
     .max(80, { error: 'admin.settings.siteNameTooLong' }),
   // An unticked checkbox is not sent at all.
-  citizenSignupEnabled: z
-    .literal('on', { error: 'admin.settings.citizenSignupInvalid' })
-    .optional()
-    .transform((value) => value === 'on'),
+  citizenSignupEnabled: checkbox,
+  employeesCreateInteradministrative: checkbox,
+  employeesCreateOpen: checkbox,
 });
+
+/** The switches on the settings page, in the order shown. */
+export const SETTING_SWITCHES = [
+  'citizenSignupEnabled',
+  'employeesCreateInteradministrative',
+  'employeesCreateOpen',
+] as const;
 
 export const AUDIT_OUTCOMES = ['SUCCESS', 'FAILURE', 'DENIED'] as const;
 

@@ -12,6 +12,20 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { AuditOutcome, SiteRole, UserStatus } from '../generated/prisma/enums.js';
 import type { AuditQuery, OrganizationInput } from './admin.schemas.js';
 
+export interface SiteSettingsValues {
+  siteName: string;
+  citizenSignupEnabled: boolean;
+  employeesCreateInteradministrative: boolean;
+  employeesCreateOpen: boolean;
+}
+
+const SETTINGS_SELECT = {
+  siteName: true,
+  citizenSignupEnabled: true,
+  employeesCreateInteradministrative: true,
+  employeesCreateOpen: true,
+} as const;
+
 export interface AdminDeps {
   readonly db: Db;
   readonly config: Config;
@@ -23,6 +37,14 @@ export interface AdminDeps {
 export const USERS_PER_PAGE = 50;
 export const AUDIT_ENTRIES_PER_PAGE = 100;
 const DEFAULT_SITE_NAME = 'Ágora';
+
+/** SiteSettings' column defaults, for a site whose settings row was never written. */
+const DEFAULT_SETTINGS: SiteSettingsValues = {
+  siteName: DEFAULT_SITE_NAME,
+  citizenSignupEnabled: false,
+  employeesCreateInteradministrative: true,
+  employeesCreateOpen: false,
+};
 
 /** Prisma's contains/startsWith become LIKE without escaping: a typed % or _ would be a wildcard. */
 export function escapeLike(text: string): string {
@@ -477,29 +499,18 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
     },
 
     // ── Site settings ───────────────────────────────────────────────────────
-    async getSettings() {
-      const settings = await db.siteSettings.findUnique({
-        where: { id: 1 },
-        select: { siteName: true, citizenSignupEnabled: true },
-      });
-      return settings ?? { siteName: DEFAULT_SITE_NAME, citizenSignupEnabled: false };
+    async getSettings(): Promise<SiteSettingsValues> {
+      const settings = await db.siteSettings.findUnique({ where: { id: 1 }, select: SETTINGS_SELECT });
+      return settings ?? { ...DEFAULT_SETTINGS };
     },
 
-    async saveSettings(
-      input: { siteName: string; citizenSignupEnabled: boolean },
-      request: FastifyRequest,
-    ): Promise<void> {
+    async saveSettings(input: SiteSettingsValues, request: FastifyRequest): Promise<void> {
       await db.$transaction(async (tx) => {
-        const before = await tx.siteSettings.findUnique({
-          where: { id: 1 },
-          select: { siteName: true, citizenSignupEnabled: true },
-        });
+        const before = (await tx.siteSettings.findUnique({ where: { id: 1 }, select: SETTINGS_SELECT })) ?? null;
         await tx.siteSettings.upsert({ where: { id: 1 }, create: { id: 1, ...input }, update: input });
         const changes: Record<string, { from: string | boolean | null; to: string | boolean }> = {};
-        if (before?.siteName !== input.siteName)
-          changes.siteName = { from: before?.siteName ?? null, to: input.siteName };
-        if (before?.citizenSignupEnabled !== input.citizenSignupEnabled) {
-          changes.citizenSignupEnabled = { from: before?.citizenSignupEnabled ?? null, to: input.citizenSignupEnabled };
+        for (const key of Object.keys(input) as Array<keyof SiteSettingsValues>) {
+          if (before?.[key] !== input[key]) changes[key] = { from: before?.[key] ?? null, to: input[key] };
         }
         await audit.record(
           request,

@@ -1,6 +1,7 @@
 import { hashPassword } from '../accounts/password.js';
 import type { Db } from '../db/client.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
+import { renderMarkdown } from '../markdown/markdown.js';
 
 // Demo data for `npm start` on the embedded database: a supra-local host (a
 // province) serving its municipalities, as the seed text describes. Fictional
@@ -120,6 +121,157 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   },
 ];
 
+type Audience = 'INTERNAL' | 'INTERADMINISTRATIVE' | 'OPEN';
+type Visibility = 'PUBLIC' | 'PRIVATE' | 'SECRET';
+
+interface DemoCommunity {
+  slug: string;
+  name: string;
+  description: string;
+  rules: string;
+  organizationSlug: string;
+  audience: Audience;
+  visibility: Visibility;
+  /** handle → role and state */
+  members: Record<string, { role: 'OWNER' | 'MODERATOR' | 'MEMBER'; state: 'ACTIVE' | 'PENDING' | 'INVITED' }>;
+}
+
+const OWNER = { role: 'OWNER', state: 'ACTIVE' } as const;
+const MODERATOR = { role: 'MODERATOR', state: 'ACTIVE' } as const;
+const MEMBER = { role: 'MEMBER', state: 'ACTIVE' } as const;
+
+/** One community of each audience × visibility, across the demo organizations. */
+export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
+  {
+    slug: 'urbanismo-provincial',
+    name: 'Red provincial de urbanismo',
+    description: 'Técnicos de urbanismo de los municipios de la provincia: licencias, planeamiento y disciplina.',
+    rules:
+      'Comparta práctica y criterio técnico. Cite la norma cuando responda. Nada de datos personales de expedientes.',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'INTERADMINISTRATIVE',
+    visibility: 'PUBLIC',
+    members: { 'jordi-puig': OWNER, 'lucia-martin': MODERATOR, 'ana-ruiz': MEMBER },
+  },
+  {
+    slug: 'contratacion-publica',
+    name: 'Contratación pública',
+    description: 'Pliegos, procedimientos y dudas de contratación entre administraciones y la universidad.',
+    rules: '**Nunca** publique ofertas ni información de licitaciones abiertas.',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'INTERADMINISTRATIVE',
+    visibility: 'PRIVATE',
+    members: { 'ana-ruiz': OWNER, 'jordi-puig': MODERATOR, 'pablo-ortega': MEMBER },
+  },
+  {
+    slug: 'comite-emergencias',
+    name: 'Comité provincial de emergencias',
+    description: 'Coordinación de protección civil entre la Diputación y los ayuntamientos.',
+    rules: '',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'INTERADMINISTRATIVE',
+    visibility: 'SECRET',
+    members: { 'jordi-puig': OWNER, 'lucia-martin': MEMBER },
+  },
+  {
+    slug: 'personal-villanueva',
+    name: 'Personal del Ayuntamiento de Villanueva',
+    description: 'Avisos internos, formación y vida del ayuntamiento.',
+    rules: '',
+    organizationSlug: 'villanueva-del-rio',
+    audience: 'INTERNAL',
+    visibility: 'PUBLIC',
+    members: { 'lucia-martin': OWNER },
+  },
+  {
+    slug: 'reglamento-participacion',
+    name: 'Grupo redactor del reglamento de participación',
+    description: 'Borradores del nuevo reglamento municipal de participación ciudadana.',
+    rules: '',
+    organizationSlug: 'villanueva-del-rio',
+    audience: 'INTERNAL',
+    visibility: 'PRIVATE',
+    members: { 'lucia-martin': OWNER },
+  },
+  {
+    slug: 'seguridad-informatica',
+    name: 'Seguridad informática',
+    description: 'Incidentes y vulnerabilidades de los sistemas de la Diputación.',
+    rules: '',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'INTERNAL',
+    visibility: 'SECRET',
+    members: { 'ana-ruiz': OWNER, 'jordi-puig': MEMBER },
+  },
+  {
+    slug: 'participacion-villanueva',
+    name: 'Participación ciudadana de Villanueva',
+    description: 'Vecinas, vecinos y personal municipal hablan de los proyectos del municipio.',
+    rules: 'Respeto ante todo. El personal municipal responde a título profesional.',
+    organizationSlug: 'villanueva-del-rio',
+    audience: 'OPEN',
+    visibility: 'PUBLIC',
+    members: { 'lucia-martin': OWNER, 'jordi-puig': MODERATOR, 'carmen-vidal': MEMBER },
+  },
+  {
+    slug: 'presupuestos-participativos',
+    name: 'Presupuestos participativos',
+    description: 'Las propuestas vecinales para el presupuesto provincial, antes de votarlas.',
+    rules: '',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'OPEN',
+    visibility: 'PRIVATE',
+    members: { 'jordi-puig': OWNER, 'carmen-vidal': { role: 'MEMBER', state: 'PENDING' } },
+  },
+  {
+    slug: 'mesa-ciudadana',
+    name: 'Mesa ciudadana de seguimiento',
+    description: 'La mesa que sigue la ejecución de los presupuestos participativos.',
+    rules: '',
+    organizationSlug: 'diputacion-valdeserra',
+    audience: 'OPEN',
+    visibility: 'SECRET',
+    members: { 'jordi-puig': OWNER, 'carmen-vidal': MEMBER },
+  },
+];
+
+async function seedDemoCommunities(db: Db): Promise<void> {
+  const [organizations, users] = await Promise.all([
+    db.organization.findMany({
+      where: { slug: { in: DEMO_ORGANIZATIONS.map((o) => o.slug) } },
+      select: { id: true, slug: true },
+    }),
+    db.user.findMany({
+      where: { handle: { in: DEMO_ACCOUNTS.map((a) => a.handle) } },
+      select: { id: true, handle: true },
+    }),
+  ]);
+  const organizationId = new Map(organizations.map((o) => [o.slug, o.id]));
+  const userId = new Map(users.map((u) => [u.handle, u.id]));
+  await db.community.createMany({
+    data: DEMO_COMMUNITIES.flatMap(({ members: _members, organizationSlug, rules, ...community }) => {
+      const owner = organizationId.get(organizationSlug);
+      return owner ? [{ ...community, rules, rulesHtml: renderMarkdown(rules), ownerOrganizationId: owner }] : [];
+    }),
+    skipDuplicates: true,
+  });
+  const communities = await db.community.findMany({
+    where: { slug: { in: DEMO_COMMUNITIES.map((c) => c.slug) } },
+    select: { id: true, slug: true },
+  });
+  const communityId = new Map(communities.map((c) => [c.slug, c.id]));
+  await db.membership.createMany({
+    data: DEMO_COMMUNITIES.flatMap((community) =>
+      Object.entries(community.members).flatMap(([handle, membership]) => {
+        const user = userId.get(handle);
+        const id = communityId.get(community.slug);
+        return user && id ? [{ communityId: id, userId: user, ...membership }] : [];
+      }),
+    ),
+    skipDuplicates: true,
+  });
+}
+
 export async function seedDemoData(db: Db): Promise<readonly DemoAccount[]> {
   await db.$transaction([
     db.siteSettings.createMany({ data: [{ id: 1, citizenSignupEnabled: true }], skipDuplicates: true }),
@@ -144,5 +296,6 @@ export async function seedDemoData(db: Db): Promise<readonly DemoAccount[]> {
       skipDuplicates: true,
     });
   }
+  await seedDemoCommunities(db);
   return DEMO_ACCOUNTS;
 }

@@ -5,6 +5,9 @@ import adminCa from './admin.ca.json' with { type: 'json' };
 import adminEn from './admin.en.json' with { type: 'json' };
 import adminEs from './admin.es.json' with { type: 'json' };
 import ca from './ca.json' with { type: 'json' };
+import communitiesCa from './communities.ca.json' with { type: 'json' };
+import communitiesEn from './communities.en.json' with { type: 'json' };
+import communitiesEs from './communities.es.json' with { type: 'json' };
 import emailCa from './email.ca.json' with { type: 'json' };
 import emailEn from './email.en.json' with { type: 'json' };
 import emailEs from './email.es.json' with { type: 'json' };
@@ -22,15 +25,15 @@ export const DEFAULT_LOCALE: Locale = 'es';
 
 // One catalog per language, kept in a file per feature (<feature>.<locale>.json) so that
 // features do not edit each other's files; es.json holds the shared messages.
-const spanish = { ...es, ...accountsEs, ...emailEs, ...profilesEs, ...adminEs };
+const spanish = { ...es, ...accountsEs, ...emailEs, ...profilesEs, ...adminEs, ...communitiesEs };
 
 export type MessageKey = keyof typeof spanish;
 export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
 
 const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
   es: spanish,
-  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa },
-  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn },
+  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa, ...communitiesCa },
+  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn, ...communitiesEn },
 };
 
 export function isLocale(value: unknown): value is Locale {

@@ -61,6 +61,22 @@ const NOTICES = new Set([
   'admin-invitation-sent',
   'admin-settings-saved',
   'invitation-accepted',
+  'community-created',
+  'community-joined',
+  'community-requested',
+  'community-declined',
+  'community-left',
+  'community-last-owner',
+  'community-invited',
+  'community-settings-saved',
+  'community-member-approve',
+  'community-member-deny',
+  'community-member-remove',
+  'community-member-ban',
+  'community-member-unban',
+  'community-member-promote',
+  'community-member-demote',
+  'community-member-transfer',
 ]);
 
 /** A locally relative path to come back to after a form, or null (no open redirects). */

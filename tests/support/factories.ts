@@ -58,3 +58,41 @@ export async function createUser(
     },
   });
 }
+
+/** A community of `organizationId` with `ownerId` as its owner. */
+export async function createCommunity(
+  db: Db,
+  overrides: {
+    organizationId: string;
+    ownerId: string;
+    audience?: 'INTERNAL' | 'INTERADMINISTRATIVE' | 'OPEN';
+    visibility?: 'PUBLIC' | 'PRIVATE' | 'SECRET';
+    name?: string;
+    description?: string;
+    archived?: boolean;
+  },
+) {
+  const id = unique();
+  return db.community.create({
+    data: {
+      slug: `comunidad-${id}`,
+      name: overrides.name ?? `Comunidad ${id}`,
+      description: overrides.description ?? `Descripción de la comunidad ${id}`,
+      audience: overrides.audience ?? 'INTERADMINISTRATIVE',
+      visibility: overrides.visibility ?? 'PUBLIC',
+      ownerOrganizationId: overrides.organizationId,
+      archivedAt: overrides.archived ? new Date() : null,
+      memberships: { create: { userId: overrides.ownerId, role: 'OWNER', state: 'ACTIVE' } },
+    },
+  });
+}
+
+export async function addMembership(
+  db: Db,
+  communityId: string,
+  userId: string,
+  state: 'ACTIVE' | 'PENDING' | 'INVITED' | 'BANNED' = 'ACTIVE',
+  role: 'OWNER' | 'MODERATOR' | 'MEMBER' = 'MEMBER',
+) {
+  return db.membership.create({ data: { communityId, userId, state, role } });
+}

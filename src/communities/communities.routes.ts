@@ -1,0 +1,256 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequest, Forbidden, Invalid, NotFound } from '../errors.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import {
+  AUDIENCES,
+  communityForm,
+  directoryQuery,
+  inviteForm,
+  memberParams,
+  settingsForm,
+  slugParams,
+  VISIBILITIES,
+} from './communities.schemas.js';
+import {
+  COMMUNITIES_PER_PAGE,
+  type CommunitiesService,
+  type MemberAction,
+  type OpenedCommunity,
+} from './communities.service.js';
+
+const TAGS = ['PERSONAL', 'PROFESSIONAL', 'ORGANIZATIONAL'] as const;
+
+function slugOf(request: FastifyRequest): string {
+  const parsed = slugParams.safeParse(request.params);
+  if (!parsed.success) throw new NotFound('No such community');
+  return parsed.data.slug;
+}
+
+/** Checkbox groups come back as a string or an array; the form shows them ticked again. */
+function typedValues(body: unknown): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = keptValues(body);
+  const tags = (body as { welcomedTags?: unknown } | undefined)?.welcomedTags;
+  if (Array.isArray(tags)) values.welcomedTags = tags.filter((tag): tag is string => typeof tag === 'string');
+  return values;
+}
+
+export async function communitiesRoutes(app: FastifyInstance, { communities }: { communities: CommunitiesService }) {
+  async function openFor(request: FastifyRequest): Promise<OpenedCommunity> {
+    return communities.open(slugOf(request), request.viewer, request);
+  }
+
+  function back(reply: FastifyReply, slug: string, notice: string, path = '') {
+    return reply.redirect(`/c/${encodeURIComponent(slug)}${path}?notice=${notice}`, 303);
+  }
+
+  // ── Directory and "my communities" ───────────────────────────────────────
+  app.get('/communities', async (request, reply) => {
+    const query = directoryQuery.parse(request.query ?? {});
+    const { total, communities: list } = await communities.listDirectory(request.viewer, query);
+    const canCreate = request.viewer ? (await communities.creatableAudiences(request.viewer)).length > 0 : false;
+    return reply.view('communities/directory.eta', {
+      title: request.t('communities.directory.title'),
+      query,
+      audiences: AUDIENCES,
+      list,
+      total,
+      page: query.page,
+      pages: Math.max(1, Math.ceil(total / COMMUNITIES_PER_PAGE)),
+      canCreate,
+    });
+  });
+
+  app.get('/communities/mine', { preHandler: requireViewer }, async (request, reply) =>
+    reply.view('communities/mine.eta', {
+      title: request.t('communities.mine.title'),
+      list: await communities.listMine(viewerOf(request)),
+    }),
+  );
+
+  // ── Creating ─────────────────────────────────────────────────────────────
+  async function renderNew(
+    reply: FastifyReply,
+    options: { status?: number; errors?: FormErrors; values?: Record<string, string | string[]> } = {},
+  ) {
+    const { request } = reply;
+    const audiences = await communities.creatableAudiences(viewerOf(request));
+    if (audiences.length === 0) {
+      return reply.code(403).view('communities/cannot-create.eta', { title: request.t('communities.new.title') });
+    }
+    return reply.code(options.status ?? 200).view('communities/new.eta', {
+      title: request.t('communities.new.title'),
+      audiences,
+      visibilities: VISIBILITIES,
+      tags: TAGS,
+      values: { visibility: 'PUBLIC', audience: 'INTERNAL', welcomedTags: [...TAGS], ...options.values },
+      errors: translateErrors(request.t, options.errors),
+      formError: null,
+    });
+  }
+
+  app.get('/communities/new', { preHandler: requireViewer }, async (_request, reply) => renderNew(reply));
+
+  app.post('/communities', { preHandler: requireViewer }, async (request, reply) => {
+    const form = parseForm(communityForm, request.body);
+    if (!form.ok) return renderNew(reply, { status: 422, errors: form.errors, values: typedValues(request.body) });
+    try {
+      const slug = await communities.create(viewerOf(request), form.data, request);
+      return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=community-created`, 303);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderNew(reply, { status: 422, errors: error.fieldErrors, values: typedValues(request.body) });
+    }
+  });
+
+  // ── A community ──────────────────────────────────────────────────────────
+  app.get('/c/:slug', async (request, reply) => {
+    const opened = await openFor(request);
+    const { members } = opened.permissions.read ? await communities.listMembers(opened) : { members: [] };
+    return reply.view('communities/show.eta', {
+      title: opened.community.name,
+      community: opened.community,
+      membership: opened.membership,
+      can: opened.permissions,
+      moderators: members.filter((member) => member.role !== 'MEMBER'),
+      memberCount: members.length,
+      errors: {},
+    });
+  });
+
+  app.get('/c/:slug/members', async (request, reply) => {
+    const opened = await openFor(request);
+    if (!opened.permissions.read) return reply.redirect(`/c/${encodeURIComponent(opened.community.slug)}`, 303);
+    return renderMembers(reply, opened);
+  });
+
+  async function renderMembers(
+    reply: FastifyReply,
+    opened: OpenedCommunity,
+    options: { status?: number; errors?: FormErrors; values?: Record<string, string> } = {},
+  ) {
+    const { request } = reply;
+    const lists = await communities.listMembers(opened);
+    return reply.code(options.status ?? 200).view('communities/members.eta', {
+      title: request.t('communities.members.title', { name: opened.community.name }),
+      community: opened.community,
+      can: opened.permissions,
+      viewerId: request.viewer?.id ?? null,
+      ...lists,
+      values: options.values ?? {},
+      errors: translateErrors(request.t, options.errors),
+      formError: null,
+    });
+  }
+
+  // ── Belonging: join, request, accept or decline an invitation, leave ─────
+  app.post('/c/:slug/join', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    await communities.join(opened, viewerOf(request), request);
+    return back(reply, opened.community.slug, 'community-joined');
+  });
+
+  app.post('/c/:slug/request', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    await communities.requestToJoin(opened, viewerOf(request), request);
+    return back(reply, opened.community.slug, 'community-requested');
+  });
+
+  app.post('/c/:slug/accept', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    await communities.acceptInvitation(opened, viewerOf(request), request);
+    return back(reply, opened.community.slug, 'community-joined');
+  });
+
+  app.post('/c/:slug/decline', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    await communities.declineInvitation(opened, viewerOf(request), request);
+    return reply.redirect('/communities/mine?notice=community-declined', 303);
+  });
+
+  app.post('/c/:slug/leave', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    try {
+      await communities.leave(opened, viewerOf(request), request);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return back(reply, opened.community.slug, 'community-last-owner');
+    }
+    return reply.redirect('/communities/mine?notice=community-left', 303);
+  });
+
+  // ── Moderation: invitations and members ──────────────────────────────────
+  app.post('/c/:slug/invitations', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    const form = parseForm(inviteForm, request.body);
+    if (!form.ok) return renderMembers(reply, opened, { status: 422, ...form });
+    try {
+      await communities.invite(opened, viewerOf(request), form.data.who, request);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
+    }
+    return back(reply, opened.community.slug, 'community-invited', '/members');
+  });
+
+  app.post('/c/:slug/members/:userId/:action', { preHandler: requireViewer }, async (request, reply) => {
+    const params = memberParams.safeParse(request.params);
+    if (!params.success) throw new BadRequest('Unknown member action');
+    const opened = await openFor(request);
+    try {
+      await communities.actOnMember(
+        opened,
+        viewerOf(request),
+        params.data.userId,
+        params.data.action as MemberAction,
+        request,
+      );
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors });
+    }
+    return back(reply, opened.community.slug, `community-member-${params.data.action}`, '/members');
+  });
+
+  // ── Settings (owners) ────────────────────────────────────────────────────
+  function renderSettings(
+    reply: FastifyReply,
+    opened: OpenedCommunity,
+    options: { status?: number; errors?: FormErrors; values?: Record<string, string | string[]> } = {},
+  ) {
+    const { request } = reply;
+    const { community } = opened;
+    return reply.code(options.status ?? 200).view('communities/settings.eta', {
+      title: request.t('communities.settings.title', { name: community.name }),
+      community,
+      visibilities: VISIBILITIES,
+      tags: TAGS,
+      values: options.values ?? {
+        name: community.name,
+        description: community.description,
+        rules: community.rules,
+        visibility: community.visibility,
+        welcomedTags: community.welcomedTags,
+        archived: community.archivedAt ? 'on' : '',
+      },
+      errors: translateErrors(request.t, options.errors),
+      formError: null,
+    });
+  }
+
+  app.get('/c/:slug/settings', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    if (!opened.permissions.manage) throw new Forbidden('Only owners change the settings');
+    return renderSettings(reply, opened);
+  });
+
+  app.post('/c/:slug/settings', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await openFor(request);
+    if (!opened.permissions.manage) throw new Forbidden('Only owners change the settings');
+    const form = parseForm(settingsForm, request.body);
+    if (!form.ok)
+      return renderSettings(reply, opened, { status: 422, errors: form.errors, values: typedValues(request.body) });
+    await communities.updateSettings(opened, form.data, request);
+    return back(reply, opened.community.slug, 'community-settings-saved');
+  });
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+// Messages are catalog keys, translated beside each field.
+
+const TAGS = ['PERSONAL', 'PROFESSIONAL', 'ORGANIZATIONAL'] as const;
+export const AUDIENCES = ['INTERNAL', 'INTERADMINISTRATIVE', 'OPEN'] as const;
+export const VISIBILITIES = ['PUBLIC', 'PRIVATE', 'SECRET'] as const;
+export const SLUG_PATTERN = /^[a-z0-9](?:-?[a-z0-9])*$/;
+
+/** A checkbox group arrives as a string (one ticked) or an array (several). */
+const tagList = z
+  .union([z.enum(TAGS), z.array(z.enum(TAGS))], { error: 'communities.form.tagsInvalid' })
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? [...new Set(value)] : [value]))
+  .refine((tags) => tags.length > 0, { error: 'communities.form.tagsRequired' });
+
+const common = {
+  name: z
+    .string({ error: 'communities.form.nameRequired' })
+    .trim()
+    .min(1, { error: 'communities.form.nameRequired' })
+    .max(80, { error: 'communities.form.nameTooLong' }),
+  description: z.string().trim().max(500, { error: 'communities.form.descriptionTooLong' }).default(''),
+  rules: z.string().max(5000, { error: 'communities.form.rulesTooLong' }).default(''),
+  visibility: z.enum(VISIBILITIES, { error: 'communities.form.visibilityRequired' }),
+  welcomedTags: tagList,
+};
+
+export const communityForm = z.object({
+  ...common,
+  slug: z
+    .string({ error: 'communities.form.slugRequired' })
+    .trim()
+    .toLowerCase()
+    .min(1, { error: 'communities.form.slugRequired' })
+    .max(60, { error: 'communities.form.slugInvalid' })
+    .regex(SLUG_PATTERN, { error: 'communities.form.slugInvalid' }),
+  audience: z.enum(AUDIENCES, { error: 'communities.form.audienceRequired' }),
+});
+
+export const settingsForm = z.object({
+  ...common,
+  archived: z
+    .literal('on')
+    .optional()
+    .transform((value) => value === 'on'),
+});
+
+export const directoryQuery = z.object({
+  q: z.string().max(100).optional().catch(undefined),
+  audience: z.enum(AUDIENCES).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(1000).catch(1),
+});
+
+export const slugParams = z.object({ slug: z.string().max(60) });
+export const memberParams = z.object({
+  slug: z.string().max(60),
+  userId: z.uuid(),
+  action: z.enum(['approve', 'deny', 'remove', 'ban', 'unban', 'promote', 'demote', 'transfer']),
+});
+
+export const inviteForm = z.object({
+  who: z
+    .string({ error: 'communities.invite.whoRequired' })
+    .trim()
+    .min(1, { error: 'communities.invite.whoRequired' })
+    .max(254, { error: 'communities.invite.unknown' }),
+});

@@ -1,0 +1,486 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  type Audience,
+  type CommunityAction,
+  type CommunityActor,
+  type CommunityFacts,
+  can,
+  decide,
+  type MembershipFacts,
+  refusalStatus,
+} from '../access/communities.js';
+import type { Viewer } from '../accounts/auth.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { Db } from '../db/client.js';
+import { Forbidden, Invalid, NotFound } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
+import { renderMarkdown } from '../markdown/markdown.js';
+
+export const COMMUNITIES_PER_PAGE = 24;
+
+export interface CommunityInput {
+  readonly name: string;
+  readonly slug: string;
+  readonly description: string;
+  readonly rules: string;
+  readonly audience: Audience;
+  readonly visibility: 'PUBLIC' | 'PRIVATE' | 'SECRET';
+  readonly welcomedTags: readonly PostTag[];
+}
+
+export type CommunitySettingsInput = Omit<CommunityInput, 'slug' | 'audience'> & { readonly archived: boolean };
+
+export type MemberAction = 'approve' | 'deny' | 'remove' | 'ban' | 'unban' | 'promote' | 'demote' | 'transfer';
+
+const COMMUNITY_SELECT = {
+  id: true,
+  slug: true,
+  name: true,
+  description: true,
+  rules: true,
+  rulesHtml: true,
+  audience: true,
+  visibility: true,
+  welcomedTags: true,
+  archivedAt: true,
+  ownerOrganizationId: true,
+  ownerOrganization: { select: { name: true } },
+} as const;
+
+type CommunityRow = Prisma.CommunityGetPayload<{ select: typeof COMMUNITY_SELECT }>;
+
+/** The viewer as the access rules see them; null when signed out. */
+export function actorOf(viewer: Viewer | null): CommunityActor | null {
+  if (!viewer) return null;
+  return {
+    id: viewer.id,
+    kind: viewer.kind,
+    role: viewer.role,
+    status: 'ACTIVE', // a suspended account has no session
+    organizationId: viewer.organizationId,
+    organizationIsAdministration: viewer.organizationIsAdministration,
+    emailVerified: viewer.emailVerified,
+  };
+}
+
+function factsOf(community: CommunityRow): CommunityFacts {
+  return {
+    ownerOrganizationId: community.ownerOrganizationId,
+    audience: community.audience,
+    visibility: community.visibility,
+    archived: community.archivedAt !== null,
+  };
+}
+
+const ACTIONS: readonly CommunityAction[] = [
+  'see',
+  'read',
+  'join',
+  'request',
+  'accept-invitation',
+  'invite',
+  'post',
+  'moderate',
+  'manage',
+  'leave',
+];
+
+/** What the viewer may do here, as booleans for the templates. */
+export type Permissions = Readonly<Record<CommunityAction, boolean>>;
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLog }) {
+  async function ownerCount(communityId: string): Promise<number> {
+    return db.membership.count({ where: { communityId, role: 'OWNER', state: 'ACTIVE' } });
+  }
+
+  /**
+   * The community at `slug` as the viewer may know it, with their membership and permissions;
+   * NotFound when it does not exist for them (unknown, secret, outside the audience).
+   */
+  async function open(slug: string, viewer: Viewer | null, request: FastifyRequest | null = null) {
+    const community = await db.community.findUnique({ where: { slug }, select: COMMUNITY_SELECT });
+    if (!community) throw new NotFound('No such community');
+    const membership: MembershipFacts | null = viewer
+      ? await db.membership.findUnique({
+          where: { communityId_userId: { communityId: community.id, userId: viewer.id } },
+          select: { role: true, state: true },
+        })
+      : null;
+    const actor = actorOf(viewer);
+    const facts = factsOf(community);
+    const owners = membership?.role === 'OWNER' ? await ownerCount(community.id) : 1;
+    const permissions = Object.fromEntries(
+      ACTIONS.map((action) => [action, can(actor, action, facts, membership, { ownerCount: owners })]),
+    ) as Record<CommunityAction, boolean>;
+    if (!permissions.see) {
+      if (refusalStatus(actor, facts, membership) === 404) throw new NotFound('No such community');
+      throw new Forbidden('Not allowed');
+    }
+    // A site admin looking where only their site role lets them in is on the record.
+    if (request && decide(actor, 'read', facts, membership).reason === 'site-admin') {
+      await audit.record(request, {
+        action: 'community.admin_view',
+        outcome: 'SUCCESS',
+        target: { type: 'community', id: community.id },
+        details: { path: request.url.split('?')[0] ?? '' },
+      });
+    }
+    return { community, membership, permissions, actor };
+  }
+
+  type Opened = Awaited<ReturnType<typeof open>>;
+
+  function require(opened: Opened, action: CommunityAction): void {
+    if (!opened.permissions[action]) throw new Forbidden(`Not allowed to ${action}`);
+  }
+
+  async function record(
+    request: FastifyRequest,
+    action: string,
+    communityId: string,
+    details: Prisma.InputJsonObject = {},
+    tx: Prisma.TransactionClient | Db = db,
+  ) {
+    await audit.record(
+      request,
+      { action, outcome: 'SUCCESS', target: { type: 'community', id: communityId }, details },
+      tx,
+    );
+  }
+
+  return {
+    open,
+
+    /** The directory: what the viewer may see, matching the search, a page at a time. */
+    async listDirectory(viewer: Viewer | null, query: { q?: string; audience?: Audience; page: number }) {
+      const actor = actorOf(viewer);
+      const q = query.q?.trim();
+      const rows = await db.community.findMany({
+        where: {
+          ...(query.audience ? { audience: query.audience } : {}),
+          ...(q
+            ? {
+                OR: [
+                  { name: { contains: q, mode: 'insensitive' } },
+                  { description: { contains: q, mode: 'insensitive' } },
+                ],
+              }
+            : {}),
+        },
+        select: {
+          ...COMMUNITY_SELECT,
+          _count: { select: { memberships: { where: { state: 'ACTIVE' } } } },
+          memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
+        },
+        orderBy: { name: 'asc' },
+      });
+      // The access rules decide, one community at a time: the same rules as every page.
+      const visible = rows.filter((row) =>
+        can(actor, 'see', factsOf(row), (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null),
+      );
+      const start = (query.page - 1) * COMMUNITIES_PER_PAGE;
+      return {
+        total: visible.length,
+        communities: visible.slice(start, start + COMMUNITIES_PER_PAGE).map((row) => ({
+          slug: row.slug,
+          name: row.name,
+          description: row.description,
+          audience: row.audience,
+          visibility: row.visibility,
+          archived: row.archivedAt !== null,
+          organization: row.ownerOrganization.name,
+          members: row._count.memberships,
+          membership: (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null,
+        })),
+      };
+    },
+
+    /** The viewer's communities: where they belong, asked to join, or are invited. */
+    async listMine(viewer: Viewer) {
+      const memberships = await db.membership.findMany({
+        where: { userId: viewer.id, state: { in: ['ACTIVE', 'PENDING', 'INVITED'] } },
+        select: {
+          role: true,
+          state: true,
+          community: {
+            select: { slug: true, name: true, description: true, audience: true, visibility: true, archivedAt: true },
+          },
+        },
+        orderBy: { community: { name: 'asc' } },
+      });
+      return memberships.map((membership) => ({
+        ...membership.community,
+        archived: membership.community.archivedAt !== null,
+        role: membership.role,
+        state: membership.state,
+      }));
+    },
+
+    /** Which audiences the viewer may create; empty when they may not create communities at all. */
+    async creatableAudiences(viewer: Viewer): Promise<Audience[]> {
+      if (viewer.kind !== 'EMPLOYEE' || !viewer.organizationId || !viewer.organizationIsAdministration) return [];
+      const settings = await db.siteSettings.findUnique({
+        where: { id: 1 },
+        select: { employeesCreateInteradministrative: true, employeesCreateOpen: true },
+      });
+      const audiences: Audience[] = ['INTERNAL'];
+      if (settings?.employeesCreateInteradministrative ?? true) audiences.push('INTERADMINISTRATIVE');
+      if (settings?.employeesCreateOpen ?? false) audiences.push('OPEN');
+      return audiences;
+    },
+
+    /** Creates a community of the viewer's organization; the creator is its owner. */
+    async create(viewer: Viewer, input: CommunityInput, request: FastifyRequest): Promise<string> {
+      const allowed = await this.creatableAudiences(viewer);
+      if (allowed.length === 0) throw new Forbidden('Only employees of an administration create communities');
+      if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
+      if (!viewer.organizationId) throw new Forbidden('No organization');
+      const organizationId = viewer.organizationId;
+      try {
+        return await db.$transaction(async (tx) => {
+          const community = await tx.community.create({
+            data: {
+              slug: input.slug,
+              name: input.name,
+              description: input.description,
+              rules: input.rules,
+              rulesHtml: renderMarkdown(input.rules),
+              audience: input.audience,
+              visibility: input.visibility,
+              welcomedTags: [...input.welcomedTags],
+              ownerOrganizationId: organizationId,
+              createdById: viewer.id,
+              memberships: { create: { userId: viewer.id, role: 'OWNER', state: 'ACTIVE' } },
+            },
+            select: { id: true, slug: true },
+          });
+          await record(
+            request,
+            'community.create',
+            community.id,
+            { audience: input.audience, visibility: input.visibility },
+            tx,
+          );
+          return community.slug;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new Invalid({ slug: 'communities.form.slugTaken' });
+        throw error;
+      }
+    },
+
+    async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<void> {
+      require(opened, 'manage');
+      const { community } = opened;
+      await db.$transaction(async (tx) => {
+        await tx.community.update({
+          where: { id: community.id },
+          data: {
+            name: input.name,
+            description: input.description,
+            rules: input.rules,
+            rulesHtml: renderMarkdown(input.rules),
+            visibility: input.visibility,
+            welcomedTags: [...input.welcomedTags],
+            archivedAt: input.archived ? (community.archivedAt ?? new Date()) : null,
+          },
+        });
+        const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
+          (field) => input[field] !== community[field],
+        );
+        await record(request, 'community.settings', community.id, { changed, archived: input.archived }, tx);
+      });
+    },
+
+    /** Members and, for moderators, requests, invitations and bans. */
+    async listMembers(opened: Opened) {
+      require(opened, 'read');
+      const moderator = opened.permissions.moderate;
+      const states: MembershipState[] = moderator ? ['ACTIVE', 'PENDING', 'INVITED', 'BANNED'] : ['ACTIVE'];
+      const rows = await db.membership.findMany({
+        where: { communityId: opened.community.id, state: { in: states } },
+        select: {
+          role: true,
+          state: true,
+          createdAt: true,
+          user: { select: { id: true, handle: true, displayName: true, organization: { select: { name: true } } } },
+        },
+        orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
+      });
+      const of = (state: MembershipState) => rows.filter((row) => row.state === state);
+      return { members: of('ACTIVE'), pending: of('PENDING'), invited: of('INVITED'), banned: of('BANNED') };
+    },
+
+    async join(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      require(opened, 'join');
+      await db.membership.upsert({
+        where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
+        create: { communityId: opened.community.id, userId: viewer.id, state: 'ACTIVE' },
+        update: { state: 'ACTIVE', role: 'MEMBER' },
+      });
+      await record(request, 'community.join', opened.community.id);
+    },
+
+    async requestToJoin(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      require(opened, 'request');
+      await db.membership.upsert({
+        where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
+        create: { communityId: opened.community.id, userId: viewer.id, state: 'PENDING' },
+        update: { state: 'PENDING', role: 'MEMBER' },
+      });
+      await record(request, 'community.request', opened.community.id);
+    },
+
+    async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      require(opened, 'accept-invitation');
+      const { count } = await db.membership.updateMany({
+        where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
+        data: { state: 'ACTIVE' },
+      });
+      if (count === 1) await record(request, 'community.invitation_accept', opened.community.id);
+    },
+
+    async declineInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      const { count } = await db.membership.deleteMany({
+        where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
+      });
+      if (count === 1) await record(request, 'community.invitation_decline', opened.community.id);
+    },
+
+    async leave(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      if (!opened.permissions.leave) {
+        if (opened.membership?.role === 'OWNER') throw new Invalid({ leave: 'communities.members.lastOwner' });
+        throw new Forbidden('Not a member');
+      }
+      await db.membership.deleteMany({
+        where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
+      });
+      await record(request, 'community.leave', opened.community.id);
+    },
+
+    /** Invites an account by handle or e-mail; it must be inside the audience and not banned there. */
+    async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<string> {
+      require(opened, 'invite');
+      const target = who.includes('@') ? { email: who } : { handle: who.replace(/^@/, '') };
+      const user = await db.user.findFirst({
+        where: { ...target, status: 'ACTIVE' },
+        select: {
+          id: true,
+          displayName: true,
+          kind: true,
+          role: true,
+          organizationId: true,
+          emailVerifiedAt: true,
+          organization: { select: { kind: true } },
+          memberships: { where: { communityId: opened.community.id }, select: { role: true, state: true } },
+        },
+      });
+      if (!user) throw new Invalid({ who: 'communities.invite.unknown' });
+      const existing = user.memberships[0] ?? null;
+      if (existing?.state === 'ACTIVE') throw new Invalid({ who: 'communities.invite.alreadyMember' });
+      if (existing?.state === 'INVITED') throw new Invalid({ who: 'communities.invite.alreadyInvited' });
+      if (existing?.state === 'BANNED') throw new Invalid({ who: 'communities.invite.banned' });
+      const invitee: CommunityActor = {
+        id: user.id,
+        kind: user.kind,
+        role: user.role,
+        status: 'ACTIVE',
+        organizationId: user.organizationId,
+        organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
+        emailVerified: user.emailVerifiedAt !== null,
+      };
+      // Would they be able to accept? If not, they are outside the audience.
+      if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
+        throw new Invalid({ who: 'communities.invite.outsideAudience' });
+      }
+      await db.membership.upsert({
+        where: { communityId_userId: { communityId: opened.community.id, userId: user.id } },
+        create: { communityId: opened.community.id, userId: user.id, state: 'INVITED', invitedById: viewer.id },
+        // A pending request becomes an invitation: the moderator has said yes.
+        update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER' },
+      });
+      await record(request, 'community.invite', opened.community.id, { userId: user.id });
+      return user.displayName;
+    },
+
+    /** A moderator's or owner's action on someone's membership. */
+    async actOnMember(
+      opened: Opened,
+      viewer: Viewer,
+      userId: string,
+      action: MemberAction,
+      request: FastifyRequest,
+    ): Promise<void> {
+      const managing = action === 'promote' || action === 'demote' || action === 'transfer';
+      require(opened, managing ? 'manage' : 'moderate');
+      const communityId = opened.community.id;
+      const key = { communityId_userId: { communityId, userId } };
+      const target = await db.membership.findUnique({ where: key, select: { role: true, state: true } });
+      if (!target) throw new NotFound('No such member');
+      if (userId === viewer.id && action !== 'transfer')
+        throw new Invalid({ member: 'communities.members.notYourself' });
+      // Moderators act on members; only owners act on moderators and owners.
+      if (target.role !== 'MEMBER' && !opened.permissions.manage) throw new Forbidden('Only owners act on moderators');
+      if (target.role === 'OWNER' && action !== 'transfer')
+        throw new Invalid({ member: 'communities.members.ownerProtected' });
+
+      const expect = (states: MembershipState[], roles: MembershipRole[] = ['OWNER', 'MODERATOR', 'MEMBER']) => {
+        if (!states.includes(target.state) || !roles.includes(target.role)) {
+          throw new Invalid({ member: 'communities.members.notApplicable' });
+        }
+      };
+      await db.$transaction(async (tx) => {
+        switch (action) {
+          case 'approve':
+            expect(['PENDING']);
+            await tx.membership.update({ where: key, data: { state: 'ACTIVE' } });
+            break;
+          case 'deny':
+            expect(['PENDING']);
+            await tx.membership.delete({ where: key });
+            break;
+          case 'remove':
+            expect(['ACTIVE', 'INVITED']);
+            await tx.membership.delete({ where: key });
+            break;
+          case 'ban':
+            expect(['ACTIVE', 'PENDING', 'INVITED']);
+            await tx.membership.update({ where: key, data: { state: 'BANNED', role: 'MEMBER' } });
+            break;
+          case 'unban':
+            expect(['BANNED']);
+            await tx.membership.delete({ where: key });
+            break;
+          case 'promote':
+            expect(['ACTIVE'], ['MEMBER']);
+            await tx.membership.update({ where: key, data: { role: 'MODERATOR' } });
+            break;
+          case 'demote':
+            expect(['ACTIVE'], ['MODERATOR']);
+            await tx.membership.update({ where: key, data: { role: 'MEMBER' } });
+            break;
+          case 'transfer':
+            // Ownership passes from an owner to someone else, who stays in the community.
+            if (opened.membership?.role !== 'OWNER') throw new Forbidden('Only an owner transfers ownership');
+            if (userId === viewer.id) throw new Invalid({ member: 'communities.members.notYourself' });
+            expect(['ACTIVE'], ['MEMBER', 'MODERATOR']);
+            await tx.membership.update({ where: key, data: { role: 'OWNER' } });
+            await tx.membership.update({
+              where: { communityId_userId: { communityId, userId: viewer.id } },
+              data: { role: 'MODERATOR' },
+            });
+            break;
+        }
+        await record(request, `community.member_${action}`, communityId, { userId }, tx);
+      });
+    },
+  };
+}
+
+export type CommunitiesService = ReturnType<typeof createCommunitiesService>;
+export type OpenedCommunity = Awaited<ReturnType<CommunitiesService['open']>>;
