@@ -47,8 +47,12 @@ export function catalogKeys(locale: Locale): string[] {
 
 export function createTranslator(locale: Locale): Translate {
   const catalog = catalogs[locale];
+  const plurals = new Intl.PluralRules(locale);
   return (key, params) => {
-    const template = catalog[key] ?? catalogs[DEFAULT_LOCALE][key] ?? key;
+    // A numeric `count` picks a plural form when the catalog has one (`<key>.one`: "1 miembro").
+    const count = params?.count;
+    const plural = typeof count === 'number' ? catalog[`${key}.${plurals.select(count)}`] : undefined;
+    const template = plural ?? catalog[key] ?? catalogs[DEFAULT_LOCALE][key] ?? key;
     if (!params) return template;
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };

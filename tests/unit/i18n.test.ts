@@ -13,6 +13,13 @@ describe('message catalogs', () => {
     expect(t('home.organizations.count')).toBe('{count} administraciones y entidades colaboradoras.');
     expect(createTranslator('ca')('layout.skipToContent')).toBe('Salta al contingut');
   });
+
+  it('picks the singular form for a count of one where the catalog has it', () => {
+    expect(createTranslator('es')('communities.memberCount', { count: 1 })).toBe('1 miembro');
+    expect(createTranslator('es')('communities.memberCount', { count: 2 })).toBe('2 miembros');
+    expect(createTranslator('en')('communities.memberCount', { count: 0 })).toBe('0 members');
+    expect(createTranslator('ca')('communities.directory.count', { count: 1 })).toBe('1 comunitat.');
+  });
 });
 
 describe('negotiateLocale', () => {
