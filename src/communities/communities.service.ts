@@ -5,6 +5,7 @@ import {
   type CommunityActor,
   type CommunityFacts,
   can,
+  communityPermissions,
   decide,
   type MembershipFacts,
   refusalStatus,
@@ -73,22 +74,6 @@ function factsOf(community: CommunityRow): CommunityFacts {
   };
 }
 
-const ACTIONS: readonly CommunityAction[] = [
-  'see',
-  'read',
-  'join',
-  'request',
-  'accept-invitation',
-  'invite',
-  'post',
-  'moderate',
-  'manage',
-  'leave',
-];
-
-/** What the viewer may do here, as booleans for the templates. */
-export type Permissions = Readonly<Record<CommunityAction, boolean>>;
-
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
@@ -114,9 +99,7 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     const actor = actorOf(viewer);
     const facts = factsOf(community);
     const owners = membership?.role === 'OWNER' ? await ownerCount(community.id) : 1;
-    const permissions = Object.fromEntries(
-      ACTIONS.map((action) => [action, can(actor, action, facts, membership, { ownerCount: owners })]),
-    ) as Record<CommunityAction, boolean>;
+    const permissions = communityPermissions(actor, facts, membership, { ownerCount: owners });
     if (!permissions.see) {
       if (refusalStatus(actor, facts, membership) === 404) throw new NotFound('No such community');
       throw new Forbidden('Not allowed');
@@ -151,6 +134,23 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       { action, outcome: 'SUCCESS', target: { type: 'community', id: communityId }, details },
       tx,
     );
+  }
+
+  /** Joining (ACTIVE at once) or asking to (PENDING), as the access rules allow. */
+  async function enter(
+    opened: Opened,
+    viewer: Viewer,
+    action: 'join' | 'request',
+    state: 'ACTIVE' | 'PENDING',
+    request: FastifyRequest,
+  ): Promise<void> {
+    require(opened, action);
+    await db.membership.upsert({
+      where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
+      create: { communityId: opened.community.id, userId: viewer.id, state },
+      update: { state, role: 'MEMBER' },
+    });
+    await record(request, `community.${action}`, opened.community.id);
   }
 
   return {
@@ -317,23 +317,11 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     },
 
     async join(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      require(opened, 'join');
-      await db.membership.upsert({
-        where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
-        create: { communityId: opened.community.id, userId: viewer.id, state: 'ACTIVE' },
-        update: { state: 'ACTIVE', role: 'MEMBER' },
-      });
-      await record(request, 'community.join', opened.community.id);
+      await enter(opened, viewer, 'join', 'ACTIVE', request);
     },
 
     async requestToJoin(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      require(opened, 'request');
-      await db.membership.upsert({
-        where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
-        create: { communityId: opened.community.id, userId: viewer.id, state: 'PENDING' },
-        update: { state: 'PENDING', role: 'MEMBER' },
-      });
-      await record(request, 'community.request', opened.community.id);
+      await enter(opened, viewer, 'request', 'PENDING', request);
     },
 
     async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
