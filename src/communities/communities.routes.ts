@@ -106,14 +106,15 @@ export async function communitiesRoutes(app: FastifyInstance, { communities }: {
   // ── A community ──────────────────────────────────────────────────────────
   app.get('/c/:slug', async (request, reply) => {
     const opened = await openFor(request);
-    const { members } = opened.permissions.read ? await communities.listMembers(opened) : { members: [] };
+    const summary = opened.permissions.read
+      ? await communities.summarizeMembers(opened)
+      : { moderators: [], memberCount: 0 };
     return reply.view('communities/show.eta', {
       title: opened.community.name,
       community: opened.community,
       membership: opened.membership,
       can: opened.permissions,
-      moderators: members.filter((member) => member.role !== 'MEMBER'),
-      memberCount: members.length,
+      ...summary,
       errors: {},
     });
   });

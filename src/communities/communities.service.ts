@@ -297,6 +297,21 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       });
     },
 
+    /** For the community page: its owners and moderators, and how many members it has. */
+    async summarizeMembers(opened: Opened) {
+      require(opened, 'read');
+      const communityId = opened.community.id;
+      const [moderators, memberCount] = await Promise.all([
+        db.membership.findMany({
+          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
+          select: { role: true, user: { select: { handle: true, displayName: true } } },
+          orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
+        }),
+        db.membership.count({ where: { communityId, state: 'ACTIVE' } }),
+      ]);
+      return { moderators, memberCount };
+    },
+
     /** Members and, for moderators, requests, invitations and bans. */
     async listMembers(opened: Opened) {
       require(opened, 'read');
