@@ -131,7 +131,7 @@ describe('communities, in Chromium', () => {
       await signIn(other, applicant);
       await openDirectory(other);
       await searchDirectory(other, 'comarcal de urbanismo');
-      expect(await other.getByRole('status').textContent()).toBe('1 comunidades.');
+      expect(await other.getByRole('status').textContent()).toBe('1 comunidad.');
       await expectAccessible(other);
       await other.getByRole('link', { name: NAME }).click();
       await other.getByRole('heading', { level: 1, name: NAME }).waitFor();
@@ -250,7 +250,7 @@ describe('communities, in Chromium', () => {
 
       // Searching for all three finds only the open one.
       await searchDirectory(page, 'Huertos');
-      expect(await page.getByRole('status').textContent()).toBe('1 comunidades.');
+      expect(await page.getByRole('status').textContent()).toBe('1 comunidad.');
       expect(await page.getByRole('link', { name: open.name }).count()).toBe(1);
       expect(await page.getByRole('link', { name: internal.name }).count()).toBe(0);
       expect(await page.getByRole('link', { name: shared.name }).count()).toBe(0);
