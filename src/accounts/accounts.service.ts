@@ -70,6 +70,22 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     }
   }
 
+  /** The link that proves an address: for a new account, or for a new address of an existing one. */
+  function sendVerificationLink(
+    request: FastifyRequest,
+    to: string,
+    locale: Locale,
+    template: 'verify-email' | 'confirm-new-email',
+    name: string,
+    token: string,
+  ) {
+    return send(request, to, locale, template, {
+      name,
+      link: link('/verify-email', token),
+      hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
+    });
+  }
+
   /** Which organization an address belongs to, by its domain. */
   async function organizationForEmail(email: string) {
     return db.organization.findFirst({
@@ -168,11 +184,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         );
         return issueToken(tx, { purpose: 'EMAIL_VERIFICATION', email: input.email, userId: user.id });
       });
-      await send(request, input.email, request.locale, 'verify-email', {
-        name: input.displayName,
-        link: link('/verify-email', token),
-        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
-      });
+      await sendVerificationLink(request, input.email, request.locale, 'verify-email', input.displayName, token);
     },
 
     /** Marks the address verified (and, for a change of address, makes it the account's). */
@@ -221,11 +233,14 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     async resendVerification(viewer: Viewer, request: FastifyRequest): Promise<void> {
       if (viewer.emailVerified) return;
       const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: viewer.email, userId: viewer.id });
-      await send(request, viewer.email, localeOf(viewer, request.locale), 'verify-email', {
-        name: viewer.displayName,
-        link: link('/verify-email', token),
-        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
-      });
+      await sendVerificationLink(
+        request,
+        viewer.email,
+        localeOf(viewer, request.locale),
+        'verify-email',
+        viewer.displayName,
+        token,
+      );
     },
 
     /** The same answer, status and cost for an unknown address and a wrong password. */
@@ -425,11 +440,14 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
       if (taken) return;
       const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });
-      await send(request, input.newEmail, localeOf(viewer, request.locale), 'confirm-new-email', {
-        name: viewer.displayName,
-        link: link('/verify-email', token),
-        hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
-      });
+      await sendVerificationLink(
+        request,
+        input.newEmail,
+        localeOf(viewer, request.locale),
+        'confirm-new-email',
+        viewer.displayName,
+        token,
+      );
     },
   };
 }
