@@ -6,6 +6,7 @@ import { createAuth } from './accounts/auth.js';
 import { createSignInThrottle } from './accounts/sign-in-throttle.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { createAdminService } from './admin/admin.service.js';
+import { createAttachmentStore } from './attachments/attachment-files.js';
 import { createAuditLog } from './audit/audit.service.js';
 import { communitiesRoutes } from './communities/communities.routes.js';
 import { createCommunitiesService } from './communities/communities.service.js';
@@ -25,6 +26,8 @@ import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
 import { createProfilesService } from './profiles/profiles.service.js';
+import { threadsRoutes } from './threads/threads.routes.js';
+import { createThreadsService } from './threads/threads.service.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -105,7 +108,15 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
   await app.register(homeRoutes, { home: createHomeService({ db }) });
-  await app.register(communitiesRoutes, { communities: createCommunitiesService({ db, audit }) });
+  const communities = createCommunitiesService({ db, audit });
+  const threads = createThreadsService({
+    db,
+    audit,
+    communities,
+    attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
+  });
+  await app.register(communitiesRoutes, { communities, threads });
+  await app.register(threadsRoutes, { threads, communities, config });
   await app.register(accountsRoutes, {
     auth,
     config,

@@ -25,6 +25,13 @@ export class Forbidden extends AppError {
   readonly code = 'FORBIDDEN';
 }
 
+/** A 403 whose page says why (the thread is locked, the community archived…): a catalog key. */
+export class Refused extends Forbidden {
+  constructor(readonly reasonKey: MessageKey) {
+    super(reasonKey);
+  }
+}
+
 export class Conflict extends AppError {
   readonly statusCode = 409;
   readonly code = 'CONFLICT';

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, Forbidden, Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import { listQuery } from '../threads/threads.schemas.js';
+import type { ThreadsService } from '../threads/threads.service.js';
 import {
   AUDIENCES,
   communityForm,
@@ -35,7 +37,10 @@ function typedValues(body: unknown): Record<string, string | string[]> {
   return values;
 }
 
-export async function communitiesRoutes(app: FastifyInstance, { communities }: { communities: CommunitiesService }) {
+export async function communitiesRoutes(
+  app: FastifyInstance,
+  { communities, threads }: { communities: CommunitiesService; threads: ThreadsService },
+) {
   async function openFor(request: FastifyRequest): Promise<OpenedCommunity> {
     return communities.open(slugOf(request), request.viewer, request);
   }
@@ -109,7 +114,12 @@ export async function communitiesRoutes(app: FastifyInstance, { communities }: {
     const summary = opened.permissions.read
       ? await communities.summarizeMembers(opened)
       : { moderators: [], memberCount: 0 };
+    const query = listQuery.parse(request.query ?? {});
+    const threadList = opened.permissions.read ? await threads.listThreads(opened, query) : null;
     return reply.view('communities/show.eta', {
+      threadList,
+      listQuery: query,
+      canStartThread: opened.permissions.post && opened.community.archivedAt === null,
       title: opened.community.name,
       community: opened.community,
       membership: opened.membership,

@@ -65,7 +65,9 @@ export function actorOf(viewer: Viewer | null): CommunityActor | null {
   };
 }
 
-function factsOf(community: CommunityRow): CommunityFacts {
+export function factsOf(
+  community: Pick<CommunityRow, 'ownerOrganizationId' | 'audience' | 'visibility' | 'archivedAt'>,
+): CommunityFacts {
   return {
     ownerOrganizationId: community.ownerOrganizationId,
     audience: community.audience,

@@ -13,9 +13,15 @@ import emailEn from './email.en.json' with { type: 'json' };
 import emailEs from './email.es.json' with { type: 'json' };
 import en from './en.json' with { type: 'json' };
 import es from './es.json' with { type: 'json' };
+import policyCa from './policy.ca.json' with { type: 'json' };
+import policyEn from './policy.en.json' with { type: 'json' };
+import policyEs from './policy.es.json' with { type: 'json' };
 import profilesCa from './profiles.ca.json' with { type: 'json' };
 import profilesEn from './profiles.en.json' with { type: 'json' };
 import profilesEs from './profiles.es.json' with { type: 'json' };
+import threadsCa from './threads.ca.json' with { type: 'json' };
+import threadsEn from './threads.en.json' with { type: 'json' };
+import threadsEs from './threads.es.json' with { type: 'json' };
 
 // Message catalogs, Spanish first. Pure: no request, no Fastify.
 
@@ -25,15 +31,24 @@ export const DEFAULT_LOCALE: Locale = 'es';
 
 // One catalog per language, kept in a file per feature (<feature>.<locale>.json) so that
 // features do not edit each other's files; es.json holds the shared messages.
-const spanish = { ...es, ...accountsEs, ...emailEs, ...profilesEs, ...adminEs, ...communitiesEs };
+const spanish = {
+  ...es,
+  ...accountsEs,
+  ...emailEs,
+  ...profilesEs,
+  ...adminEs,
+  ...communitiesEs,
+  ...threadsEs,
+  ...policyEs,
+};
 
 export type MessageKey = keyof typeof spanish;
 export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
 
 const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
   es: spanish,
-  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa, ...communitiesCa },
-  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn, ...communitiesEn },
+  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa, ...communitiesCa, ...threadsCa, ...policyCa },
+  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn, ...communitiesEn, ...threadsEn, ...policyEn },
 };
 
 export function isLocale(value: unknown): value is Locale {

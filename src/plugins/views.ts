@@ -38,6 +38,17 @@ function hashPublicFiles(dir: string): Map<string, string> {
 }
 
 const NOTICES = new Set([
+  // Threads.
+  'thread-created',
+  'reply-posted',
+  'post-edited',
+  'post-deleted',
+  'answer-accepted',
+  'answer-unaccepted',
+  'thread-pinned',
+  'thread-unpinned',
+  'thread-locked',
+  'thread-unlocked',
   'email-verified',
   'verification-sent',
   'signed-out',

@@ -38,3 +38,46 @@ export async function signInAs(app: FastifyInstance, email: string, password = T
 export function fieldError(html: string, field: string): string | undefined {
   return new RegExp(`<p class="field__error" id="field-${field}-error">([^<]*)</p>`).exec(html)?.[1];
 }
+
+/** A file for submitMultipart. */
+export interface FormFile {
+  readonly field: string;
+  readonly name: string;
+  readonly bytes: Buffer;
+  readonly type?: string;
+}
+
+/**
+ * Posts a multipart form (one with file inputs) the way a browser does, after loading the page that
+ * holds it. Arrays become repeated fields.
+ */
+export async function submitMultipart(
+  app: FastifyInstance,
+  url: string,
+  fields: Record<string, string | readonly string[]>,
+  files: readonly FormFile[],
+  options: { cookie?: string; formUrl?: string } = {},
+): Promise<LightMyRequestResponse> {
+  const form = await openForm(app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
+  const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
+  const data = new FormData();
+  data.append('_csrf', form.csrf);
+  for (const [name, value] of Object.entries(fields)) {
+    for (const item of typeof value === 'string' ? [value] : value) data.append(name, item);
+  }
+  for (const file of files) {
+    data.append(
+      file.field,
+      new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }),
+      file.name,
+    );
+  }
+  const encoded = new Response(data);
+  const payload = Buffer.from(await encoded.arrayBuffer());
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie, 'content-type': encoded.headers.get('content-type') ?? '' },
+    payload,
+  });
+}

@@ -1,0 +1,491 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AttachmentError, type InspectedFile, inspectUpload } from '../attachments/attachment-files.js';
+import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
+import type { Config } from '../config.js';
+import { Invalid, NotFound } from '../errors.js';
+import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import type { MessageKey } from '../i18n/i18n.js';
+import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import { type Suggestion, suggestTag } from '../policy/classifier.js';
+import type { PolicyDecision } from '../policy/rules.js';
+import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { describeRule, type RuleLike, tagName } from './policy-messages.js';
+import {
+  attachmentParams,
+  editForm,
+  postParams,
+  REACTION_KINDS,
+  reactionForm,
+  replyForm,
+  THREAD_KINDS,
+  threadForm,
+  threadParams,
+  topicParams,
+} from './threads.schemas.js';
+import {
+  attachmentUrl,
+  type OpenedThread,
+  PostNeedsConfirmation,
+  PostRefused,
+  type ThreadsService,
+} from './threads.service.js';
+
+/** A file part of a post form, as the multipart parser hands it over (bytes null: over the size limit). */
+class UploadedPart {
+  constructor(
+    readonly bytes: Buffer | null,
+    readonly filename: string,
+  ) {}
+}
+
+const ATTACHMENT_MESSAGES: Readonly<Record<AttachmentError['problem'], MessageKey>> = {
+  empty: 'threads.attachment.empty',
+  'too-large': 'threads.attachment.tooLarge',
+  'type-not-allowed': 'threads.attachment.typeNotAllowed',
+  disguised: 'threads.attachment.disguised',
+  unreadable: 'threads.attachment.unreadable',
+};
+
+type Values = Record<string, string | string[]>;
+
+/** What the person sent, to fill the form again: text fields and the attachments already uploaded. */
+function typedValues(body: unknown, attachmentIds: readonly string[]): Values {
+  return { ...keptValues(body), attachmentIds: [...attachmentIds] };
+}
+
+function idsOf(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((item): item is string => typeof item === 'string' && /^[0-9a-f-]{36}$/i.test(item));
+}
+
+function partsOf(value: unknown): UploadedPart[] {
+  const list = Array.isArray(value) ? value : [value];
+  // A file input left empty still sends a part, without a name or bytes.
+  return list.filter(
+    (item): item is UploadedPart => item instanceof UploadedPart && !(item.filename === '' && item.bytes?.length === 0),
+  );
+}
+
+/** What the policy said about a draft, ready for the form. */
+interface PolicyNotice {
+  readonly kind: 'refused' | 'warning';
+  readonly messages: string[];
+  readonly suggestion: Suggestion;
+}
+
+interface PostFormState {
+  status?: number;
+  values?: Values;
+  errors?: FormErrors;
+  policy?: PolicyNotice | null;
+  suggestion?: Suggestion | null;
+}
+
+export async function threadsRoutes(
+  app: FastifyInstance,
+  { threads, communities, config }: { threads: ThreadsService; communities: CommunitiesService; config: Config },
+) {
+  const POST_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax * 6, timeWindow: 10 * 60_000 } };
+
+  function slugOf(request: FastifyRequest): string {
+    const slug = (request.params as { slug?: unknown }).slug;
+    if (typeof slug !== 'string' || slug.length > 60) throw new NotFound('No such community');
+    return slug;
+  }
+
+  function threadOf(request: FastifyRequest) {
+    const parsed = threadParams.safeParse(request.params);
+    if (!parsed.success) throw new NotFound('No such thread');
+    return threads.openThread(parsed.data.slug, parsed.data.threadId, request.viewer, request);
+  }
+
+  function postIdOf(request: FastifyRequest): string {
+    const parsed = postParams.safeParse(request.params);
+    if (!parsed.success) throw new NotFound('No such post');
+    return parsed.data.postId;
+  }
+
+  function threadPath(slug: string, threadId: string): string {
+    return `/c/${encodeURIComponent(slug)}/threads/${threadId}`;
+  }
+
+  function policyNotice(request: FastifyRequest, error: PostRefused | PostNeedsConfirmation): PolicyNotice {
+    const decision: PolicyDecision = error.decision;
+    const relevant = decision.rules.filter((rule) => rule.outcome === decision.outcome);
+    return {
+      kind: error instanceof PostRefused ? 'refused' : 'warning',
+      messages: relevant.map((rule) => describeRule(request.t, rule)),
+      suggestion: decision.suggestion,
+    };
+  }
+
+  /**
+   * Inspects the files of a post form and keeps the good ones as the author's pending attachments.
+   * A bad file fails the whole form (nothing stored) with a message naming it.
+   */
+  async function receiveUploads(request: FastifyRequest): Promise<{ ids: string[]; error: FormErrors | null }> {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const kept = idsOf(body.attachmentIds);
+    const parts = partsOf(body.files);
+    const inspected: InspectedFile[] = [];
+    for (const part of parts) {
+      try {
+        inspected.push(await inspectUpload(part.bytes, part.filename, config.attachments));
+      } catch (error) {
+        if (!(error instanceof AttachmentError)) throw error;
+        return {
+          ids: kept,
+          error: {
+            attachments: {
+              key: ATTACHMENT_MESSAGES[error.problem],
+              params: { name: part.filename, max: Math.round(config.attachments.maxBytes / 1048576) },
+            },
+          },
+        };
+      }
+    }
+    if (kept.length + inspected.length > config.attachments.perPost) {
+      return {
+        ids: kept,
+        error: {
+          attachments: { key: 'threads.field.tooManyAttachments', params: { max: config.attachments.perPost } },
+        },
+      };
+    }
+    const stored = await threads.storeUploads(viewerOf(request), inspected);
+    return { ids: [...kept, ...stored], error: null };
+  }
+
+  function suggestionFor(body: unknown): Suggestion {
+    const values = keptValues(body);
+    return suggestTag(`${values.title ?? ''}\n\n${values.body ?? ''}`);
+  }
+
+  // ── The post form's common view data ──────────────────────────────────────────────────────────────
+  async function formData(
+    request: FastifyRequest,
+    opened: OpenedCommunity,
+    kind: 'DISCUSSION' | 'QUESTION' | 'ANNOUNCEMENT',
+    isOpening: boolean,
+    state: PostFormState,
+  ) {
+    const viewer = viewerOf(request);
+    const options = await threads.composeOptions(opened, viewer, kind, isOpening);
+    const values: Values = { ...state.values };
+    // The form pre-selects a tag: the suggestion when there is one the author may choose, else professional.
+    if (!values.tag) {
+      const suggested = state.suggestion?.tag;
+      values.tag =
+        suggested && options.tags.includes(suggested)
+          ? suggested
+          : options.tags.includes('PROFESSIONAL')
+            ? 'PROFESSIONAL'
+            : (options.tags[0] ?? 'PERSONAL');
+    }
+    const attachmentIds = Array.isArray(values.attachmentIds) ? values.attachmentIds : [];
+    const pending = await threads.pendingAttachments(viewer, attachmentIds);
+    return {
+      tags: POST_TAGS,
+      allowedTags: options.tags,
+      voices: options.voices,
+      values,
+      errors: translateErrors(request.t, state.errors),
+      policy: state.policy ?? null,
+      suggestion: state.suggestion ?? state.policy?.suggestion ?? null,
+      attachments: pending.map((file) => ({ ...file, url: attachmentUrl(file.id, file.displayName) })),
+      maxAttachments: config.attachments.perPost,
+      maxMegabytes: Math.round(config.attachments.maxBytes / 1048576),
+      formError: null,
+    };
+  }
+
+  // ── New thread ────────────────────────────────────────────────────────────────────────────────────
+  async function renderNewThread(reply: FastifyReply, opened: OpenedCommunity, state: PostFormState = {}) {
+    const { request } = reply;
+    const kindValue = state.values?.kind;
+    const kind = THREAD_KINDS.find((k) => k === kindValue) ?? 'DISCUSSION';
+    const data = await formData(request, opened, kind, true, state);
+    return reply.code(state.status ?? 200).view('threads/new.eta', {
+      title: request.t('threads.new.title'),
+      community: opened.community,
+      kinds: THREAD_KINDS,
+      ...data,
+      values: { kind, ...data.values },
+    });
+  }
+
+  app.get('/c/:slug/threads/new', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await communities.open(slugOf(request), request.viewer, request);
+    if (!opened.permissions.read) throw new NotFound('No such community content');
+    threads.requirePost(opened, null);
+    return renderNewThread(reply, opened);
+  });
+
+  // ── Post forms with files: multipart parsed for these routes only ────────────────────────────────
+  await app.register(async (uploads) => {
+    await uploads.register(fastifyMultipart, {
+      attachFieldsToBody: 'keyValues',
+      throwFileSizeLimit: false,
+      limits: {
+        fileSize: config.attachments.maxBytes,
+        files: config.attachments.perPost,
+        fields: 20 + config.attachments.perPost,
+        fieldSize: 64 * 1024,
+        parts: 30 + config.attachments.perPost,
+      },
+      async onFile(part) {
+        const bytes = await part.toBuffer();
+        part.value = new UploadedPart(part.file.truncated ? null : bytes, part.filename ?? '');
+      },
+    });
+
+    uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_LIMIT }, async (request, reply) => {
+      const opened = await communities.open(slugOf(request), request.viewer, request);
+      if (!opened.permissions.read) throw new NotFound('No such community content');
+      threads.requirePost(opened, null);
+      const uploaded = await receiveUploads(request);
+      const values = typedValues(request.body, uploaded.ids);
+      if (uploaded.error) return renderNewThread(reply, opened, { status: 422, values, errors: uploaded.error });
+      if (keptValues(request.body).intent === 'suggest') {
+        const suggestion = suggestionFor(request.body);
+        return renderNewThread(reply, opened, { values: { ...values, tag: '' }, suggestion });
+      }
+      const form = parseForm(threadForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
+      if (!form.ok) return renderNewThread(reply, opened, { status: 422, values, errors: form.errors });
+      try {
+        const threadId = await threads.createThread(opened, viewerOf(request), form.data, request);
+        return reply.redirect(`${threadPath(opened.community.slug, threadId)}?notice=thread-created`, 303);
+      } catch (error) {
+        if (error instanceof Invalid) {
+          return renderNewThread(reply, opened, { status: 422, values, errors: error.fieldErrors });
+        }
+        if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
+          return renderNewThread(reply, opened, { status: 422, values, policy: policyNotice(request, error) });
+        }
+        throw error;
+      }
+    });
+
+    uploads.post(
+      '/c/:slug/threads/:threadId/replies',
+      { onRequest: requireViewer, config: POST_LIMIT },
+      async (request, reply) => {
+        const opened = await threadOf(request);
+        threads.requirePost(opened.opened, opened.thread);
+        const uploaded = await receiveUploads(request);
+        const values = typedValues(request.body, uploaded.ids);
+        const draft = (state: PostFormState) => renderThread(reply, opened, { status: 422, ...state, values });
+        if (uploaded.error) return draft({ errors: uploaded.error });
+        if (keptValues(request.body).intent === 'suggest') {
+          return renderThread(reply, opened, {
+            values: { ...values, tag: '' },
+            suggestion: suggestionFor(request.body),
+          });
+        }
+        const form = parseForm(replyForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
+        if (!form.ok) return draft({ errors: form.errors });
+        try {
+          const postId = await threads.reply(opened, viewerOf(request), form.data, request);
+          return reply.redirect(
+            `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=reply-posted#post-${postId}`,
+            303,
+          );
+        } catch (error) {
+          if (error instanceof Invalid) return draft({ errors: error.fieldErrors });
+          if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
+            return draft({ policy: policyNotice(request, error) });
+          }
+          throw error;
+        }
+      },
+    );
+
+    uploads.post(
+      '/c/:slug/threads/:threadId/posts/:postId/edit',
+      { onRequest: requireViewer, config: POST_LIMIT },
+      async (request, reply) => {
+        const opened = await threadOf(request);
+        const postId = postIdOf(request);
+        const post = await threads.editablePost(opened, viewerOf(request), postId);
+        const uploaded = await receiveUploads(request);
+        const values = typedValues(request.body, uploaded.ids);
+        const again = (state: PostFormState) => renderEdit(reply, opened, post, { status: 422, ...state, values });
+        if (uploaded.error) return again({ errors: uploaded.error });
+        const form = parseForm(editForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
+        if (!form.ok) return again({ errors: form.errors });
+        try {
+          await threads.editPost(opened, viewerOf(request), postId, form.data, request);
+        } catch (error) {
+          if (error instanceof Invalid) return again({ errors: error.fieldErrors });
+          if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
+            return again({ policy: policyNotice(request, error) });
+          }
+          throw error;
+        }
+        return reply.redirect(
+          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=post-edited#post-${postId}`,
+          303,
+        );
+      },
+    );
+  });
+
+  // ── The thread page ───────────────────────────────────────────────────────────────────────────────
+  async function renderThread(reply: FastifyReply, opened: OpenedThread, draft: PostFormState | null = null) {
+    const { request } = reply;
+    const page = await threads.showThread(opened, request.viewer);
+    const form =
+      request.viewer && page.canReply
+        ? await formData(request, opened.opened, opened.thread.kind, false, draft ?? {})
+        : null;
+    const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
+    return reply.code(draft?.status ?? 200).view('threads/show.eta', {
+      title: opened.thread.title,
+      community: opened.opened.community,
+      thread: opened.thread,
+      ...page,
+      form,
+      // Which form the draft belongs to: the thread's reply form, or the answer form under one reply.
+      draftParentId: parentId,
+      reactionKinds: REACTION_KINDS,
+      tagName: (tag: string) => tagName(request.t, tag),
+      describeRule: (rule: RuleLike) => describeRule(request.t, rule),
+    });
+  }
+
+  app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));
+
+  // ── Editing, deleting, history ───────────────────────────────────────────────────────────────────
+  async function renderEdit(
+    reply: FastifyReply,
+    opened: OpenedThread,
+    post: Awaited<ReturnType<ThreadsService['editablePost']>>,
+    state: PostFormState = {},
+  ) {
+    const { request } = reply;
+    const values: Values = state.values ?? {
+      title: opened.thread.title,
+      body: post.source,
+      tag: post.tag,
+      onBehalfOf: post.onBehalfOfId ?? '',
+      attachmentIds: post.attachments.map((file) => file.id),
+    };
+    const data = await formData(request, opened.opened, opened.thread.kind, post.isOpening, { ...state, values });
+    return reply.code(state.status ?? 200).view('threads/edit.eta', {
+      title: request.t('threads.edit.title'),
+      community: opened.opened.community,
+      thread: opened.thread,
+      post,
+      ...data,
+    });
+  }
+
+  app.get('/c/:slug/threads/:threadId/posts/:postId/edit', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const post = await threads.editablePost(opened, viewerOf(request), postIdOf(request));
+    return renderEdit(reply, opened, post);
+  });
+
+  app.post('/c/:slug/threads/:threadId/posts/:postId/delete', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const postId = postIdOf(request);
+    await threads.deletePost(opened, viewerOf(request), postId, request);
+    return reply.redirect(
+      `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=post-deleted#post-${postId}`,
+      303,
+    );
+  });
+
+  app.get('/c/:slug/threads/:threadId/posts/:postId/history', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const { post, revisions } = await threads.history(opened, viewerOf(request), postIdOf(request));
+    return reply.view('threads/history.eta', {
+      title: request.t('threads.history.title'),
+      community: opened.opened.community,
+      thread: opened.thread,
+      post,
+      revisions,
+    });
+  });
+
+  // ── Accepting, reacting, moderating ──────────────────────────────────────────────────────────────
+  for (const [action, accept] of [
+    ['accept', true],
+    ['unaccept', false],
+  ] as const) {
+    app.post(
+      `/c/:slug/threads/:threadId/posts/:postId/${action}`,
+      { preHandler: requireViewer },
+      async (request, reply) => {
+        const opened = await threadOf(request);
+        const postId = postIdOf(request);
+        await threads.setAccepted(opened, viewerOf(request), postId, accept, request);
+        return reply.redirect(
+          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=answer-${action}ed#post-${postId}`,
+          303,
+        );
+      },
+    );
+  }
+
+  app.post('/c/:slug/threads/:threadId/posts/:postId/react', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const postId = postIdOf(request);
+    const form = reactionForm.safeParse(request.body ?? {});
+    if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
+    await threads.toggleReaction(opened, viewerOf(request), postId, form.data.kind);
+    return reply.redirect(`${threadPath(opened.opened.community.slug, opened.thread.id)}#post-${postId}`, 303);
+  });
+
+  const MODERATION_NOTICES = { pin: 'pinned', unpin: 'unpinned', lock: 'locked', unlock: 'unlocked' } as const;
+  for (const action of ['pin', 'unpin', 'lock', 'unlock'] as const) {
+    app.post(`/c/:slug/threads/:threadId/${action}`, { preHandler: requireViewer }, async (request, reply) => {
+      const opened = await threadOf(request);
+      await threads.moderateThread(opened, action, request);
+      return reply.redirect(
+        `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=thread-${MODERATION_NOTICES[action]}`,
+        303,
+      );
+    });
+  }
+
+  // ── Tag suggestion for the form's script (the form works without it: "Suggest a tag" button) ────
+  app.post('/policy/suggest', { preHandler: requireViewer }, async (request) => {
+    const suggestion = suggestionFor(request.body);
+    return {
+      tag: suggestion.tag as PostTag,
+      label: request.t(`policy.tag.${suggestion.tag}` as MessageKey),
+      confidence: Math.round(suggestion.confidence * 100),
+      cues: suggestion.cues.map((cue) => cue.cue),
+    };
+  });
+
+  // ── Topics and attachments ───────────────────────────────────────────────────────────────────────
+  app.get('/t/:topic', async (request, reply) => {
+    const parsed = topicParams.safeParse(request.params);
+    if (!parsed.success) throw new NotFound('No such topic');
+    const { topic, threads: list } = await threads.topicThreads(parsed.data.topic.toLowerCase(), request.viewer);
+    if (!topic) throw new NotFound('No such topic');
+    return reply.view('threads/topic.eta', { title: `#${topic.slug}`, topic, threads: list });
+  });
+
+  async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {
+    const parsed = attachmentParams.safeParse(request.params);
+    if (!parsed.success) throw new NotFound('No such attachment');
+    const file = await threads.openAttachment(parsed.data.attachmentId, request.viewer, request);
+    const encoded = encodeURIComponent(file.displayName);
+    return (
+      reply
+        .header('content-type', file.mimeType)
+        // Images show in the page; anything else is downloaded, never opened as a page of ours.
+        .header('content-disposition', `${file.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encoded}`)
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=3600')
+        .send(file.bytes)
+    );
+  }
+  app.get('/attachments/:attachmentId', serveAttachment);
+  app.get('/attachments/:attachmentId/:name', serveAttachment);
+}

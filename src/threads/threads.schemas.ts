@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { POST_TAGS } from '../policy/tags.js';
+
+// Messages are catalog keys, translated beside each field.
+
+export const THREAD_KINDS = ['DISCUSSION', 'QUESTION', 'ANNOUNCEMENT'] as const;
+export const REACTION_KINDS = ['LIKE', 'USEFUL'] as const;
+export const TITLE_MAX = 150;
+export const BODY_MAX = 20_000;
+
+/** An optional field sent empty means "none". */
+const optionalUuid = (message: string) =>
+  z
+    .union([z.literal(''), z.uuid({ error: message })], { error: message })
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? null : value));
+
+/** Attachment ids kept from an earlier try: a string (one) or an array (several). */
+const attachmentIds = z
+  .union([z.uuid(), z.array(z.uuid()).max(50)], { error: 'threads.field.attachmentsInvalid' })
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? [...new Set(value)] : [value]));
+
+const postFields = {
+  body: z
+    .string({ error: 'threads.field.bodyRequired' })
+    .trim()
+    .min(1, { error: 'threads.field.bodyRequired' })
+    .max(BODY_MAX, { error: 'threads.field.bodyTooLong' }),
+  tag: z.enum(POST_TAGS, { error: 'threads.field.tagInvalid' }),
+  onBehalfOf: optionalUuid('threads.field.onBehalfOfInvalid'),
+  attachmentIds,
+  /** The tag the author confirmed after a warning; the warning is not repeated for that tag. */
+  confirmedTag: z.enum(POST_TAGS).optional().catch(undefined),
+};
+
+const title = z
+  .string({ error: 'threads.field.titleRequired' })
+  .trim()
+  .min(1, { error: 'threads.field.titleRequired' })
+  .max(TITLE_MAX, { error: 'threads.field.titleTooLong' });
+
+export const threadForm = z.object({
+  title,
+  kind: z.enum(THREAD_KINDS, { error: 'threads.field.kindInvalid' }),
+  ...postFields,
+});
+
+export const replyForm = z.object({
+  parentId: optionalUuid('threads.field.parentInvalid'),
+  ...postFields,
+});
+
+export const editForm = z.object({
+  /** Only the opening post has one. */
+  title: title.optional(),
+  ...postFields,
+});
+
+export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS) });
+
+export const listQuery = z.object({
+  kind: z.enum(THREAD_KINDS).optional().catch(undefined),
+  tag: z.enum(POST_TAGS).optional().catch(undefined),
+  unanswered: z
+    .literal('1')
+    .optional()
+    .catch(undefined)
+    .transform((value) => value === '1'),
+  after: z.string().max(200).optional().catch(undefined),
+});
+
+export const threadParams = z.object({ slug: z.string().max(60), threadId: z.uuid() });
+export const postParams = threadParams.extend({ postId: z.uuid() });
+export const attachmentParams = z.object({ attachmentId: z.uuid() });
+export const topicParams = z.object({ topic: z.string().min(1).max(100) });
+
+export type ThreadFormData = z.output<typeof threadForm>;
+export type ReplyFormData = z.output<typeof replyForm>;
+export type EditFormData = z.output<typeof editForm>;
+export type ListQuery = z.output<typeof listQuery>;

@@ -1,0 +1,974 @@
+import type { FastifyRequest } from 'fastify';
+import { can, type MembershipFacts } from '../access/communities.js';
+import type { Viewer } from '../accounts/auth.js';
+import type { AttachmentStore, InspectedFile } from '../attachments/attachment-files.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import { actorOf, type CommunitiesService, factsOf, type OpenedCommunity } from '../communities/communities.service.js';
+import type { Db } from '../db/client.js';
+import { Invalid, NotFound, Refused } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
+import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
+import type { Cue } from '../policy/classifier.js';
+import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
+import type { PostTag } from '../policy/tags.js';
+import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
+
+export const THREADS_PER_PAGE = 25;
+export const TOPIC_THREADS_LIMIT = 50;
+
+/** A post the policy refused: the route shows the form again with the reasons and every word kept. */
+export class PostRefused extends Error {
+  constructor(readonly decision: PolicyDecision) {
+    super('The policy refused this post');
+  }
+}
+
+/** A post the policy warns about: the author confirms (or changes the tag) and sends it again. */
+export class PostNeedsConfirmation extends Error {
+  constructor(readonly decision: PolicyDecision) {
+    super('The author must confirm this post');
+  }
+}
+
+export interface AttachmentsDependency {
+  readonly store: AttachmentStore;
+  readonly perPost: number;
+}
+
+/** An opened community plus the thread the URL names, as the viewer may read it. */
+export interface OpenedThread {
+  readonly opened: OpenedCommunity;
+  readonly thread: ThreadRow;
+}
+
+const AUTHOR_SELECT = {
+  id: true,
+  handle: true,
+  displayName: true,
+  kind: true,
+  organization: { select: { name: true } },
+} as const;
+
+const THREAD_SELECT = {
+  id: true,
+  communityId: true,
+  title: true,
+  kind: true,
+  tag: true,
+  pinned: true,
+  locked: true,
+  acceptedPostId: true,
+  replyCount: true,
+  lastActivityAt: true,
+  createdAt: true,
+  authorId: true,
+  author: { select: AUTHOR_SELECT },
+} as const;
+
+type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
+
+const DECISION_SELECT = {
+  chosenTag: true,
+  suggestedTag: true,
+  confidence: true,
+  cues: true,
+  outcome: true,
+  rules: true,
+  confirmed: true,
+  createdAt: true,
+} as const;
+
+const POST_SELECT = {
+  id: true,
+  parentId: true,
+  isOpening: true,
+  html: true,
+  tag: true,
+  status: true,
+  editedAt: true,
+  createdAt: true,
+  authorId: true,
+  author: { select: AUTHOR_SELECT },
+  onBehalfOf: { select: { name: true } },
+  attachments: {
+    select: { id: true, displayName: true, mimeType: true, size: true, isImage: true, width: true, height: true },
+    orderBy: { createdAt: 'asc' },
+  },
+  decisions: { select: DECISION_SELECT, orderBy: { createdAt: 'desc' } },
+} as const;
+
+type PostRow = Prisma.PostGetPayload<{ select: typeof POST_SELECT }>;
+type DecisionRow = Prisma.PolicyDecisionGetPayload<{ select: typeof DECISION_SELECT }>;
+
+/** How a post's tag came to be, for its badge. */
+export interface TagExplanation {
+  readonly chosenTag: PostTag;
+  readonly suggestedTag: PostTag;
+  readonly confidence: number;
+  readonly cues: readonly Cue[];
+  readonly rules: readonly { code: string; outcome: string; params: Record<string, string> }[];
+  readonly confirmed: boolean;
+}
+
+export interface PostView {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly isOpening: boolean;
+  readonly html: string;
+  readonly tag: PostTag;
+  readonly deleted: boolean;
+  readonly edited: boolean;
+  readonly editedAt: Date | null;
+  readonly createdAt: Date;
+  readonly author: PostRow['author'];
+  readonly onBehalfOf: string | null;
+  readonly attachments: PostRow['attachments'];
+  readonly explanation: TagExplanation | null;
+  readonly reactions: Readonly<Record<ReactionKind, number>>;
+  readonly mine: Readonly<Record<ReactionKind, boolean>>;
+  readonly accepted: boolean;
+  readonly canEdit: boolean;
+  readonly canDelete: boolean;
+  readonly canAccept: boolean;
+  readonly canAnswer: boolean;
+  readonly answers: PostView[];
+}
+
+/** What a post form needs to offer the right choices. */
+export interface ComposeOptions {
+  readonly tags: PostTag[];
+  readonly voices: { id: string; name: string }[];
+}
+
+export interface UploadedFile {
+  readonly bytes: Buffer | null;
+  readonly filename: string;
+}
+
+/** Keyset cursor of the thread list: the last row's (pinned, last activity, id). */
+export function encodeCursor(row: { pinned: boolean; lastActivityAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.pinned ? 1 : 0, row.lastActivityAt.toISOString(), row.id])).toString(
+    'base64url',
+  );
+}
+
+export function decodeCursor(text: string | undefined): { pinned: boolean; lastActivityAt: Date; id: string } | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 3) return null;
+    const [pinned, at, id] = value as unknown[];
+    const date = new Date(String(at));
+    if ((pinned !== 0 && pinned !== 1) || Number.isNaN(date.getTime())) return null;
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    return { pinned: pinned === 1, lastActivityAt: date, id };
+  } catch {
+    return null;
+  }
+}
+
+function explanationOf(row: DecisionRow | undefined): TagExplanation | null {
+  if (!row) return null;
+  return {
+    chosenTag: row.chosenTag,
+    suggestedTag: row.suggestedTag,
+    confidence: row.confidence,
+    cues: (row.cues as unknown as Cue[]) ?? [],
+    rules: (row.rules as unknown as TagExplanation['rules']) ?? [],
+    confirmed: row.confirmed,
+  };
+}
+
+function rulesJson(rules: readonly RuleResult[]): Prisma.InputJsonArray {
+  return rules.map((rule) => ({ code: rule.code, outcome: rule.outcome, params: rule.params ?? {} }));
+}
+
+export function createThreadsService({
+  db,
+  audit,
+  communities,
+  attachments,
+}: {
+  db: Db;
+  audit: AuditLog;
+  communities: CommunitiesService;
+  attachments: AttachmentsDependency;
+}) {
+  // ── Reading ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** The thread named by the URL, in the community named by the URL; 404 unless the viewer may read it. */
+  async function openThread(
+    slug: string,
+    threadId: string,
+    viewer: Viewer | null,
+    request: FastifyRequest,
+  ): Promise<OpenedThread> {
+    const opened = await communities.open(slug, viewer, request);
+    // A thread's existence is as private as its content.
+    if (!opened.permissions.read) throw new NotFound('No such thread');
+    const thread = await db.thread.findFirst({
+      where: { id: threadId, communityId: opened.community.id },
+      select: THREAD_SELECT,
+    });
+    if (!thread) throw new NotFound('No such thread');
+    return { opened, thread };
+  }
+
+  function requireRead(opened: OpenedCommunity): void {
+    if (!opened.permissions.read) throw new NotFound('No such community content');
+  }
+
+  /** Posting rules that do not depend on the text: archived communities and locked threads say why. */
+  function requirePost(opened: OpenedCommunity, thread: ThreadRow | null): void {
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
+    if (thread?.locked) throw new Refused('threads.refused.locked');
+  }
+
+  function isModerator(opened: OpenedCommunity): boolean {
+    return opened.permissions.moderate;
+  }
+
+  async function listThreads(opened: OpenedCommunity, query: ListQuery) {
+    requireRead(opened);
+    const cursor = decodeCursor(query.after);
+    const filters: Prisma.ThreadWhereInput[] = [{ communityId: opened.community.id }];
+    if (query.kind) filters.push({ kind: query.kind });
+    if (query.tag) filters.push({ tag: query.tag });
+    // "Unanswered": nobody has replied yet, or a question still has no accepted answer.
+    if (query.unanswered) filters.push({ OR: [{ replyCount: 0 }, { kind: 'QUESTION', acceptedPostId: null }] });
+    if (cursor) {
+      const later: Prisma.ThreadWhereInput = {
+        OR: [
+          { lastActivityAt: { lt: cursor.lastActivityAt } },
+          { lastActivityAt: cursor.lastActivityAt, id: { lt: cursor.id } },
+        ],
+      };
+      filters.push(
+        cursor.pinned ? { OR: [{ pinned: false }, { pinned: true, ...later }] } : { pinned: false, ...later },
+      );
+    }
+    const rows = await db.thread.findMany({
+      where: { AND: filters },
+      select: THREAD_SELECT,
+      orderBy: [{ pinned: 'desc' }, { lastActivityAt: 'desc' }, { id: 'desc' }],
+      take: THREADS_PER_PAGE + 1,
+    });
+    const page = rows.slice(0, THREADS_PER_PAGE);
+    const last = page.at(-1);
+    return { threads: page, next: rows.length > THREADS_PER_PAGE && last ? encodeCursor(last) : null };
+  }
+
+  /** The thread page: every post in conversation order, a constant number of queries however many there are. */
+  async function showThread({ opened, thread }: OpenedThread, viewer: Viewer | null) {
+    const [rows, counts, mine] = await Promise.all([
+      db.post.findMany({
+        where: { threadId: thread.id },
+        select: POST_SELECT,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      }),
+      db.reaction.groupBy({ by: ['postId', 'kind'], where: { post: { threadId: thread.id } }, _count: { _all: true } }),
+      viewer
+        ? db.reaction.findMany({
+            where: { userId: viewer.id, post: { threadId: thread.id } },
+            select: { postId: true, kind: true },
+          })
+        : Promise.resolve([]),
+    ]);
+    const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
+    const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
+    const mayPost = opened.permissions.post && !thread.locked;
+    const mayAccept =
+      thread.kind === 'QUESTION' &&
+      (isModerator(opened) || (viewer !== null && viewer.id === thread.authorId && opened.permissions.read));
+
+    const views = new Map<string, PostView>();
+    for (const row of rows) {
+      const deleted = row.status === 'DELETED';
+      const own = viewer !== null && row.authorId === viewer.id;
+      views.set(row.id, {
+        id: row.id,
+        parentId: row.parentId,
+        isOpening: row.isOpening,
+        html: deleted ? '' : row.html,
+        tag: row.tag,
+        deleted,
+        edited: row.editedAt !== null,
+        editedAt: row.editedAt,
+        createdAt: row.createdAt,
+        author: row.author,
+        onBehalfOf: row.onBehalfOf?.name ?? null,
+        attachments: deleted ? [] : row.attachments,
+        explanation: deleted ? null : explanationOf(row.decisions[0]),
+        reactions: { LIKE: countOf.get(`${row.id}:LIKE`) ?? 0, USEFUL: countOf.get(`${row.id}:USEFUL`) ?? 0 },
+        mine: { LIKE: mineSet.has(`${row.id}:LIKE`), USEFUL: mineSet.has(`${row.id}:USEFUL`) },
+        accepted: thread.acceptedPostId === row.id,
+        canEdit: own && !deleted && mayPost,
+        canDelete: own && !deleted && opened.community.archivedAt === null,
+        canAccept: mayAccept && !row.isOpening && !deleted,
+        canAnswer: mayPost && !row.isOpening && row.parentId === null && !deleted,
+        answers: [],
+      });
+    }
+    let opening: PostView | null = null;
+    const replies: PostView[] = [];
+    for (const view of views.values()) {
+      if (view.isOpening) opening = view;
+      else if (view.parentId === null) replies.push(view);
+      else views.get(view.parentId)?.answers.push(view);
+    }
+    const accepted = thread.acceptedPostId ? (views.get(thread.acceptedPostId) ?? null) : null;
+    return {
+      opening,
+      replies,
+      accepted,
+      canReply: mayPost,
+      canReact: opened.permissions.post && opened.community.archivedAt === null,
+      canModerate: isModerator(opened),
+      canHistory: isModerator(opened),
+    };
+  }
+
+  /** What the post form offers this author here: the tags the rules allow and the organizations they speak for. */
+  async function composeOptions(
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    threadKind: ThreadKind,
+    isOpeningPost: boolean,
+  ): Promise<ComposeOptions> {
+    const voices = await officialVoices(viewer.id);
+    const tags = availableTags({
+      author: authorFacts(opened, viewer, voices),
+      community: {
+        welcomedTags: opened.community.welcomedTags,
+        ownerOrganizationId: opened.community.ownerOrganizationId,
+      },
+      thread: { kind: threadKind, isOpeningPost },
+    });
+    return { tags, voices };
+  }
+
+  async function officialVoices(userId: string): Promise<{ id: string; name: string }[]> {
+    const rows = await db.officialVoice.findMany({
+      where: { userId },
+      select: { organization: { select: { id: true, name: true } } },
+      orderBy: { organization: { name: 'asc' } },
+    });
+    return rows.map((row) => row.organization);
+  }
+
+  function authorFacts(opened: OpenedCommunity, viewer: Viewer, voices: readonly { id: string }[]) {
+    const role = opened.membership?.state === 'ACTIVE' ? opened.membership.role : null;
+    return { kind: viewer.kind, officialVoiceFor: voices.map((voice) => voice.id), communityRole: role };
+  }
+
+  // ── Writing ───────────────────────────────────────────────────────────────────────────────────────
+
+  interface Draft {
+    readonly title: string | null;
+    readonly body: string;
+    readonly tag: PostTag;
+    readonly onBehalfOf: string | null;
+    readonly attachmentIds: readonly string[];
+    readonly confirmedTag?: PostTag | undefined;
+  }
+
+  /**
+   * Runs the policy on a draft; throws PostRefused or PostNeedsConfirmation, or returns the decision to
+   * store. An organizational post names the organization it speaks for; with only one, it is implied.
+   */
+  async function judge(
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    thread: { kind: ThreadKind; isOpeningPost: boolean },
+    draft: Draft,
+  ): Promise<{ decision: PolicyDecision; onBehalfOf: string | null; confirmed: boolean }> {
+    const voices = await officialVoices(viewer.id);
+    const onBehalfOf =
+      draft.tag === 'ORGANIZATIONAL'
+        ? (draft.onBehalfOf ?? (voices.length === 1 ? (voices[0]?.id ?? null) : null))
+        : null;
+    const input: PolicyInput = {
+      author: authorFacts(opened, viewer, voices),
+      community: {
+        welcomedTags: opened.community.welcomedTags,
+        ownerOrganizationId: opened.community.ownerOrganizationId,
+      },
+      thread,
+      chosenTag: draft.tag,
+      onBehalfOf,
+      text: draft.title ? `${draft.title}\n\n${draft.body}` : draft.body,
+    };
+    const decision = decidePost(input);
+    if (decision.outcome === 'REJECT') {
+      await db.policyDecision.create({
+        data: {
+          communityId: opened.community.id,
+          authorId: viewer.id,
+          ...decisionData(decision, false),
+        },
+      });
+      throw new PostRefused(decision);
+    }
+    const confirmed = decision.outcome === 'WARN' && draft.confirmedTag === draft.tag;
+    if (decision.outcome === 'WARN' && !confirmed) throw new PostNeedsConfirmation(decision);
+    return { decision, onBehalfOf, confirmed };
+  }
+
+  function decisionData(decision: PolicyDecision, confirmed: boolean) {
+    return {
+      chosenTag: decision.tag,
+      suggestedTag: decision.suggestion.tag,
+      confidence: decision.suggestion.confidence,
+      cues: decision.suggestion.cues.map((cue) => ({ ...cue })),
+      outcome: decision.outcome,
+      rules: rulesJson(decision.rules),
+      confirmed,
+    };
+  }
+
+  /** The attachments a draft names: the author's own, not yet on another post (or already on this one). */
+  async function draftAttachments(viewer: Viewer, ids: readonly string[], postId: string | null) {
+    if (ids.length === 0) return [];
+    if (ids.length > attachments.perPost) {
+      throw new Invalid({
+        attachments: { key: 'threads.field.tooManyAttachments', params: { max: attachments.perPost } },
+      });
+    }
+    const rows = await db.attachment.findMany({
+      where: {
+        id: { in: [...ids] },
+        uploaderId: viewer.id,
+        OR: [{ postId: null }, ...(postId ? [{ postId }] : [])],
+      },
+      select: { id: true, isImage: true, displayName: true },
+    });
+    if (rows.length !== ids.length) throw new Invalid({ attachments: 'threads.field.attachmentsInvalid' });
+    return rows;
+  }
+
+  /** Markdown to HTML with links for the @handles of real people and the #topics, and this post's own images. */
+  async function render(body: string, images: readonly { id: string; isImage: boolean; displayName: string }[]) {
+    const references = findReferences(body);
+    const users =
+      references.handles.length > 0
+        ? await db.user.findMany({
+            where: { handle: { in: references.handles, mode: 'insensitive' } },
+            select: { id: true, handle: true },
+          })
+        : [];
+    const rendered = renderPostMarkdown(body, {
+      knownHandles: new Set(users.map((user) => user.handle.toLowerCase())),
+      images: new Map(
+        images
+          .filter((file) => file.isImage)
+          .map((file) => [file.id, { url: attachmentUrl(file.id, file.displayName) }] as const),
+      ),
+    });
+    const mentioned = users.filter((user) => rendered.mentions.includes(user.handle.toLowerCase()));
+    return { html: rendered.html, mentionedIds: mentioned.map((user) => user.id), topics: rendered.topics };
+  }
+
+  /** Mentions, topics and attachments of a post just written or edited, inside its transaction. */
+  async function linkPost(
+    tx: Prisma.TransactionClient,
+    postId: string,
+    viewer: Viewer,
+    rendered: { mentionedIds: string[]; topics: string[] },
+    attachmentIds: readonly string[],
+  ) {
+    await tx.mention.deleteMany({ where: { postId } });
+    if (rendered.mentionedIds.length > 0) {
+      await tx.mention.createMany({ data: rendered.mentionedIds.map((userId) => ({ postId, userId })) });
+    }
+    await tx.postTopic.deleteMany({ where: { postId } });
+    if (rendered.topics.length > 0) {
+      await tx.topic.createMany({ data: rendered.topics.map((slug) => ({ slug })), skipDuplicates: true });
+      const topics = await tx.topic.findMany({ where: { slug: { in: rendered.topics } }, select: { id: true } });
+      await tx.postTopic.createMany({ data: topics.map((topic) => ({ postId, topicId: topic.id })) });
+    }
+    // Files left out of an edit are let go of; the ones named are claimed (only if still the author's own).
+    await tx.attachment.updateMany({
+      where: { postId, id: { notIn: [...attachmentIds] } },
+      data: { postId: null },
+    });
+    if (attachmentIds.length > 0) {
+      const claimed = await tx.attachment.updateMany({
+        where: { id: { in: [...attachmentIds] }, uploaderId: viewer.id, OR: [{ postId: null }, { postId }] },
+        data: { postId },
+      });
+      if (claimed.count !== attachmentIds.length)
+        throw new Invalid({ attachments: 'threads.field.attachmentsInvalid' });
+    }
+  }
+
+  async function createThread(opened: OpenedCommunity, viewer: Viewer, form: ThreadFormData, request: FastifyRequest) {
+    requirePost(opened, null);
+    const files = await draftAttachments(viewer, form.attachmentIds, null);
+    const { decision, onBehalfOf, confirmed } = await judge(
+      opened,
+      viewer,
+      { kind: form.kind, isOpeningPost: true },
+      { ...form, title: form.title },
+    );
+    const rendered = await render(form.body, files);
+    const threadId = await db.$transaction(async (tx) => {
+      const thread = await tx.thread.create({
+        data: {
+          communityId: opened.community.id,
+          authorId: viewer.id,
+          title: form.title,
+          kind: form.kind,
+          tag: form.tag,
+        },
+        select: { id: true },
+      });
+      const post = await tx.post.create({
+        data: {
+          threadId: thread.id,
+          authorId: viewer.id,
+          isOpening: true,
+          source: form.body,
+          html: rendered.html,
+          tag: form.tag,
+          onBehalfOfId: onBehalfOf,
+        },
+        select: { id: true },
+      });
+      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
+      await tx.policyDecision.create({
+        data: {
+          postId: post.id,
+          communityId: opened.community.id,
+          authorId: viewer.id,
+          ...decisionData(decision, confirmed),
+        },
+      });
+      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+      return thread.id;
+    });
+    return threadId;
+  }
+
+  async function recordOnBehalf(request: FastifyRequest, tx: Prisma.TransactionClient, postId: string, orgId: string) {
+    await audit.record(
+      request,
+      {
+        action: 'post.organizational',
+        outcome: 'SUCCESS',
+        target: { type: 'post', id: postId },
+        details: { organizationId: orgId },
+      },
+      tx,
+    );
+  }
+
+  async function reply({ opened, thread }: OpenedThread, viewer: Viewer, form: ReplyFormData, request: FastifyRequest) {
+    requirePost(opened, thread);
+    let parentId = form.parentId;
+    if (parentId) {
+      const parent = await db.post.findUnique({
+        where: { id: parentId },
+        select: { threadId: true, parentId: true, isOpening: true, status: true },
+      });
+      if (!parent || parent.threadId !== thread.id || parent.status !== 'PUBLISHED') {
+        throw new Invalid({ parentId: 'threads.field.parentInvalid' });
+      }
+      if (parent.parentId !== null) throw new Invalid({ parentId: 'threads.field.nestingTooDeep' });
+      // Answering the opening post is replying to the thread.
+      if (parent.isOpening) parentId = null;
+    }
+    const files = await draftAttachments(viewer, form.attachmentIds, null);
+    const { decision, onBehalfOf, confirmed } = await judge(
+      opened,
+      viewer,
+      { kind: thread.kind, isOpeningPost: false },
+      { ...form, title: null },
+    );
+    const rendered = await render(form.body, files);
+    return db.$transaction(async (tx) => {
+      // One statement counts the reply and refuses it if the thread was locked meanwhile.
+      const counted = await tx.thread.updateMany({
+        where: { id: thread.id, locked: false },
+        data: { replyCount: { increment: 1 }, lastActivityAt: new Date() },
+      });
+      if (counted.count === 0) throw new Refused('threads.refused.locked');
+      if (parentId) {
+        // The reply answered must still be there: a concurrent deletion would otherwise orphan this one.
+        const alive = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM posts WHERE id = ${parentId}::uuid AND status = 'PUBLISHED' FOR SHARE`;
+        if (alive.length === 0) throw new Invalid({ parentId: 'threads.field.parentInvalid' });
+      }
+      const post = await tx.post.create({
+        data: {
+          threadId: thread.id,
+          authorId: viewer.id,
+          parentId,
+          source: form.body,
+          html: rendered.html,
+          tag: form.tag,
+          onBehalfOfId: onBehalfOf,
+        },
+        select: { id: true },
+      });
+      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
+      await tx.policyDecision.create({
+        data: {
+          postId: post.id,
+          communityId: opened.community.id,
+          authorId: viewer.id,
+          ...decisionData(decision, confirmed),
+        },
+      });
+      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+      return post.id;
+    });
+  }
+
+  /** A post of this thread; NotFound for posts of other threads. */
+  async function postOf(thread: ThreadRow, postId: string) {
+    const post = await db.post.findFirst({
+      where: { id: postId, threadId: thread.id },
+      select: {
+        id: true,
+        authorId: true,
+        isOpening: true,
+        parentId: true,
+        status: true,
+        source: true,
+        html: true,
+        tag: true,
+        onBehalfOfId: true,
+        createdAt: true,
+        editedAt: true,
+        attachments: { select: { id: true, displayName: true, isImage: true }, orderBy: { createdAt: 'asc' } },
+      },
+    });
+    if (!post) throw new NotFound('No such post');
+    return post;
+  }
+
+  /** The post as its author may edit it; Forbidden (with a reason) for anyone else or a closed thread. */
+  async function editablePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
+    requirePost(opened, thread);
+    return post;
+  }
+
+  async function editPost(
+    opened: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    form: EditFormData,
+    request: FastifyRequest,
+  ) {
+    const post = await editablePost(opened, viewer, postId);
+    const { thread } = opened;
+    if (post.isOpening && !form.title) throw new Invalid({ title: 'threads.field.titleRequired' });
+    const title = post.isOpening ? (form.title ?? thread.title) : null;
+    const files = await draftAttachments(viewer, form.attachmentIds, post.id);
+    const { decision, onBehalfOf, confirmed } = await judge(
+      opened.opened,
+      viewer,
+      { kind: thread.kind, isOpeningPost: post.isOpening },
+      { ...form, title },
+    );
+    const rendered = await render(form.body, files);
+    await db.$transaction(async (tx) => {
+      // Only a post still published is edited: a concurrent deletion wins.
+      const updated = await tx.post.updateMany({
+        where: { id: post.id, status: 'PUBLISHED' },
+        data: { source: form.body, html: rendered.html, tag: form.tag, onBehalfOfId: onBehalfOf, editedAt: new Date() },
+      });
+      if (updated.count === 0) throw new NotFound('No such post');
+      await tx.postRevision.create({
+        data: {
+          postId: post.id,
+          title: post.isOpening ? thread.title : null,
+          source: post.source,
+          html: post.html,
+          tag: post.tag,
+          onBehalfOfId: post.onBehalfOfId,
+          writtenAt: post.editedAt ?? post.createdAt,
+        },
+      });
+      if (post.isOpening)
+        await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
+      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
+      await tx.policyDecision.create({
+        data: {
+          postId: post.id,
+          communityId: opened.opened.community.id,
+          authorId: viewer.id,
+          ...decisionData(decision, confirmed),
+        },
+      });
+      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+    });
+  }
+
+  /**
+   * The author deletes a post: a tombstone stays where it was so answers keep their place. The text
+   * becomes the last revision, which moderators can still read.
+   */
+  async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, request: FastifyRequest) {
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    await db.$transaction(async (tx) => {
+      const deleted = await tx.post.updateMany({
+        where: { id: post.id, status: 'PUBLISHED' },
+        data: { status: 'DELETED', deletedAt: new Date(), source: '', html: '' },
+      });
+      // Deleted twice at once: the other request did it.
+      if (deleted.count === 0) return;
+      await tx.postRevision.create({
+        data: {
+          postId: post.id,
+          title: post.isOpening ? thread.title : null,
+          source: post.source,
+          html: post.html,
+          tag: post.tag,
+          onBehalfOfId: post.onBehalfOfId,
+          writtenAt: post.editedAt ?? post.createdAt,
+        },
+      });
+      if (!post.isOpening) {
+        await tx.thread.update({ where: { id: thread.id }, data: { replyCount: { decrement: 1 } } });
+        await tx.thread.updateMany({
+          where: { id: thread.id, acceptedPostId: post.id },
+          data: { acceptedPostId: null },
+        });
+      }
+      await tx.mention.deleteMany({ where: { postId: post.id } });
+      await tx.postTopic.deleteMany({ where: { postId: post.id } });
+      await audit.record(
+        request,
+        { action: 'post.delete', outcome: 'SUCCESS', target: { type: 'post', id: post.id } },
+        tx,
+      );
+    });
+  }
+
+  /** The question's author or a moderator marks (or unmarks) the accepted answer. */
+  async function setAccepted(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    accept: boolean,
+    request: FastifyRequest,
+  ) {
+    if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
+    const moderator = isModerator(opened);
+    if (!moderator && thread.authorId !== viewer.id) throw new Refused('threads.refused.notQuestionAuthor');
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    const post = await postOf(thread, postId);
+    if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
+    await db.$transaction(async (tx) => {
+      if (accept) {
+        // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
+        const alive = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
+        if (alive.length === 0) throw new NotFound('No such post');
+        await tx.thread.update({ where: { id: thread.id }, data: { acceptedPostId: post.id } });
+      } else {
+        await tx.thread.updateMany({
+          where: { id: thread.id, acceptedPostId: post.id },
+          data: { acceptedPostId: null },
+        });
+      }
+      await audit.record(
+        request,
+        {
+          action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
+          outcome: 'SUCCESS',
+          target: { type: 'thread', id: thread.id },
+          details: { postId: post.id, asModerator: moderator && thread.authorId !== viewer.id },
+        },
+        tx,
+      );
+    });
+  }
+
+  async function moderateThread(
+    { opened, thread }: OpenedThread,
+    action: 'pin' | 'unpin' | 'lock' | 'unlock',
+    request: FastifyRequest,
+  ) {
+    if (!isModerator(opened)) throw new Refused('threads.refused.notModerator');
+    const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
+      action
+    ];
+    await db.$transaction(async (tx) => {
+      await tx.thread.update({ where: { id: thread.id }, data });
+      await audit.record(
+        request,
+        { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
+        tx,
+      );
+    });
+  }
+
+  /** Adds or takes back one of the viewer's reactions (one of each kind per person and post). */
+  async function toggleReaction({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, kind: ReactionKind) {
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    const key = { postId_userId_kind: { postId: post.id, userId: viewer.id, kind } };
+    const removed = await db.reaction.deleteMany({ where: key.postId_userId_kind });
+    if (removed.count === 0) {
+      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
+    }
+  }
+
+  /** Earlier versions of a post, newest first: for moderators and the post's author. */
+  async function history({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
+    const post = await postOf(thread, postId);
+    if (!isModerator(opened) && post.authorId !== viewer.id) throw new NotFound('No such post');
+    const revisions = await db.postRevision.findMany({
+      where: { postId: post.id },
+      select: { id: true, title: true, html: true, tag: true, writtenAt: true, createdAt: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    return { post, revisions };
+  }
+
+  // ── Attachments ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
+  async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const file of files) {
+      const storageName = await attachments.store.save(file);
+      const row = await db.attachment.create({
+        data: {
+          uploaderId: viewer.id,
+          storageName,
+          displayName: file.displayName,
+          mimeType: file.mimeType,
+          size: file.bytes.length,
+          isImage: file.isImage,
+          width: file.width,
+          height: file.height,
+        },
+        select: { id: true },
+      });
+      ids.push(row.id);
+    }
+    return ids;
+  }
+
+  /** Pending attachments named by a form, to show them again (only the viewer's own). */
+  async function pendingAttachments(viewer: Viewer, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return db.attachment.findMany({
+      where: { id: { in: [...ids] }, uploaderId: viewer.id },
+      select: { id: true, displayName: true, isImage: true, size: true, mimeType: true },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
+  /**
+   * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
+   * their own not yet posted. NotFound otherwise, whatever the reason.
+   */
+  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
+    const row = await db.attachment.findUnique({
+      where: { id: attachmentId },
+      select: {
+        storageName: true,
+        displayName: true,
+        mimeType: true,
+        isImage: true,
+        uploaderId: true,
+        post: { select: { status: true, thread: { select: { community: { select: { slug: true } } } } } },
+      },
+    });
+    if (!row) throw new NotFound('No such attachment');
+    if (!row.post) {
+      if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
+    } else {
+      if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
+      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch(() => null);
+      if (!opened?.permissions.read) throw new NotFound('No such attachment');
+    }
+    return { ...row, bytes: await attachments.store.read(row.storageName) };
+  }
+
+  // ── Topics ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Threads with a published post on the topic that the viewer may read, latest activity first. */
+  async function topicThreads(slug: string, viewer: Viewer | null) {
+    const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true } });
+    if (!topic) return { topic: null, threads: [] };
+    const actor = actorOf(viewer);
+    const [rows, memberships] = await Promise.all([
+      db.thread.findMany({
+        where: { posts: { some: { status: 'PUBLISHED', topics: { some: { topicId: topic.id } } } } },
+        select: {
+          ...THREAD_SELECT,
+          community: {
+            select: {
+              slug: true,
+              name: true,
+              ownerOrganizationId: true,
+              audience: true,
+              visibility: true,
+              archivedAt: true,
+            },
+          },
+        },
+        orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+        // Read more than shown: some will be in communities the viewer may not read.
+        take: TOPIC_THREADS_LIMIT * 4,
+      }),
+      viewer
+        ? db.membership.findMany({
+            where: { userId: viewer.id },
+            select: { communityId: true, role: true, state: true },
+          })
+        : Promise.resolve([]),
+    ]);
+    const membershipOf = new Map<string, MembershipFacts>(
+      memberships.map((row) => [row.communityId, { role: row.role, state: row.state }]),
+    );
+    const readable = rows.filter((row) =>
+      can(actor, 'read', factsOf(row.community), membershipOf.get(row.communityId) ?? null),
+    );
+    return { topic, threads: readable.slice(0, TOPIC_THREADS_LIMIT) };
+  }
+
+  return {
+    openThread,
+    listThreads,
+    showThread,
+    composeOptions,
+    createThread,
+    reply,
+    postOf,
+    editablePost,
+    editPost,
+    deletePost,
+    setAccepted,
+    moderateThread,
+    toggleReaction,
+    history,
+    storeUploads,
+    pendingAttachments,
+    openAttachment,
+    topicThreads,
+    requirePost,
+  };
+}
+
+/** The URL an attachment is served at; the name is only for the reader's browser. */
+export function attachmentUrl(id: string, displayName: string): string {
+  return `/attachments/${id}/${encodeURIComponent(displayName)}`;
+}
+
+export type ThreadsService = ReturnType<typeof createThreadsService>;
