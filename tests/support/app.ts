@@ -14,7 +14,10 @@ export interface TestApp {
 }
 
 /** Ágora built exactly as server.ts builds it, on a database of the calling test file's own. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { readonly onQuery?: (sql: string) => void } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   // Every test comes from 127.0.0.1: the per-address limit on sensitive forms would trip across tests.
   const config = loadConfig({
@@ -23,7 +26,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     RATE_LIMIT_SENSITIVE_MAX: '10000',
     ...env,
   });
-  const db = createDb(database.url, 5);
+  const db = createDb(database.url, 5, options);
   const app = await buildApp({ config, db, logger: false });
   return {
     app,
