@@ -163,6 +163,12 @@ describe('renderMarkdown: text', () => {
     );
   });
 
+  it('renders tables without the style markdown-it aligns columns with', () => {
+    expect(renderMarkdown('| a | b |\n|:-:|--:|\n| 1 | 2 |')).toBe(
+      '<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n',
+    );
+  });
+
   it('renders indented code blocks', () => {
     expect(renderMarkdown('    const a = 1 < 2;')).toBe('<pre><code>const a = 1 &lt; 2;\n</code></pre>\n');
   });
