@@ -13,3 +13,44 @@ document.addEventListener('submit', (event) => {
     button.setAttribute('aria-disabled', 'true');
   }
 });
+
+// Post forms: as the author writes, ask the server which tag the text sounds like and pre-select it,
+// until the author picks a tag themselves. Without this script the "Suggest a tag" button does the same.
+for (const form of document.querySelectorAll('form')) {
+  const source = form.querySelector('[data-suggest-source]');
+  const output = form.querySelector('[data-suggest-output]');
+  const csrf = form.querySelector('input[name="_csrf"]');
+  if (!source || !output || !csrf) continue;
+  let chosenByAuthor = false;
+  let timer = 0;
+  for (const radio of form.querySelectorAll('input[name="tag"]')) {
+    radio.addEventListener('change', () => {
+      chosenByAuthor = true;
+    });
+  }
+  const suggest = async () => {
+    const title = form.querySelector('input[name="title"]');
+    const text = source.value.trim();
+    if (text.length < 20) return;
+    try {
+      const response = await fetch('/policy/suggest', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf.value },
+        body: JSON.stringify({ title: title ? title.value : '', body: text }),
+        credentials: 'same-origin',
+      });
+      if (!response.ok) return;
+      const suggestion = await response.json();
+      output.textContent = suggestion.message;
+      if (chosenByAuthor) return;
+      const radio = form.querySelector(`input[name="tag"][value="${suggestion.tag}"]`);
+      if (radio && !radio.disabled) radio.checked = true;
+    } catch {
+      // Suggestions are a help; the form works without them.
+    }
+  };
+  source.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(suggest, 700);
+  });
+}

@@ -9,7 +9,7 @@ import type { MessageKey } from '../i18n/i18n.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { type Suggestion, suggestTag } from '../policy/classifier.js';
 import type { PolicyDecision } from '../policy/rules.js';
-import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { POST_TAGS } from '../policy/tags.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import {
   attachmentParams,
@@ -453,12 +453,16 @@ export async function threadsRoutes(
   // ── Tag suggestion for the form's script (the form works without it: "Suggest a tag" button) ────
   app.post('/policy/suggest', { preHandler: requireViewer }, async (request) => {
     const suggestion = suggestionFor(request.body);
-    return {
-      tag: suggestion.tag as PostTag,
-      label: request.t(`policy.tag.${suggestion.tag}` as MessageKey),
-      confidence: Math.round(suggestion.confidence * 100),
-      cues: suggestion.cues.map((cue) => cue.cue),
-    };
+    const label = request.t(`policy.tag.${suggestion.tag}` as MessageKey);
+    const confidence = Math.round(suggestion.confidence * 100);
+    const cues = suggestion.cues.slice(0, 3).map((cue) => `«${cue.cue}»`);
+    const message = [
+      request.t('policy.suggestion', { tag: label, confidence }),
+      cues.length > 0 ? request.t('policy.badge.cues', { cues: cues.join(', ') }) : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return { tag: suggestion.tag, label, confidence, message };
   });
 
   // ── Topics and attachments ───────────────────────────────────────────────────────────────────────

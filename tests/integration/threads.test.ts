@@ -258,6 +258,20 @@ describe('opening a thread', () => {
     expect(await t.db.thread.count({ where: { communityId: c.id } })).toBe(0);
   });
 
+  it('answers the form script with a suggestion and its cues (CSRF-checked, signed in only)', async () => {
+    const { c, member } = await community();
+    const form = await get(`/c/${c.slug}/threads/new`, member.cookie);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const cookie = [member.cookie, ...form.cookies.map((k) => `${k.name}=${k.value}`)].join('; ');
+    const ask = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/policy/suggest', headers, payload: { title: '', body: QUESTION_TEXT } });
+    const answer = await ask({ cookie, 'x-csrf-token': csrf });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ tag: 'PROFESSIONAL', label: 'Profesional' });
+    expect(answer.json().message).toMatch(/^Sugerencia: Profesional \(confianza del \d+ %\)\. Pistas: «/);
+    expect((await ask({ cookie })).statusCode).toBe(403);
+  });
+
   it('lets only those who may post open threads', async () => {
     const { c } = await community();
     const outsider = await person();
