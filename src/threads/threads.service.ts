@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { can, type MembershipFacts } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
-import type { AttachmentStore, InspectedFile } from '../attachments/attachment-files.js';
+import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import { actorOf, type CommunitiesService, factsOf, type OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
@@ -16,6 +16,8 @@ import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './t
 
 export const THREADS_PER_PAGE = 25;
 export const TOPIC_THREADS_LIMIT = 50;
+/** How long an uploaded file waits for the post it was meant for. */
+export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
 /** A post the policy refused: the route shows the form again with the reasons and every word kept. */
 export class PostRefused extends Error {
@@ -842,6 +844,7 @@ export function createThreadsService({
 
   /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
   async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
+    await discardStaleUploads(viewer);
     const ids: string[] = [];
     for (const file of files) {
       const storageName = await attachments.store.save(file);
@@ -861,6 +864,20 @@ export function createThreadsService({
       ids.push(row.id);
     }
     return ids;
+  }
+
+  /**
+   * Files uploaded with a form that was never sent again (a refused post left for good) are let go
+   * after a day: the rows and the files. Done as the same person uploads again, so no job is needed.
+   */
+  async function discardStaleUploads(viewer: Viewer): Promise<void> {
+    const stale = await db.attachment.findMany({
+      where: { uploaderId: viewer.id, postId: null, createdAt: { lt: new Date(Date.now() - PENDING_UPLOAD_MS) } },
+      select: { id: true, storageName: true },
+    });
+    if (stale.length === 0) return;
+    await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
+    for (const file of stale) await attachments.store.remove(file.storageName);
   }
 
   /** Pending attachments named by a form, to show them again (only the viewer's own). */
@@ -897,7 +914,13 @@ export function createThreadsService({
       const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch(() => null);
       if (!opened?.permissions.read) throw new NotFound('No such attachment');
     }
-    return { ...row, bytes: await attachments.store.read(row.storageName) };
+    try {
+      return { ...row, bytes: await attachments.store.read(row.storageName) };
+    } catch (error) {
+      // A row whose file is gone (a restore of the database without the folder): missing, not a crash.
+      if (error instanceof AttachmentNotFoundError) throw new NotFound('Attachment file missing');
+      throw error;
+    }
   }
 
   // ── Topics ────────────────────────────────────────────────────────────────────────────────────────

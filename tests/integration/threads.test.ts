@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -735,6 +737,31 @@ describe('attachments', () => {
     expect(fieldError(stolen.body, 'files') ?? stolen.body).toContain('Algún archivo adjunto ya no está disponible');
     await openThread(c.slug, member.cookie, { title: 'Ahora sí', attachmentIds: pending.id });
     expect((await t.db.attachment.findUniqueOrThrow({ where: { id: pending.id } })).postId).not.toBeNull();
+  });
+
+  it('lets go of files left waiting for a post for more than a day when their uploader uploads again', async () => {
+    const { c, member } = await community();
+    const upload = (name: string) =>
+      submitMultipart(
+        t.app,
+        `/c/${c.slug}/threads`,
+        { title: '', kind: 'DISCUSSION', body: QUESTION_TEXT, tag: 'PROFESSIONAL' },
+        [{ field: 'files', name, bytes: pdf, type: 'application/pdf' }],
+        { cookie: member.cookie, formUrl: `/c/${c.slug}/threads/new` },
+      );
+    expect((await upload('viejo.pdf')).statusCode).toBe(422);
+    const old = await t.db.attachment.findFirstOrThrow({ where: { uploaderId: member.user.id } });
+    await t.db.attachment.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - 25 * 3_600_000) } });
+    const name = old.storageName;
+    const file = path.join(t.config.attachments.dir, name.slice(0, 2), name.slice(2, 4), name);
+    await expect(access(file)).resolves.toBeUndefined();
+    expect((await upload('nuevo.pdf')).statusCode).toBe(422);
+    const left = await t.db.attachment.findMany({
+      where: { uploaderId: member.user.id },
+      select: { displayName: true },
+    });
+    expect(left).toEqual([{ displayName: 'nuevo.pdf' }]);
+    await expect(access(file)).rejects.toThrow();
   });
 });
 

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -20,9 +23,12 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   // Every test comes from 127.0.0.1: the per-address limit on sensitive forms would trip across tests.
+  // Each test app keeps its uploaded files in a folder of its own, removed on close.
+  const attachmentsDir = await mkdtemp(path.join(tmpdir(), 'agora-attachments-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
+    ATTACHMENTS_DIR: attachmentsDir,
     RATE_LIMIT_SENSITIVE_MAX: '10000',
     ...env,
   });
@@ -36,6 +42,7 @@ export async function createTestApp(
     async close() {
       await app.close();
       await database.drop();
+      await rm(attachmentsDir, { recursive: true, force: true });
     },
   };
 }
