@@ -23,6 +23,58 @@ const positiveInt = (fallback: number, what: string) =>
     .positive({ error: `expected ${what}` })
     .default(fallback);
 
+/**
+ * The attachment types Ágora recognises by their content (see src/attachments/attachment-files.ts), and so
+ * the only ones ATTACHMENT_TYPES may name. Legacy Office files (.doc, .xls, .ppt) are missing on purpose:
+ * their container cannot be told apart from an installer (.msi) without parsing it.
+ */
+export const KNOWN_ATTACHMENT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/zip',
+  'application/rtf',
+  'application/x-7z-compressed',
+] as const;
+
+export type AttachmentType = (typeof KNOWN_ATTACHMENT_TYPES)[number];
+
+/** Allowed when ATTACHMENT_TYPES is not set: every known type but RTF and 7-Zip. */
+export const DEFAULT_ATTACHMENT_TYPES: readonly AttachmentType[] = KNOWN_ATTACHMENT_TYPES.filter(
+  (type) => type !== 'application/rtf' && type !== 'application/x-7z-compressed',
+);
+
+/** Uploads are held in memory while they are checked: more than this is a mistake, not a setting. */
+const ATTACHMENT_MAX_MB_CEILING = 100;
+
+const attachmentTypes = z.string().transform((value, context): AttachmentType[] => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  const known: readonly string[] = KNOWN_ATTACHMENT_TYPES;
+  const unknown = entries.filter((entry) => !known.includes(entry));
+  if (entries.length === 0 || unknown.length > 0) {
+    const what = unknown.length > 0 ? `${unknown.map((entry) => JSON.stringify(entry)).join(', ')} not known; ` : '';
+    context.addIssue({
+      code: 'custom',
+      message: `expected a comma-separated list of types recognised by content (${what}known: ${KNOWN_ATTACHMENT_TYPES.join(', ')})`,
+    });
+    return z.NEVER;
+  }
+  return [...new Set(entries as AttachmentType[])];
+});
+
 const postgresUrl = z
   .url({ error: 'expected a URL such as postgresql://user:password@host:5432/database' })
   .refine((value) => /^postgres(ql)?:\/\//.test(value), {
@@ -85,6 +137,16 @@ export const envSchema = z.object({
     })
     .default('Ágora <no-reply@localhost>'),
   MAIL_OUTBOX_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/outbox'),
+  ATTACHMENTS_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/attachments'),
+  ATTACHMENT_MAX_MB: z.coerce
+    .number({ error: `expected a positive number of megabytes, at most ${ATTACHMENT_MAX_MB_CEILING}` })
+    .positive({ error: `expected a positive number of megabytes, at most ${ATTACHMENT_MAX_MB_CEILING}` })
+    .max(ATTACHMENT_MAX_MB_CEILING, {
+      error: `expected a positive number of megabytes, at most ${ATTACHMENT_MAX_MB_CEILING}`,
+    })
+    .default(10),
+  ATTACHMENT_TYPES: attachmentTypes.default([...DEFAULT_ATTACHMENT_TYPES]),
+  ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -120,6 +182,14 @@ export interface Config {
           readonly auth: { readonly user: string; readonly pass: string } | null;
         }
       | { readonly kind: 'outbox'; readonly dir: string };
+  };
+  /** Files attached to posts. `maxBytes`: per file (ATTACHMENT_MAX_MB × 1 048 576). */
+  readonly attachments: {
+    readonly dir: string;
+    readonly maxBytes: number;
+    /** MIME types, as recognised from the files' content. */
+    readonly allowedTypes: readonly AttachmentType[];
+    readonly perPost: number;
   };
 }
 
@@ -204,6 +274,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
             }
           : { kind: 'outbox' as const, dir: path.resolve(projectRoot, env.MAIL_OUTBOX_DIR) },
       ),
+    }),
+    attachments: Object.freeze({
+      dir: path.resolve(projectRoot, env.ATTACHMENTS_DIR),
+      maxBytes: Math.floor(env.ATTACHMENT_MAX_MB * 1024 * 1024),
+      allowedTypes: Object.freeze([...env.ATTACHMENT_TYPES]),
+      perPost: env.ATTACHMENTS_PER_POST,
     }),
   });
 }

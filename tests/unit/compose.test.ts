@@ -51,6 +51,18 @@ function environmentOf(entry: Service): Environment {
   );
 }
 
+/** A service's mounts as source → target, from either of compose's two syntaxes. */
+function mountsOf(entry: Service): { source: string; target: string }[] {
+  return (entry.volumes ?? []).map((volume) =>
+    typeof volume === 'string'
+      ? { source: volume.split(':')[0] ?? '', target: volume.split(':')[1] ?? '' }
+      : { source: volume.source ?? '', target: volume.target ?? '' },
+  );
+}
+
+/** Compose's name for a volume of this project, as opposed to a folder of the host (`./x`, `/x`, `~/x`). */
+const NAMED_VOLUME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
 function healthcheckText(entry: Service): string {
   const test = entry.healthcheck?.test ?? '';
   return Array.isArray(test) ? test.join(' ') : test;
@@ -73,16 +85,11 @@ describe('docker-compose.yml', () => {
     });
 
     it('keeps its data in a declared named volume mounted at /var/lib/postgresql', () => {
-      const mounts = (service('db').volumes ?? []).map((volume) =>
-        typeof volume === 'string'
-          ? { source: volume.split(':')[0] ?? '', target: volume.split(':')[1] ?? '' }
-          : { source: volume.source ?? '', target: volume.target ?? '' },
-      );
       // PostgreSQL 18 images keep PGDATA in /var/lib/postgresql/18/docker: mount the parent.
-      const data = mounts.find((mount) => mount.target === '/var/lib/postgresql');
+      const data = mountsOf(service('db')).find((mount) => mount.target === '/var/lib/postgresql');
       expect(data, 'a volume mounted at /var/lib/postgresql').toBeDefined();
       const source = data?.source ?? '';
-      expect(source, 'a named volume, not a folder of the host').toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+      expect(source, 'a named volume, not a folder of the host').toMatch(NAMED_VOLUME);
       expect(Object.keys(compose.volumes ?? {}), 'declared under the top-level volumes').toContain(source);
     });
 
@@ -111,6 +118,20 @@ describe('docker-compose.yml', () => {
 
     it('reports healthy through GET /readyz', () => {
       expect(healthcheckText(service('app'))).toMatch(/\/readyz\b/);
+    });
+
+    it('keeps attached files in a declared named volume, mounted where ATTACHMENTS_DIR points', () => {
+      const dir = environmentOf(service('app')).ATTACHMENTS_DIR ?? '';
+      // Absolute: a relative folder would be resolved inside the image's read-only /app.
+      expect(dir, 'ATTACHMENTS_DIR, an absolute path in the container').toMatch(/^\/[^$]+$/);
+      const files = mountsOf(service('app')).find((mount) => mount.target === dir);
+      expect(files, `a volume mounted at ${dir}`).toBeDefined();
+      const source = files?.source ?? '';
+      expect(source, 'a named volume, not a folder of the host').toMatch(NAMED_VOLUME);
+      expect(Object.keys(compose.volumes ?? {}), 'declared under the top-level volumes').toContain(source);
+      expect(source, 'not the database volume').not.toBe(
+        mountsOf(service('db')).find((mount) => mount.target === '/var/lib/postgresql')?.source,
+      );
     });
 
     it('gets a DATABASE_URL to the db service built from the database settings', () => {

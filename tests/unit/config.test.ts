@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_ATTACHMENT_TYPES, KNOWN_ATTACHMENT_TYPES, loadConfig } from '../../src/config.js';
 import { projectRoot } from '../../src/paths.js';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -70,5 +70,84 @@ describe('loadConfig', () => {
     expect(problemsOf({ NODE_ENV: 'staging' })[0]).toBe(
       'NODE_ENV: expected development, production or test (got "staging")',
     );
+  });
+
+  describe('attachments', () => {
+    it('defaults to 10 MB, five files a post, the common office, image and PDF types, under .data', () => {
+      const { attachments } = loadConfig({});
+      expect(attachments.dir).toBe(path.join(projectRoot, '.data', 'attachments'));
+      expect(attachments.maxBytes).toBe(10 * 1024 * 1024);
+      expect(attachments.perPost).toBe(5);
+      expect([...attachments.allowedTypes].sort()).toEqual(
+        [
+          'image/png',
+          'image/jpeg',
+          'image/gif',
+          'image/webp',
+          'application/pdf',
+          'text/plain',
+          'text/csv',
+          'application/vnd.oasis.opendocument.text',
+          'application/vnd.oasis.opendocument.spreadsheet',
+          'application/vnd.oasis.opendocument.presentation',
+          'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+          'application/zip',
+        ].sort(),
+      );
+      expect(attachments.allowedTypes).not.toContain('image/svg+xml');
+      expect(Object.isFrozen(attachments)).toBe(true);
+      expect(Object.isFrozen(attachments.allowedTypes)).toBe(true);
+    });
+
+    it('reads the folder, the size, the types and the number per post', () => {
+      const { attachments } = loadConfig({
+        ATTACHMENTS_DIR: '/srv/agora/attachments',
+        ATTACHMENT_MAX_MB: '2.5',
+        ATTACHMENT_TYPES: ' Application/PDF ,image/png,,image/png, application/rtf',
+        ATTACHMENTS_PER_POST: '12',
+      });
+      expect(attachments).toEqual({
+        dir: '/srv/agora/attachments',
+        maxBytes: 2.5 * 1024 * 1024,
+        allowedTypes: ['application/pdf', 'image/png', 'application/rtf'],
+        perPost: 12,
+      });
+      expect(loadConfig({ ATTACHMENTS_DIR: 'uploads' }).attachments.dir).toBe(path.join(projectRoot, 'uploads'));
+    });
+
+    it('refuses unknown and malformed types on one line that names them and lists the known ones', () => {
+      const problems = problemsOf({ ATTACHMENT_TYPES: 'application/pdf, image/svg+xml, .exe' });
+      expect(problems).toHaveLength(1);
+      const [line = ''] = problems;
+      expect(line).not.toContain('\n');
+      expect(line).toMatch(/^ATTACHMENT_TYPES: expected a comma-separated list of types recognised by content/);
+      expect(line).toContain('"image/svg+xml", ".exe" not known');
+      expect(line).not.toContain('"application/pdf" not known');
+      for (const type of KNOWN_ATTACHMENT_TYPES) expect(line).toContain(type);
+      expect(line).toMatch(/\(got "application\/pdf, image\/svg\+xml, \.exe"\)$/);
+      expect(problemsOf({ ATTACHMENT_TYPES: ' , ,' })[0]).toMatch(/^ATTACHMENT_TYPES: expected a comma-separated/);
+    });
+
+    it('refuses a size that is not a positive number of megabytes up to 100, and a non-whole count', () => {
+      expect(problemsOf({ ATTACHMENT_MAX_MB: '0' })[0]).toBe(
+        'ATTACHMENT_MAX_MB: expected a positive number of megabytes, at most 100 (got "0")',
+      );
+      expect(problemsOf({ ATTACHMENT_MAX_MB: 'ten' })[0]).toMatch(/^ATTACHMENT_MAX_MB: expected a positive number/);
+      expect(problemsOf({ ATTACHMENT_MAX_MB: '101' })[0]).toMatch(/^ATTACHMENT_MAX_MB: .*at most 100/);
+      expect(loadConfig({ ATTACHMENT_MAX_MB: '100' }).attachments.maxBytes).toBe(100 * 1024 * 1024);
+      expect(problemsOf({ ATTACHMENTS_PER_POST: '1.5' })[0]).toBe(
+        'ATTACHMENTS_PER_POST: expected a positive whole number of files (got "1.5")',
+      );
+      expect(problemsOf({ ATTACHMENTS_PER_POST: '0' })).toHaveLength(1);
+    });
+
+    it('allows by default every known type but RTF and 7-Zip', () => {
+      expect(KNOWN_ATTACHMENT_TYPES.filter((type) => !DEFAULT_ATTACHMENT_TYPES.includes(type))).toEqual([
+        'application/rtf',
+        'application/x-7z-compressed',
+      ]);
+    });
   });
 });
