@@ -67,6 +67,10 @@ COPY --from=build /app/public ./public
 # Migrations and the schema, read by dist/src/cli/migrate.js.
 COPY --from=build /app/prisma ./prisma
 
+# The attachments volume's mount point, owned by the app's user: Docker copies this ownership into
+# an empty named volume on its first mount (a folder it created itself would belong to root).
+RUN mkdir -p /var/lib/agora/attachments && chown node:node /var/lib/agora/attachments
+
 # The official Node.js images ship an unprivileged `node` user (uid 1000).
 USER node
 

@@ -233,6 +233,17 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('gives the app’s user the folder that the attachments volume is mounted on', () => {
+    const user = last('USER')?.args ?? '';
+    const runs = finalStage.filter((instruction) => instruction.keyword === 'RUN').map((i) => i.args);
+    const compose = read('docker-compose.yml');
+    const mountPoint = /ATTACHMENTS_DIR:\s*(\S+)/.exec(compose)?.[1] ?? '';
+    expect(mountPoint).toMatch(/^\//);
+    expect(
+      runs.some((run) => run.includes(`mkdir -p ${mountPoint}`) && run.includes(`chown ${user}:${user} ${mountPoint}`)),
+    ).toBe(true);
+  });
+
   it('has a health check on /readyz', () => {
     const healthcheck = last('HEALTHCHECK')?.args ?? '';
     expect(healthcheck).toMatch(/\bCMD\b/);
