@@ -219,15 +219,30 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
 const TEXT_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
-/** The text of a file that is UTF-8 (optionally with a BOM) without control characters but tab, CR and LF. */
-function plainText(bytes: Buffer): string | null {
-  let text: string;
+// Spreadsheets and editors on Spanish Windows save CSV and text in Windows-1252: Latin-1 but for 0x80–0x9F,
+// written out here because Node 20's TextDecoder('windows-1252') decodes it as Latin-1 (€ becomes U+0080).
+// The five unassigned bytes stay C1 controls, which TEXT_CONTROL refuses.
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function decodeWindows1252(bytes: Buffer): string {
+  return bytes.toString('latin1').replace(/[\u0080-\u009F]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] ?? c);
+}
+
+/**
+ * The text of a file without control characters but tab, CR and LF: UTF-8 (optionally with a BOM), else
+ * Windows-1252, whose text is then stored as UTF-8 with a BOM (`utf8`), the form spreadsheets read right.
+ */
+function plainText(bytes: Buffer): { text: string; utf8: Buffer | null } | null {
   try {
-    text = utf8.decode(bytes);
+    const text = utf8.decode(bytes);
+    return TEXT_CONTROL.test(text) ? null : { text, utf8: null };
   } catch {
-    return null;
+    const text = decodeWindows1252(bytes);
+    if (TEXT_CONTROL.test(text)) return null;
+    return { text, utf8: Buffer.concat([UTF8_BOM, Buffer.from(text, 'utf8')]) };
   }
-  return TEXT_CONTROL.test(text) ? null : text;
 }
 
 // What a browser's content sniffing (WHATWG MIME Sniffing, "identify an unknown MIME type") takes for HTML,
@@ -294,6 +309,8 @@ export function displayNameFor(uploadedName: string, canonicalExtension: string)
 interface Recognised {
   readonly mimeType: string;
   readonly family: Family | null;
+  /** Text that was not UTF-8, as UTF-8: what to store. */
+  readonly utf8?: Buffer | null;
 }
 
 /**
@@ -314,16 +331,16 @@ async function recognise(bytes: Buffer, nameFamily: Family | undefined, nameExte
         : detected.mime;
     return { mimeType, family: familyOfType(mimeType) };
   }
-  const text = plainText(bytes);
-  if (text === null) return { mimeType: 'application/octet-stream', family: null };
-  const markup = markupType(text);
+  const plain = plainText(bytes);
+  if (plain === null) return { mimeType: 'application/octet-stream', family: null };
+  const markup = markupType(plain.text);
   if (markup) return { mimeType: markup, family: familyOfType(markup) };
   // Text has no signature: the name is the only hint of what it is for. A script or a web page is text
   // too, of a type that is not allowed; a `.png` that is text is a disguise (below).
   if (nameFamily === 'program' || nameFamily === 'web') {
     return { mimeType: `text/x-${nameExtension}`, family: nameFamily };
   }
-  return { mimeType: nameExtension === 'csv' ? 'text/csv' : 'text/plain', family: 'text' };
+  return { mimeType: nameExtension === 'csv' ? 'text/csv' : 'text/plain', family: 'text', utf8: plain.utf8 };
 }
 
 const imageInput = {
@@ -388,7 +405,7 @@ export async function inspectUpload(
   const displayName = displayNameFor(uploadedName, info.extension);
   if (!info.image) {
     return {
-      bytes,
+      bytes: content.utf8 ?? bytes,
       mimeType: content.mimeType,
       extension: info.extension,
       isImage: false,

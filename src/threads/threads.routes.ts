@@ -481,8 +481,9 @@ export async function threadsRoutes(
     const encoded = encodeURIComponent(file.displayName);
     return (
       reply
-        .header('content-type', file.mimeType)
-        // Images show in the page; anything else is downloaded, never opened as a page of ours.
+        .header('content-type', file.mimeType.startsWith('text/') ? `${file.mimeType}; charset=utf-8` : file.mimeType)
+        // Text is stored as UTF-8 whatever it came in. Images show in the page; anything else is
+        // downloaded, never opened as a page of ours.
         .header('content-disposition', `${file.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encoded}`)
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('x-content-type-options', 'nosniff')

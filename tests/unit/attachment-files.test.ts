@@ -362,9 +362,19 @@ describe('inspectUpload: documents and text', () => {
     expect((await inspectUpload(withBom, 'gastos.csv', LIMITS)).mimeType).toBe('text/csv');
   });
 
-  it('does not take for text what is not UTF-8, or holds control characters', async () => {
-    // "Año" in ISO-8859-1 / Windows-1252: not UTF-8.
-    expect(await problemOf(Buffer.from('A\xf1o 2024\n', 'latin1'), 'notas.txt')).toBe('type-not-allowed');
+  it('takes Windows-1252 text (a CSV from a spreadsheet on Spanish Windows) and stores it as UTF-8 with a BOM', async () => {
+    // "Año;Importe;Núm. €" in Windows-1252: not UTF-8 (0x80 is the euro sign).
+    const legacy = Buffer.from([...Buffer.from('A\xf1o;Importe;N\xfam. ', 'latin1'), 0x80, 0x0a]);
+    const file = await inspectUpload(legacy, 'gastos.csv', LIMITS);
+    expect(file.mimeType).toBe('text/csv');
+    expect(file.bytes.equals(Buffer.from('\uFEFFAño;Importe;Núm. €\n', 'utf8'))).toBe(true);
+    // UTF-8 text is stored as it came.
+    expect((await inspectUpload(CSV, 'gastos.csv', LIMITS)).bytes.equals(CSV)).toBe(true);
+  });
+
+  it('does not take for text what holds control characters, in UTF-8 or in Windows-1252', async () => {
+    // 0x81 is unassigned in Windows-1252 (a C1 control): binary, not text.
+    expect(await problemOf(Buffer.from([0x41, 0xf1, 0x81, 0x0a]), 'notas.txt')).toBe('type-not-allowed');
     expect(await problemOf(Buffer.from('hola\u0000mundo\n'), 'notas.txt')).toBe('type-not-allowed');
     expect(await problemOf(Buffer.from('hola \u001b[31mrojo\n'), 'notas.txt')).toBe('type-not-allowed');
     expect(await problemOf(Buffer.from('hola\u007f\n'), 'notas.txt')).toBe('type-not-allowed');
