@@ -124,7 +124,7 @@ describe('opening a thread', () => {
     ['title', { title: 'x'.repeat(151) }, 'El título no puede pasar de 150 caracteres.'],
     ['body', { body: '   ' }, 'Escriba el texto.'],
     ['body', { body: 'x'.repeat(20_001) }, 'El texto no puede pasar de 20.000 caracteres.'],
-    ['tag', { tag: 'OFFICIAL' }, 'Elija una etiqueta: personal, profesional u organizativa.'],
+    ['tag', { tag: 'OFFICIAL' }, 'Elija una etiqueta: personal, profesional u organizacional.'],
     ['kind', { kind: 'POLL' }, 'Elija el tipo: debate, pregunta o anuncio.'],
   ])('refuses a bad %s with a message beside it, keeps the text, writes nothing', async (field, fields, message) => {
     const { c, member } = await community();
@@ -147,7 +147,7 @@ describe('opening a thread', () => {
     });
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('No se ha podido publicar');
-    expect(response.body).toContain('Una publicación organizativa debe decir en nombre de qué organización habla.');
+    expect(response.body).toContain('Una publicación organizacional debe decir en nombre de qué organización habla.');
     expect(typed(response.body, 'body')).toBe(body);
     expect(typed(response.body, 'title')).toBe('Nuevo horario');
     expect(await t.db.thread.count({ where: { communityId: c.id } })).toBe(0);
@@ -178,7 +178,7 @@ describe('opening a thread', () => {
       tag: 'ORGANIZATIONAL',
     });
     const page = await get(url, member.cookie);
-    expect(page.body).toContain('Organizativa · en nombre de Ayuntamiento de Hilos');
+    expect(page.body).toContain('Organizacional · en nombre de Ayuntamiento de Hilos');
     const post = await t.db.post.findFirstOrThrow({ where: { thread: { communityId: c.id } } });
     expect(post.onBehalfOfId).toBe(townHall.id);
   });

@@ -28,7 +28,7 @@ describe('policy messages', () => {
     expect(rule).toBeDefined();
     if (!rule) return;
     expect(describeRule(createTranslator('es'), rule)).toBe(
-      'Esta comunidad no acoge publicaciones con la etiqueta Profesional. Acoge: Personal, Organizativa.',
+      'Esta comunidad no acoge publicaciones con la etiqueta Profesional. Acoge: Personal, Organizacional.',
     );
     for (const locale of LOCALES) {
       const text = describeRule(createTranslator(locale), rule);
