@@ -107,7 +107,6 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
 
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
-  await app.register(homeRoutes, { home: createHomeService({ db }) });
   const communities = createCommunitiesService({ db, audit });
   const threads = createThreadsService({
     db,
@@ -115,6 +114,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     communities,
     attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
   });
+  await app.register(homeRoutes, { home: createHomeService({ db }), threads });
   await app.register(communitiesRoutes, { communities, threads });
   await app.register(threadsRoutes, { threads, communities, config });
   await app.register(accountsRoutes, {

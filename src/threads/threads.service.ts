@@ -16,6 +16,7 @@ import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './t
 
 export const THREADS_PER_PAGE = 25;
 export const TOPIC_THREADS_LIMIT = 50;
+export const RECENT_THREADS_LIMIT = 10;
 /** How long an uploaded file waits for the post it was meant for. */
 export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
@@ -966,7 +967,34 @@ export function createThreadsService({
     return { topic, threads: readable.slice(0, TOPIC_THREADS_LIMIT) };
   }
 
+  /** The latest conversations in the communities where the viewer is an active member, for the home page. */
+  async function recentForMember(viewer: Viewer, limit = RECENT_THREADS_LIMIT) {
+    const actor = actorOf(viewer);
+    const rows = await db.thread.findMany({
+      where: { community: { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } } },
+      select: {
+        ...THREAD_SELECT,
+        community: {
+          select: {
+            slug: true,
+            name: true,
+            ownerOrganizationId: true,
+            audience: true,
+            visibility: true,
+            archivedAt: true,
+            memberships: { where: { userId: viewer.id }, select: { role: true, state: true } },
+          },
+        },
+      },
+      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+    // A membership counts only while its holder is in the audience: the access rules have the last word.
+    return rows.filter((row) => can(actor, 'read', factsOf(row.community), row.community.memberships[0] ?? null));
+  }
+
   return {
+    recentForMember,
     openThread,
     listThreads,
     showThread,

@@ -581,6 +581,21 @@ describe('accepted answers, reactions and moderation', () => {
   });
 });
 
+describe('the home page', () => {
+  it('shows members the latest conversations of their communities, and nobody else', async () => {
+    const { c, owner, member } = await community({ visibility: 'PRIVATE' });
+    await openThread(c.slug, owner.cookie, { title: 'Conversación para la portada' });
+    const home = await get('/', member.cookie);
+    expect(home.body).toContain('Últimas conversaciones en sus comunidades');
+    expect(home.body).toContain('Conversación para la portada');
+    const outsider = await person();
+    const theirs = await get('/', outsider.cookie);
+    expect(theirs.body).not.toContain('Conversación para la portada');
+    expect(theirs.body).toContain('Todavía no hay conversaciones en sus comunidades.');
+    expect((await get('/')).body).not.toContain('Últimas conversaciones');
+  });
+});
+
 describe('topics', () => {
   it('lists only the threads the viewer may read', async () => {
     const { c, owner } = await community();
