@@ -2,10 +2,12 @@ import { hashPassword } from '../accounts/password.js';
 import type { Db } from '../db/client.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
+import { seedDemoThreads } from './demo-threads.js';
 
 // Demo data for `npm start` on the embedded database: a supra-local host (a
 // province) serving its municipalities, as the seed text describes. Fictional
 // bodies on reserved `.example` domains. Idempotent: what exists already is left as it is.
+// The threads in those communities are in ./demo-threads.ts.
 
 interface DemoOrganization {
   name: string;
@@ -161,7 +163,7 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     organizationSlug: 'diputacion-valdeserra',
     audience: 'INTERADMINISTRATIVE',
     visibility: 'PRIVATE',
-    members: { 'ana-ruiz': OWNER, 'jordi-puig': MODERATOR, 'pablo-ortega': MEMBER },
+    members: { 'ana-ruiz': OWNER, 'jordi-puig': MODERATOR, 'pablo-ortega': MEMBER, 'lucia-martin': MEMBER },
   },
   {
     slug: 'comite-emergencias',
@@ -211,7 +213,13 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     organizationSlug: 'villanueva-del-rio',
     audience: 'OPEN',
     visibility: 'PUBLIC',
-    members: { 'lucia-martin': OWNER, 'jordi-puig': MODERATOR, 'carmen-vidal': MEMBER },
+    members: {
+      'lucia-martin': OWNER,
+      'jordi-puig': MODERATOR,
+      'carmen-vidal': MEMBER,
+      'pablo-ortega': MEMBER,
+      'ana-ruiz': MEMBER,
+    },
   },
   {
     slug: 'presupuestos-participativos',
@@ -235,6 +243,16 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
   },
 ];
 
+/**
+ * Who may publish on behalf of an organization (granted by the site admin, as the admin pages do):
+ * each an employee of the organization they speak for.
+ */
+export const DEMO_OFFICIAL_VOICES: readonly { handle: string; organizationSlug: string; grantedBy: string }[] = [
+  { handle: 'jordi-puig', organizationSlug: 'diputacion-valdeserra', grantedBy: 'ana-ruiz' },
+  { handle: 'lucia-martin', organizationSlug: 'villanueva-del-rio', grantedBy: 'ana-ruiz' },
+];
+
+/** Communities with their members, and the official voices: both need the organizations' and accounts' ids. */
 async function seedDemoCommunities(db: Db): Promise<void> {
   const [organizations, users] = await Promise.all([
     db.organization.findMany({
@@ -270,6 +288,16 @@ async function seedDemoCommunities(db: Db): Promise<void> {
     ),
     skipDuplicates: true,
   });
+  await db.officialVoice.createMany({
+    data: DEMO_OFFICIAL_VOICES.flatMap((voice) => {
+      const user = userId.get(voice.handle);
+      const organization = organizationId.get(voice.organizationSlug);
+      return user && organization
+        ? [{ userId: user, organizationId: organization, grantedById: userId.get(voice.grantedBy) ?? null }]
+        : [];
+    }),
+    skipDuplicates: true,
+  });
 }
 
 export async function seedDemoData(db: Db): Promise<readonly DemoAccount[]> {
@@ -297,5 +325,6 @@ export async function seedDemoData(db: Db): Promise<readonly DemoAccount[]> {
     });
   }
   await seedDemoCommunities(db);
+  await seedDemoThreads(db);
   return DEMO_ACCOUNTS;
 }
