@@ -465,6 +465,19 @@ export async function threadsRoutes(
     return { tag: suggestion.tag, label, confidence, message };
   });
 
+  // ── The community's policy decisions, for its moderators ─────────────────────────────────────────
+  app.get('/c/:slug/decisions', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await communities.open(slugOf(request), request.viewer, request);
+    const decisions = await threads.policyDecisions(opened);
+    return reply.view('threads/decisions.eta', {
+      title: request.t('threads.decisions.title'),
+      community: opened.community,
+      decisions,
+      tagName: (tag: string) => tagName(request.t, tag),
+      describeRule: (rule: RuleLike) => describeRule(request.t, rule),
+    });
+  });
+
   // ── Topics and attachments ───────────────────────────────────────────────────────────────────────
   app.get('/t/:topic', async (request, reply) => {
     const parsed = topicParams.safeParse(request.params);

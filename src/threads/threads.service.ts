@@ -17,6 +17,7 @@ import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './t
 export const THREADS_PER_PAGE = 25;
 export const TOPIC_THREADS_LIMIT = 50;
 export const RECENT_THREADS_LIMIT = 10;
+export const DECISIONS_LIMIT = 100;
 /** How long an uploaded file waits for the post it was meant for. */
 export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
@@ -993,7 +994,24 @@ export function createThreadsService({
     return rows.filter((row) => can(actor, 'read', factsOf(row.community), row.community.memberships[0] ?? null));
   }
 
+  /** The community's latest policy decisions, refusals included: for its moderators. */
+  async function policyDecisions(opened: OpenedCommunity, limit = DECISIONS_LIMIT) {
+    if (!isModerator(opened)) throw new NotFound('No such page');
+    return db.policyDecision.findMany({
+      where: { communityId: opened.community.id },
+      select: {
+        id: true,
+        ...DECISION_SELECT,
+        author: { select: { handle: true, displayName: true } },
+        post: { select: { id: true, threadId: true, status: true } },
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
   return {
+    policyDecisions,
     recentForMember,
     openThread,
     listThreads,

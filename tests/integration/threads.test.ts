@@ -168,6 +168,24 @@ describe('opening a thread', () => {
     expect(named.body).toContain('Solo las voces oficiales publican en nombre de una organización');
   });
 
+  it('shows the community’s moderators every decision, refusals included, and nobody else', async () => {
+    const { c, moderator, member } = await community();
+    await newThread(c.slug, member.cookie, { title: 'Aviso', kind: 'ANNOUNCEMENT', body: 'Mañana cambia el horario.' });
+    await openThread(c.slug, member.cookie);
+    const page = await get(`/c/${c.slug}/decisions`, moderator.cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Rechazada');
+    expect(page.body).toContain(
+      'Solo la moderación, la propiedad de la comunidad y las voces oficiales abren anuncios.',
+    );
+    expect(page.body).toContain('No publicada');
+    expect(page.body).toContain('Publicada');
+    expect(page.body).not.toContain('Mañana cambia el horario');
+    expect((await get(`/c/${c.slug}`, moderator.cookie)).body).toContain(`href="/c/${c.slug}/decisions"`);
+    expect((await get(`/c/${c.slug}/decisions`, member.cookie)).statusCode).toBe(404);
+    expect((await get(`/c/${c.slug}`, member.cookie)).body).not.toContain('/decisions"');
+  });
+
   it('publishes an official voice’s organizational post "on behalf of" the organization', async () => {
     const { c, member } = await community();
     await t.db.officialVoice.create({ data: { userId: member.user.id, organizationId: townHall.id } });
