@@ -166,12 +166,12 @@ export async function threadsRoutes(
   async function formData(
     request: FastifyRequest,
     opened: OpenedCommunity,
-    kind: 'DISCUSSION' | 'QUESTION' | 'ANNOUNCEMENT',
+    kinds: readonly ('DISCUSSION' | 'QUESTION' | 'ANNOUNCEMENT')[],
     isOpening: boolean,
     state: PostFormState,
   ) {
     const viewer = viewerOf(request);
-    const options = await threads.composeOptions(opened, viewer, kind, isOpening);
+    const options = await threads.composeOptions(opened, viewer, kinds, isOpening);
     const values: Values = { ...state.values };
     // The form pre-selects a tag: the suggestion when there is one the author may choose, else professional.
     if (!values.tag) {
@@ -205,7 +205,7 @@ export async function threadsRoutes(
     const { request } = reply;
     const kindValue = state.values?.kind;
     const kind = THREAD_KINDS.find((k) => k === kindValue) ?? 'DISCUSSION';
-    const data = await formData(request, opened, kind, true, state);
+    const data = await formData(request, opened, THREAD_KINDS, true, state);
     return reply.code(state.status ?? 200).view('threads/new.eta', {
       title: request.t('threads.new.title'),
       community: opened.community,
@@ -337,7 +337,7 @@ export async function threadsRoutes(
     const page = await threads.showThread(opened, request.viewer);
     const form =
       request.viewer && page.canReply
-        ? await formData(request, opened.opened, opened.thread.kind, false, draft ?? {})
+        ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
         : null;
     const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
     return reply.code(draft?.status ?? 200).view('threads/show.eta', {
@@ -371,7 +371,7 @@ export async function threadsRoutes(
       onBehalfOf: post.onBehalfOfId ?? '',
       attachmentIds: post.attachments.map((file) => file.id),
     };
-    const data = await formData(request, opened.opened, opened.thread.kind, post.isOpening, { ...state, values });
+    const data = await formData(request, opened.opened, [opened.thread.kind], post.isOpening, { ...state, values });
     return reply.code(state.status ?? 200).view('threads/edit.eta', {
       title: request.t('threads.edit.title'),
       community: opened.opened.community,

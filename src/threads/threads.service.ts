@@ -11,7 +11,7 @@ import type { ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
 import type { Cue } from '../policy/classifier.js';
 import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
-import type { PostTag } from '../policy/tags.js';
+import { POST_TAGS, type PostTag } from '../policy/tags.js';
 import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
 
 export const THREADS_PER_PAGE = 25;
@@ -334,23 +334,31 @@ export function createThreadsService({
     };
   }
 
-  /** What the post form offers this author here: the tags the rules allow and the organizations they speak for. */
+  /**
+   * What the post form offers this author here: the tags the rules allow (for any of `threadKinds`: the
+   * new-thread form lets the kind change, and a tag barred only for announcements stays choosable for a
+   * discussion) and the organizations they speak for.
+   */
   async function composeOptions(
     opened: OpenedCommunity,
     viewer: Viewer,
-    threadKind: ThreadKind,
+    threadKinds: readonly ThreadKind[],
     isOpeningPost: boolean,
   ): Promise<ComposeOptions> {
     const voices = await officialVoices(viewer.id);
-    const tags = availableTags({
-      author: authorFacts(opened, viewer, voices),
-      community: {
-        welcomedTags: opened.community.welcomedTags,
-        ownerOrganizationId: opened.community.ownerOrganizationId,
-      },
-      thread: { kind: threadKind, isOpeningPost },
-    });
-    return { tags, voices };
+    const allowed = new Set(
+      threadKinds.flatMap((kind) =>
+        availableTags({
+          author: authorFacts(opened, viewer, voices),
+          community: {
+            welcomedTags: opened.community.welcomedTags,
+            ownerOrganizationId: opened.community.ownerOrganizationId,
+          },
+          thread: { kind, isOpeningPost },
+        }),
+      ),
+    );
+    return { tags: POST_TAGS.filter((tag) => allowed.has(tag)), voices };
   }
 
   async function officialVoices(userId: string): Promise<{ id: string; name: string }[]> {
