@@ -105,6 +105,13 @@ const POST_SELECT = {
 type PostRow = Prisma.PostGetPayload<{ select: typeof POST_SELECT }>;
 type DecisionRow = Prisma.PolicyDecisionGetPayload<{ select: typeof DECISION_SELECT }>;
 
+/** A draft the policy let through: its decision, the organization it speaks for, whether a warning was confirmed. */
+interface Judged {
+  readonly decision: PolicyDecision;
+  readonly onBehalfOf: string | null;
+  readonly confirmed: boolean;
+}
+
 /** How a post's tag came to be, for its badge. */
 export interface TagExplanation {
   readonly chosenTag: PostTag;
@@ -395,7 +402,7 @@ export function createThreadsService({
     viewer: Viewer,
     thread: { kind: ThreadKind; isOpeningPost: boolean },
     draft: Draft,
-  ): Promise<{ decision: PolicyDecision; onBehalfOf: string | null; confirmed: boolean }> {
+  ): Promise<Judged> {
     const voices = await officialVoices(viewer.id);
     const onBehalfOf =
       draft.tag === 'ORGANIZATIONAL'
@@ -518,7 +525,7 @@ export function createThreadsService({
   async function createThread(opened: OpenedCommunity, viewer: Viewer, form: ThreadFormData, request: FastifyRequest) {
     requirePost(opened, null);
     const files = await draftAttachments(viewer, form.attachmentIds, null);
-    const { decision, onBehalfOf, confirmed } = await judge(
+    const judged = await judge(
       opened,
       viewer,
       { kind: form.kind, isOpeningPost: true },
@@ -544,23 +551,37 @@ export function createThreadsService({
           source: form.body,
           html: rendered.html,
           tag: form.tag,
-          onBehalfOfId: onBehalfOf,
+          onBehalfOfId: judged.onBehalfOf,
         },
         select: { id: true },
       });
-      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
-      await tx.policyDecision.create({
-        data: {
-          postId: post.id,
-          communityId: opened.community.id,
-          authorId: viewer.id,
-          ...decisionData(decision, confirmed),
-        },
-      });
-      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+      await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
       return thread.id;
     });
     return threadId;
+  }
+
+  /** What every post written or edited leaves beside it, in its transaction: links, the decision, the audit. */
+  async function recordPost(
+    tx: Prisma.TransactionClient,
+    request: FastifyRequest,
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    postId: string,
+    judged: Judged,
+    rendered: { mentionedIds: string[]; topics: string[] },
+    attachmentIds: readonly string[],
+  ) {
+    await linkPost(tx, postId, viewer, rendered, attachmentIds);
+    await tx.policyDecision.create({
+      data: {
+        postId,
+        communityId: opened.community.id,
+        authorId: viewer.id,
+        ...decisionData(judged.decision, judged.confirmed),
+      },
+    });
+    if (judged.onBehalfOf) await recordOnBehalf(request, tx, postId, judged.onBehalfOf);
   }
 
   async function recordOnBehalf(request: FastifyRequest, tx: Prisma.TransactionClient, postId: string, orgId: string) {
@@ -592,12 +613,7 @@ export function createThreadsService({
       if (parent.isOpening) parentId = null;
     }
     const files = await draftAttachments(viewer, form.attachmentIds, null);
-    const { decision, onBehalfOf, confirmed } = await judge(
-      opened,
-      viewer,
-      { kind: thread.kind, isOpeningPost: false },
-      { ...form, title: null },
-    );
+    const judged = await judge(opened, viewer, { kind: thread.kind, isOpeningPost: false }, { ...form, title: null });
     const rendered = await render(form.body, files);
     return db.$transaction(async (tx) => {
       // One statement counts the reply and refuses it if the thread was locked meanwhile.
@@ -620,20 +636,11 @@ export function createThreadsService({
           source: form.body,
           html: rendered.html,
           tag: form.tag,
-          onBehalfOfId: onBehalfOf,
+          onBehalfOfId: judged.onBehalfOf,
         },
         select: { id: true },
       });
-      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
-      await tx.policyDecision.create({
-        data: {
-          postId: post.id,
-          communityId: opened.community.id,
-          authorId: viewer.id,
-          ...decisionData(decision, confirmed),
-        },
-      });
-      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+      await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
       return post.id;
     });
   }
@@ -682,7 +689,7 @@ export function createThreadsService({
     if (post.isOpening && !form.title) throw new Invalid({ title: 'threads.field.titleRequired' });
     const title = post.isOpening ? (form.title ?? thread.title) : null;
     const files = await draftAttachments(viewer, form.attachmentIds, post.id);
-    const { decision, onBehalfOf, confirmed } = await judge(
+    const judged = await judge(
       opened.opened,
       viewer,
       { kind: thread.kind, isOpeningPost: post.isOpening },
@@ -693,7 +700,13 @@ export function createThreadsService({
       // Only a post still published is edited: a concurrent deletion wins.
       const updated = await tx.post.updateMany({
         where: { id: post.id, status: 'PUBLISHED' },
-        data: { source: form.body, html: rendered.html, tag: form.tag, onBehalfOfId: onBehalfOf, editedAt: new Date() },
+        data: {
+          source: form.body,
+          html: rendered.html,
+          tag: form.tag,
+          onBehalfOfId: judged.onBehalfOf,
+          editedAt: new Date(),
+        },
       });
       if (updated.count === 0) throw new NotFound('No such post');
       await tx.postRevision.create({
@@ -709,16 +722,7 @@ export function createThreadsService({
       });
       if (post.isOpening)
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
-      await linkPost(tx, post.id, viewer, rendered, form.attachmentIds);
-      await tx.policyDecision.create({
-        data: {
-          postId: post.id,
-          communityId: opened.opened.community.id,
-          authorId: viewer.id,
-          ...decisionData(decision, confirmed),
-        },
-      });
-      if (onBehalfOf) await recordOnBehalf(request, tx, post.id, onBehalfOf);
+      await recordPost(tx, request, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
     });
   }
 
