@@ -461,4 +461,82 @@ describe('threads and replies, in Chromium', () => {
       await context.close();
     }
   });
+  it('the script pre-selects the suggested tag as a person writes; moderators read the history, the decisions and a topic', {
+    timeout: 120_000,
+  }, async () => {
+    const owner = await createUser(server.db, { organizationId: townHall.id, displayName: 'Marta Modera Sáez' });
+    const writer = await createUser(server.db, { organizationId: townHall.id, displayName: 'Pedro Escribe Vidal' });
+    const community = await createCommunity(server.db, {
+      organizationId: townHall.id,
+      ownerId: owner.id,
+      name: 'Administración electrónica',
+    });
+    await addMembership(server.db, community.id, writer.id);
+    const { context, page, problems } = await personIn();
+    try {
+      await signIn(page, writer);
+      await openCommunity(page, community);
+      await openNewThreadForm(page);
+      const personal = page.getByRole('radio', { name: TAG.PERSONAL, exact: true });
+      const professional = page.getByRole('radio', { name: TAG.PROFESSIONAL, exact: true });
+      await personal.check();
+      // A choice the person made is theirs: the script only says what it would suggest…
+      await page
+        .getByRole('textbox', { name: 'Texto', exact: true })
+        .fill(
+          '¿Qué plataforma de tramitación electrónica usan para los expedientes de licencias? Buscamos un modelo de pliego.',
+        );
+      await page.getByText(/^Sugerencia: Profesional/).waitFor();
+      expect(await personal.isChecked()).toBe(true);
+
+      // …while a form nobody has chosen a tag in follows the suggestion.
+      await page.reload();
+      await page
+        .getByRole('textbox', { name: 'Texto', exact: true })
+        .fill('Me encanta mi equipo y quería daros las gracias por la comida de despedida de ayer, fue muy emotiva.');
+      await page.getByText(/^Sugerencia: Personal/).waitFor();
+      expect(await personal.isChecked()).toBe(true);
+      expect(await professional.isChecked()).toBe(false);
+
+      await page.getByRole('textbox', { name: 'Título', exact: true }).fill('Gracias por la despedida #equipo');
+      await page.getByRole('radio', { name: 'Debate', exact: true }).check();
+      await page.getByRole('button', { name: 'Publicar', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Conversación publicada.' }).waitFor();
+
+      // The writer edits it; the moderator reads the earlier version and the decisions.
+      await page.getByRole('link', { name: 'Editar', exact: true }).click();
+      await page
+        .getByRole('textbox', { name: 'Texto', exact: true })
+        .fill('Me encanta mi equipo y quería daros las gracias por la comida de despedida de ayer. #equipo');
+      await page.getByRole('button', { name: 'Guardar cambios' }).click();
+      await page.getByRole('status').filter({ hasText: 'Cambios guardados.' }).waitFor();
+      const threadUrl = page.url().split('?')[0] ?? '';
+
+      const moderator = await personIn();
+      try {
+        await signIn(moderator.page, owner);
+        await moderator.page.goto(threadUrl);
+        await moderator.page.getByRole('link', { name: 'Versiones anteriores' }).click();
+        await moderator.page.getByRole('heading', { level: 1, name: 'Versiones anteriores' }).waitFor();
+        await moderator.page.getByText('fue muy emotiva').waitFor();
+        await expectAccessible(moderator.page);
+
+        await openCommunity(moderator.page, community);
+        await moderator.page.getByRole('link', { name: 'Decisiones de etiquetado' }).click();
+        await moderator.page.getByRole('heading', { level: 1, name: 'Decisiones de etiquetado' }).waitFor();
+        expect(await moderator.page.getByRole('row').count()).toBe(3);
+        await expectAccessible(moderator.page);
+
+        await moderator.page.goto(`${server.baseUrl}/t/equipo`);
+        await moderator.page.getByRole('link', { name: 'Gracias por la despedida #equipo' }).waitFor();
+        await expectAccessible(moderator.page);
+        expect(moderator.problems).toEqual([]);
+      } finally {
+        await moderator.context.close();
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
