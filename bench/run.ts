@@ -222,7 +222,9 @@ async function main(): Promise<number> {
     db = createDb(database.url, config.database.poolMax);
     for (const step of BENCH_SEEDS) {
       progress(`Seeding: ${step.name}`);
+      const seedStarted = performance.now();
       await step.seed(db);
+      progress(`  done in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
     }
 
     app = await buildApp({ config, db });

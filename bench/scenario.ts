@@ -1,6 +1,7 @@
 import type { Db } from '../src/db/client.js';
 import { seedDemoData } from '../src/demo/demo-data.js';
 import type { OrganizationKind } from '../src/generated/prisma/enums.js';
+import { BENCH_CONVERSATION_SLUG, BENCH_REPLY_COUNT, BENCH_THREAD_SEEDS, BENCH_THREADS_SLUG } from './threads.js';
 
 // What `npm run bench` measures and the data it measures it on. New pages add
 // their route to BENCH_ROUTES and, if they need data, a step to BENCH_SEEDS.
@@ -22,6 +23,13 @@ export interface BenchRoute {
 
 const STYLESHEET_HREF = /href="(\/static\/css\/main\.css\?v=[0-9a-f]+)"/;
 
+/** The first link a page has that matches `pattern` (its first group), or an error naming what is missing. */
+async function linkOn(context: RouteContext, page: string, pattern: RegExp, what: string): Promise<string> {
+  const href = pattern.exec(await context.getText(page))?.[1];
+  if (!href) throw new Error(`${page} has no ${what}`);
+  return href.replaceAll('&amp;', '&');
+}
+
 // ─── The routes measured, in order. Extend here. ───────────────────────────────
 export const BENCH_ROUTES: readonly BenchRoute[] = [
   { name: 'home', path: '/' },
@@ -39,6 +47,28 @@ export const BENCH_ROUTES: readonly BenchRoute[] = [
       if (!href) throw new Error('the home page has no link to /static/css/main.css?v=…');
       return href;
     },
+  },
+  // Threads (bench/threads.ts): a long conversation, and a list over many threads with its second page.
+  {
+    name: 'thread',
+    path: (context) =>
+      linkOn(
+        context,
+        `/c/${BENCH_CONVERSATION_SLUG}`,
+        new RegExp(`href="(/c/${BENCH_CONVERSATION_SLUG}/threads/[0-9a-f-]{36})"`),
+        `link to its thread of ${BENCH_REPLY_COUNT} replies`,
+      ),
+  },
+  { name: 'threads', path: `/c/${BENCH_THREADS_SLUG}` },
+  {
+    name: 'threads-older',
+    path: (context) =>
+      linkOn(
+        context,
+        `/c/${BENCH_THREADS_SLUG}`,
+        new RegExp(`href="(/c/${BENCH_THREADS_SLUG}\\?[^"]*after=[^"]+)" rel="next"`),
+        'link to older threads',
+      ),
   },
 ];
 
@@ -64,4 +94,5 @@ export async function seedBenchOrganizations(db: Db): Promise<void> {
 export const BENCH_SEEDS: ReadonlyArray<{ readonly name: string; seed(db: Db): Promise<unknown> }> = [
   { name: 'demo data', seed: seedDemoData },
   { name: `${BENCH_ORGANIZATION_COUNT} organizations`, seed: seedBenchOrganizations },
+  ...BENCH_THREAD_SEEDS,
 ];
