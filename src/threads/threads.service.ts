@@ -72,6 +72,16 @@ const THREAD_SELECT = {
 
 type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
 
+/** A thread's community as lists across communities show it and the access rules judge it. */
+const COMMUNITY_FACTS_SELECT = {
+  slug: true,
+  name: true,
+  ownerOrganizationId: true,
+  audience: true,
+  visibility: true,
+  archivedAt: true,
+} as const;
+
 const DECISION_SELECT = {
   chosenTag: true,
   suggestedTag: true,
@@ -949,16 +959,7 @@ export function createThreadsService({
         where: { posts: { some: { status: 'PUBLISHED', topics: { some: { topicId: topic.id } } } } },
         select: {
           ...THREAD_SELECT,
-          community: {
-            select: {
-              slug: true,
-              name: true,
-              ownerOrganizationId: true,
-              audience: true,
-              visibility: true,
-              archivedAt: true,
-            },
-          },
+          community: { select: COMMUNITY_FACTS_SELECT },
         },
         orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
         // Read more than shown: some will be in communities the viewer may not read.
@@ -989,12 +990,7 @@ export function createThreadsService({
         ...THREAD_SELECT,
         community: {
           select: {
-            slug: true,
-            name: true,
-            ownerOrganizationId: true,
-            audience: true,
-            visibility: true,
-            archivedAt: true,
+            ...COMMUNITY_FACTS_SELECT,
             memberships: { where: { userId: viewer.id }, select: { role: true, state: true } },
           },
         },
