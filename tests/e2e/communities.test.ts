@@ -1,9 +1,16 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Locator, Page } from 'playwright';
+import type { Browser, Locator, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import communitiesEs from '../../src/i18n/communities.es.json' with { type: 'json' };
-import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
-import { createCommunity, createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
+import {
+  expectAccessible,
+  launchChromium,
+  openPerson,
+  signInThroughForm,
+  startTestServer,
+  type TestServer,
+} from '../support/browser.js';
+import { createCommunity, createOrganization, createUser } from '../support/factories.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -21,22 +28,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A fresh browser context for one person, with the page errors it collects. */
-async function personIn(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ locale: 'es-ES' });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  return { context, page, problems };
-}
-
-async function signIn(page: Page, user: { email: string; displayName: string }) {
-  await page.goto(`${server.baseUrl}/sign-in`);
-  await page.getByLabel('Correo electrónico').fill(user.email);
-  await page.getByLabel('Contraseña').fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-  await page.getByRole('link', { name: `Cuenta de ${user.displayName}` }).waitFor();
-}
+const personIn = (options: { javaScriptEnabled?: boolean } = {}) => openPerson(browser, options);
+const signIn = (page: Page, user: { email: string; displayName: string }) =>
+  signInThroughForm(page, server.baseUrl, user);
 
 /** The header's "Comunidades" link, then the directory. */
 async function openDirectory(page: Page) {

@@ -1,9 +1,16 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Locator, Page } from 'playwright';
+import type { Browser, Locator, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import policyEs from '../../src/i18n/policy.es.json' with { type: 'json' };
-import { expectAccessible, launchChromium, startTestServer, type TestServer } from '../support/browser.js';
-import { addMembership, createCommunity, createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
+import {
+  expectAccessible,
+  launchChromium,
+  openPerson,
+  signInThroughForm,
+  startTestServer,
+  type TestServer,
+} from '../support/browser.js';
+import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -21,30 +28,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface Person {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  readonly problems: string[];
-}
-
-/** A fresh browser context for one person, with the page errors it collects. */
-async function personIn(options: { javaScriptEnabled?: boolean } = {}): Promise<Person> {
-  const context = await browser.newContext({ locale: 'es-ES', javaScriptEnabled: options.javaScriptEnabled ?? true });
-  const page = await context.newPage();
-  // A step that cannot happen fails within seconds, naming what it waited for.
-  page.setDefaultTimeout(15_000);
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  return { context, page, problems };
-}
-
-async function signIn(page: Page, user: { email: string; displayName: string }) {
-  await page.goto(`${server.baseUrl}/sign-in`);
-  await page.getByLabel('Correo electrónico').fill(user.email);
-  await page.getByLabel('Contraseña').fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-  await page.getByRole('link', { name: `Cuenta de ${user.displayName}` }).waitFor();
-}
+const personIn = (options: { javaScriptEnabled?: boolean } = {}) => openPerson(browser, options);
+const signIn = (page: Page, user: { email: string; displayName: string }) =>
+  signInThroughForm(page, server.baseUrl, user);
 
 async function openCommunity(page: Page, community: { slug: string; name: string }) {
   await page.goto(`${server.baseUrl}/c/${community.slug}`);

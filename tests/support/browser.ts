@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
 import { expect } from 'vitest';
 import { createTestApp, type TestApp } from './app.js';
+import { TEST_PASSWORD } from './factories.js';
 
 // Playwright cannot download its own browsers here (nor on-prem): we drive Debian's Chromium.
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -57,4 +58,30 @@ export async function expectAccessible(page: Page): Promise<void> {
       `${page.url()} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
   );
   expect(found).toEqual([]);
+}
+
+/** One person's browser: a fresh context in Spanish, its page, and the script errors the page raised. */
+export interface Person {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: string[];
+}
+
+export async function openPerson(browser: Browser, options: { javaScriptEnabled?: boolean } = {}): Promise<Person> {
+  const context = await browser.newContext({ locale: 'es-ES', javaScriptEnabled: options.javaScriptEnabled ?? true });
+  const page = await context.newPage();
+  // A step that cannot happen fails within seconds, naming what it waited for.
+  page.setDefaultTimeout(15_000);
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  return { context, page, problems };
+}
+
+/** Signs in through the sign-in form, as a person does, and waits for the account link. */
+export async function signInThroughForm(page: Page, baseUrl: string, user: { email: string; displayName: string }) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Correo electrónico').fill(user.email);
+  await page.getByLabel('Contraseña').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await page.getByRole('link', { name: `Cuenta de ${user.displayName}` }).waitFor();
 }
