@@ -5,7 +5,7 @@ import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } fro
 import type { AuditLog } from '../audit/audit.service.js';
 import { actorOf, type CommunitiesService, factsOf, type OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
-import { Invalid, NotFound, Refused } from '../errors.js';
+import { Forbidden, Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
@@ -935,7 +935,11 @@ export function createThreadsService({
       if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
     } else {
       if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
-      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch(() => null);
+      // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
+      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
+        if (error instanceof NotFound || error instanceof Forbidden) return null;
+        throw error;
+      });
       if (!opened?.permissions.read) throw new NotFound('No such attachment');
     }
     try {
