@@ -553,22 +553,45 @@ export function createThreadsService({
         },
         select: { id: true },
       });
-      const post = await tx.post.create({
-        data: {
-          threadId: thread.id,
-          authorId: viewer.id,
-          isOpening: true,
-          source: form.body,
-          html: rendered.html,
-          tag: form.tag,
-          onBehalfOfId: judged.onBehalfOf,
-        },
-        select: { id: true },
-      });
-      await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
+      await writePost(
+        tx,
+        request,
+        opened,
+        viewer,
+        { threadId: thread.id, parentId: null, isOpening: true },
+        form,
+        judged,
+        rendered,
+      );
       return thread.id;
     });
     return threadId;
+  }
+
+  /** A new post (an opening post, a reply or an answer) and what it leaves beside it; its id. */
+  async function writePost(
+    tx: Prisma.TransactionClient,
+    request: FastifyRequest,
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    place: { threadId: string; parentId: string | null; isOpening: boolean },
+    form: { body: string; tag: PostTag; attachmentIds: readonly string[] },
+    judged: Judged,
+    rendered: { html: string; mentionedIds: string[]; topics: string[] },
+  ): Promise<string> {
+    const post = await tx.post.create({
+      data: {
+        ...place,
+        authorId: viewer.id,
+        source: form.body,
+        html: rendered.html,
+        tag: form.tag,
+        onBehalfOfId: judged.onBehalfOf,
+      },
+      select: { id: true },
+    });
+    await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
+    return post.id;
   }
 
   /** What every post written or edited leaves beside it, in its transaction: links, the decision, the audit. */
@@ -638,20 +661,16 @@ export function createThreadsService({
           SELECT id FROM posts WHERE id = ${parentId}::uuid AND status = 'PUBLISHED' FOR SHARE`;
         if (alive.length === 0) throw new Invalid({ parentId: 'threads.field.parentInvalid' });
       }
-      const post = await tx.post.create({
-        data: {
-          threadId: thread.id,
-          authorId: viewer.id,
-          parentId,
-          source: form.body,
-          html: rendered.html,
-          tag: form.tag,
-          onBehalfOfId: judged.onBehalfOf,
-        },
-        select: { id: true },
-      });
-      await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
-      return post.id;
+      return writePost(
+        tx,
+        request,
+        opened,
+        viewer,
+        { threadId: thread.id, parentId, isOpening: false },
+        form,
+        judged,
+        rendered,
+      );
     });
   }
 
