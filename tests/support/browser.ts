@@ -1,40 +1,56 @@
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
+import packagedChromium from '@sparticuz/chromium';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
 import { expect } from 'vitest';
 import { createTestApp, type TestApp } from './app.js';
 import { TEST_PASSWORD } from './factories.js';
 
-// Playwright cannot download its own browsers here (nor on-prem): we drive Debian's Chromium.
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+// Playwright cannot download its own browsers here (nor on-prem). By default we drive the
+// Chromium that the npm package @sparticuz/chromium ships inside it (unpacked to a temporary
+// folder on first use, about 2 s): `npm install` is all a fresh machine needs. CHROMIUM_PATH
+// names another Chromium (Debian's /usr/bin/chromium, say) and then wins.
+const QUIET_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-export function findChromium(): string {
+// The package's flags are made for one page per process in a serverless function. These would
+// make our tests lie or crash: one process dies with its first closed context, and a browser
+// without web security would let through what a person's browser refuses.
+const UNWANTED_PACKAGED_FLAGS = [
+  '--single-process',
+  '--in-process-gpu',
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--disable-site-isolation-trials',
+  '--disable-features=',
+  '--headless=',
+];
+
+/** The browser to launch: `CHROMIUM_PATH` when set (it must exist), else the packaged one. */
+export async function findChromium(): Promise<{ executablePath: string; args: string[] }> {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) {
     if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist.`);
-    return configured;
+    return { executablePath: configured, args: QUIET_FLAGS };
   }
-  const found = CANDIDATES.find((candidate) => existsSync(candidate));
-  if (!found) {
-    throw new Error('Chromium not found: install it with `sudo apt-get install chromium` or set CHROMIUM_PATH.');
-  }
-  return found;
+  const executablePath = await packagedChromium.executablePath();
+  const args = packagedChromium.args.filter(
+    (flag) => !UNWANTED_PACKAGED_FLAGS.some((unwanted) => flag.startsWith(unwanted)),
+  );
+  return { executablePath, args: [...new Set([...args, ...QUIET_FLAGS])] };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: findChromium(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+export async function launchChromium(): Promise<Browser> {
+  const { executablePath, args } = await findChromium();
+  return chromium.launch({ executablePath, args, headless: true });
 }
 
 export interface TestServer extends TestApp {
