@@ -1,3 +1,4 @@
+import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -30,7 +31,12 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
   started.database = await openDatabase(config.database).catch((error: unknown) => {
     throw new StartupError(reason(error));
   });
-  const { url } = started.database;
+  const { url, dataDir } = started.database;
+  if (config.database.kind === 'embedded' && dataDir && dataDir !== path.resolve(config.database.dir)) {
+    say(
+      `Running as root: PostgreSQL runs as the \`postgres\` user, which cannot enter ${config.database.dir}; its data is kept in ${dataDir}.`,
+    );
+  }
   const unreachable = (error: unknown) =>
     new StartupError(`Could not reach the database at ${redactUrl(url)}: ${reason(error)}`);
 

@@ -6,6 +6,8 @@ export interface DatabaseHandle {
   readonly url: string;
   /** True when this process started an embedded PostgreSQL that it must stop. */
   readonly embedded: boolean;
+  /** The embedded database's data folder (where root keeps it when the `postgres` user cannot reach the one asked for). */
+  readonly dataDir: string | null;
   /** Stops the embedded server, if this process started one; otherwise does nothing. */
   stop(): Promise<void>;
 }
@@ -18,12 +20,12 @@ export async function openDatabase(
   log?: (line: string) => void,
 ): Promise<DatabaseHandle> {
   if (database.kind === 'server') {
-    return { url: database.url, embedded: false, stop: async () => {} };
+    return { url: database.url, embedded: false, dataDir: null, stop: async () => {} };
   }
   const server = await startEmbeddedPostgres({ dir: database.dir, port: database.port, ...(log ? { log } : {}) });
   try {
     const url = await server.ensureDatabase(EMBEDDED_DATABASE_NAME);
-    return { url, embedded: true, stop: () => server.stop() };
+    return { url, embedded: true, dataDir: server.dataDir, stop: () => server.stop() };
   } catch (error) {
     await server.stop();
     throw error;

@@ -62,6 +62,6 @@ export default async function setup(project: TestProject) {
     await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
     await client.end();
     await embedded?.stop();
-    await rm(embeddedDir, { recursive: true, force: true });
+    if (embedded) await rm(embedded.dataDir, { recursive: true, force: true });
   };
 }
