@@ -21,6 +21,7 @@ import { createInvitationsService } from './invitations/invitations.service.js';
 import { languageRoutes } from './language/language.routes.js';
 import { errorsPlugin, handleError } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
+import { inputGuardPlugin } from './plugins/input-guard.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
@@ -100,6 +101,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   });
 
   await app.register(securityPlugin, { config });
+  await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
   await app.register(i18nPlugin);
   await app.register(viewsPlugin, { config });

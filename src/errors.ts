@@ -15,6 +15,13 @@ export class BadRequest extends AppError {
   readonly code = 'BAD_REQUEST';
 }
 
+/** Input that can be neither stored nor echoed (U+0000, a lone surrogate, a control character where none belongs). */
+export class UnstorableInput extends BadRequest {
+  constructor(readonly where: string) {
+    super(`Unstorable characters in ${where}`);
+  }
+}
+
 export class NotFound extends AppError {
   readonly statusCode = 404;
   readonly code = 'NOT_FOUND';

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, Refused } from '../errors.js';
+import { AppError, Refused, UnstorableInput } from '../errors.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
 
@@ -20,6 +20,7 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
     if (error instanceof Refused) return { status, title: 'error.403.title', text: error.reasonKey };
     if (status === 403) return { status, title: 'error.403.title', text: 'error.403.text' };
     if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
+    if (error instanceof UnstorableInput) return { status, title: 'error.400.title', text: 'error.input.text' };
     if (status < 500) return { status, title: 'error.400.title', text: 'error.400.text' };
   }
   const code = 'code' in error ? String(error.code) : '';

@@ -91,10 +91,29 @@ const NOTICES = new Set([
 ]);
 
 /** A locally relative path to come back to after a form, or null (no open redirects). */
+// Any origin will do as the base: a path is safe when, parsed as a browser parses it, it stays on it.
+const RETURN_BASE = 'http://agora.invalid';
+
+/**
+ * `value` as a same-origin path (path, query and fragment, percent-encoded) to redirect to after a
+ * form, or null when it is not one. Parsed with the WHATWG URL parser, as a browser parses a
+ * `Location` (which strips tabs and line breaks and reads `\` as `/`), so `/\t/evil.example` and
+ * `/\\evil.example` are refused; any control character is refused outright.
+ */
 export function safeReturnPath(value: unknown): string | null {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 2000) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0000-\u001F\u007F]/u.test(value)) return null;
+  let url: URL;
+  try {
+    url = new URL(value, RETURN_BASE);
+  } catch {
     return null;
-  return value;
+  }
+  if (url.origin !== RETURN_BASE) return null;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // "/.//evil.example" parses to the path "//evil.example", which a browser reads as another host.
+  return path.startsWith('//') ? null : path;
 }
 
 /**
@@ -172,13 +191,10 @@ export const viewsPlugin = fp(
       app.preparePage(request, reply);
     });
 
-    // Pages depend on the viewer and their language: never shared by caches.
+    // Pages depend on the viewer and their language (Cache-Control: the security plugin).
     app.addHook('onSend', async (_request, reply, payload) => {
       const type = reply.getHeader('content-type');
-      if (typeof type === 'string' && type.startsWith('text/html')) {
-        reply.header('cache-control', 'private, no-cache');
-        reply.header('vary', 'Cookie, Accept-Language');
-      }
+      if (typeof type === 'string' && type.startsWith('text/html')) reply.header('vary', 'Cookie, Accept-Language');
       return payload;
     });
   },
