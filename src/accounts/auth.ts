@@ -1,4 +1,4 @@
-import { type Cookie, Lucia, TimeSpan } from 'lucia';
+import { Cookie, Lucia, TimeSpan } from 'lucia';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { createSessionAdapter, hashSessionToken, type ViewerRow } from './session-adapter.js';
@@ -39,13 +39,25 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
     sessionCookie: {
       // __Host-: Secure, path=/, no Domain — only this origin can set or read it.
       name: https ? '__Host-session' : 'session',
-      // A browser-session cookie: closing the browser ends it on this device.
+      // Lucia would send Max-Age of 400 days; sessionCookie() below sends the session's real end.
       expires: false,
       attributes: { secure: https, sameSite: 'lax', path: '/' },
     },
     getSessionAttributes: (attributes) => attributes,
     getUserAttributes: (attributes) => attributes,
   });
+
+  const cookieAttributes = { secure: https, sameSite: 'lax', path: '/', httpOnly: true } as const;
+  /**
+   * The session cookie says what the server enforces (ASVS 5.0 V7.3): it expires when the session
+   * does, at the idle expiry or at the absolute limit, whichever comes first (Max-Age in seconds,
+   * with Expires for older browsers). Each slide of the idle expiry sends it again.
+   */
+  function sessionCookie(token: string, session: { expiresAt: Date; createdAt: Date }): Cookie {
+    const ends = Math.min(session.expiresAt.getTime(), session.createdAt.getTime() + config.sessions.absoluteMs);
+    const maxAge = Math.max(0, Math.floor((ends - Date.now()) / 1000));
+    return new Cookie(lucia.sessionCookieName, token, { ...cookieAttributes, maxAge, expires: new Date(ends) });
+  }
 
   return {
     cookieName: lucia.sessionCookieName,
@@ -55,12 +67,13 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
     },
 
     async startSession(userId: string, meta: SessionMeta): Promise<Cookie> {
+      const createdAt = new Date();
       const session = await lucia.createSession(userId, {
-        createdAt: new Date(),
+        createdAt,
         userAgent: meta.userAgent.slice(0, 300),
         ipAddress: meta.ipAddress,
       });
-      return lucia.createSessionCookie(session.id);
+      return sessionCookie(session.id, { expiresAt: session.expiresAt, createdAt });
     },
 
     /** The viewer behind a token, or null when the session is unknown, idle too long, too old or suspended. */
@@ -86,7 +99,7 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
           organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
           sessionId: hashSessionToken(token),
         },
-        refreshedCookie: session.fresh ? lucia.createSessionCookie(token) : null,
+        refreshedCookie: session.fresh ? sessionCookie(token, session) : null,
       };
     },
 

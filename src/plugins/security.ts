@@ -17,12 +17,30 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+const PERMISSIONS_POLICY = [
+  'accelerometer=()',
+  'autoplay=()',
+  'camera=()',
+  'display-capture=()',
+  'geolocation=()',
+  'gyroscope=()',
+  'magnetometer=()',
+  'microphone=()',
+  'midi=()',
+  'payment=()',
+  'publickey-credentials-get=()',
+  'usb=()',
+  'browsing-topics=()',
+].join(', ');
+
 /** Cookies, form bodies, security headers, rate limits and CSRF protection for every state-changing request. */
 export const securityPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const https = config.publicUrl.protocol === 'https:';
 
-    await app.register(fastifyCookie);
+    // Every cookie Ágora sets or clears has these attributes unless it says otherwise: a clearing
+    // cookie must carry Secure too, or a browser ignores it for a __Host- cookie.
+    await app.register(fastifyCookie, { parseOptions: { path: '/', sameSite: 'lax', httpOnly: true, secure: https } });
     await app.register(fastifyFormbody);
 
     await app.register(fastifyHelmet, {
@@ -46,6 +64,22 @@ export const securityPlugin = fp(
       strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
       crossOriginEmbedderPolicy: false,
+    });
+
+    // No browser feature a page of Ágora does not use (W3C Permissions Policy).
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('permissions-policy', PERMISSIONS_POLICY);
+    });
+    // What a browser may keep (RFC 9111). Whatever a signed-in person was shown (pages, files, JSON,
+    // redirects) is `no-store`: nothing of it stays in the browser's cache after sign-out. Other
+    // answers may be kept by the browser alone and must be revalidated, unless the route said
+    // `public` (versioned assets, public avatars) or gave its own rule for anonymous readers.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const given = reply.getHeader('cache-control');
+      if (typeof given === 'string' && given.startsWith('public')) return payload;
+      if (request.viewer) reply.header('cache-control', 'no-store');
+      else if (!given) reply.header('cache-control', 'private, no-cache');
+      return payload;
     });
 
     await app.register(fastifyRateLimit, {

@@ -80,9 +80,10 @@ export async function profilesRoutes(
     if (!avatar) throw new NotFound();
     const query = avatarQuery.safeParse(request.query);
     const current = query.success && query.data.v === avatar.version;
-    // A versioned URL never changes content. An avatar only some people may see is kept out of shared caches.
-    const scope = avatar.isPublic ? 'public' : 'private';
-    reply.header('cache-control', current ? `${scope}, max-age=31536000, immutable` : `${scope}, no-cache`);
+    // A versioned URL never changes content. An avatar only some people may see needs a session:
+    // the security plugin makes it no-store.
+    if (avatar.isPublic)
+      reply.header('cache-control', current ? 'public, max-age=31536000, immutable' : 'public, no-cache');
     const etag = `"${avatar.version}"`;
     reply.header('etag', etag);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();

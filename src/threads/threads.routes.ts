@@ -13,12 +13,15 @@ import { POST_TAGS } from '../policy/tags.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import {
   attachmentParams,
+  BODY_MAX,
   editForm,
   postParams,
   REACTION_KINDS,
   reactionForm,
   replyForm,
+  SUGGEST_BODY_LIMIT,
   THREAD_KINDS,
+  TITLE_MAX,
   threadForm,
   threadParams,
   topicParams,
@@ -157,9 +160,14 @@ export async function threadsRoutes(
     return { ids: [...kept, ...stored], error: null };
   }
 
+  /**
+   * The classifier's suggestion for a form's title and text. Its work grows with the text, so it
+   * reads no more than a post may hold (TITLE_MAX and BODY_MAX characters): an over-long form is
+   * refused beside the field anyway.
+   */
   function suggestionFor(body: unknown): Suggestion {
     const values = keptValues(body);
-    return suggestTag(`${values.title ?? ''}\n\n${values.body ?? ''}`);
+    return suggestTag(`${(values.title ?? '').slice(0, TITLE_MAX)}\n\n${(values.body ?? '').slice(0, BODY_MAX)}`);
   }
 
   // ── The post form's common view data ──────────────────────────────────────────────────────────────
@@ -451,7 +459,22 @@ export async function threadsRoutes(
   }
 
   // ── Tag suggestion for the form's script (the form works without it: "Suggest a tag" button) ────
-  app.post('/policy/suggest', { preHandler: requireViewer }, async (request) => {
+  // Typing asks for a suggestion at most every 0.7 s: 120 in 5 minutes per account is more than a
+  // person types, and bounds what one account can make the classifier do.
+  const SUGGEST_OPTIONS = {
+    preHandler: requireViewer,
+    // A post's text at its longest, JSON- or form-encoded, fits; a megabyte does not reach the parser.
+    bodyLimit: SUGGEST_BODY_LIMIT,
+    config: {
+      rateLimit: {
+        max: 120,
+        timeWindow: 5 * 60_000,
+        hook: 'preHandler' as const,
+        keyGenerator: (request: FastifyRequest) => `suggest:${request.viewer?.id ?? request.ip}`,
+      },
+    },
+  };
+  app.post('/policy/suggest', SUGGEST_OPTIONS, async (request) => {
     const suggestion = suggestionFor(request.body);
     const label = request.t(`policy.tag.${suggestion.tag}` as MessageKey);
     const confidence = Math.round(suggestion.confidence * 100);
@@ -500,6 +523,8 @@ export async function threadsRoutes(
         .header('content-disposition', `${file.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encoded}`)
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('x-content-type-options', 'nosniff')
+        // For anonymous readers (an OPEN, PUBLIC community); whatever a session was needed for is
+        // made no-store by the security plugin.
         .header('cache-control', 'private, max-age=3600')
         .send(file.bytes)
     );

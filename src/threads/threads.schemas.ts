@@ -7,6 +7,11 @@ export const THREAD_KINDS = ['DISCUSSION', 'QUESTION', 'ANNOUNCEMENT'] as const;
 export const REACTION_KINDS = ['LIKE', 'USEFUL'] as const;
 export const TITLE_MAX = 150;
 export const BODY_MAX = 20_000;
+/**
+ * Bytes a tag-suggestion request may carry: a title and a text at their longest, each character
+ * taking up to 12 bytes once UTF-8 (4) is form-encoded (%XX), plus the form's other fields.
+ */
+export const SUGGEST_BODY_LIMIT = (TITLE_MAX + BODY_MAX) * 12 + 4096;
 
 /** An optional field sent empty means "none". */
 const optionalUuid = (message: string) =>
