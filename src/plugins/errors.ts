@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, Refused, UnstorableInput } from '../errors.js';
+import { AppError, BadRequest, Refused, UnstorableInput } from '../errors.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
+import { failedReadingBody } from './input-guard.js';
 
 interface ErrorPage {
   status: number;
@@ -54,7 +55,10 @@ async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, pag
 
 /** One handler for every error: a page in the layout, never a stack trace. 5xx details go to the log only. */
 export async function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const page = errorPageFor(error);
+  // A body that cannot be parsed (a truncated multipart form, say) throws a plain Error: still a 400.
+  const malformedBody =
+    !(error instanceof AppError) && typeof error.statusCode !== 'number' && failedReadingBody(request);
+  const page = errorPageFor(malformedBody ? new BadRequest(error.message) : error);
   if (page.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, status: page.status }, error.message);
   await renderErrorPage(request, reply, page);

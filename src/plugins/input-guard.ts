@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { UnstorableInput } from '../errors.js';
 
@@ -50,11 +50,26 @@ export function findUnstorable(value: unknown, text: boolean, where = ''): strin
   return null;
 }
 
+/** Requests between the start of preValidation and the first preHandler: their body is being read. */
+const readingBody = new WeakSet<FastifyRequest>();
+
+/**
+ * True when `request` failed while its body was being read (multipart bodies are parsed in a
+ * preValidation hook of their routes): a malformed body is the client's fault, not a 500.
+ */
+export function failedReadingBody(request: FastifyRequest): boolean {
+  return readingBody.has(request);
+}
+
 export const inputGuardPlugin = fp(
   async (app: FastifyInstance) => {
+    app.addHook('preValidation', async (request) => {
+      readingBody.add(request);
+    });
     // preHandler: after every body parser has run (multipart attaches its fields in a preValidation
     // hook of its own routes' context, after ours would), before any handler, the not-found one too.
     app.addHook('preHandler', async (request) => {
+      readingBody.delete(request);
       const found =
         findUnstorable(request.params, false, 'params') ??
         findUnstorable(request.query, false, 'query') ??

@@ -150,6 +150,48 @@ describe('input that can be neither stored nor echoed', () => {
     }
   });
 
+  it('a malformed body on any POST route answers 4xx with a page, never 500', async () => {
+    const bodies: { name: string; payload: string; type: string }[] = [
+      {
+        name: 'truncated multipart',
+        payload: '--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nx',
+        type: 'multipart/form-data; boundary=zz',
+      },
+      { name: 'garbage multipart', payload: 'garbage', type: 'multipart/form-data; boundary=zz' },
+      { name: 'multipart without a boundary', payload: 'x', type: 'multipart/form-data' },
+      { name: 'truncated JSON', payload: '{"_csrf": "', type: 'application/json' },
+      {
+        name: 'JSON of the wrong shape',
+        payload: `{"_csrf": "${csrf}", "title": ["a"], "body": {"x": 1}, "email": {"$ne": 1}}`,
+        type: 'application/json',
+      },
+      {
+        name: 'repeated fields',
+        payload: `_csrf=${csrf}&title=a&title=b&body=x&body=y&email=a&email=b`,
+        type: 'application/x-www-form-urlencoded',
+      },
+      { name: 'unknown type', payload: 'x', type: 'text/plain' },
+    ];
+    // (Not the routes that end our own session: a well-formed body there is a valid request.)
+    const ending = ['/sign-out', '/account/sign-out-everywhere'];
+    for (const route of routes().filter((r) => r.methods.includes('POST') && !ending.includes(r.path))) {
+      const url = fill(route.path, slug);
+      for (const body of bodies) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie, 'content-type': body.type },
+          payload: body.payload,
+        });
+        const what = `POST ${url} (${body.name})`;
+        // Well-formed bodies of the wrong shape may still be valid for a route that reads none of them.
+        const wellFormed = body.name === 'JSON of the wrong shape' || body.name === 'repeated fields';
+        if (!wellFormed) expect(response.statusCode, what).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode, `${what}: ${response.body.slice(0, 200)}`).toBeLessThan(500);
+      }
+    }
+  });
+
   it('is refused in the name of an uploaded file', async () => {
     // Written by hand: a browser's FormData would percent-encode what we want to send raw.
     const boundary = '----agora-test';
