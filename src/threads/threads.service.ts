@@ -379,8 +379,13 @@ export function createThreadsService({
   }
 
   async function officialVoices(userId: string): Promise<{ id: string; name: string }[]> {
+    // A grant speaks only while its holder is a verified employee of that organization (access/affiliation.ts):
+    // an unverified address, or a move to another administration, silences it without deleting it.
     const rows = await db.officialVoice.findMany({
-      where: { userId },
+      where: {
+        userId,
+        organization: { users: { some: { id: userId, kind: 'EMPLOYEE', emailVerifiedAt: { not: null } } } },
+      },
       select: { organization: { select: { id: true, name: true } } },
       orderBy: { organization: { name: 'asc' } },
     });
