@@ -195,13 +195,20 @@ export async function communitiesRoutes(
     const opened = await openFor(request);
     const form = parseForm(inviteForm, request.body);
     if (!form.ok) return renderMembers(reply, opened, { status: 422, ...form });
+    let by: 'handle' | 'email';
     try {
-      await communities.invite(opened, viewerOf(request), form.data.who, request);
+      by = await communities.invite(opened, viewerOf(request), form.data.who, request);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
     }
-    return back(reply, opened.community.slug, 'community-invited', '/members');
+    // By e-mail the notice says nothing about the address (see CommunitiesService.invite).
+    return back(
+      reply,
+      opened.community.slug,
+      by === 'email' ? 'community-invited-email' : 'community-invited',
+      '/members',
+    );
   });
 
   app.post('/c/:slug/members/:userId/:action', { preHandler: requireViewer }, async (request, reply) => {
