@@ -103,7 +103,15 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   // e-mails that requests started are sent before the connections close.
   const tasks = createBackgroundTasks(app.log);
   app.addHook('onClose', async () => {
+    tasks.releaseAll();
     await tasks.drain();
+  });
+  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts).
+  app.addHook('onResponse', async (request) => {
+    tasks.release(request);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    tasks.release(request);
   });
   app.decorate('backgroundTasks', tasks);
 

@@ -160,7 +160,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           target: { type: 'user', id: existing.id },
           details: { reason: 'email_in_use' },
         });
-        tasks.run('account-exists', () =>
+        tasks.afterResponse(request, 'account-exists', () =>
           send(request, {
             to: existing.email,
             toProven: existing.emailVerifiedAt !== null,
@@ -199,7 +199,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         );
         return issueToken(tx, { purpose: 'EMAIL_VERIFICATION', email: input.email, userId: user.id });
       });
-      tasks.run('verify-email', () =>
+      tasks.afterResponse(request, 'verify-email', () =>
         sendVerificationLink(request, input.email, request.locale, 'verify-email', token),
       );
     },
@@ -250,7 +250,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     async resendVerification(viewer: Viewer, request: FastifyRequest): Promise<void> {
       if (viewer.emailVerified) return;
       const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: viewer.email, userId: viewer.id });
-      tasks.run('verify-email', () =>
+      tasks.afterResponse(request, 'verify-email', () =>
         sendVerificationLink(request, viewer.email, localeOf(viewer, request.locale), 'verify-email', token),
       );
     },
@@ -350,7 +350,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
      * address and a known one are answered alike and in the same time.
      */
     async requestPasswordReset(email: string, request: FastifyRequest): Promise<void> {
-      tasks.run('reset-password', async () => {
+      tasks.afterResponse(request, 'reset-password', async () => {
         const user = await db.user.findUnique({
           where: { email },
           select: { id: true, email: true, displayName: true, locale: true, status: true, emailVerifiedAt: true },
@@ -463,7 +463,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       });
       // Whether the new address already has an account is not said here, by message or by time: it is
       // looked up after the answer, and the link will not work if it does.
-      tasks.run('confirm-new-email', async () => {
+      tasks.afterResponse(request, 'confirm-new-email', async () => {
         const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
         if (taken) return;
         const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });

@@ -452,7 +452,7 @@ export function createCommunitiesService({
     async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<'handle' | 'email'> {
       require(opened, 'invite');
       if (who.includes('@')) {
-        tasks.run('community-invite', async () => {
+        tasks.afterResponse(request, 'community-invite', async () => {
           const refusal = await inviteAccount(opened, viewer, { email: who }, request);
           if (refusal) {
             await audit.record(request, {

@@ -62,26 +62,29 @@ function seen(response: LightMyRequestResponse, typed: readonly string[] = []) {
   };
 }
 
-const median = (values: number[]) => {
+/** The value a quarter of the way up: robust to the slow outliers a shared machine adds to any request. */
+const lowerQuartile = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return sorted[Math.floor(sorted.length / 4)] ?? 0;
 };
 
 /**
- * Times `attempt` for addresses with and without an account, alternating, and checks the medians are
- * within a factor of two (the fault reported was about four). Generous on purpose: two shared cores.
+ * Times `attempt` for addresses with and without an account, alternating, and checks that their lower
+ * quartiles are within a factor of two (the fault reported was about four). The lower quartile rather
+ * than the mean or the median: on two shared cores a request of a few milliseconds is sometimes ten
+ * times slower for reasons of its own, and those outliers are what a quartile ignores.
  */
-async function expectSameTime(attempt: (known: boolean, round: number) => Promise<number>, rounds = 7) {
+async function expectSameTime(attempt: (known: boolean) => Promise<number>, rounds = 15) {
   const known: number[] = [];
   const unknown: number[] = [];
-  await attempt(true, -1); // warm-up: templates compiled, connections open
-  await attempt(false, -1);
+  await attempt(true); // warm-up: templates compiled, connections open
+  await attempt(false);
   for (let round = 0; round < rounds; round++) {
-    known.push(await attempt(true, round));
-    unknown.push(await attempt(false, round));
+    known.push(await attempt(true));
+    unknown.push(await attempt(false));
   }
-  const [slow, fast] = [Math.max(median(known), median(unknown)), Math.min(median(known), median(unknown))];
-  expect(slow / fast, `medians: known ${median(known)} ms, unknown ${median(unknown)} ms`).toBeLessThan(2);
+  const [a, b] = [lowerQuartile(known), lowerQuartile(unknown)];
+  expect(Math.max(a, b) / Math.min(a, b), `lower quartiles: known ${a} ms, unknown ${b} ms`).toBeLessThan(2);
 }
 
 describe('password reset', () => {
@@ -142,7 +145,7 @@ describe('sign-up', () => {
       });
       expect(response.statusCode).toBe(303);
       return ms;
-    }, 5);
+    }, 7);
   });
 });
 
@@ -261,5 +264,51 @@ describe('an e-mail never holds up the answer', () => {
       await app.close();
       silent.close();
     }
+  });
+});
+
+describe('mail to an address nobody has proven carries no text chosen by the person who caused it', () => {
+  const PHISH = 'URGENT: renew at https://renovar-ya.example/login';
+  const mailTo = (address: string) =>
+    smtp.waitForMessage((message) => message.to.includes(address.toLowerCase()), 10_000);
+  const expectClean = (message: { subject: string; text: string; html: string }) => {
+    for (const part of [message.subject, message.text, message.html]) {
+      expect(part).not.toContain('URGENT');
+      expect(part).not.toContain('renovar-ya.example');
+    }
+  };
+
+  it('a sign-up: the verification e-mail to the typed address, and the "account exists" one', async () => {
+    const stranger = `desconocida-${unique()}@${domain}`;
+    await timedSubmit('/sign-up', { email: stranger, displayName: PHISH, handle: `h${unique()}`, password: STRONG });
+    expectClean(await mailTo(stranger));
+    const owner = await createUser(t.db, { email: `duena-${unique()}@${domain}` });
+    await timedSubmit('/sign-up', { email: owner.email, displayName: PHISH, handle: `h${unique()}`, password: STRONG });
+    expectClean(await mailTo(owner.email));
+  });
+
+  it('a resent verification e-mail, and a password reset of an unverified account', async () => {
+    const stranger = `otra-${unique()}@prueba.example`;
+    const account = await createUser(t.db, { email: stranger, displayName: PHISH, verified: false });
+    const cookie = await signInAs(t.app, account.email);
+    await timedSubmit('/account/verify-email/resend', {}, { cookie, formUrl: '/account' });
+    expectClean(await mailTo(stranger));
+    smtp.messages.splice(0, smtp.messages.length);
+    await timedSubmit('/password-reset', { email: stranger });
+    expectClean(await mailTo(stranger));
+  });
+
+  it('a change of address: the confirmation goes to the new address without the name', async () => {
+    const me = await createUser(t.db, { displayName: PHISH });
+    const cookie = await signInAs(t.app, me.email);
+    const newEmail = `nueva-${unique()}@prueba.example`;
+    await timedSubmit('/account/email', { newEmail, password: TEST_PASSWORD }, { cookie, formUrl: '/account/email' });
+    expectClean(await mailTo(newEmail));
+  });
+
+  it('a verified account’s own reset e-mail still greets its owner by name', async () => {
+    const me = await createUser(t.db, { displayName: 'Núria Puig' });
+    await timedSubmit('/password-reset', { email: me.email });
+    expect((await mailTo(me.email)).text).toContain('Hola, Núria Puig:');
   });
 });
