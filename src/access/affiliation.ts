@@ -37,6 +37,14 @@ export function isVerifiedAffiliate(person: AffiliationFacts): boolean {
   return person.emailVerified && person.kind !== 'CITIZEN';
 }
 
+/**
+ * The kind the rules may trust: an unverified account speaks as an individual (a citizen) whatever its
+ * sign-up claimed, e.g. for the post policy's "citizens post personal posts".
+ */
+export function provenKind(person: AffiliationFacts): AffiliationFacts['kind'] {
+  return isVerifiedAffiliate(person) ? person.kind : 'CITIZEN';
+}
+
 /** The organization the rules and pages may show or trust for this person: none until the address is proven. */
 export function provenOrganizationId(person: AffiliationFacts): string | null {
   return isVerifiedAffiliate(person) ? person.organizationId : null;

@@ -3,7 +3,7 @@ import type { Cookie } from 'lucia';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
-import { perAccountLimit, perTypedEmailLimit } from '../plugins/rate-limit-keys.js';
+import { perAccountLimit, perTokenLimit, perTypedEmailLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { safeReturnPath } from '../plugins/views.js';
 import {
@@ -60,8 +60,8 @@ export async function accountsRoutes(
   const MAILING_LIMIT = perTypedEmailLimit(config.rateLimit.sensitiveMax, WINDOW);
   const SIGN_IN_LIMIT = perTypedEmailLimit(config.rateLimit.sensitiveMax * 3, WINDOW);
   const ACCOUNT_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax, WINDOW);
-  // A reset link's form names no account before its token is checked: per client address, as before.
-  const RESET_LINK_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax, timeWindow: WINDOW } };
+  // A reset link's form names no account before its token is checked: per link.
+  const RESET_LINK_LIMIT = perTokenLimit(config.rateLimit.sensitiveMax, WINDOW);
 
   /** A new session replaces any previous one, and the CSRF secret is renewed with it. */
   function startSession(reply: FastifyReply, cookie: Cookie) {

@@ -26,6 +26,15 @@ export function typedEmailOrAddress(request: FastifyRequest): string {
     : `address:${request.ip}`;
 }
 
+/**
+ * The one-time link a signed-out form carries (a reset or an invitation link): each link gets so many
+ * tries, however many people share the sender's address. The client address when there is none.
+ */
+export function typedTokenOrAddress(request: FastifyRequest): string {
+  const token = (request.body as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token !== '' ? `token:${token.slice(0, 200)}` : `address:${request.ip}`;
+}
+
 /** A route's limit counted per signed-in account (posting, uploads, account forms). */
 export function perAccountLimit(max: number, timeWindow: number): { rateLimit: RateLimitOptions } {
   return { rateLimit: { max, timeWindow, hook: 'preHandler', keyGenerator: accountOrAddress } };
@@ -34,4 +43,9 @@ export function perAccountLimit(max: number, timeWindow: number): { rateLimit: R
 /** A route's limit counted per e-mail address typed in the form (sign-up, sign-in, password reset). */
 export function perTypedEmailLimit(max: number, timeWindow: number): { rateLimit: RateLimitOptions } {
   return { rateLimit: { max, timeWindow, hook: 'preHandler', keyGenerator: typedEmailOrAddress } };
+}
+
+/** A route's limit counted per one-time link (setting a new password, accepting an invitation). */
+export function perTokenLimit(max: number, timeWindow: number): { rateLimit: RateLimitOptions } {
+  return { rateLimit: { max, timeWindow, hook: 'preHandler', keyGenerator: typedTokenOrAddress } };
 }

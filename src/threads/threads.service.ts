@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { provenKind } from '../access/affiliation.js';
 import { can, type MembershipFacts } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
@@ -394,7 +395,8 @@ export function createThreadsService({
 
   function authorFacts(opened: OpenedCommunity, viewer: Viewer, voices: readonly { id: string }[]) {
     const role = opened.membership?.state === 'ACTIVE' ? opened.membership.role : null;
-    return { kind: viewer.kind, officialVoiceFor: voices.map((voice) => voice.id), communityRole: role };
+    // provenKind: an unverified sign-up is nobody's employee (access/affiliation.ts).
+    return { kind: provenKind(viewer), officialVoiceFor: voices.map((voice) => voice.id), communityRole: role };
   }
 
   // ── Writing ───────────────────────────────────────────────────────────────────────────────────────

@@ -143,6 +143,26 @@ describe('request limits count per account, not per address', () => {
     for (let i = 0; i < 3; i++) expect((await signUp(`alta-${i}-${unique()}@prueba.example`)).statusCode).toBe(303);
   });
 
+  it('one-time links (new password, invitation): limited per link, not per address', async () => {
+    const ip = TOWN_HALL_NAT();
+    for (const url of ['/password-reset/new', '/invitation']) {
+      const tryLink = (token: string) =>
+        postFrom(
+          ip,
+          url,
+          { token, password: 'una frase larga de prueba', displayName: 'Ana', handle: `h${unique()}` },
+          {
+            on: limited,
+            formUrl: '/password-reset',
+          },
+        );
+      const used = `enlace-${unique()}`;
+      expect((await tryLink(used)).statusCode).toBe(400);
+      expect((await tryLink(used)).statusCode).toBe(429);
+      expect((await tryLink(`otro-${unique()}`)).statusCode).toBe(400);
+    }
+  });
+
   it('posting: an author who reaches the limit does not stop a colleague at the same address', async () => {
     const ip = TOWN_HALL_NAT();
     const db = limited.db;

@@ -3,6 +3,7 @@ import {
   type AffiliationFacts,
   isVerifiedAffiliate,
   isVerifiedEmployee,
+  provenKind,
   provenOrganizationId,
   shownOrganization,
 } from '../../src/access/affiliation.js';
@@ -22,6 +23,7 @@ describe('affiliation facts: the whole matrix', () => {
     );
     expect(isVerifiedAffiliate(person)).toBe(person.emailVerified && person.kind !== 'CITIZEN');
     expect(provenOrganizationId(person)).toBe(proven && person.kind !== 'CITIZEN' ? person.organizationId : null);
+    expect(provenKind(person)).toBe(person.emailVerified ? person.kind : 'CITIZEN');
   });
 
   it('no unverified account is anybody’s employee, affiliate or member of an organization', () => {
