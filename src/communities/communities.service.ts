@@ -451,7 +451,8 @@ export function createCommunitiesService({
      */
     async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<'handle' | 'email'> {
       require(opened, 'invite');
-      if (who.includes('@')) {
+      // "@ana" is a handle written as in a mention; "ana@ayto.example" an address.
+      if (who.indexOf('@') > 0) {
         tasks.afterResponse(request, 'community-invite', async () => {
           const refusal = await inviteAccount(opened, viewer, { email: who }, request);
           if (refusal) {
