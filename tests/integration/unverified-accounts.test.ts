@@ -160,4 +160,23 @@ describe('an unverified sign-up with an administration’s domain is nobody’s 
     expect(response.body).toContain('aún no ha confirmado su dirección de correo');
     expect(await t.db.officialVoice.count({ where: { userId: unverified.id } })).toBe(0);
   });
+
+  it('an official voice granted earlier speaks only while its holder is a verified employee of that organization', async () => {
+    const { organization, colleague } = await townHall();
+    const community = await createCommunity(t.db, {
+      organizationId: organization.id,
+      ownerId: colleague.id,
+      audience: 'OPEN',
+    });
+    const holder = await createUser(t.db, { organizationId: organization.id });
+    await addMembership(t.db, community.id, holder.id);
+    await t.db.officialVoice.create({ data: { userId: holder.id, organizationId: organization.id } });
+    const form = async () => (await get(`/c/${community.slug}/threads/new`, await signInAs(t.app, holder.email))).body;
+    // The control: a verified employee holding the grant may speak for the town hall.
+    expect(await form()).toContain(`<option value="${organization.id}"`);
+    // Moved to another administration (a new, verified address): the grant stays but does not speak.
+    const other = await createOrganization(t.db);
+    await t.db.user.update({ where: { id: holder.id }, data: { organizationId: other.id } });
+    expect(await form()).not.toContain(`<option value="${organization.id}"`);
+  });
 });
