@@ -18,6 +18,7 @@ import { homeRoutes } from './home/home.routes.js';
 import { createHomeService } from './home/home.service.js';
 import { invitationsRoutes } from './invitations/invitations.routes.js';
 import { createInvitationsService } from './invitations/invitations.service.js';
+import { type BackgroundTasks, createBackgroundTasks } from './jobs/background-tasks.js';
 import { languageRoutes } from './language/language.routes.js';
 import { errorsPlugin, handleError } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
@@ -99,6 +100,21 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   app.addHook('onClose', async () => {
     await mailer.close();
   });
+  // Registered after the mailer's and the database's hooks, so it runs before them (onClose is LIFO):
+  // e-mails that requests started are sent before the connections close.
+  const tasks = createBackgroundTasks(app.log);
+  app.addHook('onClose', async () => {
+    tasks.releaseAll();
+    await tasks.drain();
+  });
+  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts).
+  app.addHook('onResponse', async (request) => {
+    tasks.release(request);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    tasks.release(request);
+  });
+  app.decorate('backgroundTasks', tasks);
 
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
@@ -109,7 +125,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
 
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
-  const communities = createCommunitiesService({ db, audit });
+  const communities = createCommunitiesService({ db, audit, tasks });
   const threads = createThreadsService({
     db,
     audit,
@@ -117,7 +133,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
   });
   await app.register(homeRoutes, { home: createHomeService({ db }), threads });
-  await app.register(communitiesRoutes, { communities, threads });
+  await app.register(communitiesRoutes, { communities, threads, config });
   await app.register(threadsRoutes, { threads, communities, config });
   await app.register(accountsRoutes, {
     auth,
@@ -129,6 +145,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       mailer,
       audit,
       throttle: createSignInThrottle({ db }),
+      tasks,
     }),
   });
   await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });
@@ -141,5 +158,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
+    /** Work requests started without waiting for it (e-mails); tests drain it before they look. */
+    backgroundTasks: BackgroundTasks;
   }
 }

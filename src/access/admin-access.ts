@@ -1,6 +1,8 @@
 // Who may use the admin area, and which admin actions make sense on whom. Pure: plain data in,
 // plain answers out; the admin routes and service enforce them.
 
+import type { AffiliationFacts } from './affiliation.js';
+
 /** The little the decisions need to know about the signed-in person. */
 export interface AdminActor {
   readonly id: string;
@@ -22,18 +24,20 @@ export function statusOrRoleChangeRefusal(actor: Pick<AdminActor, 'id'>, targetI
   return actor.id === targetId ? 'self' : null;
 }
 
-export type OfficialVoiceRefusal = 'not-employee' | 'other-organization' | 'suspended';
+export type OfficialVoiceRefusal = 'not-employee' | 'unverified' | 'other-organization' | 'suspended';
 
 /** The person who would speak for an organization, as far as the rule needs. */
-export interface VoiceCandidate {
-  readonly kind: 'EMPLOYEE' | 'PARTNER' | 'CITIZEN';
+export interface VoiceCandidate extends AffiliationFacts {
   readonly status: 'ACTIVE' | 'SUSPENDED';
-  readonly organizationId: string | null;
 }
 
-/** Only active employees of an organization may be granted its official voice; why not, or null. */
+/**
+ * Only active, verified employees of an organization may be granted its official voice; why not, or
+ * null. An unverified address proves no employment (see affiliation.ts).
+ */
 export function officialVoiceRefusal(user: VoiceCandidate, organizationId: string): OfficialVoiceRefusal | null {
   if (user.kind !== 'EMPLOYEE') return 'not-employee';
+  if (!user.emailVerified) return 'unverified';
   if (user.organizationId !== organizationId) return 'other-organization';
   if (user.status !== 'ACTIVE') return 'suspended';
   return null;

@@ -5,6 +5,8 @@
 // The rules are design.md's "Audience × visibility" and issue 4's. Where those are silent, the answer
 // chosen here is written beside the code as "Decision:".
 
+import { isVerifiedAffiliate, isVerifiedEmployee } from './affiliation.js';
+
 export type Audience = 'INTERNAL' | 'INTERADMINISTRATIVE' | 'OPEN';
 export type Visibility = 'PUBLIC' | 'PRIVATE' | 'SECRET';
 export type MembershipRole = 'OWNER' | 'MODERATOR' | 'MEMBER';
@@ -112,14 +114,9 @@ export function inAudience(actor: CommunityActor | null, community: CommunityFac
   if (actor === null || actor.status !== 'ACTIVE') return false;
   switch (community.audience) {
     case 'INTERNAL':
-      return actor.emailVerified && actor.kind === 'EMPLOYEE' && actor.organizationId === community.ownerOrganizationId;
+      return isVerifiedEmployee(actor, community.ownerOrganizationId);
     case 'INTERADMINISTRATIVE':
-      return (
-        actor.emailVerified &&
-        actor.kind === 'EMPLOYEE' &&
-        actor.organizationId !== null &&
-        actor.organizationIsAdministration
-      );
+      return isVerifiedEmployee(actor) && actor.organizationIsAdministration;
     case 'OPEN':
       return true;
   }
@@ -131,7 +128,7 @@ function isInvitablePartner(actor: CommunityActor, community: CommunityFacts): b
     community.audience === 'INTERADMINISTRATIVE' &&
     actor.kind === 'PARTNER' &&
     actor.status === 'ACTIVE' &&
-    actor.emailVerified
+    isVerifiedAffiliate(actor)
   );
 }
 

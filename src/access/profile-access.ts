@@ -1,6 +1,8 @@
 // Who sees which parts of a person's profile. Pure: plain data in, plain answers out; the profiles
 // service enforces it (hidden values never reach a template).
 
+import { type AffiliationFacts, isVerifiedAffiliate } from './affiliation.js';
+
 /** The profile fields a person may make public; name and handle are always visible. */
 export const PROFILE_FIELDS = ['jobTitle', 'organization', 'department', 'bio', 'expertise', 'avatar'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
@@ -10,9 +12,8 @@ export function isProfileField(value: unknown): value is ProfileField {
 }
 
 /** The little the decision needs to know about the person looking. */
-export interface ProfileViewer {
+export interface ProfileViewer extends AffiliationFacts {
   readonly id: string;
-  readonly kind: 'EMPLOYEE' | 'PARTNER' | 'CITIZEN';
   readonly role: 'USER' | 'ADMIN';
 }
 
@@ -32,13 +33,15 @@ export function canSeeProfile(owner: Pick<ProfileOwner, 'status'>): boolean {
 
 /**
  * The fields of the owner's profile the viewer may see. People who work in administrations and partner
- * bodies see every field (the network exists for them to find each other); citizens and signed-out
- * visitors see only what the owner made public. Owners see all of their own profile, site admins all of
- * everyone's. The owner's kind does not change the rule: a citizen's profile is shown the same way.
+ * bodies see every field (the network exists for them to find each other) once their address is proven
+ * (see affiliation.ts: until then an account is nobody's employee); citizens, unverified accounts and
+ * signed-out visitors see only what the owner made public. Owners see all of their own profile, site
+ * admins all of everyone's. The owner's kind does not change the rule: a citizen's profile is shown the
+ * same way.
  */
 export function visibleProfileFields(viewer: ProfileViewer | null, owner: ProfileOwner): Set<ProfileField> {
   const everything =
-    viewer !== null && (viewer.id === owner.id || viewer.role === 'ADMIN' || viewer.kind !== 'CITIZEN');
+    viewer !== null && (viewer.id === owner.id || viewer.role === 'ADMIN' || isVerifiedAffiliate(viewer));
   if (everything) return new Set(PROFILE_FIELDS);
   return new Set(owner.publicFields.filter(isProfileField));
 }

@@ -3,6 +3,7 @@ import type { Cookie } from 'lucia';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import { perAccountLimit, perTokenLimit, perTypedEmailLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { safeReturnPath } from '../plugins/views.js';
 import {
@@ -51,10 +52,16 @@ export async function accountsRoutes(
   app: FastifyInstance,
   { accounts, auth, config }: { accounts: AccountsService; auth: Auth; config: Config },
 ) {
-  // Forms that send e-mail or guess passwords get their own, tighter limit per client address
-  // (sign-in also has the per-account lock-out of the throttle).
-  const STRICT_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax, timeWindow: 15 * 60_000 } };
-  const SIGN_IN_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax * 3, timeWindow: 15 * 60_000 } };
+  // Forms that send e-mail or guess passwords get their own, tighter limit, counted per account: the
+  // address typed in a signed-out form, the signed-in person otherwise — never per client address, which
+  // a whole town hall shares behind its NAT (see plugins/rate-limit-keys.ts). Sign-in also has the
+  // failure lock-outs of sign-in-throttle.ts; every route has the global per-client limit.
+  const WINDOW = 15 * 60_000;
+  const MAILING_LIMIT = perTypedEmailLimit(config.rateLimit.sensitiveMax, WINDOW);
+  const SIGN_IN_LIMIT = perTypedEmailLimit(config.rateLimit.sensitiveMax * 3, WINDOW);
+  const ACCOUNT_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax, WINDOW);
+  // A reset link's form names no account before its token is checked: per link.
+  const RESET_LINK_LIMIT = perTokenLimit(config.rateLimit.sensitiveMax, WINDOW);
 
   /** A new session replaces any previous one, and the CSRF secret is renewed with it. */
   function startSession(reply: FastifyReply, cookie: Cookie) {
@@ -78,7 +85,7 @@ export async function accountsRoutes(
     return renderForm(reply, 'accounts/sign-up.eta', request.t('accounts.signUp.title'));
   });
 
-  app.post('/sign-up', { config: STRICT_LIMIT }, async (request, reply) => {
+  app.post('/sign-up', { config: MAILING_LIMIT }, async (request, reply) => {
     const title = request.t('accounts.signUp.title');
     const form = parseForm(signUpForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/sign-up.eta', title, { status: 422, ...form });
@@ -110,7 +117,7 @@ export async function accountsRoutes(
 
   app.post(
     '/account/verify-email/resend',
-    { preHandler: requireViewer, config: STRICT_LIMIT },
+    { preHandler: requireViewer, config: ACCOUNT_LIMIT },
     async (request, reply) => {
       await accounts.resendVerification(viewerOf(request), request);
       return reply.redirect('/account?notice=verification-sent', 303);
@@ -172,7 +179,7 @@ export async function accountsRoutes(
     renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title')),
   );
 
-  app.post('/password-reset', { config: STRICT_LIMIT }, async (request, reply) => {
+  app.post('/password-reset', { config: MAILING_LIMIT }, async (request, reply) => {
     const form = parseForm(passwordResetRequestForm, request.body);
     if (!form.ok) {
       return renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title'), {
@@ -195,7 +202,7 @@ export async function accountsRoutes(
     });
   });
 
-  app.post('/password-reset/new', { config: STRICT_LIMIT }, async (request, reply) => {
+  app.post('/password-reset/new', { config: RESET_LINK_LIMIT }, async (request, reply) => {
     const title = request.t('accounts.reset.newTitle');
     const form = parseForm(passwordResetForm, request.body);
     const token = (request.body as { token?: unknown } | undefined)?.token;
@@ -253,7 +260,7 @@ export async function accountsRoutes(
     renderForm(reply, 'accounts/change-password.eta', request.t('accounts.changePassword.title')),
   );
 
-  app.post('/account/password', { preHandler: requireViewer, config: STRICT_LIMIT }, async (request, reply) => {
+  app.post('/account/password', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
     const title = request.t('accounts.changePassword.title');
     const form = parseForm(changePasswordForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/change-password.eta', title, { status: 422, ...form });
@@ -276,7 +283,7 @@ export async function accountsRoutes(
     }),
   );
 
-  app.post('/account/email', { preHandler: requireViewer, config: STRICT_LIMIT }, async (request, reply) => {
+  app.post('/account/email', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
     const title = request.t('accounts.changeEmail.title');
     const extra = { currentEmail: viewerOf(request).email };
     const form = parseForm(changeEmailForm, request.body);

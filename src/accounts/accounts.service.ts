@@ -7,6 +7,7 @@ import type { EmailTemplate, Mailer } from '../email/mailer.js';
 import { Invalid } from '../errors.js';
 import type { UserKind } from '../generated/prisma/enums.js';
 import { isLocale, type Locale, type MessageKey } from '../i18n/i18n.js';
+import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import type { Auth, SessionMeta, Viewer } from './auth.js';
 import { findUsableToken, issueToken, TOKEN_TTL_MS, type TokenProblem, useToken } from './one-time-tokens.js';
 import { checkPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password.js';
@@ -20,6 +21,8 @@ export interface AccountsDeps {
   readonly mailer: Mailer;
   readonly audit: AuditLog;
   readonly throttle: SignInThrottle;
+  /** Where the work that depends on whether an address has an account goes, after the answer. */
+  readonly tasks: BackgroundTasks;
 }
 
 export interface SignUpInput {
@@ -50,39 +53,44 @@ function localeOf(user: { locale: string | null }, fallback: Locale): Locale {
   return isLocale(user.locale) ? user.locale : fallback;
 }
 
-export function createAccountsService({ db, config, auth, mailer, audit, throttle }: AccountsDeps) {
+export function createAccountsService({ db, config, auth, mailer, audit, throttle, tasks }: AccountsDeps) {
   const link = (path: string, token: string) =>
     new URL(`${path}?token=${encodeURIComponent(token)}`, config.publicUrl).href;
   const minutes = (ms: number) => String(Math.round(ms / 60_000));
 
+  /**
+   * Sends one e-mail. `toProven` says whether the owner of `to` has proven the address: the mailer then
+   * leaves out anything a person typed (see PERSONAL_DATA in email/mailer.ts).
+   */
   async function send(
     request: FastifyRequest,
-    to: string,
-    locale: Locale,
-    template: EmailTemplate,
-    data: Record<string, string>,
+    message: { to: string; toProven: boolean; locale: Locale; template: EmailTemplate; data: Record<string, string> },
   ) {
     try {
-      await mailer.send({ to, locale, template, data });
+      await mailer.send(message);
     } catch (error) {
       // The person is told to check their mail either way; IT sees the failure in the log.
-      request.log.error({ err: error, template }, 'could not send an e-mail');
+      request.log.error({ err: error, template: message.template }, 'could not send an e-mail');
     }
   }
 
-  /** The link that proves an address: for a new account, or for a new address of an existing one. */
+  /**
+   * The link that proves an address: for a new account, or for a new address of an existing one. The
+   * address is unproven by definition, so the message carries nothing the account's owner chose.
+   */
   function sendVerificationLink(
     request: FastifyRequest,
     to: string,
     locale: Locale,
     template: 'verify-email' | 'confirm-new-email',
-    name: string,
     token: string,
   ) {
-    return send(request, to, locale, template, {
-      name,
-      link: link('/verify-email', token),
-      hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000),
+    return send(request, {
+      to,
+      toProven: false,
+      locale,
+      template,
+      data: { link: link('/verify-email', token), hours: String(TOKEN_TTL_MS.EMAIL_VERIFICATION / 3_600_000) },
     });
   }
 
@@ -121,7 +129,8 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
   return {
     /**
      * Creates an unverified account and e-mails a verification link. An address that already has
-     * an account gets an e-mail saying so instead: the page says the same either way.
+     * an account gets an e-mail saying so instead: the page says the same either way, after the same
+     * work (one password hash, one look-up, the e-mail in the background).
      */
     async signUp(input: SignUpInput, request: FastifyRequest): Promise<void> {
       const organization = await organizationForEmail(input.email);
@@ -137,12 +146,13 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       }
       if (Object.keys(errors).length > 0) throw new Invalid(errors);
 
+      // Hashed whether or not the address has an account: the answer takes the same time either way.
+      const passwordHash = await hashPassword(input.password);
       const existing = await db.user.findUnique({
         where: { email: input.email },
-        select: { id: true, email: true, locale: true },
+        select: { id: true, email: true, locale: true, emailVerifiedAt: true },
       });
       if (existing) {
-        await verifyAgainstDummy(input.password); // the same cost as hashing a new password
         await audit.record(request, {
           action: 'account.sign_up',
           outcome: 'FAILURE',
@@ -150,14 +160,19 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           target: { type: 'user', id: existing.id },
           details: { reason: 'email_in_use' },
         });
-        await send(request, existing.email, localeOf(existing, request.locale), 'account-exists', {
-          link: new URL('/password-reset', config.publicUrl).href,
-        });
+        tasks.afterResponse(request, 'account-exists', () =>
+          send(request, {
+            to: existing.email,
+            toProven: existing.emailVerifiedAt !== null,
+            locale: localeOf(existing, request.locale),
+            template: 'account-exists',
+            data: { link: new URL('/password-reset', config.publicUrl).href },
+          }),
+        );
         return;
       }
 
       const kind: UserKind = organization ? 'EMPLOYEE' : 'CITIZEN';
-      const passwordHash = await hashPassword(input.password);
       const token = await db.$transaction(async (tx) => {
         const user = await tx.user.create({
           data: {
@@ -184,7 +199,9 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         );
         return issueToken(tx, { purpose: 'EMAIL_VERIFICATION', email: input.email, userId: user.id });
       });
-      await sendVerificationLink(request, input.email, request.locale, 'verify-email', input.displayName, token);
+      tasks.afterResponse(request, 'verify-email', () =>
+        sendVerificationLink(request, input.email, request.locale, 'verify-email', token),
+      );
     },
 
     /** Marks the address verified (and, for a change of address, makes it the account's). */
@@ -233,13 +250,8 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     async resendVerification(viewer: Viewer, request: FastifyRequest): Promise<void> {
       if (viewer.emailVerified) return;
       const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: viewer.email, userId: viewer.id });
-      await sendVerificationLink(
-        request,
-        viewer.email,
-        localeOf(viewer, request.locale),
-        'verify-email',
-        viewer.displayName,
-        token,
+      tasks.afterResponse(request, 'verify-email', () =>
+        sendVerificationLink(request, viewer.email, localeOf(viewer, request.locale), 'verify-email', token),
       );
     },
 
@@ -332,25 +344,38 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       return count === 1;
     },
 
-    /** E-mails a reset link when the address has an account; says nothing either way. */
+    /**
+     * E-mails a reset link when the address has an account; says nothing either way. Nothing is looked up
+     * before the answer: the look-up, the token and the e-mail run in the background, so an unknown
+     * address and a known one are answered alike and in the same time.
+     */
     async requestPasswordReset(email: string, request: FastifyRequest): Promise<void> {
-      const user = await db.user.findUnique({
-        where: { email },
-        select: { id: true, email: true, displayName: true, locale: true, status: true },
-      });
-      await audit.record(request, {
-        action: 'account.password_reset_request',
-        outcome: user ? 'SUCCESS' : 'FAILURE',
-        actorId: null,
-        target: user ? { type: 'user', id: user.id } : null,
-        details: user ? {} : { reason: 'unknown_email', email },
-      });
-      if (user?.status !== 'ACTIVE') return;
-      const token = await issueToken(db, { purpose: 'PASSWORD_RESET', email: user.email, userId: user.id });
-      await send(request, user.email, localeOf(user, request.locale), 'reset-password', {
-        name: user.displayName,
-        link: link('/password-reset/new', token),
-        minutes: minutes(TOKEN_TTL_MS.PASSWORD_RESET),
+      tasks.afterResponse(request, 'reset-password', async () => {
+        const user = await db.user.findUnique({
+          where: { email },
+          select: { id: true, email: true, displayName: true, locale: true, status: true, emailVerifiedAt: true },
+        });
+        await audit.record(request, {
+          action: 'account.password_reset_request',
+          outcome: user ? 'SUCCESS' : 'FAILURE',
+          actorId: null,
+          target: user ? { type: 'user', id: user.id } : null,
+          details: user ? {} : { reason: 'unknown_email', email },
+        });
+        if (user?.status !== 'ACTIVE') return;
+        const token = await issueToken(db, { purpose: 'PASSWORD_RESET', email: user.email, userId: user.id });
+        await send(request, {
+          to: user.email,
+          // An unverified account's address may be a stranger's: then the greeting names nobody.
+          toProven: user.emailVerifiedAt !== null,
+          locale: localeOf(user, request.locale),
+          template: 'reset-password',
+          data: {
+            name: user.displayName,
+            link: link('/password-reset/new', token),
+            minutes: minutes(TOKEN_TTL_MS.PASSWORD_RESET),
+          },
+        });
       });
     },
 
@@ -436,18 +461,20 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },
       });
-      // Whether the new address already has an account is not said here; the link will not work if it does.
-      const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
-      if (taken) return;
-      const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });
-      await sendVerificationLink(
-        request,
-        input.newEmail,
-        localeOf(viewer, request.locale),
-        'confirm-new-email',
-        viewer.displayName,
-        token,
-      );
+      // Whether the new address already has an account is not said here, by message or by time: it is
+      // looked up after the answer, and the link will not work if it does.
+      tasks.afterResponse(request, 'confirm-new-email', async () => {
+        const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
+        if (taken) return;
+        const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });
+        await sendVerificationLink(
+          request,
+          input.newEmail,
+          localeOf(viewer, request.locale),
+          'confirm-new-email',
+          token,
+        );
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { officialVoiceRefusal, statusOrRoleChangeRefusal } from '../access/admin-access.js';
+import { isVerifiedAt } from '../access/affiliation.js';
 import type { Auth, Viewer } from '../accounts/auth.js';
 import { hashToken, issueToken, TOKEN_TTL_MS } from '../accounts/one-time-tokens.js';
 import type { AuditLog } from '../audit/audit.service.js';
@@ -357,12 +358,18 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       request: FastifyRequest,
     ): Promise<boolean> {
       const [user, organization] = await Promise.all([
-        db.user.findUnique({ where: { id: userId }, select: { kind: true, status: true, organizationId: true } }),
+        db.user.findUnique({
+          where: { id: userId },
+          select: { kind: true, status: true, organizationId: true, emailVerifiedAt: true },
+        }),
         db.organization.findUnique({ where: { id: organizationId }, select: { id: true, name: true } }),
       ]);
       if (!user) return false;
       if (!organization) throw new Invalid({ organizationId: { key: 'admin.voice.organizationRequired' } });
-      const refusal = officialVoiceRefusal(user, organizationId);
+      const refusal = officialVoiceRefusal(
+        { ...user, emailVerified: isVerifiedAt(user.emailVerifiedAt) },
+        organizationId,
+      );
       if (refusal) {
         await audit.record(request, {
           action: 'admin.voice_grant',
@@ -370,7 +377,12 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           target: { type: 'user', id: userId },
           details: { organizationId, reason: refusal },
         });
-        const key = refusal === 'suspended' ? 'admin.voice.suspended' : 'admin.voice.notEmployee';
+        const key =
+          refusal === 'suspended'
+            ? 'admin.voice.suspended'
+            : refusal === 'unverified'
+              ? 'admin.voice.unverified'
+              : 'admin.voice.notEmployee';
         throw new Invalid({ organizationId: { key, params: { organization: organization.name } } });
       }
       await db.$transaction(async (tx) => {
@@ -467,13 +479,14 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       try {
         await mailer.send({
           to: input.email,
+          // An invitee has not proven the address yet: the message names neither the inviter nor the
+          // organization (the link's page does), only the site (see PERSONAL_DATA in email/mailer.ts).
+          toProven: false,
           // The invitee has no account, hence no language of their own yet: the inviter's.
           locale: request.locale,
           template: 'partner-invitation',
           data: {
             link,
-            inviter: actor.displayName,
-            organization: organization.name,
             days: String(TOKEN_TTL_MS.PARTNER_INVITATION / 86_400_000),
             site: settings?.siteName ?? DEFAULT_SITE_NAME,
           },

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import { BadRequest, Forbidden, Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { listQuery } from '../threads/threads.schemas.js';
 import type { ThreadsService } from '../threads/threads.service.js';
@@ -39,8 +41,11 @@ function typedValues(body: unknown): Record<string, string | string[]> {
 
 export async function communitiesRoutes(
   app: FastifyInstance,
-  { communities, threads }: { communities: CommunitiesService; threads: ThreadsService },
+  { communities, threads, config }: { communities: CommunitiesService; threads: ThreadsService; config: Config },
 ) {
+  // Creating a community and saving its settings render the rules' markdown: their own limit, per account.
+  const EDIT_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 3, 15 * 60_000);
+
   async function openFor(request: FastifyRequest): Promise<OpenedCommunity> {
     return communities.open(slugOf(request), request.viewer, request);
   }
@@ -96,7 +101,7 @@ export async function communitiesRoutes(
 
   app.get('/communities/new', { preHandler: requireViewer }, async (_request, reply) => renderNew(reply));
 
-  app.post('/communities', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/communities', { preHandler: requireViewer, config: EDIT_LIMIT }, async (request, reply) => {
     const form = parseForm(communityForm, request.body);
     if (!form.ok) return renderNew(reply, { status: 422, errors: form.errors, values: typedValues(request.body) });
     try {
@@ -195,13 +200,20 @@ export async function communitiesRoutes(
     const opened = await openFor(request);
     const form = parseForm(inviteForm, request.body);
     if (!form.ok) return renderMembers(reply, opened, { status: 422, ...form });
+    let by: 'handle' | 'email';
     try {
-      await communities.invite(opened, viewerOf(request), form.data.who, request);
+      by = await communities.invite(opened, viewerOf(request), form.data.who, request);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
     }
-    return back(reply, opened.community.slug, 'community-invited', '/members');
+    // By e-mail the notice says nothing about the address (see CommunitiesService.invite).
+    return back(
+      reply,
+      opened.community.slug,
+      by === 'email' ? 'community-invited-email' : 'community-invited',
+      '/members',
+    );
   });
 
   app.post('/c/:slug/members/:userId/:action', { preHandler: requireViewer }, async (request, reply) => {
@@ -255,7 +267,7 @@ export async function communitiesRoutes(
     return renderSettings(reply, opened);
   });
 
-  app.post('/c/:slug/settings', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/settings', { preHandler: requireViewer, config: EDIT_LIMIT }, async (request, reply) => {
     const opened = await openFor(request);
     if (!opened.permissions.manage) throw new Forbidden('Only owners change the settings');
     const form = parseForm(settingsForm, request.body);

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isVerifiedEmployee, provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
   type Audience,
   type CommunityAction,
@@ -16,6 +17,8 @@ import type { Db } from '../db/client.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
+import type { MessageKey } from '../i18n/i18n.js';
+import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
@@ -80,7 +83,16 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLog }) {
+export function createCommunitiesService({
+  db,
+  audit,
+  tasks,
+}: {
+  db: Db;
+  audit: AuditLog;
+  /** Where an invitation by e-mail address is made, after the answer (see `invite`). */
+  tasks: BackgroundTasks;
+}) {
   async function ownerCount(communityId: string): Promise<number> {
     return db.membership.count({ where: { communityId, role: 'OWNER', state: 'ACTIVE' } });
   }
@@ -122,6 +134,53 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
 
   function require(opened: Opened, action: CommunityAction): void {
     if (!opened.permissions[action]) throw new Forbidden(`Not allowed to ${action}`);
+  }
+
+  /** Invites one account when it can be invited; otherwise says why (a message key), changing nothing. */
+  async function inviteAccount(
+    opened: Opened,
+    viewer: Viewer,
+    target: { email: string } | { handle: string },
+    request: FastifyRequest,
+  ): Promise<MessageKey | null> {
+    const user = await db.user.findFirst({
+      where: { ...target, status: 'ACTIVE' },
+      select: {
+        id: true,
+        kind: true,
+        role: true,
+        organizationId: true,
+        emailVerifiedAt: true,
+        organization: { select: { kind: true } },
+        memberships: { where: { communityId: opened.community.id }, select: { role: true, state: true } },
+      },
+    });
+    if (!user) return 'communities.invite.unknown';
+    const existing = user.memberships[0] ?? null;
+    if (existing?.state === 'ACTIVE') return 'communities.invite.alreadyMember';
+    if (existing?.state === 'INVITED') return 'communities.invite.alreadyInvited';
+    if (existing?.state === 'BANNED') return 'communities.invite.banned';
+    const invitee: CommunityActor = {
+      id: user.id,
+      kind: user.kind,
+      role: user.role,
+      status: 'ACTIVE',
+      organizationId: user.organizationId,
+      organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
+      emailVerified: user.emailVerifiedAt !== null,
+    };
+    // Would they be able to accept? If not, they are outside the audience.
+    if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
+      return 'communities.invite.outsideAudience';
+    }
+    await db.membership.upsert({
+      where: { communityId_userId: { communityId: opened.community.id, userId: user.id } },
+      create: { communityId: opened.community.id, userId: user.id, state: 'INVITED', invitedById: viewer.id },
+      // A pending request becomes an invitation: the moderator has said yes.
+      update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER' },
+    });
+    await record(request, 'community.invite', opened.community.id, { userId: user.id });
+    return null;
   }
 
   async function record(
@@ -225,7 +284,8 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
 
     /** Which audiences the viewer may create; empty when they may not create communities at all. */
     async creatableAudiences(viewer: Viewer): Promise<Audience[]> {
-      if (viewer.kind !== 'EMPLOYEE' || !viewer.organizationId || !viewer.organizationIsAdministration) return [];
+      // Only proven employees of an administration: an unverified sign-up is nobody's employee (affiliation.ts).
+      if (!isVerifiedEmployee(viewer) || !viewer.organizationIsAdministration) return [];
       const settings = await db.siteSettings.findUnique({
         where: { id: 1 },
         select: { employeesCreateInteradministrative: true, employeesCreateOpen: true },
@@ -241,8 +301,8 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       const allowed = await this.creatableAudiences(viewer);
       if (allowed.length === 0) throw new Forbidden('Only employees of an administration create communities');
       if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
-      if (!viewer.organizationId) throw new Forbidden('No organization');
-      const organizationId = viewer.organizationId;
+      const organizationId = provenOrganizationId(viewer);
+      if (!organizationId) throw new Forbidden('No organization');
       try {
         return await db.$transaction(async (tx) => {
           const community = await tx.community.create({
@@ -325,11 +385,24 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           role: true,
           state: true,
           createdAt: true,
-          user: { select: { id: true, handle: true, displayName: true, organization: { select: { name: true } } } },
+          user: {
+            select: {
+              id: true,
+              handle: true,
+              displayName: true,
+              emailVerifiedAt: true,
+              organization: { select: { name: true } },
+            },
+          },
         },
         orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
       });
-      const of = (state: MembershipState) => rows.filter((row) => row.state === state);
+      // Beside a name, an organization is shown only once the address proved it (affiliation.ts).
+      const shown = rows.map(({ user: { emailVerifiedAt, ...user }, ...row }) => ({
+        ...row,
+        user: { ...user, organization: shownOrganization({ emailVerifiedAt, organization: user.organization }) },
+      }));
+      const of = (state: MembershipState) => shown.filter((row) => row.state === state);
       return { members: of('ACTIVE'), pending: of('PENDING'), invited: of('INVITED'), banned: of('BANNED') };
     },
 
@@ -368,49 +441,34 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       await record(request, 'community.leave', opened.community.id);
     },
 
-    /** Invites an account by handle or e-mail; it must be inside the audience and not banned there. */
-    async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<string> {
+    /**
+     * Invites an account by handle or e-mail; it must be inside the audience and not banned there.
+     *
+     * Decision: by handle (public, on every profile and post) a refusal says why, beside the field. By
+     * e-mail address nothing is said about the address: whether it has an account, is already a member,
+     * banned or outside the audience, the answer is `'email'` at once and the invitation, when there can
+     * be one, is made in the background (issue 9: no account enumeration by message or by time).
+     */
+    async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<'handle' | 'email'> {
       require(opened, 'invite');
-      const target = who.includes('@') ? { email: who } : { handle: who.replace(/^@/, '') };
-      const user = await db.user.findFirst({
-        where: { ...target, status: 'ACTIVE' },
-        select: {
-          id: true,
-          displayName: true,
-          kind: true,
-          role: true,
-          organizationId: true,
-          emailVerifiedAt: true,
-          organization: { select: { kind: true } },
-          memberships: { where: { communityId: opened.community.id }, select: { role: true, state: true } },
-        },
-      });
-      if (!user) throw new Invalid({ who: 'communities.invite.unknown' });
-      const existing = user.memberships[0] ?? null;
-      if (existing?.state === 'ACTIVE') throw new Invalid({ who: 'communities.invite.alreadyMember' });
-      if (existing?.state === 'INVITED') throw new Invalid({ who: 'communities.invite.alreadyInvited' });
-      if (existing?.state === 'BANNED') throw new Invalid({ who: 'communities.invite.banned' });
-      const invitee: CommunityActor = {
-        id: user.id,
-        kind: user.kind,
-        role: user.role,
-        status: 'ACTIVE',
-        organizationId: user.organizationId,
-        organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
-        emailVerified: user.emailVerifiedAt !== null,
-      };
-      // Would they be able to accept? If not, they are outside the audience.
-      if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
-        throw new Invalid({ who: 'communities.invite.outsideAudience' });
+      // "@ana" is a handle written as in a mention; "ana@ayto.example" an address.
+      if (who.indexOf('@') > 0) {
+        tasks.afterResponse(request, 'community-invite', async () => {
+          const refusal = await inviteAccount(opened, viewer, { email: who }, request);
+          if (refusal) {
+            await audit.record(request, {
+              action: 'community.invite',
+              outcome: 'FAILURE',
+              target: { type: 'community', id: opened.community.id },
+              details: { reason: refusal.slice('communities.invite.'.length) },
+            });
+          }
+        });
+        return 'email';
       }
-      await db.membership.upsert({
-        where: { communityId_userId: { communityId: opened.community.id, userId: user.id } },
-        create: { communityId: opened.community.id, userId: user.id, state: 'INVITED', invitedById: viewer.id },
-        // A pending request becomes an invitation: the moderator has said yes.
-        update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER' },
-      });
-      await record(request, 'community.invite', opened.community.id, { userId: user.id });
-      return user.displayName;
+      const refusal = await inviteAccount(opened, viewer, { handle: who.replace(/^@/, '') }, request);
+      if (refusal) throw new Invalid({ who: refusal });
+      return 'handle';
     },
 
     /** A moderator's or owner's action on someone's membership. */

@@ -25,6 +25,11 @@ export type EmailTemplate =
  */
 export interface EmailMessage {
   to: string;
+  /**
+   * Whether the owner of `to` has proven it is theirs (followed a link sent there). Mail to an unproven
+   * address is composed without PERSONAL_DATA, whatever the caller passed: see `composableData`.
+   */
+  toProven: boolean;
   locale: Locale;
   template: EmailTemplate;
   data: Record<string, string>;
@@ -41,15 +46,35 @@ export interface MailerLog {
   error(obj: object, msg: string): void;
 }
 
-/** What each template says, so a caller that forgets a value fails loudly instead of mailing "{minutes}". */
+/**
+ * What each template says, so a caller that forgets a value fails loudly instead of mailing "{minutes}".
+ * No template needs a text a person chose: the greeting's `name` is optional (PERSONAL_DATA).
+ */
 export const REQUIRED_DATA: Readonly<Record<EmailTemplate, readonly string[]>> = {
-  'verify-email': ['name', 'link', 'hours'],
-  'reset-password': ['name', 'link', 'minutes'],
-  'confirm-new-email': ['name', 'link', 'hours'],
-  // The invitee may not have an account (nor a name) yet.
-  'partner-invitation': ['link', 'inviter', 'organization', 'days'],
+  'verify-email': ['link', 'hours'],
+  'reset-password': ['link', 'minutes'],
+  'confirm-new-email': ['link', 'hours'],
+  // The invitee has no account yet; the link's page says which organization invites them.
+  'partner-invitation': ['link', 'days'],
   'account-exists': ['link'],
 };
+
+/**
+ * Values that a person typed (a display name) rather than the site: mailed only to an address whose owner
+ * has proven it.
+ *
+ * Decision: mail to an unproven address carries no text chosen by the person who caused it. Anyone can
+ * sign up, ask for a reset or change their address to a stranger's; a display name such as "URGENT: renew
+ * at https://…" would otherwise be delivered under the site's name to that stranger. The site's own
+ * words (the catalogue's texts, its name, the link to itself, numbers) are all such a message holds.
+ */
+export const PERSONAL_DATA: readonly string[] = ['name'];
+
+/** The data a message may be composed with: without PERSONAL_DATA unless the recipient proved the address. */
+export function composableData(message: Pick<EmailMessage, 'toProven' | 'data'>): Record<string, string> {
+  if (message.toProven) return { ...message.data };
+  return Object.fromEntries(Object.entries(message.data).filter(([key]) => !PERSONAL_DATA.includes(key)));
+}
 
 /** SiteSettings.siteName's default. */
 const DEFAULT_SITE = 'Ágora';
@@ -90,8 +115,10 @@ function checkMessage({ to, template, data }: EmailMessage): void {
 }
 
 /** The subject, plain text and HTML of a message in the recipient's language. */
-export function renderEmail({ locale, template, data: given }: EmailMessage): RenderedEmail {
+export function renderEmail(message: EmailMessage): RenderedEmail {
+  const { locale, template } = message;
   const t = createTranslator(locale);
+  const given = composableData(message);
   const data = { ...given, site: given.site || DEFAULT_SITE };
   // A subject is one header line whatever the data holds.
   const subject = t(SUBJECTS[template], data).replace(/[\r\n]+/g, ' ');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import { perTokenLimit } from '../plugins/rate-limit-keys.js';
 import { acceptInvitationForm } from './invitations.schemas.js';
 import type { InvitationProblem, InvitationsService, OpenInvitation } from './invitations.service.js';
 
@@ -21,7 +22,8 @@ export async function invitationsRoutes(
   app: FastifyInstance,
   { invitations, config }: { invitations: InvitationsService; config: Config },
 ) {
-  const STRICT_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax, timeWindow: 15 * 60_000 } };
+  // Per invitation link, not per client address (plugins/rate-limit-keys.ts).
+  const STRICT_LIMIT = perTokenLimit(config.rateLimit.sensitiveMax, 15 * 60_000);
 
   function renderProblem(reply: FastifyReply, problem: InvitationProblem) {
     const t = reply.request.t;

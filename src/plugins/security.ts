@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { RateLimited } from '../errors.js';
+import { accountOrAddress } from './rate-limit-keys.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -86,6 +87,10 @@ export const securityPlugin = fp(
       global: true,
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.windowMs,
+      // Per signed-in account, per client address only when signed out: a town hall's staff share one
+      // NAT address (plugins/rate-limit-keys.ts). preHandler: after the session has been read.
+      hook: 'preHandler',
+      keyGenerator: accountOrAddress,
       // The error handler renders it as a page; the plugin has already set Retry-After.
       errorResponseBuilder: (_request, context) => new RateLimited(Math.ceil(context.ttl / 1000)),
     });

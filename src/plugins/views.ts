@@ -79,6 +79,7 @@ const NOTICES = new Set([
   'community-left',
   'community-last-owner',
   'community-invited',
+  'community-invited-email',
   'community-settings-saved',
   'community-member-approve',
   'community-member-deny',

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { AVATAR_MAX_BYTES, AvatarError, type AvatarErrorReason } from './avatar.js';
 import { avatarQuery, handleParams, profileForm } from './profiles.schemas.js';
@@ -37,7 +38,8 @@ export async function profilesRoutes(
   { profiles, config }: { profiles: ProfilesService; config: Config },
 ) {
   // Re-encoding a picture costs CPU: uploads get the tighter limit of sensitive forms.
-  const UPLOAD_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax * 3, timeWindow: 15 * 60_000 } };
+  // Uploads and profile edits (the bio is rendered from markdown): their own limit, per account.
+  const UPLOAD_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 3, 15 * 60_000);
 
   /** The edit page: the saved profile, or what was typed, with the messages beside their fields. */
   async function renderEditPage(
@@ -93,7 +95,7 @@ export async function profilesRoutes(
   // ── Editing one's own profile ────────────────────────────────────────────
   app.get('/account/profile', { preHandler: requireViewer }, async (_request, reply) => renderEditPage(reply));
 
-  app.post('/account/profile', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/account/profile', { preHandler: requireViewer, config: UPLOAD_LIMIT }, async (request, reply) => {
     const form = parseForm(profileForm, request.body);
     const typed = () => ({
       ...keptValues(request.body),

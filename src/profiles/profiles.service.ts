@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
   canSeeProfile,
   isProfileField,
@@ -106,12 +107,16 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
           bioHtml: true,
           expertise: true,
           publicFields: true,
+          emailVerifiedAt: true,
           organization: { select: { name: true } },
           department: { select: { name: true } },
           avatar: { select: { version: true } },
         },
       });
       if (!user || !canSeeProfile(user)) return null;
+      // Organization and department are claims until the owner's address is proven (access/affiliation.ts).
+      const organization = shownOrganization(user);
+      const department = organization ? user.department : null;
       const visible = visibleProfileFields(viewer, user);
       const show = <T>(field: ProfileField, value: T): T | null => (visible.has(field) ? value : null);
       return {
@@ -119,8 +124,8 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
         displayName: user.displayName,
         initials: initialsOf(user.displayName),
         jobTitle: show('jobTitle', user.jobTitle || null),
-        organizationName: show('organization', user.organization?.name ?? null),
-        departmentName: show('department', user.department?.name ?? null),
+        organizationName: show('organization', organization?.name ?? null),
+        departmentName: show('department', department?.name ?? null),
         bioHtml: show('bio', user.bioHtml || null),
         expertise: show('expertise', user.expertise) ?? [],
         avatarUrl: user.avatar ? show('avatar', avatarUrl(user.handle, user.avatar.version)) : null,
@@ -150,12 +155,14 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
           bio: true,
           expertise: true,
           publicFields: true,
+          emailVerifiedAt: true,
           organization: {
             select: { name: true, departments: { select: { id: true, name: true }, orderBy: { name: 'asc' } } },
           },
           avatar: { select: { version: true } },
         },
       });
+      const organization = shownOrganization(user);
       return {
         values: {
           displayName: user.displayName,
@@ -165,8 +172,8 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
           expertise: user.expertise.join(', '),
           publicFields: user.publicFields.filter(isProfileField),
         },
-        organizationName: user.organization?.name ?? null,
-        departments: user.organization?.departments ?? [],
+        organizationName: organization?.name ?? null,
+        departments: organization?.departments ?? [],
         avatarUrl: user.avatar ? avatarUrl(user.handle, user.avatar.version) : null,
         displayName: user.displayName,
         initials: initialsOf(user.displayName),
@@ -176,9 +183,10 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
     /** Saves the profile; Invalid (nothing saved) when the department is not one of the person's organization. */
     async updateProfile(viewer: Viewer, input: ProfileInput, request: FastifyRequest): Promise<void> {
       if (input.departmentId !== null) {
-        const department = viewer.organizationId
+        const organizationId = provenOrganizationId(viewer);
+        const department = organizationId
           ? await db.department.findFirst({
-              where: { id: input.departmentId, organizationId: viewer.organizationId },
+              where: { id: input.departmentId, organizationId },
               select: { id: true },
             })
           : null;

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { type Suggestion, suggestTag } from '../policy/classifier.js';
 import type { PolicyDecision } from '../policy/rules.js';
@@ -89,7 +90,8 @@ export async function threadsRoutes(
   app: FastifyInstance,
   { threads, communities, config }: { threads: ThreadsService; communities: CommunitiesService; config: Config },
 ) {
-  const POST_LIMIT = { rateLimit: { max: config.rateLimit.sensitiveMax * 6, timeWindow: 10 * 60_000 } };
+  // Counted per author, not per client address: a town hall's staff share one address (issue 9).
+  const POST_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 6, 10 * 60_000);
 
   function slugOf(request: FastifyRequest): string {
     const slug = (request.params as { slug?: unknown }).slug;
@@ -465,14 +467,7 @@ export async function threadsRoutes(
     preHandler: requireViewer,
     // A post's text at its longest, JSON- or form-encoded, fits; a megabyte does not reach the parser.
     bodyLimit: SUGGEST_BODY_LIMIT,
-    config: {
-      rateLimit: {
-        max: 120,
-        timeWindow: 5 * 60_000,
-        hook: 'preHandler' as const,
-        keyGenerator: (request: FastifyRequest) => `suggest:${request.viewer?.id ?? request.ip}`,
-      },
-    },
+    config: perAccountLimit(120, 5 * 60_000),
   };
   app.post('/policy/suggest', SUGGEST_OPTIONS, async (request) => {
     const suggestion = suggestionFor(request.body);

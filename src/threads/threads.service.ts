@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { provenKind } from '../access/affiliation.js';
 import { can, type MembershipFacts } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
@@ -379,8 +380,13 @@ export function createThreadsService({
   }
 
   async function officialVoices(userId: string): Promise<{ id: string; name: string }[]> {
+    // A grant speaks only while its holder is a verified employee of that organization (access/affiliation.ts):
+    // an unverified address, or a move to another administration, silences it without deleting it.
     const rows = await db.officialVoice.findMany({
-      where: { userId },
+      where: {
+        userId,
+        organization: { users: { some: { id: userId, kind: 'EMPLOYEE', emailVerifiedAt: { not: null } } } },
+      },
       select: { organization: { select: { id: true, name: true } } },
       orderBy: { organization: { name: 'asc' } },
     });
@@ -389,7 +395,8 @@ export function createThreadsService({
 
   function authorFacts(opened: OpenedCommunity, viewer: Viewer, voices: readonly { id: string }[]) {
     const role = opened.membership?.state === 'ACTIVE' ? opened.membership.role : null;
-    return { kind: viewer.kind, officialVoiceFor: voices.map((voice) => voice.id), communityRole: role };
+    // provenKind: an unverified sign-up is nobody's employee (access/affiliation.ts).
+    return { kind: provenKind(viewer), officialVoiceFor: voices.map((voice) => voice.id), communityRole: role };
   }
 
   // ── Writing ───────────────────────────────────────────────────────────────────────────────────────

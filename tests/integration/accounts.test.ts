@@ -479,22 +479,28 @@ describe('changing password and e-mail', () => {
 });
 
 describe('rate limits on sensitive forms', () => {
-  it('limits sign-ups and reset requests per address, with 429 and Retry-After', async () => {
+  it('limits reset requests per mailbox (not per client address), with 429 and Retry-After', async () => {
     const limited = await createTestApp({ RATE_LIMIT_SENSITIVE_MAX: '2' });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      // The same mailbox three times, then another one from the same client address.
+      for (const email of [
+        'nadie@prueba.example',
+        'NADIE@prueba.example',
+        'nadie@prueba.example',
+        'otra@prueba.example',
+      ]) {
         const form = await openForm(limited.app, '/password-reset');
         const response = await limited.app.inject({
           method: 'POST',
           url: '/password-reset',
           headers: { cookie: form.cookie },
-          payload: { _csrf: form.csrf, email: `nadie${i}@prueba.example` },
+          payload: { _csrf: form.csrf, email },
         });
         statuses.push(response.statusCode);
         if (response.statusCode === 429) expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
       }
-      expect(statuses).toEqual([200, 200, 429]);
+      expect(statuses).toEqual([200, 200, 429, 200]);
     } finally {
       await limited.close();
     }

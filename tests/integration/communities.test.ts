@@ -344,6 +344,8 @@ describe('belonging', () => {
       membersUrl,
     );
     expect(invited.statusCode).toBe(303);
+    // By e-mail address the invitation is made after the answer (no account enumeration).
+    await t.app.backgroundTasks.drain();
     // Someone else cannot accept it: for them the secret community does not exist.
     expect((await post(`/c/${community.slug}/accept`, {}, p.colleague.cookie)).statusCode).toBe(404);
     // The invitee sees it and accepts.

@@ -35,10 +35,16 @@ function uniqueMessage(template: EmailTemplate, locale: Locale, extra: Record<st
     'verify-email': { site: SITE, link, name: 'Núria Puig', hours: '24' },
     'reset-password': { site: SITE, link, name: 'Núria Puig', minutes: '30' },
     'confirm-new-email': { site: SITE, link, name: 'Núria Puig', hours: '24' },
-    'partner-invitation': { site: SITE, link, inviter: 'Marta Soler', organization: 'Fundación Ejemplo', days: '7' },
+    'partner-invitation': { site: SITE, link, days: '7' },
     'account-exists': { site: SITE, link },
   };
-  return { to: `${template}.${locale}.${id}@agora.test`, locale, template, data: { ...data[template], ...extra } };
+  return {
+    to: `${template}.${locale}.${id}@agora.test`,
+    toProven: true,
+    locale,
+    template,
+    data: { ...data[template], ...extra },
+  };
 }
 
 // Written out by hand, not computed with the translator, so a wrong or missing message fails.
@@ -57,7 +63,7 @@ const EXPECTED: Record<Locale, Record<EmailTemplate, { subject: string; detail: 
       detail: 'El enlace caduca en 24 horas.',
     },
     'partner-invitation': {
-      subject: 'Marta Soler le invita a unirse a Ágora de Ejemplo',
+      subject: 'Invitación a unirse a Ágora de Ejemplo',
       detail: 'La invitación caduca en 7 días.',
     },
     'account-exists': {
@@ -79,7 +85,7 @@ const EXPECTED: Record<Locale, Record<EmailTemplate, { subject: string; detail: 
       detail: "L'enllaç caduca d'aquí a 24 hores.",
     },
     'partner-invitation': {
-      subject: 'Marta Soler us convida a unir-vos a Ágora de Ejemplo',
+      subject: 'Invitació per unir-vos a Ágora de Ejemplo',
       detail: "La invitació caduca d'aquí a 7 dies.",
     },
     'account-exists': {
@@ -101,7 +107,7 @@ const EXPECTED: Record<Locale, Record<EmailTemplate, { subject: string; detail: 
       detail: 'The link expires in 24 hours.',
     },
     'partner-invitation': {
-      subject: 'Marta Soler invites you to join Ágora de Ejemplo',
+      subject: 'Invitation to join Ágora de Ejemplo',
       detail: 'The invitation expires in 7 days.',
     },
     'account-exists': {
@@ -197,6 +203,27 @@ describe('e-mail over SMTP', () => {
     const received = await smtp.waitForMessage((m) => m.to.includes(message.to));
     expect(received.text.startsWith('Hola, Núria Puig:\n\n')).toBe(true);
   });
+
+  // Issue 9: a display name such as this one must never reach an address its owner has not proven.
+  it.each(CASES)(
+    'mails $template in $locale to an unproven address without the name it was given',
+    async ({ locale, template }) => {
+      const name = 'URGENT: renew at https://renew-now.example/login';
+      const message = { ...uniqueMessage(template, locale, { name }), toProven: false };
+      await mailer.send(message);
+      const received = await smtp.waitForMessage((m) => m.to.includes(message.to));
+      for (const part of [received.subject, received.text, received.html]) {
+        expect(part).not.toContain('URGENT');
+        expect(part).not.toContain('renew-now.example');
+      }
+      expect(received.text.startsWith(`${GREETING[locale].anonymous}\n\n`)).toBe(true);
+      // The same message to a proven address greets its owner by name.
+      const proven = uniqueMessage(template, locale, { name: 'Núria Puig' });
+      await mailer.send(proven);
+      const greeted = await smtp.waitForMessage((m) => m.to.includes(proven.to));
+      expect(greeted.text.startsWith(`${GREETING[locale].named}\n\n`)).toBe(true);
+    },
+  );
 
   it('names the site "Ágora" when the caller does not give its name', async () => {
     const { site: _, ...withoutSite } = uniqueMessage('account-exists', 'es').data;

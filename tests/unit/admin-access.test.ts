@@ -36,25 +36,37 @@ describe('officialVoiceRefusal', () => {
   const statuses = ['ACTIVE', 'SUSPENDED'] as const;
   const organizations = [ORG, OTHER, null] as const;
 
-  // The whole matrix: only an active employee of that very organization may speak for it.
-  const cases = kinds.flatMap((kind) =>
-    statuses.flatMap((status) => organizations.map((organizationId) => ({ kind, status, organizationId }))),
+  // The whole matrix: only an active, verified employee of that very organization may speak for it.
+  const cases: VoiceCandidate[] = kinds.flatMap((kind) =>
+    statuses.flatMap((status) =>
+      organizations.flatMap((organizationId) =>
+        [true, false].map((emailVerified) => ({ kind, status, organizationId, emailVerified })),
+      ),
+    ),
   );
   it.each(cases)('%o', (user: VoiceCandidate) => {
     const expected =
       user.kind !== 'EMPLOYEE'
         ? 'not-employee'
-        : user.organizationId !== ORG
-          ? 'other-organization'
-          : user.status !== 'ACTIVE'
-            ? 'suspended'
-            : null;
+        : !user.emailVerified
+          ? 'unverified'
+          : user.organizationId !== ORG
+            ? 'other-organization'
+            : user.status !== 'ACTIVE'
+              ? 'suspended'
+              : null;
     expect(officialVoiceRefusal(user, ORG)).toBe(expected);
   });
 
   it('allows exactly one combination', () => {
     expect(cases.filter((user) => officialVoiceRefusal(user, ORG) === null)).toEqual([
-      { kind: 'EMPLOYEE', status: 'ACTIVE', organizationId: ORG },
+      { kind: 'EMPLOYEE', status: 'ACTIVE', organizationId: ORG, emailVerified: true },
     ]);
+  });
+
+  it('an unverified employee of the very organization is refused: the address proves nothing yet', () => {
+    expect(
+      officialVoiceRefusal({ kind: 'EMPLOYEE', status: 'ACTIVE', organizationId: ORG, emailVerified: false }, ORG),
+    ).toBe('unverified');
   });
 });

@@ -23,10 +23,17 @@ const owner = (kind: ProfileOwner['kind'], publicFields: readonly string[]): Pro
   status: 'ACTIVE',
   publicFields,
 });
-const viewer = (kind: ProfileViewer['kind'], role: ProfileViewer['role'] = 'USER', id = 'viewer'): ProfileViewer => ({
+const viewer = (
+  kind: ProfileViewer['kind'],
+  role: ProfileViewer['role'] = 'USER',
+  id = 'viewer',
+  emailVerified = true,
+): ProfileViewer => ({
   id,
   kind,
   role,
+  organizationId: kind === 'CITIZEN' ? null : 'org-1',
+  emailVerified,
 });
 const sorted = (set: Set<ProfileField>) => [...set].sort();
 const ALL = [...PROFILE_FIELDS].sort();
@@ -41,6 +48,25 @@ describe('visibleProfileFields: the whole matrix', () => {
               expect(sorted(visibleProfileFields(viewer(kind, role), owner(ownerKind, publicFields)))).toEqual(ALL);
             }
           }
+        }
+      });
+
+      it('unverified employees and partners see exactly what citizens see: the address proves nothing yet', () => {
+        for (const publicFields of SUBSETS) {
+          for (const kind of KINDS) {
+            expect(
+              sorted(visibleProfileFields(viewer(kind, 'USER', 'viewer', false), owner(ownerKind, publicFields))),
+            ).toEqual([...publicFields].sort());
+          }
+        }
+      });
+
+      it('an unverified owner still sees all of their own profile, and an unverified admin everyone’s', () => {
+        for (const kind of KINDS) {
+          expect(sorted(visibleProfileFields(viewer(kind, 'USER', 'owner', false), owner(ownerKind, [])))).toEqual(ALL);
+          expect(sorted(visibleProfileFields(viewer(kind, 'ADMIN', 'viewer', false), owner(ownerKind, [])))).toEqual(
+            ALL,
+          );
         }
       });
 
