@@ -138,6 +138,12 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     );
   }
 
+  /** Whether an action that sets a membership state finds that state already there (a repeated form). */
+  function alreadyThere(opened: Opened, action: 'join' | 'request' | 'accept-invitation'): boolean {
+    const { reason } = decide(opened.actor, action, factsOf(opened.community), opened.membership);
+    return reason === 'already-member' || (action === 'request' && reason === 'already-requested');
+  }
+
   /** Joining (ACTIVE at once) or asking to (PENDING), as the access rules allow. */
   async function enter(
     opened: Opened,
@@ -146,6 +152,8 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     state: 'ACTIVE' | 'PENDING',
     request: FastifyRequest,
   ): Promise<void> {
+    // Joining twice (a double click, a second tab) is joining once: the wanted state is already there.
+    if (alreadyThere(opened, action)) return;
     require(opened, action);
     await db.membership.upsert({
       where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
@@ -342,6 +350,7 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     },
 
     async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      if (alreadyThere(opened, 'accept-invitation')) return;
       require(opened, 'accept-invitation');
       const { count } = await db.membership.updateMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
@@ -358,14 +367,16 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     },
 
     async leave(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      // Leaving twice is leaving once: nothing left to leave is what was asked for.
+      if (opened.membership === null) return;
       if (!opened.permissions.leave) {
         if (opened.membership?.role === 'OWNER') throw new Invalid({ leave: 'communities.members.lastOwner' });
         throw new Forbidden('Not a member');
       }
-      await db.membership.deleteMany({
+      const { count } = await db.membership.deleteMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
       });
-      await record(request, 'community.leave', opened.community.id);
+      if (count > 0) await record(request, 'community.leave', opened.community.id);
     },
 
     /** Invites an account by handle or e-mail; it must be inside the audience and not banned there. */

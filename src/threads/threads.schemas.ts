@@ -32,6 +32,12 @@ const postFields = {
   attachmentIds,
   /** The tag the author confirmed after a warning; the warning is not repeated for that tag. */
   confirmedTag: z.enum(POST_TAGS).optional().catch(undefined),
+  /** The form's one-time key (see post-submissions.ts); anything else is taken as none. */
+  submissionKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional()
+    .catch(undefined),
 };
 
 const title = z
@@ -57,7 +63,8 @@ export const editForm = z.object({
   ...postFields,
 });
 
-export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS) });
+/** A reaction button says what it does: `on` adds the reaction, `off` takes it back (never a toggle). */
+export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS), state: z.enum(['on', 'off']) });
 
 export const listQuery = z.object({
   kind: z.enum(THREAD_KINDS).optional().catch(undefined),

@@ -12,6 +12,14 @@ import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js
 import type { Cue } from '../policy/classifier.js';
 import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { isUnchangedEdit } from './post-changes.js';
+import {
+  type EarlierSubmission,
+  findByKey,
+  findEarlierSubmission,
+  lockAuthorWrites,
+  type SubmissionPlace,
+} from './post-submissions.js';
 import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
 
 export const THREADS_PER_PAGE = 25;
@@ -532,7 +540,26 @@ export function createThreadsService({
     }
   }
 
-  async function createThread(opened: OpenedCommunity, viewer: Viewer, form: ThreadFormData, request: FastifyRequest) {
+  /**
+   * Opens a thread; its place, as `{ threadId, postId, communitySlug }`. The same form sent again (its
+   * submission key, or the same words within minutes) answers the thread it already opened.
+   */
+  async function createThread(
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    form: ThreadFormData,
+    request: FastifyRequest,
+  ): Promise<EarlierSubmission> {
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: null,
+      parentId: null,
+      title: form.title,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = await findEarlierSubmission(db, viewer.id, place);
+    if (earlier) return earlier;
     requirePost(opened, null);
     const files = await draftAttachments(viewer, form.attachmentIds, null);
     const judged = await judge(
@@ -542,7 +569,10 @@ export function createThreadsService({
       { ...form, title: form.title },
     );
     const rendered = await render(form.body, files);
-    const threadId = await db.$transaction(async (tx) => {
+    return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const again = await findEarlierSubmission(tx, viewer.id, place);
+      if (again) return again;
       const thread = await tx.thread.create({
         data: {
           communityId: opened.community.id,
@@ -553,7 +583,7 @@ export function createThreadsService({
         },
         select: { id: true },
       });
-      await writePost(
+      const postId = await writePost(
         tx,
         request,
         opened,
@@ -563,9 +593,8 @@ export function createThreadsService({
         judged,
         rendered,
       );
-      return thread.id;
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
     });
-    return threadId;
   }
 
   /** A new post (an opening post, a reply or an answer) and what it leaves beside it; its id. */
@@ -575,7 +604,7 @@ export function createThreadsService({
     opened: OpenedCommunity,
     viewer: Viewer,
     place: { threadId: string; parentId: string | null; isOpening: boolean },
-    form: { body: string; tag: PostTag; attachmentIds: readonly string[] },
+    form: { body: string; tag: PostTag; attachmentIds: readonly string[]; submissionKey?: string | undefined },
     judged: Judged,
     rendered: { html: string; mentionedIds: string[]; topics: string[] },
   ): Promise<string> {
@@ -583,6 +612,7 @@ export function createThreadsService({
       data: {
         ...place,
         authorId: viewer.id,
+        submissionKey: form.submissionKey ?? null,
         source: form.body,
         html: rendered.html,
         tag: form.tag,
@@ -630,7 +660,18 @@ export function createThreadsService({
     );
   }
 
-  async function reply({ opened, thread }: OpenedThread, viewer: Viewer, form: ReplyFormData, request: FastifyRequest) {
+  /**
+   * A reply, or an answer to a reply; its place. Like a new thread, the same form sent again answers the
+   * post it already wrote.
+   */
+  async function reply(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    form: ReplyFormData,
+    request: FastifyRequest,
+  ): Promise<EarlierSubmission> {
+    const byKey = await findByKey(db, viewer.id, form.submissionKey);
+    if (byKey) return byKey;
     requirePost(opened, thread);
     let parentId = form.parentId;
     if (parentId) {
@@ -645,10 +686,23 @@ export function createThreadsService({
       // Answering the opening post is replying to the thread.
       if (parent.isOpening) parentId = null;
     }
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: thread.id,
+      parentId,
+      title: null,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = await findEarlierSubmission(db, viewer.id, place);
+    if (earlier) return earlier;
     const files = await draftAttachments(viewer, form.attachmentIds, null);
     const judged = await judge(opened, viewer, { kind: thread.kind, isOpeningPost: false }, { ...form, title: null });
     const rendered = await render(form.body, files);
     return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const again = await findEarlierSubmission(tx, viewer.id, place);
+      if (again) return again;
       // One statement counts the reply and refuses it if the thread was locked meanwhile.
       const counted = await tx.thread.updateMany({
         where: { id: thread.id, locked: false },
@@ -661,7 +715,7 @@ export function createThreadsService({
           SELECT id FROM posts WHERE id = ${parentId}::uuid AND status = 'PUBLISHED' FOR SHARE`;
         if (alive.length === 0) throw new Invalid({ parentId: 'threads.field.parentInvalid' });
       }
-      return writePost(
+      const postId = await writePost(
         tx,
         request,
         opened,
@@ -671,6 +725,7 @@ export function createThreadsService({
         judged,
         rendered,
       );
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
     });
   }
 
@@ -717,6 +772,24 @@ export function createThreadsService({
     const { thread } = opened;
     if (post.isOpening && !form.title) throw new Invalid({ title: 'threads.field.titleRequired' });
     const title = post.isOpening ? (form.title ?? thread.title) : null;
+    const before = {
+      title: post.isOpening ? thread.title : null,
+      body: post.source,
+      tag: post.tag,
+      onBehalfOf: post.onBehalfOfId,
+      attachmentIds: post.attachments.map((file) => file.id),
+    };
+    // Saved without a change: nothing to revise, judge or mark as edited.
+    if (
+      isUnchangedEdit(before, {
+        title,
+        body: form.body,
+        tag: form.tag,
+        onBehalfOf: form.onBehalfOf,
+        attachmentIds: form.attachmentIds,
+      })
+    )
+      return { changed: false };
     const files = await draftAttachments(viewer, form.attachmentIds, post.id);
     const judged = await judge(
       opened.opened,
@@ -753,6 +826,7 @@ export function createThreadsService({
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
       await recordPost(tx, request, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
     });
+    return { changed: true };
   }
 
   /**
@@ -819,12 +893,18 @@ export function createThreadsService({
         const alive = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
         if (alive.length === 0) throw new NotFound('No such post');
-        await tx.thread.update({ where: { id: thread.id }, data: { acceptedPostId: post.id } });
+        // Accepting the answer already accepted (the form sent twice) changes and records nothing.
+        const changed = await tx.thread.updateMany({
+          where: { id: thread.id, OR: [{ acceptedPostId: null }, { acceptedPostId: { not: post.id } }] },
+          data: { acceptedPostId: post.id },
+        });
+        if (changed.count === 0) return;
       } else {
-        await tx.thread.updateMany({
+        const changed = await tx.thread.updateMany({
           where: { id: thread.id, acceptedPostId: post.id },
           data: { acceptedPostId: null },
         });
+        if (changed.count === 0) return;
       }
       await audit.record(
         request,
@@ -839,6 +919,10 @@ export function createThreadsService({
     });
   }
 
+  /**
+   * Pins, unpins, locks or unlocks: each action names the state it wants, so sending it again (a second
+   * tab, a resent request) changes nothing and records nothing.
+   */
   async function moderateThread(
     { opened, thread }: OpenedThread,
     action: 'pin' | 'unpin' | 'lock' | 'unlock',
@@ -849,7 +933,8 @@ export function createThreadsService({
       action
     ];
     await db.$transaction(async (tx) => {
-      await tx.thread.update({ where: { id: thread.id }, data });
+      const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
+      if (changed.count === 0) return;
       await audit.record(
         request,
         { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
@@ -858,16 +943,25 @@ export function createThreadsService({
     });
   }
 
-  /** Adds or takes back one of the viewer's reactions (one of each kind per person and post). */
-  async function toggleReaction({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, kind: ReactionKind) {
+  /**
+   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
+   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
+   */
+  async function setReaction(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    kind: ReactionKind,
+    on: boolean,
+  ) {
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
     if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
     const post = await postOf(thread, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
-    const key = { postId_userId_kind: { postId: post.id, userId: viewer.id, kind } };
-    const removed = await db.reaction.deleteMany({ where: key.postId_userId_kind });
-    if (removed.count === 0) {
+    if (on) {
       await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
+    } else {
+      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
     }
   }
 
@@ -1041,7 +1135,13 @@ export function createThreadsService({
     });
   }
 
+  /** The post this author already wrote with this form's submission key, if any. */
+  function earlierSubmission(viewer: Viewer, key: unknown): Promise<EarlierSubmission | null> {
+    return findByKey(db, viewer.id, key);
+  }
+
   return {
+    earlierSubmission,
     policyDecisions,
     recentForMember,
     openThread,
@@ -1056,7 +1156,7 @@ export function createThreadsService({
     deletePost,
     setAccepted,
     moderateThread,
-    toggleReaction,
+    setReaction,
     history,
     storeUploads,
     pendingAttachments,
