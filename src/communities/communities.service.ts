@@ -314,7 +314,7 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       const [moderators, memberCount] = await Promise.all([
         db.membership.findMany({
           where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
-          select: { role: true, user: { select: { handle: true, displayName: true } } },
+          select: { role: true, user: { select: { handle: true, displayName: true, status: true } } },
           orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
         }),
         db.membership.count({ where: { communityId, state: 'ACTIVE' } }),
@@ -333,7 +333,15 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           role: true,
           state: true,
           createdAt: true,
-          user: { select: { id: true, handle: true, displayName: true, organization: { select: { name: true } } } },
+          user: {
+            select: {
+              id: true,
+              handle: true,
+              displayName: true,
+              status: true,
+              organization: { select: { name: true } },
+            },
+          },
         },
         orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
       });

@@ -23,6 +23,7 @@ import {
   THREAD_KINDS,
   threadForm,
   threadParams,
+  titleForm,
   topicParams,
 } from './threads.schemas.js';
 import {
@@ -344,7 +345,12 @@ export async function threadsRoutes(
   });
 
   // ── The thread page ───────────────────────────────────────────────────────────────────────────────
-  async function renderThread(reply: FastifyReply, opened: OpenedThread, draft: PostFormState | null = null) {
+  async function renderThread(
+    reply: FastifyReply,
+    opened: OpenedThread,
+    draft: PostFormState | null = null,
+    retitle: { status: number; value: string; errors: FormErrors } | null = null,
+  ) {
     const { request } = reply;
     const page = await threads.showThread(opened, request.viewer);
     const form =
@@ -352,8 +358,12 @@ export async function threadsRoutes(
         ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
         : null;
     const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
-    return reply.code(draft?.status ?? 200).view('threads/show.eta', {
-      title: opened.thread.title,
+    const titleErrors = translateErrors(request.t, retitle?.errors);
+    return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
+      // A removed title (its opening post deleted, or taken away) leaves nothing of it, not even in <title>.
+      title: opened.thread.title || request.t('threads.untitled'),
+      canRetitle: threads.mayRetitle(opened, request.viewer),
+      titleForm: { value: retitle?.value ?? opened.thread.title, error: titleErrors.title ?? null },
       community: opened.opened.community,
       thread: opened.thread,
       ...page,
@@ -369,6 +379,17 @@ export async function threadsRoutes(
   }
 
   app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));
+
+  app.post('/c/:slug/threads/:threadId/title', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const typedTitle = keptValues(request.body).title ?? '';
+    const again = (errors: FormErrors) => renderThread(reply, opened, null, { status: 422, value: typedTitle, errors });
+    const form = parseForm(titleForm, request.body);
+    if (!form.ok) return again(form.errors);
+    const { changed } = await threads.setTitle(opened, viewerOf(request), form.data.title, request);
+    const url = threadPath(opened.opened.community.slug, opened.thread.id);
+    return reply.redirect(`${url}?notice=${changed ? 'title-changed' : 'post-unchanged'}`, 303);
+  });
 
   // ── Editing, deleting, history ───────────────────────────────────────────────────────────────────
   async function renderEdit(

@@ -63,6 +63,15 @@ export const editForm = z.object({
   ...postFields,
 });
 
+/** The thread's title alone (its author or a moderator): empty removes it. */
+export const titleForm = z.object({
+  title: z
+    .string({ error: 'threads.field.titleTooLong' })
+    .trim()
+    .max(TITLE_MAX, { error: 'threads.field.titleTooLong' })
+    .default(''),
+});
+
 /** A reaction button says what it does: `on` adds the reaction, `off` takes it back (never a toggle). */
 export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS), state: z.enum(['on', 'off']) });
 

@@ -12,7 +12,9 @@ import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js
 import type { Cue } from '../policy/classifier.js';
 import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { attachmentUrl } from './attachment-urls.js';
 import { isUnchangedEdit } from './post-changes.js';
+import { htmlWithoutSuspendedMentions } from './post-mentions.js';
 import {
   type EarlierSubmission,
   findByKey,
@@ -59,6 +61,8 @@ const AUTHOR_SELECT = {
   handle: true,
   displayName: true,
   kind: true,
+  /** A suspended person's byline links nowhere: their profile answers 404. */
+  status: true,
   organization: { select: { name: true } },
 } as const;
 
@@ -291,7 +295,7 @@ export function createThreadsService({
 
   /** The thread page: every post in conversation order, a constant number of queries however many there are. */
   async function showThread({ opened, thread }: OpenedThread, viewer: Viewer | null) {
-    const [rows, counts, mine] = await Promise.all([
+    const [rows, counts, mine, rerendered] = await Promise.all([
       db.post.findMany({
         where: { threadId: thread.id },
         select: POST_SELECT,
@@ -304,6 +308,7 @@ export function createThreadsService({
             select: { postId: true, kind: true },
           })
         : Promise.resolve([]),
+      htmlWithoutSuspendedMentions(db, thread.id),
     ]);
     const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
     const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
@@ -320,7 +325,7 @@ export function createThreadsService({
         id: row.id,
         parentId: row.parentId,
         isOpening: row.isOpening,
-        html: deleted ? '' : row.html,
+        html: deleted ? '' : (rerendered.get(row.id) ?? row.html),
         tag: row.tag,
         deleted,
         edited: row.editedAt !== null,
@@ -491,7 +496,8 @@ export function createThreadsService({
     const users =
       references.handles.length > 0
         ? await db.user.findMany({
-            where: { handle: { in: references.handles, mode: 'insensitive' } },
+            // Only active accounts: a suspended person's page answers 404, so no link and no mention.
+            where: { handle: { in: references.handles, mode: 'insensitive' }, status: 'ACTIVE' },
             select: { id: true, handle: true },
           })
         : [];
@@ -856,6 +862,10 @@ export function createThreadsService({
           writtenAt: post.editedAt ?? post.createdAt,
         },
       });
+      // The title is part of the opening post's words: it goes with them (kept in the revision above),
+      // from the thread page, its <title>, every list and the home page alike. The author or a moderator
+      // may give the thread a corrected title afterwards (setTitle).
+      if (post.isOpening) await tx.thread.update({ where: { id: thread.id }, data: { title: '' } });
       if (!post.isOpening) {
         await tx.thread.update({ where: { id: thread.id }, data: { replyCount: { decrement: 1 } } });
         await tx.thread.updateMany({
@@ -871,6 +881,75 @@ export function createThreadsService({
         tx,
       );
     });
+  }
+
+  /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
+  function mayRetitle({ opened, thread }: OpenedThread, viewer: Viewer | null): boolean {
+    if (viewer === null) return false;
+    if (isModerator(opened)) return true;
+    return thread.authorId === viewer.id && opened.community.archivedAt === null && opened.permissions.read;
+  }
+
+  /**
+   * The thread's author or a moderator corrects the title, or removes it (empty): also once the opening
+   * post is deleted, when the title can no longer be edited with it. The title replaced is kept as a
+   * revision of the opening post (moderators and the author read it); the same title again changes nothing.
+   */
+  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, request: FastifyRequest) {
+    const { thread } = opened;
+    if (!mayRetitle(opened, viewer)) {
+      if (thread.authorId === viewer.id) throw new Refused('threads.refused.archived');
+      throw new Refused('threads.refused.notAuthor');
+    }
+    const title = input.trim();
+    if (title === thread.title) return { changed: false };
+    const opening = await db.post.findFirst({
+      where: { threadId: thread.id, isOpening: true },
+      select: {
+        id: true,
+        status: true,
+        source: true,
+        html: true,
+        tag: true,
+        onBehalfOfId: true,
+        createdAt: true,
+        editedAt: true,
+      },
+    });
+    const moderator = isModerator(opened.opened) && thread.authorId !== viewer.id;
+    // Decision: a title set here is not judged by the policy as a new post would be. It only corrects or
+    // removes words already published (the tag and capacity stay as chosen and confirmed), and judging
+    // them again could lock the author out of removing a name because, say, the community no longer
+    // welcomes the post's tag. When text detectors (personal data) join the rules, they belong here too.
+    await db.$transaction(async (tx) => {
+      // Changed meanwhile by someone else: theirs stands, this one is refused as a stale form would be.
+      const changed = await tx.thread.updateMany({ where: { id: thread.id, title: thread.title }, data: { title } });
+      if (changed.count === 0) return;
+      if (opening && thread.title !== '') {
+        await tx.postRevision.create({
+          data: {
+            postId: opening.id,
+            title: thread.title,
+            source: opening.status === 'PUBLISHED' ? opening.source : '',
+            html: opening.status === 'PUBLISHED' ? opening.html : '',
+            tag: opening.tag,
+            onBehalfOfId: opening.onBehalfOfId,
+            writtenAt: opening.editedAt ?? opening.createdAt,
+          },
+        });
+      }
+      await audit.record(
+        request,
+        {
+          action: 'thread.title',
+          outcome: 'SUCCESS',
+          target: { type: 'thread', id: thread.id },
+          details: { asModerator: moderator, removed: title === '' },
+        },
+        tx,
+      );
+    });
+    return { changed: true };
   }
 
   /** The question's author or a moderator marks (or unmarks) the accepted answer. */
@@ -1127,7 +1206,7 @@ export function createThreadsService({
       select: {
         id: true,
         ...DECISION_SELECT,
-        author: { select: { handle: true, displayName: true } },
+        author: { select: { handle: true, displayName: true, status: true } },
         post: { select: { id: true, threadId: true, status: true } },
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -1155,6 +1234,8 @@ export function createThreadsService({
     editPost,
     deletePost,
     setAccepted,
+    setTitle,
+    mayRetitle,
     moderateThread,
     setReaction,
     history,
@@ -1166,9 +1247,6 @@ export function createThreadsService({
   };
 }
 
-/** The URL an attachment is served at; the name is only for the reader's browser. */
-export function attachmentUrl(id: string, displayName: string): string {
-  return `/attachments/${id}/${encodeURIComponent(displayName)}`;
-}
+export { attachmentUrl } from './attachment-urls.js';
 
 export type ThreadsService = ReturnType<typeof createThreadsService>;

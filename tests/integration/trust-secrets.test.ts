@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
+import { signInAs, submitForm } from '../support/forms.js';
+
+// Issue 9, "Secrets stay secret" and "Mentions and bylines know the account's state": a deletion reaches
+// every copy of the words it deletes, what exists only where the viewer cannot read answers as what does
+// not exist, every list goes through the access rules, and a suspended account is linked from nowhere.
+
+let t: TestApp;
+let townHall: { id: string };
+let elsewhere: { id: string };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  townHall = await createOrganization(t.db, { name: 'Ayuntamiento de Secretos' });
+  elsewhere = await createOrganization(t.db, { name: 'Diputación de Otros' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const BODY = '¿Cómo tramitáis las licencias de obra menor? Buscamos un modelo de expediente y de informe técnico.';
+const ANSWER = 'Nosotros usamos una declaración responsable y el informe técnico se firma en la sede electrónica.';
+const UNTITLED = 'Conversación sin título';
+
+const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+
+async function person(options: Parameters<typeof createUser>[1] = {}) {
+  const user = await createUser(t.db, { organizationId: townHall.id, ...options });
+  return { user, cookie: await signInAs(t.app, user.email) };
+}
+
+async function community(options: Partial<Parameters<typeof createCommunity>[1]> = {}) {
+  const owner = await person();
+  const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.user.id, ...options });
+  const moderator = await person();
+  const member = await person();
+  await addMembership(t.db, c.id, moderator.user.id, 'ACTIVE', 'MODERATOR');
+  await addMembership(t.db, c.id, member.user.id);
+  return { c, owner, moderator, member };
+}
+
+async function openThread(slug: string, cookie: string, fields: Record<string, string> = {}) {
+  const response = await submitForm(
+    t.app,
+    `/c/${slug}/threads`,
+    { title: 'Licencias de obra menor', kind: 'DISCUSSION', body: BODY, tag: 'PROFESSIONAL', ...fields },
+    { cookie, formUrl: `/c/${slug}/threads/new` },
+  );
+  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
+  const id = /\/threads\/([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
+  return { id, url: `/c/${slug}/threads/${id}` };
+}
+
+async function postReply(url: string, cookie: string, fields: Record<string, string> = {}) {
+  const response = await submitForm(
+    t.app,
+    `${url}/replies`,
+    { body: ANSWER, tag: 'PROFESSIONAL', ...fields },
+    { cookie, formUrl: url },
+  );
+  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
+  return /#post-([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
+}
+
+const act = (url: string, cookie: string, fields: Record<string, string>, formUrl: string) =>
+  submitForm(t.app, url, fields, { cookie, formUrl });
+
+describe('deleting a thread’s opening post', () => {
+  it('takes its title from the thread page, <title>, the list, the home page and topic pages', async () => {
+    const { c, owner, moderator, member } = await community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const secretWords = `Expediente de Ana Pérez, DNI 12345678Z ${Date.now()}`;
+    const topic = `#Licencias${Date.now()}`;
+    const { url, id } = await openThread(c.slug, owner.cookie, { title: secretWords });
+    await postReply(url, member.cookie, { body: `${ANSWER} ${topic}` });
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+    expect((await get(url, member.cookie)).body).toContain(secretWords);
+
+    const deleted = await act(`${url}/posts/${opening.id}/delete`, owner.cookie, {}, url);
+    expect(deleted.statusCode).toBe(303);
+    expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).title).toBe('');
+
+    const pages = {
+      'the thread page (member)': await get(url, member.cookie),
+      'the thread page (signed out)': await get(url),
+      'the community’s list': await get(`/c/${c.slug}`, member.cookie),
+      'the home page': await get('/', member.cookie),
+      'the topic page': await get(`/t/${topic.slice(1).toLowerCase()}`, member.cookie),
+    };
+    for (const [where, page] of Object.entries(pages)) {
+      expect(page.statusCode, where).toBe(200);
+      expect(page.body, where).not.toContain('12345678Z');
+      expect(page.body, where).toContain(UNTITLED);
+    }
+    expect(pages['the thread page (member)'].body).toContain(`<title>${UNTITLED} · Ágora</title>`);
+    expect(pages['the thread page (member)'].body).toContain(`<h1>${UNTITLED}</h1>`);
+    // The replies stay readable; the words deleted stay only in the revision moderators can read.
+    expect(pages['the thread page (member)'].body).toContain(ANSWER);
+    const history = `${url}/posts/${opening.id}/history`;
+    expect((await get(history, member.cookie)).statusCode).toBe(404);
+    expect((await get(history, moderator.cookie)).body).toContain('12345678Z');
+  });
+
+  it('lets the author and moderators correct or remove the title afterwards, and nobody else', async () => {
+    const { c, owner, moderator, member } = await community();
+    const { url, id } = await openThread(c.slug, owner.cookie, { title: 'Título con el nombre de Ana Pérez' });
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+    await act(`${url}/posts/${opening.id}/delete`, owner.cookie, {}, url);
+    const title = () => t.db.thread.findUniqueOrThrow({ where: { id } }).then((thread) => thread.title);
+
+    // The author sees the title form on the thread page, even with the opening post gone.
+    const ownPage = await get(url, owner.cookie);
+    expect(ownPage.body).toContain(`action="${url}/title"`);
+    expect((await get(url, member.cookie)).body).not.toContain(`action="${url}/title"`);
+
+    const corrected = await act(`${url}/title`, owner.cookie, { title: '  Licencias de obra menor  ' }, url);
+    expect(corrected.statusCode).toBe(303);
+    expect(corrected.headers.location).toContain('notice=title-changed');
+    expect(await title()).toBe('Licencias de obra menor');
+    expect((await get(url, member.cookie)).body).toContain('<h1>Licencias de obra menor</h1>');
+
+    // Someone else cannot; the title stays.
+    const refused = await act(`${url}/title`, member.cookie, { title: 'Otro título' }, url);
+    expect(refused.statusCode).toBe(403);
+    expect(await title()).toBe('Licencias de obra menor');
+
+    // The same title again changes nothing.
+    const same = await act(`${url}/title`, owner.cookie, { title: 'Licencias de obra menor' }, url);
+    expect(same.headers.location).toContain('notice=post-unchanged');
+    const revisions = await t.db.postRevision.count({ where: { postId: opening.id } });
+
+    // A moderator removes it: the thread shows without a title, the removed one kept for moderators.
+    const removed = await act(`${url}/title`, moderator.cookie, { title: '' }, url);
+    expect(removed.statusCode).toBe(303);
+    expect(await title()).toBe('');
+    expect(await t.db.postRevision.count({ where: { postId: opening.id } })).toBe(revisions + 1);
+    expect((await get(url, member.cookie)).body).toContain(`<h1>${UNTITLED}</h1>`);
+    const audit = await t.db.auditEntry.findFirstOrThrow({
+      where: { targetId: id, action: 'thread.title' },
+      orderBy: { at: 'desc' },
+    });
+    expect(audit.details).toMatchObject({ asModerator: true, removed: true });
+
+    const tooLong = await act(`${url}/title`, owner.cookie, { title: 'x'.repeat(151) }, url);
+    expect(tooLong.statusCode).toBe(422);
+    expect(tooLong.body).toContain('El título no puede pasar de 150 caracteres.');
+    expect(await title()).toBe('');
+  });
+
+  it('lets the author of a live thread correct its title with the same form', async () => {
+    const { c, owner } = await community();
+    const { url, id } = await openThread(c.slug, owner.cookie);
+    expect((await act(`${url}/title`, owner.cookie, { title: 'Licencias (resuelto)' }, url)).statusCode).toBe(303);
+    expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).title).toBe('Licencias (resuelto)');
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+    expect(await t.db.postRevision.findMany({ where: { postId: opening.id } })).toMatchObject([
+      { title: 'Licencias de obra menor', source: BODY },
+    ]);
+  });
+});
+
+describe('suspended accounts in mentions and bylines', () => {
+  it('links a suspended author and a suspended mention nowhere, and records no new mention of them', async () => {
+    const { c, owner, moderator, member } = await community();
+    const { url, id } = await openThread(c.slug, owner.cookie, {
+      body: `${BODY} @${member.user.handle} @${moderator.user.handle}`,
+    });
+    const replyId = await postReply(url, member.cookie);
+    await t.db.user.update({ where: { id: member.user.id }, data: { status: 'SUSPENDED' } });
+
+    const page = (await get(url, owner.cookie)).body;
+    const handle = member.user.handle;
+    expect(page).not.toContain(`href="/u/${handle}"`);
+    expect(page).toContain(`${member.user.displayName} (cuenta suspendida)`);
+    expect(page).toContain(`@${handle}`);
+    // Active people are still linked, in the same post and in bylines.
+    expect(page).toContain(`href="/u/${moderator.user.handle}" class="mention"`);
+    expect(page).toContain(`href="/u/${owner.user.handle}"`);
+    expect(page).toContain(`id="post-${replyId}"`);
+
+    // A new mention of them is neither linked nor recorded.
+    const later = await postReply(url, owner.cookie, { body: `${ANSWER} @${handle} @${moderator.user.handle}` });
+    const written = await t.db.post.findUniqueOrThrow({ where: { id: later }, include: { mentions: true } });
+    expect(written.html).not.toContain(`/u/${handle}`);
+    expect(written.mentions.map((m) => m.userId)).toEqual([moderator.user.id]);
+
+    // The community's pages that list people know it too.
+    const members = (await get(`/c/${c.slug}/members`, owner.cookie)).body;
+    expect(members).not.toContain(`href="/u/${handle}"`);
+    expect(members).toContain(`${member.user.displayName} (cuenta suspendida)`);
+    expect((await get(`/u/${handle}`, owner.cookie)).statusCode).toBe(404);
+
+    // Once active again, the stored links serve again.
+    await t.db.user.update({ where: { id: member.user.id }, data: { status: 'ACTIVE' } });
+    expect((await get(url, owner.cookie)).body).toContain(`href="/u/${handle}" class="mention"`);
+    expect(id).toBeTruthy();
+  });
+});
