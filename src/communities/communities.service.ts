@@ -17,6 +17,7 @@ import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
+import { communityAccessWhere } from './community-access-where.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
 
@@ -166,37 +167,41 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
   return {
     open,
 
-    /** The directory: what the viewer may see, matching the search, a page at a time. */
+    /** The directory: what the viewer may see, matching the search, a page at a time (all in SQL). */
     async listDirectory(viewer: Viewer | null, query: { q?: string; audience?: Audience; page: number }) {
-      const actor = actorOf(viewer);
       const q = query.q?.trim();
-      const rows = await db.community.findMany({
-        where: {
-          ...(query.audience ? { audience: query.audience } : {}),
-          ...(q
+      const where: Prisma.CommunityWhereInput = {
+        AND: [
+          // The access rules decide, as a condition of the query: the same rules as every page.
+          communityAccessWhere(actorOf(viewer), 'see'),
+          query.audience ? { audience: query.audience } : {},
+          q
             ? {
                 OR: [
                   { name: { contains: q, mode: 'insensitive' } },
                   { description: { contains: q, mode: 'insensitive' } },
                 ],
               }
-            : {}),
-        },
-        select: {
-          ...COMMUNITY_SELECT,
-          _count: { select: { memberships: { where: { state: 'ACTIVE' } } } },
-          memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
-        },
-        orderBy: { name: 'asc' },
-      });
-      // The access rules decide, one community at a time: the same rules as every page.
-      const visible = rows.filter((row) =>
-        can(actor, 'see', factsOf(row), (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null),
-      );
-      const start = (query.page - 1) * COMMUNITIES_PER_PAGE;
+            : {},
+        ],
+      };
+      const [total, rows] = await Promise.all([
+        db.community.count({ where }),
+        db.community.findMany({
+          where,
+          select: {
+            ...COMMUNITY_SELECT,
+            _count: { select: { memberships: { where: { state: 'ACTIVE' } } } },
+            memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
+          },
+          orderBy: [{ name: 'asc' }, { id: 'asc' }],
+          skip: (query.page - 1) * COMMUNITIES_PER_PAGE,
+          take: COMMUNITIES_PER_PAGE,
+        }),
+      ]);
       return {
-        total: visible.length,
-        communities: visible.slice(start, start + COMMUNITIES_PER_PAGE).map((row) => ({
+        total,
+        communities: rows.map((row) => ({
           slug: row.slug,
           name: row.name,
           description: row.description,
@@ -210,10 +215,19 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       };
     },
 
-    /** The viewer's communities: where they belong, asked to join, or are invited. */
+    /**
+     * The viewer's communities: where they belong, asked to join, or are invited, as far as the access
+     * rules still let them see it. A membership outside the audience (the person moved to another
+     * administration, or their address is now a citizen's) or a request to a community since made secret
+     * shows nothing: not the community, not its current name.
+     */
     async listMine(viewer: Viewer) {
       const memberships = await db.membership.findMany({
-        where: { userId: viewer.id, state: { in: ['ACTIVE', 'PENDING', 'INVITED'] } },
+        where: {
+          userId: viewer.id,
+          state: { in: ['ACTIVE', 'PENDING', 'INVITED'] },
+          community: communityAccessWhere(actorOf(viewer), 'see'),
+        },
         select: {
           role: true,
           state: true,

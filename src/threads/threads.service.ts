@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { can, type MembershipFacts } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
-import { actorOf, type CommunitiesService, factsOf, type OpenedCommunity } from '../communities/communities.service.js';
+import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -22,11 +21,12 @@ import {
   lockAuthorWrites,
   type SubmissionPlace,
 } from './post-submissions.js';
+import { createThreadLists } from './thread-lists.js';
+import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
 
 export const THREADS_PER_PAGE = 25;
-export const TOPIC_THREADS_LIMIT = 50;
-export const RECENT_THREADS_LIMIT = 10;
+export { RECENT_THREADS_LIMIT, TOPIC_THREADS_LIMIT } from './thread-lists.js';
 export const DECISIONS_LIMIT = 100;
 /** How long an uploaded file waits for the post it was meant for. */
 export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
@@ -55,44 +55,6 @@ export interface OpenedThread {
   readonly opened: OpenedCommunity;
   readonly thread: ThreadRow;
 }
-
-const AUTHOR_SELECT = {
-  id: true,
-  handle: true,
-  displayName: true,
-  kind: true,
-  /** A suspended person's byline links nowhere: their profile answers 404. */
-  status: true,
-  organization: { select: { name: true } },
-} as const;
-
-const THREAD_SELECT = {
-  id: true,
-  communityId: true,
-  title: true,
-  kind: true,
-  tag: true,
-  pinned: true,
-  locked: true,
-  acceptedPostId: true,
-  replyCount: true,
-  lastActivityAt: true,
-  createdAt: true,
-  authorId: true,
-  author: { select: AUTHOR_SELECT },
-} as const;
-
-type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
-
-/** A thread's community as lists across communities show it and the access rules judge it. */
-const COMMUNITY_FACTS_SELECT = {
-  slug: true,
-  name: true,
-  ownerOrganizationId: true,
-  audience: true,
-  visibility: true,
-  archivedAt: true,
-} as const;
 
 const DECISION_SELECT = {
   chosenTag: true,
@@ -1143,61 +1105,6 @@ export function createThreadsService({
     }
   }
 
-  // ── Topics ────────────────────────────────────────────────────────────────────────────────────────
-
-  /** Threads with a published post on the topic that the viewer may read, latest activity first. */
-  async function topicThreads(slug: string, viewer: Viewer | null) {
-    const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true } });
-    if (!topic) return { topic: null, threads: [] };
-    const actor = actorOf(viewer);
-    const [rows, memberships] = await Promise.all([
-      db.thread.findMany({
-        where: { posts: { some: { status: 'PUBLISHED', topics: { some: { topicId: topic.id } } } } },
-        select: {
-          ...THREAD_SELECT,
-          community: { select: COMMUNITY_FACTS_SELECT },
-        },
-        orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-        // Read more than shown: some will be in communities the viewer may not read.
-        take: TOPIC_THREADS_LIMIT * 4,
-      }),
-      viewer
-        ? db.membership.findMany({
-            where: { userId: viewer.id },
-            select: { communityId: true, role: true, state: true },
-          })
-        : Promise.resolve([]),
-    ]);
-    const membershipOf = new Map<string, MembershipFacts>(
-      memberships.map((row) => [row.communityId, { role: row.role, state: row.state }]),
-    );
-    const readable = rows.filter((row) =>
-      can(actor, 'read', factsOf(row.community), membershipOf.get(row.communityId) ?? null),
-    );
-    return { topic, threads: readable.slice(0, TOPIC_THREADS_LIMIT) };
-  }
-
-  /** The latest conversations in the communities where the viewer is an active member, for the home page. */
-  async function recentForMember(viewer: Viewer, limit = RECENT_THREADS_LIMIT) {
-    const actor = actorOf(viewer);
-    const rows = await db.thread.findMany({
-      where: { community: { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } } },
-      select: {
-        ...THREAD_SELECT,
-        community: {
-          select: {
-            ...COMMUNITY_FACTS_SELECT,
-            memberships: { where: { userId: viewer.id }, select: { role: true, state: true } },
-          },
-        },
-      },
-      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-    });
-    // A membership counts only while its holder is in the audience: the access rules have the last word.
-    return rows.filter((row) => can(actor, 'read', factsOf(row.community), row.community.memberships[0] ?? null));
-  }
-
   /** The community's latest policy decisions, refusals included: for its moderators. */
   async function policyDecisions(opened: OpenedCommunity, limit = DECISIONS_LIMIT) {
     if (!isModerator(opened)) throw new NotFound('No such page');
@@ -1222,7 +1129,6 @@ export function createThreadsService({
   return {
     earlierSubmission,
     policyDecisions,
-    recentForMember,
     openThread,
     listThreads,
     showThread,
@@ -1242,7 +1148,7 @@ export function createThreadsService({
     storeUploads,
     pendingAttachments,
     openAttachment,
-    topicThreads,
+    ...createThreadLists({ db }),
     requirePost,
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { signInAs, submitForm } from '../support/forms.js';
+import { signInAs, submitForm, submitMultipart } from '../support/forms.js';
 
 // Issue 9, "Secrets stay secret" and "Mentions and bylines know the account's state": a deletion reaches
 // every copy of the words it deletes, what exists only where the viewer cannot read answers as what does
@@ -195,5 +195,200 @@ describe('suspended accounts in mentions and bylines', () => {
     await t.db.user.update({ where: { id: member.user.id }, data: { status: 'ACTIVE' } });
     expect((await get(url, owner.cookie)).body).toContain(`href="/u/${handle}" class="mention"`);
     expect(id).toBeTruthy();
+  });
+});
+
+describe('every list goes through the access rules', () => {
+  it('lists in "my communities" only what the member may still see, not even its later name', async () => {
+    const someone = await person();
+    const secret = await community({ audience: 'INTERNAL', visibility: 'SECRET' });
+    const shared = await community({ audience: 'INTERADMINISTRATIVE', visibility: 'PRIVATE' });
+    const open = await community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const becameSecret = await community({ audience: 'OPEN', visibility: 'PRIVATE' });
+    const invitedTo = await community({ audience: 'INTERNAL', visibility: 'SECRET' });
+    await addMembership(t.db, secret.c.id, someone.user.id);
+    await addMembership(t.db, shared.c.id, someone.user.id);
+    await addMembership(t.db, open.c.id, someone.user.id);
+    await addMembership(t.db, becameSecret.c.id, someone.user.id, 'PENDING');
+    await addMembership(t.db, invitedTo.c.id, someone.user.id, 'INVITED');
+    const mine = async () => (await get('/communities/mine', someone.cookie)).body;
+    const before = await mine();
+    for (const c of [secret.c, shared.c, open.c, becameSecret.c, invitedTo.c]) expect(before).toContain(c.name);
+
+    // A private community turned secret hides the pending request; the invitation to a secret one stays.
+    await t.db.community.update({ where: { id: becameSecret.c.id }, data: { visibility: 'SECRET' } });
+    // Their address is now a citizen's: they left every audience but OPEN. The secret group is renamed.
+    await t.db.user.update({ where: { id: someone.user.id }, data: { kind: 'CITIZEN', organizationId: null } });
+    await t.db.community.update({ where: { id: secret.c.id }, data: { name: 'Grupo secreto renombrado' } });
+    const after = await mine();
+    expect(after).toContain(open.c.name);
+    for (const name of [
+      secret.c.name,
+      'Grupo secreto renombrado',
+      shared.c.name,
+      becameSecret.c.name,
+      invitedTo.c.name,
+    ]) {
+      expect(after).not.toContain(name);
+    }
+    for (const c of [secret.c, shared.c, becameSecret.c, invitedTo.c]) expect(after).not.toContain(`/c/${c.slug}"`);
+  });
+
+  it('fills a directory page with what the viewer may see, whatever sorts before it', async () => {
+    const viewer = await person();
+    const owner = await person();
+    const prefix = `Zeta${Date.now()}`;
+    for (let i = 0; i < 30; i++) {
+      await createCommunity(t.db, {
+        organizationId: elsewhere.id,
+        ownerId: owner.user.id,
+        audience: i % 2 ? 'INTERNAL' : 'INTERADMINISTRATIVE',
+        visibility: i % 2 ? 'PRIVATE' : 'SECRET',
+        name: `${prefix} A${String(i).padStart(2, '0')} oculta`,
+      });
+    }
+    for (let i = 0; i < 26; i++) {
+      await createCommunity(t.db, {
+        organizationId: elsewhere.id,
+        ownerId: owner.user.id,
+        audience: 'INTERADMINISTRATIVE',
+        visibility: i % 2 ? 'PUBLIC' : 'PRIVATE',
+        name: `${prefix} B${String(i).padStart(2, '0')} visible`,
+      });
+    }
+    const first = (await get(`/communities?q=${prefix}`, viewer.cookie)).body;
+    expect(first).not.toContain('oculta');
+    expect(first.match(/ visible</g)?.length).toBe(24);
+    const second = (await get(`/communities?q=${prefix}&page=2`, viewer.cookie)).body;
+    expect(second.match(/ visible</g)?.length).toBe(2);
+    expect(second).not.toContain('oculta');
+  });
+
+  it('shows on the home page the latest threads the member may read, not fewer because others came first', async () => {
+    const viewer = await person();
+    const readable = await community({ audience: 'INTERADMINISTRATIVE', visibility: 'PRIVATE' });
+    await addMembership(t.db, readable.c.id, viewer.user.id);
+    const older = await openThread(readable.c.slug, readable.owner.cookie, { title: 'Conversación legible' });
+    // Ten newer threads in an internal community of another organization where the viewer's membership
+    // counts for nothing (they are outside its audience).
+    const foreignOwner = await createUser(t.db, { organizationId: elsewhere.id });
+    const foreign = await createCommunity(t.db, {
+      organizationId: elsewhere.id,
+      ownerId: foreignOwner.id,
+      audience: 'INTERNAL',
+      visibility: 'PRIVATE',
+    });
+    await addMembership(t.db, foreign.id, viewer.user.id);
+    for (let i = 0; i < 10; i++) {
+      await t.db.thread.create({
+        data: {
+          communityId: foreign.id,
+          authorId: foreignOwner.id,
+          title: `Ajena ${i}`,
+          kind: 'DISCUSSION',
+          tag: 'PROFESSIONAL',
+        },
+      });
+    }
+    const home = (await get('/', viewer.cookie)).body;
+    expect(home).toContain('Conversación legible');
+    expect(home).toContain(older.id);
+    expect(home).not.toContain('Ajena');
+  });
+});
+
+/** A page's body without what differs between any two requests (tokens) and the URL asked for. */
+function normalized(body: string, url: string): string {
+  return body
+    .replaceAll(url, '<URL>')
+    .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""')
+    .replace(/nonce="[^"]*"/g, 'nonce=""')
+    .replace(/<code>[^<]*<\/code>/g, '<code></code>');
+}
+
+describe('what exists only where the viewer cannot read answers as what does not exist', () => {
+  it('answers the same for a topic used only in a secret community, or only in deleted posts, as for none', async () => {
+    const secret = await community({ visibility: 'SECRET' });
+    const outsider = await person();
+    const stamp = Date.now();
+    await openThread(secret.c.slug, secret.owner.cookie, { body: `${BODY} #SoloSecreto${stamp}` });
+    const open = await community();
+    const { url, id } = await openThread(open.c.slug, open.owner.cookie, { body: `${BODY} #Borrado${stamp}` });
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+    await act(`${url}/posts/${opening.id}/delete`, open.owner.cookie, {}, url);
+
+    for (const cookie of [outsider.cookie, undefined]) {
+      const unknown = await get(`/t/nunca${stamp}`, cookie);
+      expect(unknown.statusCode).toBe(404);
+      for (const slug of [`solosecreto${stamp}`, `borrado${stamp}`]) {
+        const hidden = await get(`/t/${slug}`, cookie);
+        expect(hidden.statusCode, slug).toBe(404);
+        expect(normalized(hidden.body, `/t/${slug}`)).toBe(normalized(unknown.body, `/t/nunca${stamp}`));
+      }
+    }
+    expect((await get(`/t/solosecreto${stamp}`, secret.member.cookie)).statusCode).toBe(200);
+  });
+
+  it('answers the same for the pages of a secret community, its threads and files, as for unknown ones', async () => {
+    const secret = await community({ visibility: 'SECRET' });
+    const closed = await community({ visibility: 'PRIVATE' });
+    const outsider = await person();
+    const { url } = await openThread(secret.c.slug, secret.owner.cookie);
+    const privateThread = await openThread(closed.c.slug, closed.owner.cookie);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    const pairs: [string, string][] = [
+      [`/c/${secret.c.slug}`, '/c/no-existe-esta'],
+      [`/c/${secret.c.slug}/members`, '/c/no-existe-esta/members'],
+      [`/c/${secret.c.slug}/threads/new`, '/c/no-existe-esta/threads/new'],
+      [`/c/${secret.c.slug}/decisions`, '/c/no-existe-esta/decisions'],
+      [url, `/c/no-existe-esta/threads/${unknownId}`],
+      [url, `/c/${secret.c.slug.replace('comunidad', 'inexistente')}/threads/${unknownId}`],
+      [privateThread.url, `/c/${closed.c.slug}/threads/${unknownId}`],
+      [
+        `${privateThread.url}/posts/${unknownId}/history`,
+        `/c/${closed.c.slug}/threads/${unknownId}/posts/${unknownId}/history`,
+      ],
+    ];
+    // Files: on a secret community's post, on a deleted post, and someone else's not yet posted.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+    const withFile = async (slug: string, cookie: string) => {
+      const response = await submitMultipart(
+        t.app,
+        `/c/${slug}/threads`,
+        { title: 'Con adjunto', kind: 'DISCUSSION', body: BODY, tag: 'PROFESSIONAL' },
+        [{ field: 'files', name: 'acta.pdf', bytes: pdf, type: 'application/pdf' }],
+        { cookie, formUrl: `/c/${slug}/threads/new` },
+      );
+      expect(response.statusCode, response.body.slice(0, 300)).toBe(303);
+      const threadId = /\/threads\/([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
+      const post = await t.db.post.findFirstOrThrow({
+        where: { threadId, isOpening: true },
+        include: { attachments: true },
+      });
+      return { post, threadUrl: `/c/${slug}/threads/${threadId}`, file: post.attachments[0]?.id ?? '' };
+    };
+    const secretFile = await withFile(secret.c.slug, secret.owner.cookie);
+    const open = await community();
+    const deletedFile = await withFile(open.c.slug, open.owner.cookie);
+    await act(
+      `${deletedFile.threadUrl}/posts/${deletedFile.post.id}/delete`,
+      open.owner.cookie,
+      {},
+      deletedFile.threadUrl,
+    );
+    pairs.push(
+      [`/attachments/${secretFile.file}/acta.pdf`, `/attachments/${unknownId}/acta.pdf`],
+      [`/attachments/${deletedFile.file}/acta.pdf`, `/attachments/${unknownId}/acta.pdf`],
+    );
+    // A suspended person's profile and an unknown handle.
+    const suspended = await createUser(t.db, { organizationId: townHall.id, status: 'SUSPENDED' });
+    pairs.push([`/u/${suspended.handle}`, '/u/nadie-con-este-nombre']);
+    for (const [hidden, missing] of pairs) {
+      const a = await get(hidden, outsider.cookie);
+      const b = await get(missing, outsider.cookie);
+      expect(a.statusCode, hidden).toBe(404);
+      expect(b.statusCode, missing).toBe(404);
+      expect(normalized(a.body, hidden), hidden).toBe(normalized(b.body, missing));
+    }
   });
 });
