@@ -17,6 +17,7 @@ import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
+import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { communityAccessWhere } from './community-access-where.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
@@ -293,14 +294,35 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           return community.slug;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new Invalid({ slug: 'communities.form.slugTaken' });
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        // The same form sent twice (a double click, a resent request) created it a moment ago: that one
+        // is the answer, not an error about its own address.
+        const earlier = await db.community.findFirst({
+          where: {
+            slug: input.slug,
+            name: input.name,
+            createdById: viewer.id,
+            createdAt: { gte: new Date(Date.now() - RESUBMISSION_WINDOW_MS) },
+          },
+          select: { slug: true },
+        });
+        if (earlier) return earlier.slug;
+        throw new Invalid({ slug: 'communities.form.slugTaken' });
       }
     },
 
     async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<void> {
       require(opened, 'manage');
       const { community } = opened;
+      const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
+        (field) => input[field] !== community[field],
+      );
+      const tagsChanged =
+        input.welcomedTags.length !== community.welcomedTags.length ||
+        input.welcomedTags.some((tag) => !community.welcomedTags.includes(tag));
+      const archivedChanged = input.archived !== (community.archivedAt !== null);
+      // Saved without a change: nothing is written or recorded.
+      if (changed.length === 0 && !tagsChanged && !archivedChanged) return;
       await db.$transaction(async (tx) => {
         await tx.community.update({
           where: { id: community.id },
@@ -314,10 +336,13 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
             archivedAt: input.archived ? (community.archivedAt ?? new Date()) : null,
           },
         });
-        const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
-          (field) => input[field] !== community[field],
+        await record(
+          request,
+          'community.settings',
+          community.id,
+          { changed: tagsChanged ? [...changed, 'welcomedTags'] : changed, archived: input.archived },
+          tx,
         );
-        await record(request, 'community.settings', community.id, { changed, archived: input.archived }, tx);
       });
     },
 

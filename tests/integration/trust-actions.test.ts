@@ -350,3 +350,76 @@ describe('an edit without changes stores nothing', () => {
     }
   });
 });
+
+describe('the community and profile forms mean what they showed too', () => {
+  it('creates one community when its form is sent twice, one after the other or at once', async () => {
+    const creator = await person();
+    const form = await tab('/communities/new', creator.cookie);
+    const slug = `doble-${Date.now()}`;
+    const fields = {
+      name: 'Comunidad del doble clic',
+      slug,
+      description: 'Para probar envíos repetidos.',
+      audience: 'INTERNAL',
+      visibility: 'PUBLIC',
+      welcomedTags: ['PROFESSIONAL'],
+    } as unknown as Record<string, string>;
+    const [a, b] = await Promise.all([send(form, '/communities', fields), send(form, '/communities', fields)]);
+    expect([a.statusCode, b.statusCode]).toEqual([303, 303]);
+    expect(a.headers.location).toBe(b.headers.location);
+    expect((await send(form, '/communities', fields)).statusCode).toBe(303);
+    const created = await t.db.community.findUniqueOrThrow({ where: { slug } });
+    expect(await auditCount(created.id, 'community.create')).toBe(1);
+    // Someone else asking for the same address is told it is taken.
+    const other = await person();
+    const taken = await send(await tab('/communities/new', other.cookie), '/communities', fields);
+    expect(taken.statusCode).toBe(422);
+  });
+
+  // Decision kept from issue 4: a member action sent again is refused with a message (422, or 404 once
+  // the membership is gone) rather than done again; either way it changes and records nothing.
+  it('applies a moderator’s member action once however many times it is sent', async () => {
+    const { c, owner } = await community();
+    const someone = await person();
+    await addMembership(t.db, c.id, someone.user.id, 'PENDING');
+    const page = await tab(`/c/${c.slug}/members`, owner.cookie);
+    const act = (action: string) => send(page, `/c/${c.slug}/members/${someone.user.id}/${action}`, {});
+    const audits = (action: string) =>
+      t.db.auditEntry.count({ where: { targetId: c.id, action: `community.member_${action}` } });
+    for (const action of ['approve', 'promote', 'demote', 'ban', 'unban']) {
+      expect((await act(action)).statusCode, action).toBe(303);
+      expect([422, 404], `${action} again`).toContain((await act(action)).statusCode);
+      expect(await audits(action), action).toBe(1);
+    }
+    expect(
+      await t.db.membership.findUnique({
+        where: { communityId_userId: { communityId: c.id, userId: someone.user.id } },
+      }),
+    ).toBeNull();
+  });
+
+  it('stores nothing when a community’s settings or a profile are saved without a change', async () => {
+    const { c, owner } = await community();
+    const settings = await tab(`/c/${c.slug}/settings`, owner.cookie);
+    const current = await t.db.community.findUniqueOrThrow({ where: { id: c.id } });
+    const fields = {
+      name: current.name,
+      description: current.description,
+      rules: current.rules,
+      visibility: current.visibility,
+      welcomedTags: current.welcomedTags,
+    } as unknown as Record<string, string>;
+    expect((await send(settings, `/c/${c.slug}/settings`, fields)).statusCode).toBe(303);
+    expect(await auditCount(c.id, 'community.settings')).toBe(0);
+    expect((await t.db.community.findUniqueOrThrow({ where: { id: c.id } })).updatedAt).toEqual(current.updatedAt);
+    expect((await send(settings, `/c/${c.slug}/settings`, { ...fields, name: 'Nombre nuevo' })).statusCode).toBe(303);
+    expect(await auditCount(c.id, 'community.settings')).toBe(1);
+
+    const profileForm = await tab('/account/profile', owner.cookie);
+    const profile = { displayName: 'Nombre cambiado', jobTitle: 'Técnica', bio: '', expertise: '', publicFields: [] };
+    const asFields = profile as unknown as Record<string, string>;
+    expect((await send(profileForm, '/account/profile', asFields)).statusCode).toBe(303);
+    expect((await send(profileForm, '/account/profile', asFields)).statusCode).toBe(303);
+    expect(await auditCount(owner.user.id, 'profile.update')).toBe(1);
+  });
+});
