@@ -18,7 +18,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
-import { communityAccessWhere } from './community-access-where.js';
+import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
 
@@ -350,13 +350,14 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
     async summarizeMembers(opened: Opened) {
       require(opened, 'read');
       const communityId = opened.community.id;
+      const user = countingMemberWhere(opened.community);
       const [moderators, memberCount] = await Promise.all([
         db.membership.findMany({
-          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
+          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] }, user },
           select: { role: true, user: { select: { handle: true, displayName: true, status: true } } },
           orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
         }),
-        db.membership.count({ where: { communityId, state: 'ACTIVE' } }),
+        db.membership.count({ where: { communityId, state: 'ACTIVE', user } }),
       ]);
       return { moderators, memberCount };
     },
@@ -367,7 +368,13 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       const moderator = opened.permissions.moderate;
       const states: MembershipState[] = moderator ? ['ACTIVE', 'PENDING', 'INVITED', 'BANNED'] : ['ACTIVE'];
       const rows = await db.membership.findMany({
-        where: { communityId: opened.community.id, state: { in: states } },
+        where: {
+          communityId: opened.community.id,
+          state: { in: states },
+          // Active members are those whose membership counts; requests, invitations and bans are listed
+          // for moderators as they are.
+          OR: [{ state: { not: 'ACTIVE' } }, { user: countingMemberWhere(opened.community) }],
+        },
         select: {
           role: true,
           state: true,

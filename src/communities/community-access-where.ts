@@ -1,4 +1,4 @@
-import type { CommunityActor } from '../access/communities.js';
+import type { CommunityActor, CommunityFacts } from '../access/communities.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { MembershipState } from '../generated/prisma/enums.js';
 
@@ -36,4 +36,27 @@ export function communityAccessWhere(actor: CommunityActor | null, action: 'see'
   if (action === 'see') looking.push({ visibility: 'PRIVATE', NOT: holds(['BANNED']) }, holds(['INVITED']));
 
   return { AND: [{ OR: audience }, { OR: looking }] };
+}
+
+/**
+ * The people whose active membership of this community counts (decide() answers 'member' for them): in
+ * its audience, or a verified partner of an inter-administrative one, and not suspended. Member lists and
+ * counts show only them: someone who left the audience keeps a row that gives them nothing, and is not
+ * shown as a member either.
+ */
+export function countingMemberWhere(
+  community: Pick<CommunityFacts, 'audience' | 'ownerOrganizationId'>,
+): Prisma.UserWhereInput {
+  const verified: Prisma.UserWhereInput = { status: 'ACTIVE', emailVerifiedAt: { not: null } };
+  switch (community.audience) {
+    case 'OPEN':
+      return { status: 'ACTIVE' };
+    case 'INTERNAL':
+      return { ...verified, kind: 'EMPLOYEE', organizationId: community.ownerOrganizationId };
+    case 'INTERADMINISTRATIVE':
+      return {
+        ...verified,
+        OR: [{ kind: 'EMPLOYEE', organization: { kind: { not: 'PARTNER' } } }, { kind: 'PARTNER' }],
+      };
+  }
 }

@@ -3,10 +3,11 @@ import {
   type Audience,
   type CommunityActor,
   can,
+  decide,
   type MembershipState,
   type Visibility,
 } from '../../src/access/communities.js';
-import { communityAccessWhere } from '../../src/communities/community-access-where.js';
+import { communityAccessWhere, countingMemberWhere } from '../../src/communities/community-access-where.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 
@@ -103,6 +104,34 @@ describe('communityAccessWhere', () => {
         select: { id: true },
       });
       expect(rows.map((row) => row.id).sort(), `${action} as ${name}`).toEqual(expected);
+    }
+  });
+});
+
+describe('countingMemberWhere', () => {
+  it('finds exactly the active members whose membership decide() counts ("member")', async () => {
+    const people = actors.filter((entry) => entry.actor !== null);
+    for (const c of communities.filter((entry) => entry.state === 'ACTIVE')) {
+      const facts = {
+        ownerOrganizationId: c.ownerOrganizationId,
+        audience: c.audience,
+        visibility: c.visibility,
+        archived: false,
+      };
+      const expected = people
+        .filter(({ actor }) => decide(actor, 'read', facts, { role: 'MEMBER', state: 'ACTIVE' }).reason === 'member')
+        .map(({ actor }) => actor?.id ?? '')
+        .sort();
+      const rows = await t.db.membership.findMany({
+        where: {
+          communityId: c.id,
+          state: 'ACTIVE',
+          userId: { in: people.map(({ actor }) => actor?.id ?? '') },
+          user: countingMemberWhere(facts),
+        },
+        select: { userId: true },
+      });
+      expect(rows.map((row) => row.userId).sort(), `${c.audience} ${c.visibility}`).toEqual(expected);
     }
   });
 });

@@ -185,10 +185,16 @@ describe('suspended accounts in mentions and bylines', () => {
     expect(written.html).not.toContain(`/u/${handle}`);
     expect(written.mentions.map((m) => m.userId)).toEqual([moderator.user.id]);
 
-    // The community's pages that list people know it too.
+    // The community's pages that list people know it too: a suspended member is not listed as one, and
+    // a suspended person with a pending request is named without a link.
+    const requester = await person();
+    await addMembership(t.db, c.id, requester.user.id, 'PENDING');
+    await t.db.user.update({ where: { id: requester.user.id }, data: { status: 'SUSPENDED' } });
     const members = (await get(`/c/${c.slug}/members`, owner.cookie)).body;
     expect(members).not.toContain(`href="/u/${handle}"`);
-    expect(members).toContain(`${member.user.displayName} (cuenta suspendida)`);
+    expect(members).not.toContain(member.user.displayName);
+    expect(members).not.toContain(`href="/u/${requester.user.handle}"`);
+    expect(members).toContain(`${requester.user.displayName} (cuenta suspendida)`);
     expect((await get(`/u/${handle}`, owner.cookie)).statusCode).toBe(404);
 
     // Once active again, the stored links serve again.
@@ -232,6 +238,27 @@ describe('every list goes through the access rules', () => {
       expect(after).not.toContain(name);
     }
     for (const c of [secret.c, shared.c, becameSecret.c, invitedTo.c]) expect(after).not.toContain(`/c/${c.slug}"`);
+  });
+
+  it('lists as members, moderators and in the count only people whose membership counts', async () => {
+    const { c, owner, moderator, member } = await community({ audience: 'INTERNAL', visibility: 'PUBLIC' });
+    const moved = await person();
+    await addMembership(t.db, c.id, moved.user.id);
+    const countOf = (html: string) => /Miembros \((\d+)\)/.exec(html)?.[1];
+    const before = await get(`/c/${c.slug}`, owner.cookie);
+    const beforeMembers = (await get(`/c/${c.slug}/members`, owner.cookie)).body;
+    expect(before.body).toContain(moderator.user.displayName);
+    expect(beforeMembers).toContain(moved.user.displayName);
+    // The moderator moved to another administration; the member's account was suspended.
+    await t.db.user.update({ where: { id: moderator.user.id }, data: { organizationId: elsewhere.id } });
+    await t.db.user.update({ where: { id: moved.user.id }, data: { status: 'SUSPENDED' } });
+    const after = await get(`/c/${c.slug}`, owner.cookie);
+    const afterMembers = (await get(`/c/${c.slug}/members`, owner.cookie)).body;
+    expect(after.body).not.toContain(moderator.user.displayName);
+    expect(afterMembers).not.toContain(moderator.user.displayName);
+    expect(afterMembers).not.toContain(moved.user.displayName);
+    expect(afterMembers).toContain(member.user.displayName);
+    expect(Number(countOf(after.body))).toBe(Number(countOf(before.body)) - 2);
   });
 
   it('fills a directory page with what the viewer may see, whatever sorts before it', async () => {
