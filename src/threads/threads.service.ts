@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Viewer } from '../accounts/auth.js';
-import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
+import type { AttachmentStore } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
-import { Forbidden, Invalid, NotFound, Refused } from '../errors.js';
+import { Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
@@ -21,6 +21,8 @@ import {
   lockAuthorWrites,
   type SubmissionPlace,
 } from './post-submissions.js';
+import { createThreadActions } from './thread-actions.js';
+import { createThreadAttachments } from './thread-attachments.js';
 import { createThreadLists } from './thread-lists.js';
 import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
@@ -28,8 +30,7 @@ import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './t
 export const THREADS_PER_PAGE = 25;
 export { RECENT_THREADS_LIMIT, TOPIC_THREADS_LIMIT } from './thread-lists.js';
 export const DECISIONS_LIMIT = 100;
-/** How long an uploaded file waits for the post it was meant for. */
-export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
+export { PENDING_UPLOAD_MS } from './thread-attachments.js';
 
 /** A post the policy refused: the route shows the form again with the reasons and every word kept. */
 export class PostRefused extends Error {
@@ -845,167 +846,6 @@ export function createThreadsService({
     });
   }
 
-  /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
-  function mayRetitle({ opened, thread }: OpenedThread, viewer: Viewer | null): boolean {
-    if (viewer === null) return false;
-    if (isModerator(opened)) return true;
-    return thread.authorId === viewer.id && opened.community.archivedAt === null && opened.permissions.read;
-  }
-
-  /**
-   * The thread's author or a moderator corrects the title, or removes it (empty): also once the opening
-   * post is deleted, when the title can no longer be edited with it. The title replaced is kept as a
-   * revision of the opening post (moderators and the author read it); the same title again changes nothing.
-   */
-  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, request: FastifyRequest) {
-    const { thread } = opened;
-    if (!mayRetitle(opened, viewer)) {
-      if (thread.authorId === viewer.id) throw new Refused('threads.refused.archived');
-      throw new Refused('threads.refused.notAuthor');
-    }
-    const title = input.trim();
-    if (title === thread.title) return { changed: false };
-    const opening = await db.post.findFirst({
-      where: { threadId: thread.id, isOpening: true },
-      select: {
-        id: true,
-        status: true,
-        source: true,
-        html: true,
-        tag: true,
-        onBehalfOfId: true,
-        createdAt: true,
-        editedAt: true,
-      },
-    });
-    const moderator = isModerator(opened.opened) && thread.authorId !== viewer.id;
-    // Decision: a title set here is not judged by the policy as a new post would be. It only corrects or
-    // removes words already published (the tag and capacity stay as chosen and confirmed), and judging
-    // them again could lock the author out of removing a name because, say, the community no longer
-    // welcomes the post's tag. When text detectors (personal data) join the rules, they belong here too.
-    await db.$transaction(async (tx) => {
-      // Changed meanwhile by someone else: theirs stands, this one is refused as a stale form would be.
-      const changed = await tx.thread.updateMany({ where: { id: thread.id, title: thread.title }, data: { title } });
-      if (changed.count === 0) return;
-      if (opening && thread.title !== '') {
-        await tx.postRevision.create({
-          data: {
-            postId: opening.id,
-            title: thread.title,
-            source: opening.status === 'PUBLISHED' ? opening.source : '',
-            html: opening.status === 'PUBLISHED' ? opening.html : '',
-            tag: opening.tag,
-            onBehalfOfId: opening.onBehalfOfId,
-            writtenAt: opening.editedAt ?? opening.createdAt,
-          },
-        });
-      }
-      await audit.record(
-        request,
-        {
-          action: 'thread.title',
-          outcome: 'SUCCESS',
-          target: { type: 'thread', id: thread.id },
-          details: { asModerator: moderator, removed: title === '' },
-        },
-        tx,
-      );
-    });
-    return { changed: true };
-  }
-
-  /** The question's author or a moderator marks (or unmarks) the accepted answer. */
-  async function setAccepted(
-    { opened, thread }: OpenedThread,
-    viewer: Viewer,
-    postId: string,
-    accept: boolean,
-    request: FastifyRequest,
-  ) {
-    if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
-    const moderator = isModerator(opened);
-    if (!moderator && thread.authorId !== viewer.id) throw new Refused('threads.refused.notQuestionAuthor');
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    const post = await postOf(thread, postId);
-    if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
-    await db.$transaction(async (tx) => {
-      if (accept) {
-        // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
-        const alive = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
-        if (alive.length === 0) throw new NotFound('No such post');
-        // Accepting the answer already accepted (the form sent twice) changes and records nothing.
-        const changed = await tx.thread.updateMany({
-          where: { id: thread.id, OR: [{ acceptedPostId: null }, { acceptedPostId: { not: post.id } }] },
-          data: { acceptedPostId: post.id },
-        });
-        if (changed.count === 0) return;
-      } else {
-        const changed = await tx.thread.updateMany({
-          where: { id: thread.id, acceptedPostId: post.id },
-          data: { acceptedPostId: null },
-        });
-        if (changed.count === 0) return;
-      }
-      await audit.record(
-        request,
-        {
-          action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
-          outcome: 'SUCCESS',
-          target: { type: 'thread', id: thread.id },
-          details: { postId: post.id, asModerator: moderator && thread.authorId !== viewer.id },
-        },
-        tx,
-      );
-    });
-  }
-
-  /**
-   * Pins, unpins, locks or unlocks: each action names the state it wants, so sending it again (a second
-   * tab, a resent request) changes nothing and records nothing.
-   */
-  async function moderateThread(
-    { opened, thread }: OpenedThread,
-    action: 'pin' | 'unpin' | 'lock' | 'unlock',
-    request: FastifyRequest,
-  ) {
-    if (!isModerator(opened)) throw new Refused('threads.refused.notModerator');
-    const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
-      action
-    ];
-    await db.$transaction(async (tx) => {
-      const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
-      if (changed.count === 0) return;
-      await audit.record(
-        request,
-        { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
-        tx,
-      );
-    });
-  }
-
-  /**
-   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
-   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
-   */
-  async function setReaction(
-    { opened, thread }: OpenedThread,
-    viewer: Viewer,
-    postId: string,
-    kind: ReactionKind,
-    on: boolean,
-  ) {
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
-    const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
-    if (on) {
-      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
-    } else {
-      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
-    }
-  }
-
   /** Earlier versions of a post, newest first: for moderators and the post's author. */
   async function history({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
     const post = await postOf(thread, postId);
@@ -1016,93 +856,6 @@ export function createThreadsService({
       orderBy: { createdAt: 'desc' },
     });
     return { post, revisions };
-  }
-
-  // ── Attachments ───────────────────────────────────────────────────────────────────────────────────
-
-  /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
-  async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
-    await discardStaleUploads(viewer);
-    const ids: string[] = [];
-    for (const file of files) {
-      const storageName = await attachments.store.save(file);
-      const row = await db.attachment.create({
-        data: {
-          uploaderId: viewer.id,
-          storageName,
-          displayName: file.displayName,
-          mimeType: file.mimeType,
-          size: file.bytes.length,
-          isImage: file.isImage,
-          width: file.width,
-          height: file.height,
-        },
-        select: { id: true },
-      });
-      ids.push(row.id);
-    }
-    return ids;
-  }
-
-  /**
-   * Files uploaded with a form that was never sent again (a refused post left for good) are let go
-   * after a day: the rows and the files. Done as the same person uploads again, so no job is needed.
-   */
-  async function discardStaleUploads(viewer: Viewer): Promise<void> {
-    const stale = await db.attachment.findMany({
-      where: { uploaderId: viewer.id, postId: null, createdAt: { lt: new Date(Date.now() - PENDING_UPLOAD_MS) } },
-      select: { id: true, storageName: true },
-    });
-    if (stale.length === 0) return;
-    await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
-    for (const file of stale) await attachments.store.remove(file.storageName);
-  }
-
-  /** Pending attachments named by a form, to show them again (only the viewer's own). */
-  async function pendingAttachments(viewer: Viewer, ids: readonly string[]) {
-    if (ids.length === 0) return [];
-    return db.attachment.findMany({
-      where: { id: { in: [...ids] }, uploaderId: viewer.id },
-      select: { id: true, displayName: true, isImage: true, size: true, mimeType: true },
-      orderBy: { createdAt: 'asc' },
-    });
-  }
-
-  /**
-   * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
-   * their own not yet posted. NotFound otherwise, whatever the reason.
-   */
-  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
-    const row = await db.attachment.findUnique({
-      where: { id: attachmentId },
-      select: {
-        storageName: true,
-        displayName: true,
-        mimeType: true,
-        isImage: true,
-        uploaderId: true,
-        post: { select: { status: true, thread: { select: { community: { select: { slug: true } } } } } },
-      },
-    });
-    if (!row) throw new NotFound('No such attachment');
-    if (!row.post) {
-      if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
-    } else {
-      if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
-      // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
-      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
-        if (error instanceof NotFound || error instanceof Forbidden) return null;
-        throw error;
-      });
-      if (!opened?.permissions.read) throw new NotFound('No such attachment');
-    }
-    try {
-      return { ...row, bytes: await attachments.store.read(row.storageName) };
-    } catch (error) {
-      // A row whose file is gone (a restore of the database without the folder): missing, not a crash.
-      if (error instanceof AttachmentNotFoundError) throw new NotFound('Attachment file missing');
-      throw error;
-    }
   }
 
   /** The community's latest policy decisions, refusals included: for its moderators. */
@@ -1139,16 +892,10 @@ export function createThreadsService({
     editablePost,
     editPost,
     deletePost,
-    setAccepted,
-    setTitle,
-    mayRetitle,
-    moderateThread,
-    setReaction,
     history,
-    storeUploads,
-    pendingAttachments,
-    openAttachment,
+    ...createThreadAttachments({ db, communities, attachments }),
     ...createThreadLists({ db }),
+    ...createThreadActions({ db, audit, postOf }),
     requirePost,
   };
 }
