@@ -192,7 +192,6 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           where,
           select: {
             ...COMMUNITY_SELECT,
-            _count: { select: { memberships: { where: { state: 'ACTIVE' } } } },
             memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
           },
           orderBy: [{ name: 'asc' }, { id: 'asc' }],
@@ -200,6 +199,20 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           take: COMMUNITIES_PER_PAGE,
         }),
       ]);
+      // Members are counted as the community page counts them: those whose membership counts. One query
+      // for the page, each community with its own audience's condition.
+      const counts =
+        rows.length === 0
+          ? []
+          : await db.membership.groupBy({
+              by: ['communityId'],
+              where: {
+                state: 'ACTIVE',
+                OR: rows.map((row) => ({ communityId: row.id, user: countingMemberWhere(row) })),
+              },
+              _count: { _all: true },
+            });
+      const memberCount = new Map(counts.map((row) => [row.communityId, row._count._all]));
       return {
         total,
         communities: rows.map((row) => ({
@@ -210,7 +223,7 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           visibility: row.visibility,
           archived: row.archivedAt !== null,
           organization: row.ownerOrganization.name,
-          members: row._count.memberships,
+          members: memberCount.get(row.id) ?? 0,
           membership: (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null,
         })),
       };

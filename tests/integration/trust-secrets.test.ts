@@ -259,6 +259,8 @@ describe('every list goes through the access rules', () => {
     expect(afterMembers).not.toContain(moved.user.displayName);
     expect(afterMembers).toContain(member.user.displayName);
     expect(Number(countOf(after.body))).toBe(Number(countOf(before.body)) - 2);
+    const directory = (await get(`/communities?q=${encodeURIComponent(c.name)}`, owner.cookie)).body;
+    expect(directory).toContain(`${countOf(after.body)} miembros`);
   });
 
   it('fills a directory page with what the viewer may see, whatever sorts before it', async () => {
