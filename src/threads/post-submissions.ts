@@ -28,38 +28,77 @@ export interface EarlierSubmission {
   readonly communitySlug: string;
 }
 
+/** What to do with a submission: answer with the post already written, or write one (storing `key`). */
+export interface SubmissionCheck {
+  readonly earlier: EarlierSubmission | null;
+  /** The key to store with a new post: null when there is none, or when it already names another text. */
+  readonly key: string | null;
+}
+
 const EARLIER_SELECT = {
   id: true,
   threadId: true,
-  thread: { select: { community: { select: { slug: true } } } },
+  parentId: true,
+  isOpening: true,
+  source: true,
+  thread: { select: { title: true, communityId: true, community: { select: { slug: true } } } },
 } as const;
 
 type Client = Db | Prisma.TransactionClient;
+type EarlierRow = Prisma.PostGetPayload<{ select: typeof EARLIER_SELECT }>;
 
-function earlierOf(
-  row: { id: string; threadId: string; thread: { community: { slug: string } } } | null,
-): EarlierSubmission | null {
-  return row ? { postId: row.id, threadId: row.threadId, communitySlug: row.thread.community.slug } : null;
+function earlierOf(row: EarlierRow): EarlierSubmission {
+  return { postId: row.id, threadId: row.threadId, communitySlug: row.thread.community.slug };
 }
 
-/** The post written with this key by this author, if any (a key not of the expected shape finds nothing). */
-export async function findByKey(client: Client, authorId: string, key: unknown): Promise<EarlierSubmission | null> {
+/** Whether a post written earlier holds these words (and, for an opening post, this title). */
+function sameWords(row: EarlierRow, words: { body: string; title: string | null }): boolean {
+  if (row.source !== words.body.trim()) return false;
+  return words.title === null ? !row.isOpening : row.isOpening && row.thread.title === words.title.trim();
+}
+
+/**
+ * The post written with this key by this author, if it holds the same words. A key sent again with other
+ * words is a form the author went back to and changed: not a copy of the first submission, so it finds
+ * nothing (and nothing they typed is lost).
+ */
+export async function findByKey(
+  client: Client,
+  authorId: string,
+  key: unknown,
+  words: { body: string; title: string | null },
+): Promise<EarlierSubmission | null> {
   if (!isSubmissionKey(key)) return null;
   const row = await client.post.findUnique({
     where: { authorId_submissionKey: { authorId, submissionKey: key } },
     select: EARLIER_SELECT,
   });
-  return earlierOf(row);
+  return row && sameWords(row, words) ? earlierOf(row) : null;
 }
 
-/** The post an earlier copy of this submission wrote: by its key, else by its words in the same place. */
-export async function findEarlierSubmission(
+/**
+ * Whether this submission was already written: by its key (a fresh key is a new submission), else — no
+ * key, or a key already used for other words — by the same words in the same place within minutes.
+ */
+export async function checkSubmission(
   client: Client,
   authorId: string,
   place: SubmissionPlace,
   now: Date = new Date(),
-): Promise<EarlierSubmission | null> {
-  if (isSubmissionKey(place.submissionKey)) return findByKey(client, authorId, place.submissionKey);
+): Promise<SubmissionCheck> {
+  const key = isSubmissionKey(place.submissionKey) ? place.submissionKey : null;
+  if (key !== null) {
+    const row = await client.post.findUnique({
+      where: { authorId_submissionKey: { authorId, submissionKey: key } },
+      select: EARLIER_SELECT,
+    });
+    if (row === null) return { earlier: null, key };
+    const samePlace =
+      place.threadId === null
+        ? row.isOpening && row.thread.communityId === place.communityId
+        : row.threadId === place.threadId && row.parentId === place.parentId;
+    if (samePlace && sameWords(row, place)) return { earlier: earlierOf(row), key: null };
+  }
   const row = await client.post.findFirst({
     where: {
       authorId,
@@ -72,7 +111,8 @@ export async function findEarlierSubmission(
     select: EARLIER_SELECT,
     orderBy: { createdAt: 'desc' },
   });
-  return earlierOf(row);
+  // A key already used (for other words) is not stored again: it stays the first submission's.
+  return row ? { earlier: earlierOf(row), key: null } : { earlier: null, key: null };
 }
 
 /** Serializes one author's post writes until the transaction ends (so the check above sees the other's work). */

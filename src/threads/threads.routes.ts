@@ -254,7 +254,7 @@ export async function threadsRoutes(
       const opened = await communities.open(slugOf(request), request.viewer, request);
       if (!opened.permissions.read) throw new NotFound('No such community content');
       // The same form sent again goes where the first one went, before anything (files too) is stored twice.
-      const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body).submissionKey);
+      const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
       if (earlier)
         return reply.redirect(`${threadPath(earlier.communitySlug, earlier.threadId)}?notice=thread-created`, 303);
       threads.requirePost(opened, null);
@@ -286,7 +286,7 @@ export async function threadsRoutes(
       { onRequest: requireViewer, config: POST_LIMIT },
       async (request, reply) => {
         const opened = await threadOf(request);
-        const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body).submissionKey);
+        const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
         if (earlier) return redirectToPost(reply, earlier);
         threads.requirePost(opened.opened, opened.thread);
         const uploaded = await receiveUploads(request);

@@ -15,9 +15,9 @@ import { attachmentUrl } from './attachment-urls.js';
 import { isUnchangedEdit } from './post-changes.js';
 import { htmlWithoutSuspendedMentions } from './post-mentions.js';
 import {
+  checkSubmission,
   type EarlierSubmission,
   findByKey,
-  findEarlierSubmission,
   lockAuthorWrites,
   type SubmissionPlace,
 } from './post-submissions.js';
@@ -527,7 +527,7 @@ export function createThreadsService({
       body: form.body,
       submissionKey: form.submissionKey,
     };
-    const earlier = await findEarlierSubmission(db, viewer.id, place);
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
     if (earlier) return earlier;
     requirePost(opened, null);
     const files = await draftAttachments(viewer, form.attachmentIds, null);
@@ -540,8 +540,8 @@ export function createThreadsService({
     const rendered = await render(form.body, files);
     return db.$transaction(async (tx) => {
       await lockAuthorWrites(tx, viewer.id);
-      const again = await findEarlierSubmission(tx, viewer.id, place);
-      if (again) return again;
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
       const thread = await tx.thread.create({
         data: {
           communityId: opened.community.id,
@@ -558,7 +558,7 @@ export function createThreadsService({
         opened,
         viewer,
         { threadId: thread.id, parentId: null, isOpening: true },
-        form,
+        { ...form, submissionKey: check.key },
         judged,
         rendered,
       );
@@ -573,7 +573,7 @@ export function createThreadsService({
     opened: OpenedCommunity,
     viewer: Viewer,
     place: { threadId: string; parentId: string | null; isOpening: boolean },
-    form: { body: string; tag: PostTag; attachmentIds: readonly string[]; submissionKey?: string | undefined },
+    form: { body: string; tag: PostTag; attachmentIds: readonly string[]; submissionKey: string | null },
     judged: Judged,
     rendered: { html: string; mentionedIds: string[]; topics: string[] },
   ): Promise<string> {
@@ -581,7 +581,7 @@ export function createThreadsService({
       data: {
         ...place,
         authorId: viewer.id,
-        submissionKey: form.submissionKey ?? null,
+        submissionKey: form.submissionKey,
         source: form.body,
         html: rendered.html,
         tag: form.tag,
@@ -639,7 +639,8 @@ export function createThreadsService({
     form: ReplyFormData,
     request: FastifyRequest,
   ): Promise<EarlierSubmission> {
-    const byKey = await findByKey(db, viewer.id, form.submissionKey);
+    // Sent again after the thread was locked or the reply answered was deleted: still the post written.
+    const byKey = await findByKey(db, viewer.id, form.submissionKey, { body: form.body, title: null });
     if (byKey) return byKey;
     requirePost(opened, thread);
     let parentId = form.parentId;
@@ -663,15 +664,15 @@ export function createThreadsService({
       body: form.body,
       submissionKey: form.submissionKey,
     };
-    const earlier = await findEarlierSubmission(db, viewer.id, place);
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
     if (earlier) return earlier;
     const files = await draftAttachments(viewer, form.attachmentIds, null);
     const judged = await judge(opened, viewer, { kind: thread.kind, isOpeningPost: false }, { ...form, title: null });
     const rendered = await render(form.body, files);
     return db.$transaction(async (tx) => {
       await lockAuthorWrites(tx, viewer.id);
-      const again = await findEarlierSubmission(tx, viewer.id, place);
-      if (again) return again;
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
       // One statement counts the reply and refuses it if the thread was locked meanwhile.
       const counted = await tx.thread.updateMany({
         where: { id: thread.id, locked: false },
@@ -690,7 +691,7 @@ export function createThreadsService({
         opened,
         viewer,
         { threadId: thread.id, parentId, isOpening: false },
-        form,
+        { ...form, submissionKey: check.key },
         judged,
         rendered,
       );
@@ -874,9 +875,12 @@ export function createThreadsService({
     });
   }
 
-  /** The post this author already wrote with this form's submission key, if any. */
-  function earlierSubmission(viewer: Viewer, key: unknown): Promise<EarlierSubmission | null> {
-    return findByKey(db, viewer.id, key);
+  /** The post this author already wrote with this form's submission key and these words, if any. */
+  function earlierSubmission(
+    viewer: Viewer,
+    sent: { submissionKey?: string | undefined; body?: string | undefined; title?: string | undefined },
+  ): Promise<EarlierSubmission | null> {
+    return findByKey(db, viewer.id, sent.submissionKey, { body: sent.body ?? '', title: sent.title ?? null });
   }
 
   return {

@@ -281,6 +281,39 @@ describe('a form sent twice publishes once', () => {
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).replyCount).toBe(3);
   });
 
+  it('publishes the changed words of a form the author went back to, once, and loses nothing', async () => {
+    const { c, owner, member } = await community();
+    const { url, id } = await openThread(c.slug, owner.cookie);
+    const page = await tab(url, member.cookie);
+    const key = hiddenFields(page.html, `${url}/replies`).submissionKey ?? '';
+    const first = await send(page, `${url}/replies`, { body: ANSWER, tag: 'PROFESSIONAL', submissionKey: key });
+    // Back in the browser, the same form (the same key) with its text changed, sent twice.
+    const changed = { body: `${ANSWER} Y otra cosa más.`, tag: 'PROFESSIONAL', submissionKey: key };
+    const second = await send(page, `${url}/replies`, changed);
+    const third = await send(page, `${url}/replies`, changed);
+    expect([first.statusCode, second.statusCode, third.statusCode]).toEqual([303, 303, 303]);
+    expect(second.headers.location).not.toBe(first.headers.location);
+    expect(third.headers.location).toBe(second.headers.location);
+    const replies = await t.db.post.findMany({
+      where: { threadId: id, isOpening: false },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(replies.map((post) => post.source)).toEqual([ANSWER, `${ANSWER} Y otra cosa más.`]);
+
+    // The same for a new thread whose title was changed.
+    const form = await tab(`/c/${c.slug}/threads/new`, member.cookie);
+    const threadKey = hiddenFields(form.html, `/c/${c.slug}/threads`).submissionKey ?? '';
+    const thread = { ...threadFields, title: 'Primer título', submissionKey: threadKey };
+    await send(form, `/c/${c.slug}/threads`, thread);
+    await send(form, `/c/${c.slug}/threads`, { ...thread, title: 'Título corregido' });
+    await send(form, `/c/${c.slug}/threads`, { ...thread, title: 'Título corregido' });
+    const titles = await t.db.thread.findMany({
+      where: { communityId: c.id, authorId: member.user.id },
+      select: { title: true },
+    });
+    expect(titles.map((row) => row.title).sort()).toEqual(['Primer título', 'Título corregido']);
+  });
+
   it('publishes one reply when the same words are sent twice without a key', async () => {
     const { c, owner, member } = await community();
     const { url, id } = await openThread(c.slug, owner.cookie);
