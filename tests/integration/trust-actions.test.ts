@@ -27,7 +27,7 @@ async function person() {
   return { user, cookie: await signInAs(t.app, user.email) };
 }
 
-async function community(visibility: 'PUBLIC' | 'PRIVATE' = 'PUBLIC') {
+async function community(visibility: 'PUBLIC' | 'PRIVATE' | 'SECRET' = 'PUBLIC') {
   const owner = await person();
   const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.user.id, visibility });
   const moderator = await person();
@@ -185,6 +185,14 @@ describe('toggles carry the state they ask for', () => {
     expect((await send(other, `/c/${closed.c.slug}/request`, {})).statusCode).toBe(303);
     expect((await membership(closed.c.id))?.state).toBe('PENDING');
     expect(await auditCount(closed.c.id, 'community.request')).toBe(1);
+
+    const secret = await community('SECRET');
+    await addMembership(t.db, secret.c.id, someone.user.id, 'INVITED');
+    const invitation = await tab(`/c/${secret.c.slug}`, someone.cookie);
+    expect((await send(invitation, `/c/${secret.c.slug}/accept`, {})).statusCode).toBe(303);
+    expect((await send(invitation, `/c/${secret.c.slug}/accept`, {})).statusCode).toBe(303);
+    expect((await membership(secret.c.id))?.state).toBe('ACTIVE');
+    expect(await auditCount(secret.c.id, 'community.invitation_accept')).toBe(1);
   });
 });
 
