@@ -72,8 +72,11 @@ export const titleForm = z.object({
     .default(''),
 });
 
-/** A reaction button says what it does: `on` adds the reaction, `off` takes it back (never a toggle). */
-export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS), state: z.enum(['on', 'off']) });
+/**
+ * A reaction button says what it does: `on` adds the reaction, `off` takes it back (never a toggle). A
+ * request that names no state asks for what the route's name says, a reaction: `on`.
+ */
+export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS), state: z.enum(['on', 'off']).default('on') });
 
 export const listQuery = z.object({
   kind: z.enum(THREAD_KINDS).optional().catch(undefined),

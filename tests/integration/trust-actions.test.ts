@@ -123,9 +123,13 @@ describe('toggles carry the state they ask for', () => {
     expect((await press(third)).statusCode).toBe(303);
     expect((await press(third)).statusCode).toBe(303);
     expect(await count()).toBe(0);
-    // A request that does not say what it wants is refused, not guessed.
-    expect((await send(third, action, { kind })).statusCode).toBe(422);
-    expect(await count()).toBe(0);
+    // A request that names no state asks for a reaction: sent twice, one.
+    expect((await send(third, action, { kind })).statusCode).toBe(303);
+    expect((await send(third, action, { kind })).statusCode).toBe(303);
+    expect(await count()).toBe(1);
+    // Anything else is refused, not guessed.
+    expect((await send(third, action, { kind, state: 'toggle' })).statusCode).toBe(422);
+    expect(await count()).toBe(1);
   });
 
   it('pins, unpins, locks and unlocks once however many times the form is sent', async () => {
