@@ -58,10 +58,14 @@ export function createThreadActions({
     // removes words already published (the tag and capacity stay as chosen and confirmed), and judging
     // them again could lock the author out of removing a name because, say, the community no longer
     // welcomes the post's tag. When text detectors (personal data) join the rules, they belong here too.
-    await db.$transaction(async (tx) => {
-      // Changed meanwhile by someone else: theirs stands, this one is refused as a stale form would be.
-      const changed = await tx.thread.updateMany({ where: { id: thread.id, title: thread.title }, data: { title } });
-      if (changed.count === 0) return;
+    const changed = await db.$transaction(async (tx) => {
+      // Changed meanwhile by someone else: theirs stands, and this form (shown before it) changes nothing.
+      const updated = await tx.thread.updateMany({ where: { id: thread.id, title: thread.title }, data: { title } });
+      if (updated.count === 0) return false;
+      // A live opening post shows it was edited (its history holds the title replaced).
+      if (opening?.status === 'PUBLISHED') {
+        await tx.post.update({ where: { id: opening.id }, data: { editedAt: new Date() } });
+      }
       if (opening && thread.title !== '') {
         await tx.postRevision.create({
           data: {
@@ -85,8 +89,9 @@ export function createThreadActions({
         },
         tx,
       );
+      return true;
     });
-    return { changed: true };
+    return { changed };
   }
 
   /** The question's author or a moderator marks (or unmarks) the accepted answer. */

@@ -157,6 +157,8 @@ describe('deleting a thread’s opening post', () => {
     expect(await t.db.postRevision.findMany({ where: { postId: opening.id } })).toMatchObject([
       { title: 'Licencias de obra menor', source: BODY },
     ]);
+    expect(opening.editedAt).not.toBeNull();
+    expect((await get(url, owner.cookie)).body).toContain(`${url}/posts/${opening.id}/history`);
   });
 });
 
