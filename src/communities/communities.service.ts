@@ -201,17 +201,24 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
       ]);
       // Members are counted as the community page counts them: those whose membership counts. One query
       // for the page, each community with its own audience's condition.
+      // Who belongs is part of reading a community (a private one shows non-members its name and
+      // description only), so only communities the viewer may read show how many members they have.
+      const actor = actorOf(viewer);
+      const membershipOf = (row: (typeof rows)[number]) =>
+        (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null;
+      const readable = rows.filter((row) => can(actor, 'read', factsOf(row), membershipOf(row)));
       const counts =
-        rows.length === 0
+        readable.length === 0
           ? []
           : await db.membership.groupBy({
               by: ['communityId'],
               where: {
                 state: 'ACTIVE',
-                OR: rows.map((row) => ({ communityId: row.id, user: countingMemberWhere(row) })),
+                OR: readable.map((row) => ({ communityId: row.id, user: countingMemberWhere(row) })),
               },
               _count: { _all: true },
             });
+      const readableIds = new Set(readable.map((row) => row.id));
       const memberCount = new Map(counts.map((row) => [row.communityId, row._count._all]));
       return {
         total,
@@ -223,8 +230,8 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           visibility: row.visibility,
           archived: row.archivedAt !== null,
           organization: row.ownerOrganization.name,
-          members: memberCount.get(row.id) ?? 0,
-          membership: (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null,
+          members: readableIds.has(row.id) ? (memberCount.get(row.id) ?? 0) : null,
+          membership: membershipOf(row),
         })),
       };
     },

@@ -265,6 +265,19 @@ describe('every list goes through the access rules', () => {
     expect(directory).toContain(`${countOf(after.body)} miembros`);
   });
 
+  it('shows in the directory how many members a community has only to those who may read it', async () => {
+    const { c, member } = await community({ audience: 'INTERADMINISTRATIVE', visibility: 'PRIVATE' });
+    const outsider = await person();
+    const card = async (cookie: string) => {
+      const html = (await get(`/communities?q=${encodeURIComponent(c.name)}`, cookie)).body;
+      const start = html.indexOf(`href="/c/${c.slug}"`);
+      expect(start).toBeGreaterThan(0);
+      return html.slice(start, html.indexOf('</li>', start));
+    };
+    expect(await card(member.cookie)).toContain('3 miembros');
+    expect(await card(outsider.cookie)).not.toContain('miembro');
+  });
+
   it('fills a directory page with what the viewer may see, whatever sorts before it', async () => {
     const viewer = await person();
     const owner = await person();
