@@ -199,10 +199,9 @@ export function createCommunitiesService({ db, audit }: { db: Db; audit: AuditLo
           take: COMMUNITIES_PER_PAGE,
         }),
       ]);
-      // Members are counted as the community page counts them: those whose membership counts. One query
-      // for the page, each community with its own audience's condition.
       // Who belongs is part of reading a community (a private one shows non-members its name and
-      // description only), so only communities the viewer may read show how many members they have.
+      // description only), so only communities the viewer may read show how many members they have,
+      // counted as their page counts them: those whose membership counts. One query for the page.
       const actor = actorOf(viewer);
       const membershipOf = (row: (typeof rows)[number]) =>
         (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null;
