@@ -20,6 +20,8 @@ import type { MembershipRole, MembershipState, PostTag } from '../generated/pris
 import type { MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
+import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
+import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
 
@@ -197,6 +199,12 @@ export function createCommunitiesService({
     );
   }
 
+  /** Whether an action that sets a membership state finds that state already there (a repeated form). */
+  function alreadyThere(opened: Opened, action: 'join' | 'request' | 'accept-invitation'): boolean {
+    const { reason } = decide(opened.actor, action, factsOf(opened.community), opened.membership);
+    return reason === 'already-member' || (action === 'request' && reason === 'already-requested');
+  }
+
   /** Joining (ACTIVE at once) or asking to (PENDING), as the access rules allow. */
   async function enter(
     opened: Opened,
@@ -205,6 +213,8 @@ export function createCommunitiesService({
     state: 'ACTIVE' | 'PENDING',
     request: FastifyRequest,
   ): Promise<void> {
+    // Joining twice (a double click, a second tab) is joining once: the wanted state is already there.
+    if (alreadyThere(opened, action)) return;
     require(opened, action);
     await db.membership.upsert({
       where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
@@ -217,37 +227,60 @@ export function createCommunitiesService({
   return {
     open,
 
-    /** The directory: what the viewer may see, matching the search, a page at a time. */
+    /** The directory: what the viewer may see, matching the search, a page at a time (all in SQL). */
     async listDirectory(viewer: Viewer | null, query: { q?: string; audience?: Audience; page: number }) {
-      const actor = actorOf(viewer);
       const q = query.q?.trim();
-      const rows = await db.community.findMany({
-        where: {
-          ...(query.audience ? { audience: query.audience } : {}),
-          ...(q
+      const where: Prisma.CommunityWhereInput = {
+        AND: [
+          // The access rules decide, as a condition of the query: the same rules as every page.
+          communityAccessWhere(actorOf(viewer), 'see'),
+          query.audience ? { audience: query.audience } : {},
+          q
             ? {
                 OR: [
                   { name: { contains: q, mode: 'insensitive' } },
                   { description: { contains: q, mode: 'insensitive' } },
                 ],
               }
-            : {}),
-        },
-        select: {
-          ...COMMUNITY_SELECT,
-          _count: { select: { memberships: { where: { state: 'ACTIVE' } } } },
-          memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
-        },
-        orderBy: { name: 'asc' },
-      });
-      // The access rules decide, one community at a time: the same rules as every page.
-      const visible = rows.filter((row) =>
-        can(actor, 'see', factsOf(row), (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null),
-      );
-      const start = (query.page - 1) * COMMUNITIES_PER_PAGE;
+            : {},
+        ],
+      };
+      const [total, rows] = await Promise.all([
+        db.community.count({ where }),
+        db.community.findMany({
+          where,
+          select: {
+            ...COMMUNITY_SELECT,
+            memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
+          },
+          orderBy: [{ name: 'asc' }, { id: 'asc' }],
+          skip: (query.page - 1) * COMMUNITIES_PER_PAGE,
+          take: COMMUNITIES_PER_PAGE,
+        }),
+      ]);
+      // Who belongs is part of reading a community (a private one shows non-members its name and
+      // description only), so only communities the viewer may read show how many members they have,
+      // counted as their page counts them: those whose membership counts. One query for the page.
+      const actor = actorOf(viewer);
+      const membershipOf = (row: (typeof rows)[number]) =>
+        (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null;
+      const readable = rows.filter((row) => can(actor, 'read', factsOf(row), membershipOf(row)));
+      const counts =
+        readable.length === 0
+          ? []
+          : await db.membership.groupBy({
+              by: ['communityId'],
+              where: {
+                state: 'ACTIVE',
+                OR: readable.map((row) => ({ communityId: row.id, user: countingMemberWhere(row) })),
+              },
+              _count: { _all: true },
+            });
+      const readableIds = new Set(readable.map((row) => row.id));
+      const memberCount = new Map(counts.map((row) => [row.communityId, row._count._all]));
       return {
-        total: visible.length,
-        communities: visible.slice(start, start + COMMUNITIES_PER_PAGE).map((row) => ({
+        total,
+        communities: rows.map((row) => ({
           slug: row.slug,
           name: row.name,
           description: row.description,
@@ -255,16 +288,25 @@ export function createCommunitiesService({
           visibility: row.visibility,
           archived: row.archivedAt !== null,
           organization: row.ownerOrganization.name,
-          members: row._count.memberships,
-          membership: (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null,
+          members: readableIds.has(row.id) ? (memberCount.get(row.id) ?? 0) : null,
+          membership: membershipOf(row),
         })),
       };
     },
 
-    /** The viewer's communities: where they belong, asked to join, or are invited. */
+    /**
+     * The viewer's communities: where they belong, asked to join, or are invited, as far as the access
+     * rules still let them see it. A membership outside the audience (the person moved to another
+     * administration, or their address is now a citizen's) or a request to a community since made secret
+     * shows nothing: not the community, not its current name.
+     */
     async listMine(viewer: Viewer) {
       const memberships = await db.membership.findMany({
-        where: { userId: viewer.id, state: { in: ['ACTIVE', 'PENDING', 'INVITED'] } },
+        where: {
+          userId: viewer.id,
+          state: { in: ['ACTIVE', 'PENDING', 'INVITED'] },
+          community: communityAccessWhere(actorOf(viewer), 'see'),
+        },
         select: {
           role: true,
           state: true,
@@ -331,14 +373,35 @@ export function createCommunitiesService({
           return community.slug;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new Invalid({ slug: 'communities.form.slugTaken' });
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        // The same form sent twice (a double click, a resent request) created it a moment ago: that one
+        // is the answer, not an error about its own address.
+        const earlier = await db.community.findFirst({
+          where: {
+            slug: input.slug,
+            name: input.name,
+            createdById: viewer.id,
+            createdAt: { gte: new Date(Date.now() - RESUBMISSION_WINDOW_MS) },
+          },
+          select: { slug: true },
+        });
+        if (earlier) return earlier.slug;
+        throw new Invalid({ slug: 'communities.form.slugTaken' });
       }
     },
 
     async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<void> {
       require(opened, 'manage');
       const { community } = opened;
+      const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
+        (field) => input[field] !== community[field],
+      );
+      const tagsChanged =
+        input.welcomedTags.length !== community.welcomedTags.length ||
+        input.welcomedTags.some((tag) => !community.welcomedTags.includes(tag));
+      const archivedChanged = input.archived !== (community.archivedAt !== null);
+      // Saved without a change: nothing is written or recorded.
+      if (changed.length === 0 && !tagsChanged && !archivedChanged) return;
       await db.$transaction(async (tx) => {
         await tx.community.update({
           where: { id: community.id },
@@ -352,10 +415,13 @@ export function createCommunitiesService({
             archivedAt: input.archived ? (community.archivedAt ?? new Date()) : null,
           },
         });
-        const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
-          (field) => input[field] !== community[field],
+        await record(
+          request,
+          'community.settings',
+          community.id,
+          { changed: tagsChanged ? [...changed, 'welcomedTags'] : changed, archived: input.archived },
+          tx,
         );
-        await record(request, 'community.settings', community.id, { changed, archived: input.archived }, tx);
       });
     },
 
@@ -363,13 +429,14 @@ export function createCommunitiesService({
     async summarizeMembers(opened: Opened) {
       require(opened, 'read');
       const communityId = opened.community.id;
+      const user = countingMemberWhere(opened.community);
       const [moderators, memberCount] = await Promise.all([
         db.membership.findMany({
-          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
-          select: { role: true, user: { select: { handle: true, displayName: true } } },
+          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] }, user },
+          select: { role: true, user: { select: { handle: true, displayName: true, status: true } } },
           orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
         }),
-        db.membership.count({ where: { communityId, state: 'ACTIVE' } }),
+        db.membership.count({ where: { communityId, state: 'ACTIVE', user } }),
       ]);
       return { moderators, memberCount };
     },
@@ -380,7 +447,13 @@ export function createCommunitiesService({
       const moderator = opened.permissions.moderate;
       const states: MembershipState[] = moderator ? ['ACTIVE', 'PENDING', 'INVITED', 'BANNED'] : ['ACTIVE'];
       const rows = await db.membership.findMany({
-        where: { communityId: opened.community.id, state: { in: states } },
+        where: {
+          communityId: opened.community.id,
+          state: { in: states },
+          // Active members are those whose membership counts; requests, invitations and bans are listed
+          // for moderators as they are.
+          OR: [{ state: { not: 'ACTIVE' } }, { user: countingMemberWhere(opened.community) }],
+        },
         select: {
           role: true,
           state: true,
@@ -391,6 +464,7 @@ export function createCommunitiesService({
               handle: true,
               displayName: true,
               emailVerifiedAt: true,
+              status: true,
               organization: { select: { name: true } },
             },
           },
@@ -415,6 +489,7 @@ export function createCommunitiesService({
     },
 
     async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      if (alreadyThere(opened, 'accept-invitation')) return;
       require(opened, 'accept-invitation');
       const { count } = await db.membership.updateMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
@@ -431,14 +506,16 @@ export function createCommunitiesService({
     },
 
     async leave(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+      // Leaving twice is leaving once: nothing left to leave is what was asked for.
+      if (opened.membership === null) return;
       if (!opened.permissions.leave) {
         if (opened.membership?.role === 'OWNER') throw new Invalid({ leave: 'communities.members.lastOwner' });
         throw new Forbidden('Not a member');
       }
-      await db.membership.deleteMany({
+      const { count } = await db.membership.deleteMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
       });
-      await record(request, 'community.leave', opened.community.id);
+      if (count > 0) await record(request, 'community.leave', opened.community.id);
     },
 
     /**

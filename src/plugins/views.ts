@@ -42,6 +42,8 @@ const NOTICES = new Set([
   'thread-created',
   'reply-posted',
   'post-edited',
+  'post-unchanged',
+  'title-changed',
   'post-deleted',
   'answer-accepted',
   'answer-unaccepted',

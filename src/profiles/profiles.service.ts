@@ -213,11 +213,13 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
             publicFields: true,
           },
         });
-        await tx.user.update({ where: { id: viewer.id }, data, select: { id: true } });
         // Which fields changed, never their contents: the audit log is not a copy of people's profiles.
         const changed = (Object.keys(before) as (keyof typeof before)[]).filter(
           (key) => JSON.stringify(before[key]) !== JSON.stringify(data[key]),
         );
+        // Saved without a change (a form sent twice, or just "Save"): nothing is written or recorded.
+        if (changed.length === 0) return;
+        await tx.user.update({ where: { id: viewer.id }, data, select: { id: true } });
         await audit.record(
           request,
           {

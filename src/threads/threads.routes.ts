@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttachmentError, type InspectedFile, inspectUpload } from '../attachments/attachment-files.js';
@@ -12,6 +13,7 @@ import { type Suggestion, suggestTag } from '../policy/classifier.js';
 import type { PolicyDecision } from '../policy/rules.js';
 import { POST_TAGS } from '../policy/tags.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
+import type { EarlierSubmission } from './post-submissions.js';
 import {
   attachmentParams,
   BODY_MAX,
@@ -25,6 +27,7 @@ import {
   TITLE_MAX,
   threadForm,
   threadParams,
+  titleForm,
   topicParams,
 } from './threads.schemas.js';
 import {
@@ -115,6 +118,11 @@ export async function threadsRoutes(
     return `/c/${encodeURIComponent(slug)}/threads/${threadId}`;
   }
 
+  function redirectToPost(reply: FastifyReply, written: EarlierSubmission) {
+    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=reply-posted#post-${written.postId}`;
+    return reply.redirect(url, 303);
+  }
+
   function policyNotice(request: FastifyRequest, error: PostRefused | PostNeedsConfirmation): PolicyNotice {
     const decision: PolicyDecision = error.decision;
     const relevant = decision.rules.filter((rule) => rule.outcome === decision.outcome);
@@ -193,6 +201,8 @@ export async function threadsRoutes(
             ? 'PROFESSIONAL'
             : (options.tags[0] ?? 'PERSONAL');
     }
+    // Each form rendered gets its own one-time key; a form shown again keeps the key it was sent with.
+    if (!values.submissionKey) values.submissionKey = randomUUID();
     const attachmentIds = Array.isArray(values.attachmentIds) ? values.attachmentIds : [];
     const pending = await threads.pendingAttachments(viewer, attachmentIds);
     return {
@@ -253,6 +263,10 @@ export async function threadsRoutes(
     uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_LIMIT }, async (request, reply) => {
       const opened = await communities.open(slugOf(request), request.viewer, request);
       if (!opened.permissions.read) throw new NotFound('No such community content');
+      // The same form sent again goes where the first one went, before anything (files too) is stored twice.
+      const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
+      if (earlier)
+        return reply.redirect(`${threadPath(earlier.communitySlug, earlier.threadId)}?notice=thread-created`, 303);
       threads.requirePost(opened, null);
       const uploaded = await receiveUploads(request);
       const values = typedValues(request.body, uploaded.ids);
@@ -264,8 +278,8 @@ export async function threadsRoutes(
       const form = parseForm(threadForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
       if (!form.ok) return renderNewThread(reply, opened, { status: 422, values, errors: form.errors });
       try {
-        const threadId = await threads.createThread(opened, viewerOf(request), form.data, request);
-        return reply.redirect(`${threadPath(opened.community.slug, threadId)}?notice=thread-created`, 303);
+        const written = await threads.createThread(opened, viewerOf(request), form.data, request);
+        return reply.redirect(`${threadPath(written.communitySlug, written.threadId)}?notice=thread-created`, 303);
       } catch (error) {
         if (error instanceof Invalid) {
           return renderNewThread(reply, opened, { status: 422, values, errors: error.fieldErrors });
@@ -282,6 +296,8 @@ export async function threadsRoutes(
       { onRequest: requireViewer, config: POST_LIMIT },
       async (request, reply) => {
         const opened = await threadOf(request);
+        const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
+        if (earlier) return redirectToPost(reply, earlier);
         threads.requirePost(opened.opened, opened.thread);
         const uploaded = await receiveUploads(request);
         const values = typedValues(request.body, uploaded.ids);
@@ -296,11 +312,7 @@ export async function threadsRoutes(
         const form = parseForm(replyForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return draft({ errors: form.errors });
         try {
-          const postId = await threads.reply(opened, viewerOf(request), form.data, request);
-          return reply.redirect(
-            `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=reply-posted#post-${postId}`,
-            303,
-          );
+          return redirectToPost(reply, await threads.reply(opened, viewerOf(request), form.data, request));
         } catch (error) {
           if (error instanceof Invalid) return draft({ errors: error.fieldErrors });
           if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
@@ -324,8 +336,9 @@ export async function threadsRoutes(
         if (uploaded.error) return again({ errors: uploaded.error });
         const form = parseForm(editForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return again({ errors: form.errors });
+        let changed: boolean;
         try {
-          await threads.editPost(opened, viewerOf(request), postId, form.data, request);
+          ({ changed } = await threads.editPost(opened, viewerOf(request), postId, form.data, request));
         } catch (error) {
           if (error instanceof Invalid) return again({ errors: error.fieldErrors });
           if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
@@ -334,7 +347,7 @@ export async function threadsRoutes(
           throw error;
         }
         return reply.redirect(
-          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=post-edited#post-${postId}`,
+          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=${changed ? 'post-edited' : 'post-unchanged'}#post-${postId}`,
           303,
         );
       },
@@ -342,7 +355,12 @@ export async function threadsRoutes(
   });
 
   // ── The thread page ───────────────────────────────────────────────────────────────────────────────
-  async function renderThread(reply: FastifyReply, opened: OpenedThread, draft: PostFormState | null = null) {
+  async function renderThread(
+    reply: FastifyReply,
+    opened: OpenedThread,
+    draft: PostFormState | null = null,
+    retitle: { status: number; value: string; errors: FormErrors } | null = null,
+  ) {
     const { request } = reply;
     const page = await threads.showThread(opened, request.viewer);
     const form =
@@ -350,8 +368,12 @@ export async function threadsRoutes(
         ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
         : null;
     const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
-    return reply.code(draft?.status ?? 200).view('threads/show.eta', {
-      title: opened.thread.title,
+    const titleErrors = translateErrors(request.t, retitle?.errors);
+    return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
+      // A removed title (its opening post deleted, or taken away) leaves nothing of it, not even in <title>.
+      title: opened.thread.title || request.t('threads.untitled'),
+      canRetitle: threads.mayRetitle(opened, request.viewer),
+      titleForm: { value: retitle?.value ?? opened.thread.title, error: titleErrors.title ?? null },
       community: opened.opened.community,
       thread: opened.thread,
       ...page,
@@ -359,12 +381,25 @@ export async function threadsRoutes(
       // Which form the draft belongs to: the thread's reply form, or the answer form under one reply.
       draftParentId: parentId,
       reactionKinds: REACTION_KINDS,
+      // A one-time key for each answer form under a reply (see post-submissions.ts).
+      newSubmissionKey: () => randomUUID(),
       tagName: (tag: string) => tagName(request.t, tag),
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     });
   }
 
   app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));
+
+  app.post('/c/:slug/threads/:threadId/title', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const typedTitle = keptValues(request.body).title ?? '';
+    const again = (errors: FormErrors) => renderThread(reply, opened, null, { status: 422, value: typedTitle, errors });
+    const form = parseForm(titleForm, request.body);
+    if (!form.ok) return again(form.errors);
+    const { changed } = await threads.setTitle(opened, viewerOf(request), form.data.title, request);
+    const url = threadPath(opened.opened.community.slug, opened.thread.id);
+    return reply.redirect(`${url}?notice=${changed ? 'title-changed' : 'post-unchanged'}`, 303);
+  });
 
   // ── Editing, deleting, history ───────────────────────────────────────────────────────────────────
   async function renderEdit(
@@ -444,7 +479,7 @@ export async function threadsRoutes(
     const postId = postIdOf(request);
     const form = reactionForm.safeParse(request.body ?? {});
     if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
-    await threads.toggleReaction(opened, viewerOf(request), postId, form.data.kind);
+    await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
     return reply.redirect(`${threadPath(opened.opened.community.slug, opened.thread.id)}#post-${postId}`, 303);
   });
 

@@ -37,6 +37,12 @@ const postFields = {
   attachmentIds,
   /** The tag the author confirmed after a warning; the warning is not repeated for that tag. */
   confirmedTag: z.enum(POST_TAGS).optional().catch(undefined),
+  /** The form's one-time key (see post-submissions.ts); anything else is taken as none. */
+  submissionKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional()
+    .catch(undefined),
 };
 
 const title = z
@@ -62,7 +68,20 @@ export const editForm = z.object({
   ...postFields,
 });
 
-export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS) });
+/** The thread's title alone (its author or a moderator): empty removes it. */
+export const titleForm = z.object({
+  title: z
+    .string({ error: 'threads.field.titleTooLong' })
+    .trim()
+    .max(TITLE_MAX, { error: 'threads.field.titleTooLong' })
+    .default(''),
+});
+
+/**
+ * A reaction button says what it does: `on` adds the reaction, `off` takes it back (never a toggle). A
+ * request that names no state asks for what the route's name says, a reaction: `on`.
+ */
+export const reactionForm = z.object({ kind: z.enum(REACTION_KINDS), state: z.enum(['on', 'off']).default('on') });
 
 export const listQuery = z.object({
   kind: z.enum(THREAD_KINDS).optional().catch(undefined),

@@ -1,26 +1,37 @@
 import type { FastifyRequest } from 'fastify';
 import { provenKind } from '../access/affiliation.js';
-import { can, type MembershipFacts } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
-import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
+import type { AttachmentStore } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
-import { actorOf, type CommunitiesService, factsOf, type OpenedCommunity } from '../communities/communities.service.js';
+import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
-import { Forbidden, Invalid, NotFound, Refused } from '../errors.js';
+import { Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
 import type { Cue } from '../policy/classifier.js';
 import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { attachmentUrl } from './attachment-urls.js';
+import { isUnchangedEdit } from './post-changes.js';
+import { htmlWithoutSuspendedMentions } from './post-mentions.js';
+import {
+  checkSubmission,
+  type EarlierSubmission,
+  findByKey,
+  lockAuthorWrites,
+  type SubmissionPlace,
+} from './post-submissions.js';
+import { createThreadActions } from './thread-actions.js';
+import { createThreadAttachments } from './thread-attachments.js';
+import { createThreadLists } from './thread-lists.js';
+import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 import type { EditFormData, ListQuery, ReplyFormData, ThreadFormData } from './threads.schemas.js';
 
 export const THREADS_PER_PAGE = 25;
-export const TOPIC_THREADS_LIMIT = 50;
-export const RECENT_THREADS_LIMIT = 10;
+export { RECENT_THREADS_LIMIT, TOPIC_THREADS_LIMIT } from './thread-lists.js';
 export const DECISIONS_LIMIT = 100;
-/** How long an uploaded file waits for the post it was meant for. */
-export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
+export { PENDING_UPLOAD_MS } from './thread-attachments.js';
 
 /** A post the policy refused: the route shows the form again with the reasons and every word kept. */
 export class PostRefused extends Error {
@@ -46,42 +57,6 @@ export interface OpenedThread {
   readonly opened: OpenedCommunity;
   readonly thread: ThreadRow;
 }
-
-const AUTHOR_SELECT = {
-  id: true,
-  handle: true,
-  displayName: true,
-  kind: true,
-  organization: { select: { name: true } },
-} as const;
-
-const THREAD_SELECT = {
-  id: true,
-  communityId: true,
-  title: true,
-  kind: true,
-  tag: true,
-  pinned: true,
-  locked: true,
-  acceptedPostId: true,
-  replyCount: true,
-  lastActivityAt: true,
-  createdAt: true,
-  authorId: true,
-  author: { select: AUTHOR_SELECT },
-} as const;
-
-type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
-
-/** A thread's community as lists across communities show it and the access rules judge it. */
-const COMMUNITY_FACTS_SELECT = {
-  slug: true,
-  name: true,
-  ownerOrganizationId: true,
-  audience: true,
-  visibility: true,
-  archivedAt: true,
-} as const;
 
 const DECISION_SELECT = {
   chosenTag: true,
@@ -284,7 +259,7 @@ export function createThreadsService({
 
   /** The thread page: every post in conversation order, a constant number of queries however many there are. */
   async function showThread({ opened, thread }: OpenedThread, viewer: Viewer | null) {
-    const [rows, counts, mine] = await Promise.all([
+    const [rows, counts, mine, rerendered] = await Promise.all([
       db.post.findMany({
         where: { threadId: thread.id },
         select: POST_SELECT,
@@ -297,6 +272,7 @@ export function createThreadsService({
             select: { postId: true, kind: true },
           })
         : Promise.resolve([]),
+      htmlWithoutSuspendedMentions(db, thread.id),
     ]);
     const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
     const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
@@ -313,7 +289,7 @@ export function createThreadsService({
         id: row.id,
         parentId: row.parentId,
         isOpening: row.isOpening,
-        html: deleted ? '' : row.html,
+        html: deleted ? '' : (rerendered.get(row.id) ?? row.html),
         tag: row.tag,
         deleted,
         edited: row.editedAt !== null,
@@ -490,7 +466,8 @@ export function createThreadsService({
     const users =
       references.handles.length > 0
         ? await db.user.findMany({
-            where: { handle: { in: references.handles, mode: 'insensitive' } },
+            // Only active accounts: a suspended person's page answers 404, so no link and no mention.
+            where: { handle: { in: references.handles, mode: 'insensitive' }, status: 'ACTIVE' },
             select: { id: true, handle: true },
           })
         : [];
@@ -539,7 +516,26 @@ export function createThreadsService({
     }
   }
 
-  async function createThread(opened: OpenedCommunity, viewer: Viewer, form: ThreadFormData, request: FastifyRequest) {
+  /**
+   * Opens a thread; its place, as `{ threadId, postId, communitySlug }`. The same form sent again (its
+   * submission key, or the same words within minutes) answers the thread it already opened.
+   */
+  async function createThread(
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    form: ThreadFormData,
+    request: FastifyRequest,
+  ): Promise<EarlierSubmission> {
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: null,
+      parentId: null,
+      title: form.title,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
+    if (earlier) return earlier;
     requirePost(opened, null);
     const files = await draftAttachments(viewer, form.attachmentIds, null);
     const judged = await judge(
@@ -549,7 +545,10 @@ export function createThreadsService({
       { ...form, title: form.title },
     );
     const rendered = await render(form.body, files);
-    const threadId = await db.$transaction(async (tx) => {
+    return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
       const thread = await tx.thread.create({
         data: {
           communityId: opened.community.id,
@@ -560,19 +559,18 @@ export function createThreadsService({
         },
         select: { id: true },
       });
-      await writePost(
+      const postId = await writePost(
         tx,
         request,
         opened,
         viewer,
         { threadId: thread.id, parentId: null, isOpening: true },
-        form,
+        { ...form, submissionKey: check.key },
         judged,
         rendered,
       );
-      return thread.id;
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
     });
-    return threadId;
   }
 
   /** A new post (an opening post, a reply or an answer) and what it leaves beside it; its id. */
@@ -582,7 +580,7 @@ export function createThreadsService({
     opened: OpenedCommunity,
     viewer: Viewer,
     place: { threadId: string; parentId: string | null; isOpening: boolean },
-    form: { body: string; tag: PostTag; attachmentIds: readonly string[] },
+    form: { body: string; tag: PostTag; attachmentIds: readonly string[]; submissionKey: string | null },
     judged: Judged,
     rendered: { html: string; mentionedIds: string[]; topics: string[] },
   ): Promise<string> {
@@ -590,6 +588,7 @@ export function createThreadsService({
       data: {
         ...place,
         authorId: viewer.id,
+        submissionKey: form.submissionKey,
         source: form.body,
         html: rendered.html,
         tag: form.tag,
@@ -637,7 +636,19 @@ export function createThreadsService({
     );
   }
 
-  async function reply({ opened, thread }: OpenedThread, viewer: Viewer, form: ReplyFormData, request: FastifyRequest) {
+  /**
+   * A reply, or an answer to a reply; its place. Like a new thread, the same form sent again answers the
+   * post it already wrote.
+   */
+  async function reply(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    form: ReplyFormData,
+    request: FastifyRequest,
+  ): Promise<EarlierSubmission> {
+    // Sent again after the thread was locked or the reply answered was deleted: still the post written.
+    const byKey = await findByKey(db, viewer.id, form.submissionKey, { body: form.body, title: null });
+    if (byKey) return byKey;
     requirePost(opened, thread);
     let parentId = form.parentId;
     if (parentId) {
@@ -652,10 +663,23 @@ export function createThreadsService({
       // Answering the opening post is replying to the thread.
       if (parent.isOpening) parentId = null;
     }
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: thread.id,
+      parentId,
+      title: null,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
+    if (earlier) return earlier;
     const files = await draftAttachments(viewer, form.attachmentIds, null);
     const judged = await judge(opened, viewer, { kind: thread.kind, isOpeningPost: false }, { ...form, title: null });
     const rendered = await render(form.body, files);
     return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
       // One statement counts the reply and refuses it if the thread was locked meanwhile.
       const counted = await tx.thread.updateMany({
         where: { id: thread.id, locked: false },
@@ -668,16 +692,17 @@ export function createThreadsService({
           SELECT id FROM posts WHERE id = ${parentId}::uuid AND status = 'PUBLISHED' FOR SHARE`;
         if (alive.length === 0) throw new Invalid({ parentId: 'threads.field.parentInvalid' });
       }
-      return writePost(
+      const postId = await writePost(
         tx,
         request,
         opened,
         viewer,
         { threadId: thread.id, parentId, isOpening: false },
-        form,
+        { ...form, submissionKey: check.key },
         judged,
         rendered,
       );
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
     });
   }
 
@@ -724,6 +749,24 @@ export function createThreadsService({
     const { thread } = opened;
     if (post.isOpening && !form.title) throw new Invalid({ title: 'threads.field.titleRequired' });
     const title = post.isOpening ? (form.title ?? thread.title) : null;
+    const before = {
+      title: post.isOpening ? thread.title : null,
+      body: post.source,
+      tag: post.tag,
+      onBehalfOf: post.onBehalfOfId,
+      attachmentIds: post.attachments.map((file) => file.id),
+    };
+    // Saved without a change: nothing to revise, judge or mark as edited.
+    if (
+      isUnchangedEdit(before, {
+        title,
+        body: form.body,
+        tag: form.tag,
+        onBehalfOf: form.onBehalfOf,
+        attachmentIds: form.attachmentIds,
+      })
+    )
+      return { changed: false };
     const files = await draftAttachments(viewer, form.attachmentIds, post.id);
     const judged = await judge(
       opened.opened,
@@ -760,6 +803,7 @@ export function createThreadsService({
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
       await recordPost(tx, request, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
     });
+    return { changed: true };
   }
 
   /**
@@ -789,6 +833,10 @@ export function createThreadsService({
           writtenAt: post.editedAt ?? post.createdAt,
         },
       });
+      // The title is part of the opening post's words: it goes with them (kept in the revision above),
+      // from the thread page, its <title>, every list and the home page alike. The author or a moderator
+      // may give the thread a corrected title afterwards (setTitle).
+      if (post.isOpening) await tx.thread.update({ where: { id: thread.id }, data: { title: '' } });
       if (!post.isOpening) {
         await tx.thread.update({ where: { id: thread.id }, data: { replyCount: { decrement: 1 } } });
         await tx.thread.updateMany({
@@ -806,78 +854,6 @@ export function createThreadsService({
     });
   }
 
-  /** The question's author or a moderator marks (or unmarks) the accepted answer. */
-  async function setAccepted(
-    { opened, thread }: OpenedThread,
-    viewer: Viewer,
-    postId: string,
-    accept: boolean,
-    request: FastifyRequest,
-  ) {
-    if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
-    const moderator = isModerator(opened);
-    if (!moderator && thread.authorId !== viewer.id) throw new Refused('threads.refused.notQuestionAuthor');
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    const post = await postOf(thread, postId);
-    if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
-    await db.$transaction(async (tx) => {
-      if (accept) {
-        // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
-        const alive = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
-        if (alive.length === 0) throw new NotFound('No such post');
-        await tx.thread.update({ where: { id: thread.id }, data: { acceptedPostId: post.id } });
-      } else {
-        await tx.thread.updateMany({
-          where: { id: thread.id, acceptedPostId: post.id },
-          data: { acceptedPostId: null },
-        });
-      }
-      await audit.record(
-        request,
-        {
-          action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
-          outcome: 'SUCCESS',
-          target: { type: 'thread', id: thread.id },
-          details: { postId: post.id, asModerator: moderator && thread.authorId !== viewer.id },
-        },
-        tx,
-      );
-    });
-  }
-
-  async function moderateThread(
-    { opened, thread }: OpenedThread,
-    action: 'pin' | 'unpin' | 'lock' | 'unlock',
-    request: FastifyRequest,
-  ) {
-    if (!isModerator(opened)) throw new Refused('threads.refused.notModerator');
-    const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
-      action
-    ];
-    await db.$transaction(async (tx) => {
-      await tx.thread.update({ where: { id: thread.id }, data });
-      await audit.record(
-        request,
-        { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
-        tx,
-      );
-    });
-  }
-
-  /** Adds or takes back one of the viewer's reactions (one of each kind per person and post). */
-  async function toggleReaction({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, kind: ReactionKind) {
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
-    const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
-    const key = { postId_userId_kind: { postId: post.id, userId: viewer.id, kind } };
-    const removed = await db.reaction.deleteMany({ where: key.postId_userId_kind });
-    if (removed.count === 0) {
-      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
-    }
-  }
-
   /** Earlier versions of a post, newest first: for moderators and the post's author. */
   async function history({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
     const post = await postOf(thread, postId);
@@ -890,148 +866,6 @@ export function createThreadsService({
     return { post, revisions };
   }
 
-  // ── Attachments ───────────────────────────────────────────────────────────────────────────────────
-
-  /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
-  async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
-    await discardStaleUploads(viewer);
-    const ids: string[] = [];
-    for (const file of files) {
-      const storageName = await attachments.store.save(file);
-      const row = await db.attachment.create({
-        data: {
-          uploaderId: viewer.id,
-          storageName,
-          displayName: file.displayName,
-          mimeType: file.mimeType,
-          size: file.bytes.length,
-          isImage: file.isImage,
-          width: file.width,
-          height: file.height,
-        },
-        select: { id: true },
-      });
-      ids.push(row.id);
-    }
-    return ids;
-  }
-
-  /**
-   * Files uploaded with a form that was never sent again (a refused post left for good) are let go
-   * after a day: the rows and the files. Done as the same person uploads again, so no job is needed.
-   */
-  async function discardStaleUploads(viewer: Viewer): Promise<void> {
-    const stale = await db.attachment.findMany({
-      where: { uploaderId: viewer.id, postId: null, createdAt: { lt: new Date(Date.now() - PENDING_UPLOAD_MS) } },
-      select: { id: true, storageName: true },
-    });
-    if (stale.length === 0) return;
-    await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
-    for (const file of stale) await attachments.store.remove(file.storageName);
-  }
-
-  /** Pending attachments named by a form, to show them again (only the viewer's own). */
-  async function pendingAttachments(viewer: Viewer, ids: readonly string[]) {
-    if (ids.length === 0) return [];
-    return db.attachment.findMany({
-      where: { id: { in: [...ids] }, uploaderId: viewer.id },
-      select: { id: true, displayName: true, isImage: true, size: true, mimeType: true },
-      orderBy: { createdAt: 'asc' },
-    });
-  }
-
-  /**
-   * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
-   * their own not yet posted. NotFound otherwise, whatever the reason.
-   */
-  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
-    const row = await db.attachment.findUnique({
-      where: { id: attachmentId },
-      select: {
-        storageName: true,
-        displayName: true,
-        mimeType: true,
-        isImage: true,
-        uploaderId: true,
-        post: { select: { status: true, thread: { select: { community: { select: { slug: true } } } } } },
-      },
-    });
-    if (!row) throw new NotFound('No such attachment');
-    if (!row.post) {
-      if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
-    } else {
-      if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
-      // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
-      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
-        if (error instanceof NotFound || error instanceof Forbidden) return null;
-        throw error;
-      });
-      if (!opened?.permissions.read) throw new NotFound('No such attachment');
-    }
-    try {
-      return { ...row, bytes: await attachments.store.read(row.storageName) };
-    } catch (error) {
-      // A row whose file is gone (a restore of the database without the folder): missing, not a crash.
-      if (error instanceof AttachmentNotFoundError) throw new NotFound('Attachment file missing');
-      throw error;
-    }
-  }
-
-  // ── Topics ────────────────────────────────────────────────────────────────────────────────────────
-
-  /** Threads with a published post on the topic that the viewer may read, latest activity first. */
-  async function topicThreads(slug: string, viewer: Viewer | null) {
-    const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true } });
-    if (!topic) return { topic: null, threads: [] };
-    const actor = actorOf(viewer);
-    const [rows, memberships] = await Promise.all([
-      db.thread.findMany({
-        where: { posts: { some: { status: 'PUBLISHED', topics: { some: { topicId: topic.id } } } } },
-        select: {
-          ...THREAD_SELECT,
-          community: { select: COMMUNITY_FACTS_SELECT },
-        },
-        orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-        // Read more than shown: some will be in communities the viewer may not read.
-        take: TOPIC_THREADS_LIMIT * 4,
-      }),
-      viewer
-        ? db.membership.findMany({
-            where: { userId: viewer.id },
-            select: { communityId: true, role: true, state: true },
-          })
-        : Promise.resolve([]),
-    ]);
-    const membershipOf = new Map<string, MembershipFacts>(
-      memberships.map((row) => [row.communityId, { role: row.role, state: row.state }]),
-    );
-    const readable = rows.filter((row) =>
-      can(actor, 'read', factsOf(row.community), membershipOf.get(row.communityId) ?? null),
-    );
-    return { topic, threads: readable.slice(0, TOPIC_THREADS_LIMIT) };
-  }
-
-  /** The latest conversations in the communities where the viewer is an active member, for the home page. */
-  async function recentForMember(viewer: Viewer, limit = RECENT_THREADS_LIMIT) {
-    const actor = actorOf(viewer);
-    const rows = await db.thread.findMany({
-      where: { community: { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } } },
-      select: {
-        ...THREAD_SELECT,
-        community: {
-          select: {
-            ...COMMUNITY_FACTS_SELECT,
-            memberships: { where: { userId: viewer.id }, select: { role: true, state: true } },
-          },
-        },
-      },
-      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-    });
-    // A membership counts only while its holder is in the audience: the access rules have the last word.
-    return rows.filter((row) => can(actor, 'read', factsOf(row.community), row.community.memberships[0] ?? null));
-  }
-
   /** The community's latest policy decisions, refusals included: for its moderators. */
   async function policyDecisions(opened: OpenedCommunity, limit = DECISIONS_LIMIT) {
     if (!isModerator(opened)) throw new NotFound('No such page');
@@ -1040,7 +874,7 @@ export function createThreadsService({
       select: {
         id: true,
         ...DECISION_SELECT,
-        author: { select: { handle: true, displayName: true } },
+        author: { select: { handle: true, displayName: true, status: true } },
         post: { select: { id: true, threadId: true, status: true } },
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -1048,9 +882,17 @@ export function createThreadsService({
     });
   }
 
+  /** The post this author already wrote with this form's submission key and these words, if any. */
+  function earlierSubmission(
+    viewer: Viewer,
+    sent: { submissionKey?: string | undefined; body?: string | undefined; title?: string | undefined },
+  ): Promise<EarlierSubmission | null> {
+    return findByKey(db, viewer.id, sent.submissionKey, { body: sent.body ?? '', title: sent.title ?? null });
+  }
+
   return {
+    earlierSubmission,
     policyDecisions,
-    recentForMember,
     openThread,
     listThreads,
     showThread,
@@ -1061,21 +903,14 @@ export function createThreadsService({
     editablePost,
     editPost,
     deletePost,
-    setAccepted,
-    moderateThread,
-    toggleReaction,
     history,
-    storeUploads,
-    pendingAttachments,
-    openAttachment,
-    topicThreads,
+    ...createThreadAttachments({ db, communities, attachments }),
+    ...createThreadLists({ db }),
+    ...createThreadActions({ db, audit, postOf }),
     requirePost,
   };
 }
 
-/** The URL an attachment is served at; the name is only for the reader's browser. */
-export function attachmentUrl(id: string, displayName: string): string {
-  return `/attachments/${id}/${encodeURIComponent(displayName)}`;
-}
+export { attachmentUrl } from './attachment-urls.js';
 
 export type ThreadsService = ReturnType<typeof createThreadsService>;

@@ -1,0 +1,62 @@
+import type { CommunityActor, CommunityFacts } from '../access/communities.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { MembershipState } from '../generated/prisma/enums.js';
+
+// The access rules of src/access/communities.ts for 'see' and 'read', written as a query condition, so a
+// list (the directory, "my communities", topic pages, the home page…) filters, orders and limits in SQL
+// and shows exactly what the pages would show: never less than the viewer may read because rows were
+// dropped after a LIMIT, never more. tests/integration/community-access-where.test.ts checks it against
+// can() for every audience × visibility × membership state × kind of person.
+//
+// It mirrors decide():
+// - signed out (or suspended): OPEN and PUBLIC only; a site admin: everything;
+// - inside the audience (a membership counts only there): INTERNAL, verified employees of the owner
+//   organization; INTERADMINISTRATIVE, verified employees of an administration, and verified partners
+//   invited or active there; OPEN, everyone;
+// - then 'read': PUBLIC (even when banned) or an active membership; 'see' adds PRIVATE unless banned,
+//   and any community one is invited to.
+
+export function communityAccessWhere(actor: CommunityActor | null, action: 'see' | 'read'): Prisma.CommunityWhereInput {
+  if (actor === null || actor.status !== 'ACTIVE') return { audience: 'OPEN', visibility: 'PUBLIC' };
+  if (actor.role === 'ADMIN') return {};
+  const holds = (states: MembershipState[]): Prisma.CommunityWhereInput => ({
+    memberships: { some: { userId: actor.id, state: { in: states } } },
+  });
+
+  const audience: Prisma.CommunityWhereInput[] = [{ audience: 'OPEN' }];
+  if (actor.emailVerified && actor.kind === 'EMPLOYEE' && actor.organizationId !== null) {
+    audience.push({ audience: 'INTERNAL', ownerOrganizationId: actor.organizationId });
+    if (actor.organizationIsAdministration) audience.push({ audience: 'INTERADMINISTRATIVE' });
+  }
+  if (actor.emailVerified && actor.kind === 'PARTNER') {
+    audience.push({ audience: 'INTERADMINISTRATIVE', ...holds(['INVITED', 'ACTIVE']) });
+  }
+
+  const looking: Prisma.CommunityWhereInput[] = [{ visibility: 'PUBLIC' }, holds(['ACTIVE'])];
+  if (action === 'see') looking.push({ visibility: 'PRIVATE', NOT: holds(['BANNED']) }, holds(['INVITED']));
+
+  return { AND: [{ OR: audience }, { OR: looking }] };
+}
+
+/**
+ * The people whose active membership of this community counts (decide() answers 'member' for them): in
+ * its audience, or a verified partner of an inter-administrative one, and not suspended. Member lists and
+ * counts show only them: someone who left the audience keeps a row that gives them nothing, and is not
+ * shown as a member either.
+ */
+export function countingMemberWhere(
+  community: Pick<CommunityFacts, 'audience' | 'ownerOrganizationId'>,
+): Prisma.UserWhereInput {
+  const verified: Prisma.UserWhereInput = { status: 'ACTIVE', emailVerifiedAt: { not: null } };
+  switch (community.audience) {
+    case 'OPEN':
+      return { status: 'ACTIVE' };
+    case 'INTERNAL':
+      return { ...verified, kind: 'EMPLOYEE', organizationId: community.ownerOrganizationId };
+    case 'INTERADMINISTRATIVE':
+      return {
+        ...verified,
+        OR: [{ kind: 'EMPLOYEE', organization: { kind: { not: 'PARTNER' } } }, { kind: 'PARTNER' }],
+      };
+  }
+}

@@ -1,0 +1,190 @@
+import type { FastifyRequest } from 'fastify';
+import type { Viewer } from '../accounts/auth.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { Db } from '../db/client.js';
+import { Invalid, NotFound, Refused } from '../errors.js';
+import type { ReactionKind } from '../generated/prisma/enums.js';
+import type { ThreadRow } from './thread-selects.js';
+import type { OpenedThread } from './threads.service.js';
+
+// What people do to a thread or a post besides writing: its title, the accepted answer, pins and locks,
+// reactions. Every action names the state it wants (accept/unaccept, pin/unpin, state=on|off), so the
+// same form sent again, or from a page that went stale, changes nothing and records nothing.
+
+export function createThreadActions({
+  db,
+  audit,
+  postOf,
+}: {
+  db: Db;
+  audit: AuditLog;
+  postOf: (thread: ThreadRow, postId: string) => Promise<{ id: string; isOpening: boolean; status: string }>;
+}) {
+  /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
+  function mayRetitle({ opened, thread }: OpenedThread, viewer: Viewer | null): boolean {
+    if (viewer === null) return false;
+    if (opened.permissions.moderate) return true;
+    return thread.authorId === viewer.id && opened.community.archivedAt === null && opened.permissions.read;
+  }
+
+  /**
+   * The thread's author or a moderator corrects the title, or removes it (empty): also once the opening
+   * post is deleted, when the title can no longer be edited with it. The title replaced is kept as a
+   * revision of the opening post (moderators and the author read it); the same title again changes nothing.
+   */
+  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, request: FastifyRequest) {
+    const { thread } = opened;
+    if (!mayRetitle(opened, viewer)) {
+      if (thread.authorId === viewer.id) throw new Refused('threads.refused.archived');
+      throw new Refused('threads.refused.notAuthor');
+    }
+    const title = input.trim();
+    if (title === thread.title) return { changed: false };
+    const opening = await db.post.findFirst({
+      where: { threadId: thread.id, isOpening: true },
+      select: {
+        id: true,
+        status: true,
+        source: true,
+        html: true,
+        tag: true,
+        onBehalfOfId: true,
+        createdAt: true,
+        editedAt: true,
+      },
+    });
+    const moderator = opened.opened.permissions.moderate && thread.authorId !== viewer.id;
+    // Decision: a title set here is not judged by the policy as a new post would be. It only corrects or
+    // removes words already published (the tag and capacity stay as chosen and confirmed), and judging
+    // them again could lock the author out of removing a name because, say, the community no longer
+    // welcomes the post's tag. When text detectors (personal data) join the rules, they belong here too.
+    const changed = await db.$transaction(async (tx) => {
+      // Changed meanwhile by someone else: theirs stands, and this form (shown before it) changes nothing.
+      const updated = await tx.thread.updateMany({ where: { id: thread.id, title: thread.title }, data: { title } });
+      if (updated.count === 0) return false;
+      // A live opening post shows it was edited (its history holds the title replaced).
+      if (opening?.status === 'PUBLISHED') {
+        await tx.post.update({ where: { id: opening.id }, data: { editedAt: new Date() } });
+      }
+      if (opening && thread.title !== '') {
+        await tx.postRevision.create({
+          data: {
+            postId: opening.id,
+            title: thread.title,
+            source: opening.status === 'PUBLISHED' ? opening.source : '',
+            html: opening.status === 'PUBLISHED' ? opening.html : '',
+            tag: opening.tag,
+            onBehalfOfId: opening.onBehalfOfId,
+            writtenAt: opening.editedAt ?? opening.createdAt,
+          },
+        });
+      }
+      await audit.record(
+        request,
+        {
+          action: 'thread.title',
+          outcome: 'SUCCESS',
+          target: { type: 'thread', id: thread.id },
+          details: { asModerator: moderator, removed: title === '' },
+        },
+        tx,
+      );
+      return true;
+    });
+    return { changed };
+  }
+
+  /** The question's author or a moderator marks (or unmarks) the accepted answer. */
+  async function setAccepted(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    accept: boolean,
+    request: FastifyRequest,
+  ) {
+    if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
+    const moderator = opened.permissions.moderate;
+    if (!moderator && thread.authorId !== viewer.id) throw new Refused('threads.refused.notQuestionAuthor');
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    const post = await postOf(thread, postId);
+    if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
+    await db.$transaction(async (tx) => {
+      if (accept) {
+        // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
+        const alive = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
+        if (alive.length === 0) throw new NotFound('No such post');
+        // Accepting the answer already accepted (the form sent twice) changes and records nothing.
+        const changed = await tx.thread.updateMany({
+          where: { id: thread.id, OR: [{ acceptedPostId: null }, { acceptedPostId: { not: post.id } }] },
+          data: { acceptedPostId: post.id },
+        });
+        if (changed.count === 0) return;
+      } else {
+        const changed = await tx.thread.updateMany({
+          where: { id: thread.id, acceptedPostId: post.id },
+          data: { acceptedPostId: null },
+        });
+        if (changed.count === 0) return;
+      }
+      await audit.record(
+        request,
+        {
+          action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
+          outcome: 'SUCCESS',
+          target: { type: 'thread', id: thread.id },
+          details: { postId: post.id, asModerator: moderator && thread.authorId !== viewer.id },
+        },
+        tx,
+      );
+    });
+  }
+
+  /**
+   * Pins, unpins, locks or unlocks: each action names the state it wants, so sending it again (a second
+   * tab, a resent request) changes nothing and records nothing.
+   */
+  async function moderateThread(
+    { opened, thread }: OpenedThread,
+    action: 'pin' | 'unpin' | 'lock' | 'unlock',
+    request: FastifyRequest,
+  ) {
+    if (!opened.permissions.moderate) throw new Refused('threads.refused.notModerator');
+    const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
+      action
+    ];
+    await db.$transaction(async (tx) => {
+      const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
+      if (changed.count === 0) return;
+      await audit.record(
+        request,
+        { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
+        tx,
+      );
+    });
+  }
+
+  /**
+   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
+   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
+   */
+  async function setReaction(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    kind: ReactionKind,
+    on: boolean,
+  ) {
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (on) {
+      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
+    } else {
+      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
+    }
+  }
+
+  return { mayRetitle, setTitle, setAccepted, moderateThread, setReaction };
+}

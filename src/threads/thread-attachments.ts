@@ -1,0 +1,110 @@
+import type { FastifyRequest } from 'fastify';
+import type { Viewer } from '../accounts/auth.js';
+import { AttachmentNotFoundError, type InspectedFile } from '../attachments/attachment-files.js';
+import type { CommunitiesService } from '../communities/communities.service.js';
+import type { Db } from '../db/client.js';
+import { Forbidden, NotFound } from '../errors.js';
+import type { AttachmentsDependency } from './threads.service.js';
+
+/** How long an uploaded file waits for the post it was meant for. */
+export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+// The files of posts: stored before the post is judged (so a refused post keeps them), served only to
+// those who may read the post. See docs/decisions/006.
+
+export function createThreadAttachments({
+  db,
+  communities,
+  attachments,
+}: {
+  db: Db;
+  communities: CommunitiesService;
+  attachments: AttachmentsDependency;
+}) {
+  /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
+  async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
+    await discardStaleUploads(viewer);
+    const ids: string[] = [];
+    for (const file of files) {
+      const storageName = await attachments.store.save(file);
+      const row = await db.attachment.create({
+        data: {
+          uploaderId: viewer.id,
+          storageName,
+          displayName: file.displayName,
+          mimeType: file.mimeType,
+          size: file.bytes.length,
+          isImage: file.isImage,
+          width: file.width,
+          height: file.height,
+        },
+        select: { id: true },
+      });
+      ids.push(row.id);
+    }
+    return ids;
+  }
+
+  /**
+   * Files uploaded with a form that was never sent again (a refused post left for good) are let go
+   * after a day: the rows and the files. Done as the same person uploads again, so no job is needed.
+   */
+  async function discardStaleUploads(viewer: Viewer): Promise<void> {
+    const stale = await db.attachment.findMany({
+      where: { uploaderId: viewer.id, postId: null, createdAt: { lt: new Date(Date.now() - PENDING_UPLOAD_MS) } },
+      select: { id: true, storageName: true },
+    });
+    if (stale.length === 0) return;
+    await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
+    for (const file of stale) await attachments.store.remove(file.storageName);
+  }
+
+  /** Pending attachments named by a form, to show them again (only the viewer's own). */
+  async function pendingAttachments(viewer: Viewer, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return db.attachment.findMany({
+      where: { id: { in: [...ids] }, uploaderId: viewer.id },
+      select: { id: true, displayName: true, isImage: true, size: true, mimeType: true },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
+  /**
+   * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
+   * their own not yet posted. NotFound otherwise, whatever the reason.
+   */
+  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
+    const row = await db.attachment.findUnique({
+      where: { id: attachmentId },
+      select: {
+        storageName: true,
+        displayName: true,
+        mimeType: true,
+        isImage: true,
+        uploaderId: true,
+        post: { select: { status: true, thread: { select: { community: { select: { slug: true } } } } } },
+      },
+    });
+    if (!row) throw new NotFound('No such attachment');
+    if (!row.post) {
+      if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
+    } else {
+      if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
+      // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
+      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
+        if (error instanceof NotFound || error instanceof Forbidden) return null;
+        throw error;
+      });
+      if (!opened?.permissions.read) throw new NotFound('No such attachment');
+    }
+    try {
+      return { ...row, bytes: await attachments.store.read(row.storageName) };
+    } catch (error) {
+      // A row whose file is gone (a restore of the database without the folder): missing, not a crash.
+      if (error instanceof AttachmentNotFoundError) throw new NotFound('Attachment file missing');
+      throw error;
+    }
+  }
+
+  return { storeUploads, pendingAttachments, openAttachment };
+}

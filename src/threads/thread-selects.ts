@@ -1,0 +1,41 @@
+import type { Prisma } from '../generated/prisma/client.js';
+
+// What thread pages and lists select: only the fields they show or judge.
+
+export const AUTHOR_SELECT = {
+  id: true,
+  handle: true,
+  displayName: true,
+  kind: true,
+  /** A suspended person's byline links nowhere: their profile answers 404. */
+  status: true,
+  organization: { select: { name: true } },
+} as const;
+
+export const THREAD_SELECT = {
+  id: true,
+  communityId: true,
+  title: true,
+  kind: true,
+  tag: true,
+  pinned: true,
+  locked: true,
+  acceptedPostId: true,
+  replyCount: true,
+  lastActivityAt: true,
+  createdAt: true,
+  authorId: true,
+  author: { select: AUTHOR_SELECT },
+} as const;
+
+export type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
+
+/** A thread's community as lists across communities show it and the access rules judge it. */
+export const COMMUNITY_FACTS_SELECT = {
+  slug: true,
+  name: true,
+  ownerOrganizationId: true,
+  audience: true,
+  visibility: true,
+  archivedAt: true,
+} as const;

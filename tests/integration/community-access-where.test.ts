@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Audience,
+  type CommunityActor,
+  can,
+  decide,
+  type MembershipState,
+  type Visibility,
+} from '../../src/access/communities.js';
+import { communityAccessWhere, countingMemberWhere } from '../../src/communities/community-access-where.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
+
+// The SQL condition every list uses must answer exactly as can() does: every audience × visibility ×
+// membership state × kind of person, signed out included. A difference here is a list that leaks or hides.
+
+let t: TestApp;
+
+const AUDIENCES: Audience[] = ['INTERNAL', 'INTERADMINISTRATIVE', 'OPEN'];
+const VISIBILITIES: Visibility[] = ['PUBLIC', 'PRIVATE', 'SECRET'];
+const STATES: (MembershipState | null)[] = [null, 'ACTIVE', 'PENDING', 'INVITED', 'BANNED'];
+
+interface MatrixCommunity {
+  id: string;
+  audience: Audience;
+  visibility: Visibility;
+  ownerOrganizationId: string;
+  state: MembershipState | null;
+}
+
+const communities: MatrixCommunity[] = [];
+const actors: { name: string; actor: CommunityActor | null }[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const townHall = await createOrganization(t.db, { kind: 'MUNICIPALITY' });
+  const province = await createOrganization(t.db, { kind: 'PROVINCE' });
+  const partnerBody = await createOrganization(t.db, { kind: 'PARTNER' });
+  const owner = await createUser(t.db, { organizationId: townHall.id });
+
+  const people: [string, Parameters<typeof createUser>[1], boolean][] = [
+    ['employee of the owner organization', { organizationId: townHall.id }, true],
+    ['unverified employee of the owner organization', { organizationId: townHall.id, verified: false }, true],
+    ['employee of another administration', { organizationId: province.id }, true],
+    ['partner', { organizationId: partnerBody.id, kind: 'PARTNER' }, false],
+    ['unverified partner', { organizationId: partnerBody.id, kind: 'PARTNER', verified: false }, false],
+    ['citizen', { kind: 'CITIZEN', organizationId: null }, false],
+    ['citizen site admin', { kind: 'CITIZEN', organizationId: null, role: 'ADMIN' }, false],
+  ];
+  const users = [];
+  for (const [name, options, administration] of people) {
+    const user = await createUser(t.db, options);
+    users.push(user);
+    actors.push({
+      name,
+      actor: {
+        id: user.id,
+        kind: user.kind,
+        role: user.role,
+        status: 'ACTIVE',
+        organizationId: user.organizationId,
+        organizationIsAdministration: administration,
+        emailVerified: user.emailVerifiedAt !== null,
+      },
+    });
+  }
+  actors.push({ name: 'signed-out visitor', actor: null });
+
+  for (const audience of AUDIENCES) {
+    for (const visibility of VISIBILITIES) {
+      for (const state of STATES) {
+        const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.id, audience, visibility });
+        communities.push({ id: c.id, audience, visibility, ownerOrganizationId: townHall.id, state });
+        if (state) for (const user of users) await addMembership(t.db, c.id, user.id, state);
+      }
+    }
+  }
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('communityAccessWhere', () => {
+  it.each(['see', 'read'] as const)('finds exactly the communities can(%s) allows, for everyone', async (action) => {
+    for (const { name, actor } of actors) {
+      const expected = communities
+        .filter((c) =>
+          can(
+            actor,
+            action,
+            {
+              ownerOrganizationId: c.ownerOrganizationId,
+              audience: c.audience,
+              visibility: c.visibility,
+              archived: false,
+            },
+            c.state ? { role: 'MEMBER', state: c.state } : null,
+          ),
+        )
+        .map((c) => c.id)
+        .sort();
+      const rows = await t.db.community.findMany({
+        where: { AND: [{ id: { in: communities.map((c) => c.id) } }, communityAccessWhere(actor, action)] },
+        select: { id: true },
+      });
+      expect(rows.map((row) => row.id).sort(), `${action} as ${name}`).toEqual(expected);
+    }
+  });
+});
+
+describe('countingMemberWhere', () => {
+  it('finds exactly the active members whose membership decide() counts ("member")', async () => {
+    const people = actors.filter((entry) => entry.actor !== null);
+    for (const c of communities.filter((entry) => entry.state === 'ACTIVE')) {
+      const facts = {
+        ownerOrganizationId: c.ownerOrganizationId,
+        audience: c.audience,
+        visibility: c.visibility,
+        archived: false,
+      };
+      const expected = people
+        .filter(({ actor }) => decide(actor, 'read', facts, { role: 'MEMBER', state: 'ACTIVE' }).reason === 'member')
+        .map(({ actor }) => actor?.id ?? '')
+        .sort();
+      const rows = await t.db.membership.findMany({
+        where: {
+          communityId: c.id,
+          state: 'ACTIVE',
+          userId: { in: people.map(({ actor }) => actor?.id ?? '') },
+          user: countingMemberWhere(facts),
+        },
+        select: { userId: true },
+      });
+      expect(rows.map((row) => row.userId).sort(), `${c.audience} ${c.visibility}`).toEqual(expected);
+    }
+  });
+});
