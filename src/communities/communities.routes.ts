@@ -273,7 +273,7 @@ export async function communitiesRoutes(
     const form = parseForm(settingsForm, request.body);
     if (!form.ok)
       return renderSettings(reply, opened, { status: 422, errors: form.errors, values: typedValues(request.body) });
-    await communities.updateSettings(opened, form.data, request);
-    return back(reply, opened.community.slug, 'community-settings-saved');
+    const slug = await communities.updateSettings(opened, form.data, request);
+    return back(reply, slug, 'community-settings-saved');
   });
 }

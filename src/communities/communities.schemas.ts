@@ -6,6 +6,11 @@ const TAGS = ['PERSONAL', 'PROFESSIONAL', 'ORGANIZATIONAL'] as const;
 export const AUDIENCES = ['INTERNAL', 'INTERADMINISTRATIVE', 'OPEN'] as const;
 export const VISIBILITIES = ['PUBLIC', 'PRIVATE', 'SECRET'] as const;
 export const SLUG_PATTERN = /^[a-z0-9](?:-?[a-z0-9])*$/;
+/**
+ * The addresses of SECRET communities: chosen by Ágora, never by a person. A chosen address could
+ * collide with a secret one, and "that address is taken" would tell that it exists (issue 9).
+ */
+export const SECRET_SLUG_PATTERN = /^s-[0-9a-f]{12}$/;
 
 /** A checkbox group arrives as a string (one ticked) or an array (several). */
 const tagList = z
@@ -26,17 +31,25 @@ const common = {
   welcomedTags: tagList,
 };
 
-export const communityForm = z.object({
-  ...common,
-  slug: z
-    .string({ error: 'communities.form.slugRequired' })
-    .trim()
-    .toLowerCase()
-    .min(1, { error: 'communities.form.slugRequired' })
-    .max(60, { error: 'communities.form.slugInvalid' })
-    .regex(SLUG_PATTERN, { error: 'communities.form.slugInvalid' }),
-  audience: z.enum(AUDIENCES, { error: 'communities.form.audienceRequired' }),
-});
+export const communityForm = z
+  .object({
+    ...common,
+    // Not asked of a SECRET community, whose address Ágora chooses (SECRET_SLUG_PATTERN).
+    slug: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(60, { error: 'communities.form.slugInvalid' })
+      .refine((slug) => slug === '' || SLUG_PATTERN.test(slug), { error: 'communities.form.slugInvalid' })
+      .refine((slug) => !SECRET_SLUG_PATTERN.test(slug), { error: 'communities.form.slugReserved' })
+      .default(''),
+    audience: z.enum(AUDIENCES, { error: 'communities.form.audienceRequired' }),
+  })
+  .superRefine((form, context) => {
+    if (form.visibility !== 'SECRET' && form.slug === '') {
+      context.addIssue({ code: 'custom', path: ['slug'], message: 'communities.form.slugRequired' });
+    }
+  });
 
 export const settingsForm = z.object({
   ...common,

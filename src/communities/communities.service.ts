@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { isVerifiedEmployee, provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
@@ -21,6 +22,7 @@ import type { MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
+import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
 import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
@@ -83,6 +85,11 @@ export function factsOf(
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/** A SECRET community's address: "s-" and 12 hex digits of SHA-256 of `seed` (SECRET_SLUG_PATTERN). */
+export function secretSlug(seed: string): string {
+  return `s-${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;
 }
 
 export function createCommunitiesService({
@@ -345,11 +352,17 @@ export function createCommunitiesService({
       if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
       const organizationId = provenOrganizationId(viewer);
       if (!organizationId) throw new Forbidden('No organization');
+      // A SECRET community's address is Ágora's choice (SECRET_SLUG_PATTERN): derived from its
+      // creator, its name and the resubmission window, so a form sent twice collides with itself.
+      const slug =
+        input.visibility === 'SECRET'
+          ? secretSlug(`${viewer.id}\n${input.name}\n${Math.floor(Date.now() / RESUBMISSION_WINDOW_MS)}`)
+          : input.slug;
       try {
         return await db.$transaction(async (tx) => {
           const community = await tx.community.create({
             data: {
-              slug: input.slug,
+              slug,
               name: input.name,
               description: input.description,
               rules: input.rules,
@@ -378,7 +391,7 @@ export function createCommunitiesService({
         // is the answer, not an error about its own address.
         const earlier = await db.community.findFirst({
           where: {
-            slug: input.slug,
+            slug,
             name: input.name,
             createdById: viewer.id,
             createdAt: { gte: new Date(Date.now() - RESUBMISSION_WINDOW_MS) },
@@ -390,9 +403,15 @@ export function createCommunitiesService({
       }
     },
 
-    async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<void> {
+    /** Saves the settings; the community's address afterwards (a community made SECRET gets a random one). */
+    async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<string> {
       require(opened, 'manage');
       const { community } = opened;
+      // Its old address was known to people who may no longer know it exists.
+      const slug =
+        input.visibility === 'SECRET' && !SECRET_SLUG_PATTERN.test(community.slug)
+          ? secretSlug(randomBytes(16).toString('hex'))
+          : community.slug;
       const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
         (field) => input[field] !== community[field],
       );
@@ -401,11 +420,12 @@ export function createCommunitiesService({
         input.welcomedTags.some((tag) => !community.welcomedTags.includes(tag));
       const archivedChanged = input.archived !== (community.archivedAt !== null);
       // Saved without a change: nothing is written or recorded.
-      if (changed.length === 0 && !tagsChanged && !archivedChanged) return;
+      if (changed.length === 0 && !tagsChanged && !archivedChanged) return slug;
       await db.$transaction(async (tx) => {
         await tx.community.update({
           where: { id: community.id },
           data: {
+            slug,
             name: input.name,
             description: input.description,
             rules: input.rules,
@@ -419,10 +439,18 @@ export function createCommunitiesService({
           request,
           'community.settings',
           community.id,
-          { changed: tagsChanged ? [...changed, 'welcomedTags'] : changed, archived: input.archived },
+          {
+            changed: [
+              ...changed,
+              ...(tagsChanged ? ['welcomedTags'] : []),
+              ...(slug !== community.slug ? ['slug'] : []),
+            ],
+            archived: input.archived,
+          },
           tx,
         );
       });
+      return slug;
     },
 
     /** For the community page: its owners and moderators, and how many members it has. */

@@ -1,4 +1,5 @@
 import { hashPassword } from '../accounts/password.js';
+import { secretSlug } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
@@ -166,7 +167,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'ana-ruiz': OWNER, 'jordi-puig': MODERATOR, 'pablo-ortega': MEMBER, 'lucia-martin': MEMBER },
   },
   {
-    slug: 'comite-emergencias',
+    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
+    slug: secretSlug('comite-emergencias'),
     name: 'Comité provincial de emergencias',
     description: 'Coordinación de protección civil entre la Diputación y los ayuntamientos.',
     rules: '',
@@ -196,7 +198,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'lucia-martin': OWNER },
   },
   {
-    slug: 'seguridad-informatica',
+    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
+    slug: secretSlug('seguridad-informatica'),
     name: 'Seguridad informática',
     description: 'Incidentes y vulnerabilidades de los sistemas de la Diputación.',
     rules: '',
@@ -232,7 +235,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'jordi-puig': OWNER, 'carmen-vidal': { role: 'MEMBER', state: 'PENDING' } },
   },
   {
-    slug: 'mesa-ciudadana',
+    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
+    slug: secretSlug('mesa-ciudadana'),
     name: 'Mesa ciudadana de seguimiento',
     description: 'La mesa que sigue la ejecución de los presupuestos participativos.',
     rules: '',

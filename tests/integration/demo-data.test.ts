@@ -96,6 +96,15 @@ async function demoThreads() {
   });
 }
 
+describe('the demo communities', () => {
+  it('give each secret one an address of Ágora’s choosing, which tells nothing of it', async () => {
+    const secret = await t.db.community.findMany({ where: { visibility: 'SECRET' }, select: { slug: true } });
+    expect(secret.length).toBe(DEMO_COMMUNITIES.filter((c) => c.visibility === 'SECRET').length);
+    expect(secret.length).toBeGreaterThan(0);
+    for (const { slug } of secret) expect(slug).toMatch(/^s-[0-9a-f]{12}$/);
+  });
+});
+
 describe('the demo threads', () => {
   it('are all written, in the demo communities, one of each kind at least', async () => {
     const threads = await demoThreads();

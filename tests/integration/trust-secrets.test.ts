@@ -436,3 +436,70 @@ describe('what exists only where the viewer cannot read answers as what does not
     }
   });
 });
+
+describe('a community’s address tells nothing of a secret community', () => {
+  const SECRET_ADDRESS = /^s-[0-9a-f]{12}$/;
+  const fields = (overrides: Record<string, string>) => ({
+    name: 'Comisión reservada',
+    description: '',
+    rules: '',
+    audience: 'INTERNAL',
+    visibility: 'SECRET',
+    welcomedTags: 'PROFESSIONAL',
+    ...overrides,
+  });
+  const create = (cookie: string, overrides: Record<string, string>) =>
+    submitForm(t.app, '/communities', fields(overrides), { cookie, formUrl: '/communities/new' });
+  const slugOf = (response: { headers: Record<string, unknown> }) =>
+    /^\/c\/([^/?#]+)/.exec(String(response.headers.location))?.[1] ?? '';
+
+  it('gives a secret community an address of its own choosing, once however often the form is sent', async () => {
+    const owner = await person();
+    const chosen = `expediente-disciplinario-${Date.now()}`;
+    const first = await create(owner.cookie, { slug: chosen });
+    expect(first.statusCode, first.body.slice(0, 400)).toBe(303);
+    const slug = slugOf(first);
+    expect(slug).toMatch(SECRET_ADDRESS);
+    expect(slug).not.toContain('expediente');
+    // Sent again (a double click): the same community, not a second one.
+    const again = await create(owner.cookie, { slug: chosen });
+    expect(slugOf(again)).toBe(slug);
+    expect(await t.db.community.count({ where: { name: 'Comisión reservada', createdById: owner.user.id } })).toBe(1);
+    // The address the owner typed stays free: someone else may take it and learns nothing.
+    const other = await person();
+    const taken = await create(other.cookie, { slug: chosen, visibility: 'PUBLIC', name: 'Otra comunidad' });
+    expect(taken.statusCode, taken.body.slice(0, 400)).toBe(303);
+    expect(slugOf(taken)).toBe(chosen);
+  });
+
+  it('refuses every address of the secret form alike, whether a secret community has it or not', async () => {
+    const owner = await person();
+    const secret = slugOf(await create(owner.cookie, { slug: '' }));
+    expect(secret).toMatch(SECRET_ADDRESS);
+    const outsider = await person({ organizationId: elsewhere.id });
+    const answers = [];
+    for (const slug of [secret, 's-0123456789ab']) {
+      const response = await create(outsider.cookie, { slug, visibility: 'PUBLIC', name: 'Curiosa' });
+      expect(response.statusCode).toBe(422);
+      answers.push(response.body.replace(/name="_csrf" value="[^"]+"/g, '').replace(new RegExp(slug, 'g'), 'ADDRESS'));
+    }
+    expect(answers[0]).toBe(answers[1]);
+    expect(answers[0]).toContain('reservadas para las comunidades secretas');
+  });
+
+  it('moves a community made secret to an address of its own choosing; the old one answers as unknown', async () => {
+    const { c, owner } = await community({ audience: 'INTERNAL', visibility: 'PUBLIC' });
+    const saved = await submitForm(
+      t.app,
+      `/c/${c.slug}/settings`,
+      { name: c.name, description: c.description, rules: '', visibility: 'SECRET', welcomedTags: 'PROFESSIONAL' },
+      { cookie: owner.cookie, formUrl: `/c/${c.slug}/settings` },
+    );
+    expect(saved.statusCode, saved.body.slice(0, 400)).toBe(303);
+    const slug = slugOf(saved);
+    expect(slug).toMatch(SECRET_ADDRESS);
+    expect((await get(`/c/${slug}`, owner.cookie)).statusCode).toBe(200);
+    expect((await get(`/c/${c.slug}`, owner.cookie)).statusCode).toBe(404);
+    expect((await t.db.community.findUniqueOrThrow({ where: { id: c.id } })).slug).toBe(slug);
+  });
+});
