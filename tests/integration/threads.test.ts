@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 import { fieldError, signInAs, submitForm, submitMultipart } from '../support/forms.js';
+import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 let t: TestApp;
 let townHall: { id: string; name: string };
@@ -19,63 +20,18 @@ afterAll(async () => {
   await t.close();
 });
 
-const QUESTION_TEXT =
-  '¿Cómo tramitáis las licencias de obra menor? Buscamos un modelo de expediente y de informe técnico.';
-const ANSWER_TEXT = 'Nosotros usamos una declaración responsable y el informe técnico se firma en la sede electrónica.';
+const kit = threadTestKit(
+  () => t,
+  () => townHall,
+);
+const { get, person, newThread, openThread, replyTo, postReply } = kit;
 
-const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-
-async function person(options: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(t.db, { organizationId: townHall.id, ...options });
-  return { user, cookie: await signInAs(t.app, user.email) };
-}
-
-/** A community with an owner, a moderator and two members, each signed in. */
+/** A community with an owner, a moderator and two members (one of another administration), each signed in. */
 async function community(options: Partial<Parameters<typeof createCommunity>[1]> = {}) {
-  const owner = await person();
-  const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.user.id, ...options });
-  const moderator = await person();
-  const member = await person();
+  const cast = await kit.community(options);
   const other = await person({ organizationId: province.id });
-  await addMembership(t.db, c.id, moderator.user.id, 'ACTIVE', 'MODERATOR');
-  await addMembership(t.db, c.id, member.user.id);
-  await addMembership(t.db, c.id, other.user.id);
-  return { c, owner, moderator, member, other };
-}
-
-function newThread(slug: string, cookie: string, fields: Record<string, string>) {
-  return submitForm(
-    t.app,
-    `/c/${slug}/threads`,
-    { title: 'Licencias de obra menor', kind: 'QUESTION', body: QUESTION_TEXT, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: `/c/${slug}/threads/new` },
-  );
-}
-
-async function openThread(slug: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await newThread(slug, cookie, fields);
-  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
-  const location = String(response.headers.location);
-  const id = /\/threads\/([0-9a-f-]{36})/.exec(location)?.[1];
-  if (!id) throw new Error(`no thread id in ${location}`);
-  return { id, url: `/c/${slug}/threads/${id}` };
-}
-
-function replyTo(threadUrl: string, cookie: string, fields: Record<string, string>) {
-  return submitForm(
-    t.app,
-    `${threadUrl}/replies`,
-    { body: ANSWER_TEXT, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: threadUrl },
-  );
-}
-
-async function postReply(threadUrl: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await replyTo(threadUrl, cookie, fields);
-  expect(response.statusCode, response.body.slice(0, 800)).toBe(303);
-  const id = /#post-([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1];
-  if (!id) throw new Error('no post id');
-  return id;
+  await addMembership(t.db, cast.c.id, other.user.id);
+  return { ...cast, other };
 }
 
 function act(url: string, cookie: string, fields: Record<string, string> = {}, formUrl?: string) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { cookieHeader, signInAs, submitForm } from '../support/forms.js';
+import { addMembership, createOrganization } from '../support/factories.js';
+import { cookieHeader } from '../support/forms.js';
+import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 9, "Actions mean what the button showed": toggles carry the state they ask for, a form sent
 // twice publishes once, an edit without changes stores nothing.
@@ -17,25 +18,13 @@ afterAll(async () => {
   await t.close();
 });
 
-const BODY = '¿Cómo tramitáis las licencias de obra menor? Buscamos un modelo de expediente y de informe técnico.';
-const ANSWER = 'Nosotros usamos una declaración responsable y el informe técnico se firma en la sede electrónica.';
-
-const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-
-async function person() {
-  const user = await createUser(t.db, { organizationId: townHall.id });
-  return { user, cookie: await signInAs(t.app, user.email) };
-}
-
-async function community(visibility: 'PUBLIC' | 'PRIVATE' | 'SECRET' = 'PUBLIC') {
-  const owner = await person();
-  const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.user.id, visibility });
-  const moderator = await person();
-  const member = await person();
-  await addMembership(t.db, c.id, moderator.user.id, 'ACTIVE', 'MODERATOR');
-  await addMembership(t.db, c.id, member.user.id);
-  return { c, owner, moderator, member };
-}
+const BODY = QUESTION_TEXT;
+const ANSWER = ANSWER_TEXT;
+const { get, person, openThread, postReply, ...kit } = threadTestKit(
+  () => t,
+  () => townHall,
+);
+const community = (visibility: 'PUBLIC' | 'PRIVATE' | 'SECRET' = 'PUBLIC') => kit.community({ visibility });
 
 /** A page with forms as a browser tab holds it: its HTML, its CSRF token and the cookies to send back. */
 async function tab(url: string, cookie: string) {
@@ -65,29 +54,6 @@ function hiddenFields(html: string, action: string): Record<string, string> {
     if (match[1] && match[1] !== '_csrf') fields[match[1]] = match[2] ?? '';
   }
   return fields;
-}
-
-async function openThread(slug: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await submitForm(
-    t.app,
-    `/c/${slug}/threads`,
-    { title: 'Licencias de obra menor', kind: 'QUESTION', body: BODY, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: `/c/${slug}/threads/new` },
-  );
-  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
-  const id = /\/threads\/([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
-  return { id, url: `/c/${slug}/threads/${id}` };
-}
-
-async function postReply(url: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await submitForm(
-    t.app,
-    `${url}/replies`,
-    { body: ANSWER, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: url },
-  );
-  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
-  return /#post-([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
 }
 
 const auditCount = (targetId: string, action: string) => t.db.auditEntry.count({ where: { targetId, action } });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { signInAs, submitForm, submitMultipart } from '../support/forms.js';
+import { submitForm, submitMultipart } from '../support/forms.js';
+import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 9, "Secrets stay secret" and "Mentions and bylines know the account's state": a deletion reaches
 // every copy of the words it deletes, what exists only where the viewer cannot read answers as what does
@@ -20,49 +21,17 @@ afterAll(async () => {
   await t.close();
 });
 
-const BODY = '¿Cómo tramitáis las licencias de obra menor? Buscamos un modelo de expediente y de informe técnico.';
-const ANSWER = 'Nosotros usamos una declaración responsable y el informe técnico se firma en la sede electrónica.';
+const BODY = QUESTION_TEXT;
+const ANSWER = ANSWER_TEXT;
 const UNTITLED = 'Conversación sin título';
 
-const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-
-async function person(options: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(t.db, { organizationId: townHall.id, ...options });
-  return { user, cookie: await signInAs(t.app, user.email) };
-}
-
-async function community(options: Partial<Parameters<typeof createCommunity>[1]> = {}) {
-  const owner = await person();
-  const c = await createCommunity(t.db, { organizationId: townHall.id, ownerId: owner.user.id, ...options });
-  const moderator = await person();
-  const member = await person();
-  await addMembership(t.db, c.id, moderator.user.id, 'ACTIVE', 'MODERATOR');
-  await addMembership(t.db, c.id, member.user.id);
-  return { c, owner, moderator, member };
-}
-
-async function openThread(slug: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await submitForm(
-    t.app,
-    `/c/${slug}/threads`,
-    { title: 'Licencias de obra menor', kind: 'DISCUSSION', body: BODY, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: `/c/${slug}/threads/new` },
-  );
-  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
-  const id = /\/threads\/([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
-  return { id, url: `/c/${slug}/threads/${id}` };
-}
-
-async function postReply(url: string, cookie: string, fields: Record<string, string> = {}) {
-  const response = await submitForm(
-    t.app,
-    `${url}/replies`,
-    { body: ANSWER, tag: 'PROFESSIONAL', ...fields },
-    { cookie, formUrl: url },
-  );
-  expect(response.statusCode, response.body.slice(0, 500)).toBe(303);
-  return /#post-([0-9a-f-]{36})/.exec(String(response.headers.location))?.[1] ?? '';
-}
+const { get, person, community, postReply, ...kit } = threadTestKit(
+  () => t,
+  () => townHall,
+);
+/** Threads here are discussions unless a test says otherwise. */
+const openThread = (slug: string, cookie: string, fields: Record<string, string> = {}) =>
+  kit.openThread(slug, cookie, { kind: 'DISCUSSION', ...fields });
 
 const act = (url: string, cookie: string, fields: Record<string, string>, formUrl: string) =>
   submitForm(t.app, url, fields, { cookie, formUrl });
