@@ -20,7 +20,7 @@ import { invitationsRoutes } from './invitations/invitations.routes.js';
 import { createInvitationsService } from './invitations/invitations.service.js';
 import { type BackgroundTasks, createBackgroundTasks } from './jobs/background-tasks.js';
 import { languageRoutes } from './language/language.routes.js';
-import { errorsPlugin, handleError } from './plugins/errors.js';
+import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { securityPlugin } from './plugins/security.js';
@@ -70,7 +70,19 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     // Lets in-flight requests finish on close while idle keep-alive sockets are dropped.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // Errors Fastify raises before routing (a malformed URL) go through our error handler too.
+    // A path whose percent-encoding does not decode (`/c/%FF`, a lone surrogate `%ED%A0%80`) is
+    // routed to a 400 of our own, so it gets the page and every header like any other answer
+    // (Fastify's frameworkErrors runs before hooks and decorators: a bare text answer).
+    rewriteUrl: (request) => {
+      const url = request.url ?? '/';
+      try {
+        decodeURIComponent(url.split('?')[0] ?? '/');
+        return url;
+      } catch {
+        return MALFORMED_URL_PATH;
+      }
+    },
+    // Errors Fastify raises before routing go through our error handler too.
     frameworkErrors: (error, request, reply) => {
       void handleError(error, request, reply);
     },

@@ -11,6 +11,9 @@ interface ErrorPage {
   text: MessageKey;
 }
 
+/** Where app.ts's rewriteUrl sends a path that cannot be decoded: answered 400 with a page. */
+export const MALFORMED_URL_PATH = '/__malformed-url';
+
 const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']);
 
 /** Which page an error becomes. Anything not known to be the client's fault is a 500. */
@@ -67,6 +70,14 @@ export async function handleError(error: FastifyError, request: FastifyRequest, 
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler(handleError);
+
+    app.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: MALFORMED_URL_PATH,
+      handler: async () => {
+        throw new BadRequest('Malformed URL');
+      },
+    });
 
     app.setNotFoundHandler(async (request, reply) => {
       await renderErrorPage(request, reply, { status: 404, title: 'error.404.title', text: 'error.404.text' });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { UnstorableInput } from '../errors.js';
+import { BadRequest, UnstorableInput } from '../errors.js';
 
 // One place, for every route, refuses input that can be neither stored nor echoed: PostgreSQL's
 // `text` cannot hold U+0000 (it answered 500), a lone UTF-16 surrogate has no UTF-8 form, and
@@ -17,34 +17,58 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_IN_LINE = /[\u0000-\u001F\u007F]/u;
 
-/**
- * Where in `value` (a parsed params, query or body object: strings, arrays, objects of any
- * prototype, as parsers make them, and file parts with a `filename`) a string holds what cannot be stored or echoed; null when nothing does.
- * `text` says whether string values may hold tabs and line breaks (bodies) or not (URL parts).
- */
-export function findUnstorable(value: unknown, text: boolean, where = ''): string | null {
-  if (typeof value === 'string') {
-    if (UNSTORABLE.test(value) || (text ? CONTROL_IN_TEXT : CONTROL_IN_LINE).test(value)) return where || '(value)';
-    return null;
-  }
-  if (Array.isArray(value)) {
+/** What is wrong with a request's params, query or body, and where. */
+export interface InputProblem {
+  /** `unstorable`: characters that cannot be stored or echoed; `shape`: not what a form sends. */
+  readonly kind: 'unstorable' | 'shape';
+  readonly where: string;
+}
+
+function isFilePart(value: object): value is { filename: string } {
+  const prototype = Object.getPrototypeOf(value);
+  return (
+    prototype !== Object.prototype &&
+    prototype !== null &&
+    typeof (value as { filename?: unknown }).filename === 'string'
+  );
+}
+
+function checkString(value: string, text: boolean, where: string): InputProblem | null {
+  return UNSTORABLE.test(value) || (text ? CONTROL_IN_TEXT : CONTROL_IN_LINE).test(value)
+    ? { kind: 'unstorable', where }
+    : null;
+}
+
+/** A field's value as forms send it: text, a file part, or a list of those (a repeated field). */
+function checkField(value: unknown, text: boolean, where: string, inList = false): InputProblem | null {
+  if (typeof value === 'string') return checkString(value, text, where);
+  if (Array.isArray(value) && !inList) {
     for (const [index, item] of value.entries()) {
-      const found = findUnstorable(item, text, `${where}[${index}]`);
+      const found = checkField(item, text, `${where}[${index}]`, true);
       if (found) return found;
     }
     return null;
   }
-  if (value === null || typeof value !== 'object') return null;
-  if (ArrayBuffer.isView(value)) return null;
-  const prototype = Object.getPrototypeOf(value);
-  const filename = (value as { filename?: unknown }).filename;
-  if (prototype !== Object.prototype && typeof filename === 'string') {
-    // A file part: only its name is text of the person's (its bytes are checked by content).
-    return findUnstorable(filename, false, `${where}.filename`);
+  // A file part: only its name is text of the person's (its bytes are checked by content).
+  if (typeof value === 'object' && value !== null && isFilePart(value)) {
+    return checkString(value.filename, false, `${where}.filename`);
   }
+  return { kind: 'shape', where };
+}
+
+/**
+ * What is wrong, if anything, with a parsed params, query or body object (made by Fastify's parsers:
+ * objects of any prototype). Forms are flat — each field is text, a file part or a list of those —
+ * so anything else (numbers, nested objects, a JSON document 50,000 levels deep) is a `shape`
+ * problem, found without recursion. `text` says whether values may hold tabs and line breaks
+ * (bodies) or not (URL parts). Field names are one-line text.
+ */
+export function findInputProblem(value: unknown, text: boolean, where: string): InputProblem | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value) || isFilePart(value)) return { kind: 'shape', where };
   for (const [key, item] of Object.entries(value)) {
-    if (UNSTORABLE.test(key) || CONTROL_IN_LINE.test(key)) return `${where}[name]`;
-    const found = findUnstorable(item, text, where ? `${where}.${key}` : key);
+    if (UNSTORABLE.test(key) || CONTROL_IN_LINE.test(key)) return { kind: 'unstorable', where: `${where}[name]` };
+    const found = checkField(item, text, `${where}.${key}`);
     if (found) return found;
   }
   return null;
@@ -71,10 +95,11 @@ export const inputGuardPlugin = fp(
     app.addHook('preHandler', async (request) => {
       readingBody.delete(request);
       const found =
-        findUnstorable(request.params, false, 'params') ??
-        findUnstorable(request.query, false, 'query') ??
-        findUnstorable(request.body, true, 'body');
-      if (found) throw new UnstorableInput(found);
+        findInputProblem(request.params, false, 'params') ??
+        findInputProblem(request.query, false, 'query') ??
+        findInputProblem(request.body, true, 'body');
+      if (found?.kind === 'unstorable') throw new UnstorableInput(found.where);
+      if (found) throw new BadRequest(`Not a form's shape at ${found.where}`);
     });
   },
   { name: 'agora-input-guard' },

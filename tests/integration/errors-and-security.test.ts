@@ -51,10 +51,23 @@ describe('error pages', () => {
     expect(response.body).not.toMatch(/at .+\.(ts|js):\d+/);
   });
 
-  it('a malformed URL answers 400 with a page', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/%E0%A4%A' });
-    expect(response.statusCode).toBe(400);
-    expect(response.body).toContain('Petición no válida');
+  it('a malformed URL answers 400 with a page in the layout and every header of any other answer', async () => {
+    for (const url of ['/%E0%A4%A', '/c/%FF', '/c/%', '/u/%zz', '/t/%ED%A0%80', '/static/%ED%A0%80', '/%C0%AF?x=1']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(response.body, url).toContain('<h1>Petición no válida</h1>');
+      expect(response.body, url).toContain('href="#main"');
+      for (const header of [
+        'content-security-policy',
+        'permissions-policy',
+        'x-content-type-options',
+        'cache-control',
+      ]) {
+        expect(response.headers[header], `${url} ${header}`).toBeDefined();
+      }
+      expect(response.headers['x-request-id'], url).toBeDefined();
+    }
   });
 });
 
