@@ -109,10 +109,29 @@ export async function accountsRoutes(
     });
   });
 
+  // Opening the link changes nothing: the page asks the account's owner, signed in, to confirm with
+  // a button (a POST). A mail scanner's GET, or the owner of an address someone else signed up with,
+  // never proves an address for an account they do not hold.
   app.get<{ Querystring: { token?: string } }>('/verify-email', async (request, reply) => {
-    const problem = await accounts.verifyEmail(request.query.token, request);
+    const token = typeof request.query.token === 'string' ? request.query.token.slice(0, 200) : '';
+    if (!request.viewer) {
+      const back = `/verify-email?token=${encodeURIComponent(token)}`;
+      return reply.redirect(`/sign-in?notice=verify-sign-in&returnTo=${encodeURIComponent(back)}`, 303);
+    }
+    const found = await accounts.verificationFor(token, request.viewer.id);
+    if ('problem' in found) return renderTokenProblem(reply, found.problem);
+    return reply.view('accounts/verify-email.eta', {
+      title: request.t('accounts.verify.title'),
+      email: found.email,
+      token,
+    });
+  });
+
+  app.post('/verify-email', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
+    const token = (request.body as { token?: unknown } | undefined)?.token;
+    const problem = await accounts.verifyEmail(token, viewerOf(request).id, request);
     if (problem) return renderTokenProblem(reply, problem);
-    return reply.redirect(request.viewer ? '/account?notice=email-verified' : '/sign-in?notice=email-verified', 303);
+    return reply.redirect('/account?notice=email-verified', 303);
   });
 
   app.post(

@@ -204,12 +204,25 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       );
     },
 
-    /** Marks the address verified (and, for a change of address, makes it the account's). */
-    async verifyEmail(token: unknown, request: FastifyRequest): Promise<TokenProblem | null> {
+    /**
+     * The address a verification link of `userId`'s would confirm, or why it cannot. A link of another
+     * account is 'invalid' to this one: an address is proven only by its owner, signed in to the
+     * account that asked (a sign-up with someone else's address never becomes theirs by a click,
+     * a mail scanner's GET or the owner's own curiosity).
+     */
+    async verificationFor(token: unknown, userId: string): Promise<{ email: string } | { problem: TokenProblem }> {
+      const found = await findUsableToken(db, token, 'EMAIL_VERIFICATION');
+      if (!found.ok) return { problem: found.problem };
+      if (found.token.userId !== userId) return { problem: 'invalid' };
+      return { email: found.token.email };
+    },
+
+    /** Marks the address verified (and, for a change of address, makes it the account's): only for `userId`'s own link. */
+    async verifyEmail(token: unknown, userId: string, request: FastifyRequest): Promise<TokenProblem | null> {
       const found = await findUsableToken(db, token, 'EMAIL_VERIFICATION');
       if (!found.ok) return found.problem;
-      const { id, userId, email } = found.token;
-      if (!userId) return 'invalid';
+      const { id, email } = found.token;
+      if (found.token.userId !== userId) return 'invalid';
       const taken = await db.user.findFirst({ where: { email, id: { not: userId } }, select: { id: true } });
       if (taken) return 'invalid';
       const used = await db.$transaction(async (tx) => {

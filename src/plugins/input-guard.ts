@@ -24,13 +24,10 @@ export interface InputProblem {
   readonly where: string;
 }
 
-function isFilePart(value: object): value is { filename: string } {
+/** A file part as a multipart route's onFile made it: an instance of a class, which no text parser makes. */
+function isFilePart(value: object): boolean {
   const prototype = Object.getPrototypeOf(value);
-  return (
-    prototype !== Object.prototype &&
-    prototype !== null &&
-    typeof (value as { filename?: unknown }).filename === 'string'
-  );
+  return prototype !== Object.prototype && prototype !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
 function checkString(value: string, text: boolean, where: string): InputProblem | null {
@@ -49,9 +46,10 @@ function checkField(value: unknown, text: boolean, where: string, inList = false
     }
     return null;
   }
-  // A file part: only its name is text of the person's (its bytes are checked by content).
+  // A file part: only its name, if it keeps one, is text of the person's (its bytes are checked by content).
   if (typeof value === 'object' && value !== null && isFilePart(value)) {
-    return checkString(value.filename, false, `${where}.filename`);
+    const filename = (value as { filename?: unknown }).filename;
+    return typeof filename === 'string' ? checkString(filename, false, `${where}.filename`) : null;
   }
   return { kind: 'shape', where };
 }
@@ -65,7 +63,8 @@ function checkField(value: unknown, text: boolean, where: string, inList = false
  */
 export function findInputProblem(value: unknown, text: boolean, where: string): InputProblem | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value) || isFilePart(value)) return { kind: 'shape', where };
+  // (Parsers make the top-level object with a prototype of their own: any non-array object will do.)
+  if (typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) return { kind: 'shape', where };
   for (const [key, item] of Object.entries(value)) {
     if (UNSTORABLE.test(key) || CONTROL_IN_LINE.test(key)) return { kind: 'unstorable', where: `${where}[name]` };
     const found = checkField(item, text, `${where}.${key}`);

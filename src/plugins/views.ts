@@ -52,6 +52,7 @@ const NOTICES = new Set([
   'thread-locked',
   'thread-unlocked',
   'email-verified',
+  'verify-sign-in',
   'verification-sent',
   'signed-out',
   'signed-out-everywhere',

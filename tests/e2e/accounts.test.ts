@@ -61,15 +61,19 @@ describe('an employee’s account, in Chromium', () => {
       const link = linksIn(mail.text).find((href) => href.includes('/verify-email?token='));
       expect(link).toBeDefined();
       const url = new URL(link ?? '');
+      // The link asks to sign in to the account, then to confirm with a button: opening it proves nothing.
       await page.goto(`${server.baseUrl}${url.pathname}${url.search}`);
-      await page.getByText('Su dirección de correo está confirmada.').waitFor();
+      await page.getByText('Inicie sesión en la cuenta que pidió confirmar la dirección').waitFor();
       expect(new URL(page.url()).pathname).toBe('/sign-in');
       await expectAccessible(page);
 
       await page.getByLabel('Correo electrónico').fill(email);
       await page.getByLabel('Contraseña').fill(password);
       await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-      await page.getByRole('link', { name: 'Cuenta de Elena Sanz' }).click();
+      await page.getByRole('heading', { name: 'Confirme su dirección de correo' }).waitFor();
+      await expectAccessible(page);
+      await page.getByRole('button', { name: 'Confirmar mi dirección' }).click();
+      await page.getByText('Su dirección de correo está confirmada.').waitFor();
       await page.getByRole('heading', { name: 'Mi cuenta' }).waitFor();
       expect(await page.getByText('verificado', { exact: true }).count()).toBe(1);
       await expectAccessible(page);

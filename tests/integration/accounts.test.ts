@@ -84,18 +84,29 @@ describe('sign up', () => {
     expect(mail.subject).toMatch(/confirm|activ/i);
     const link = linksIn(mail.text).find((href) => href.includes('/verify-email?token='));
     expect(link).toBeDefined();
-    const verify = await t.app.inject({
-      method: 'GET',
-      url: new URL(link ?? '').pathname + new URL(link ?? '').search,
-    });
-    expect(verify.statusCode).toBe(303);
-    expect(verify.headers.location).toBe('/sign-in?notice=email-verified');
+    const linkPath = new URL(link ?? '').pathname + new URL(link ?? '').search;
+    // Opening the link signed out changes nothing: it asks to sign in, then comes back.
+    const opened = await t.app.inject({ method: 'GET', url: linkPath });
+    expect(opened.statusCode).toBe(303);
+    expect(opened.headers.location).toBe(`/sign-in?notice=verify-sign-in&returnTo=${encodeURIComponent(linkPath)}`);
+    expect((await t.db.user.findUniqueOrThrow({ where: { email } })).emailVerifiedAt).toBeNull();
+    const signedIn = await submit('/sign-in', { email, password: TEST_PASSWORD, returnTo: linkPath });
+    expect(signedIn.response.headers.location).toBe(linkPath);
+    const cookie = `session=${sessionCookieOf(signedIn.response)?.value}`;
+    // Opening it signed in only shows the question; the button confirms.
+    const page = await t.app.inject({ method: 'GET', url: linkPath, headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(email);
+    expect((await t.db.user.findUniqueOrThrow({ where: { email } })).emailVerifiedAt).toBeNull();
+    const token = new URL(link ?? '').searchParams.get('token') ?? '';
+    const verify = await submit('/verify-email', { token }, { cookie, formUrl: linkPath });
+    expect(verify.response.statusCode).toBe(303);
+    expect(verify.response.headers.location).toBe('/account?notice=email-verified');
     expect((await t.db.user.findUniqueOrThrow({ where: { email } })).emailVerifiedAt).not.toBeNull();
     // Only a hash of the token was stored.
-    const token = new URL(link ?? '').searchParams.get('token') ?? '';
     expect(await t.db.oneTimeToken.count({ where: { tokenHash: token } })).toBe(0);
 
-    const again = await t.app.inject({ method: 'GET', url: new URL(link ?? '').pathname + new URL(link ?? '').search });
+    const again = await t.app.inject({ method: 'GET', url: linkPath, headers: { cookie } });
     expect(again.statusCode).toBe(410);
     expect(again.body).toContain('ya se ha usado');
   });
@@ -196,6 +207,45 @@ describe('sign up', () => {
     });
     expect(response.statusCode).toBe(403);
     expect(await t.db.user.count({ where: { handle } })).toBe(0);
+  });
+});
+
+describe('a verification link proves an address only to the account that asked, by its owner’s deliberate act', () => {
+  it('someone who signs up with another person’s address never gets it proven by that person’s clicks', async () => {
+    const handle = uniqueName();
+    const victim = `${handle}@${domain}`;
+    const signUp = await submit('/sign-up', {
+      email: victim,
+      displayName: 'Suplantador',
+      handle,
+      password: TEST_PASSWORD,
+    });
+    expect(signUp.response.statusCode).toBe(303);
+    const mail = await mailTo(victim);
+    const link = new URL(linksIn(mail.text).find((href) => href.includes('/verify-email?token=')) ?? 'http://x/');
+    const linkPath = `${link.pathname}${link.search}`;
+    const token = link.searchParams.get('token') ?? '';
+    const unverified = async () =>
+      (await t.db.user.findUniqueOrThrow({ where: { email: victim } })).emailVerifiedAt === null;
+
+    // The address's owner, or a mail gateway's scanner, opens the link: twice, signed out.
+    for (let i = 0; i < 2; i++) {
+      const opened = await t.app.inject({ method: 'GET', url: linkPath });
+      expect(opened.statusCode).toBe(303);
+      expect(String(opened.headers.location)).toMatch(/^\/sign-in\?/);
+    }
+    expect(await unverified()).toBe(true);
+
+    // Signed in to an account of their own, the owner is told the link is not theirs, and confirming does nothing.
+    const owner = await createUser(t.db, { organizationId });
+    const { cookie } = await signIn(owner.email);
+    const page = await t.app.inject({ method: 'GET', url: linkPath, headers: { cookie } });
+    expect(page.statusCode).toBe(400);
+    expect(page.body).not.toContain(victim);
+    const posted = await submit('/verify-email', { token }, { cookie, formUrl: '/account' });
+    expect(posted.response.statusCode).toBe(400);
+    expect(await unverified()).toBe(true);
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: owner.id } })).email).toBe(owner.email);
   });
 });
 
@@ -468,7 +518,11 @@ describe('changing password and e-mail', () => {
     expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe(user.email);
     const mail = await mailTo(newEmail);
     const link = new URL(linksIn(mail.text).find((href) => href.includes('/verify-email?token=')) ?? 'http://x/');
-    await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}`, headers: { cookie } });
+    await submit(
+      '/verify-email',
+      { token: link.searchParams.get('token') ?? '' },
+      { cookie, formUrl: `${link.pathname}${link.search}` },
+    );
     // The new address belongs to an administration: the citizen is now its employee.
     expect(await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({
       email: newEmail,
