@@ -65,6 +65,8 @@ export async function accountsRoutes(
 
   /** A new session replaces any previous one, and the CSRF secret is renewed with it. */
   function startSession(reply: FastifyReply, cookie: Cookie) {
+    // The answer that carries a new session is never kept (the request had no viewer yet).
+    reply.header('cache-control', 'no-store');
     reply.setSessionCookie(cookie);
     reply.clearCookie(app.csrfCookieName, { path: '/' });
   }

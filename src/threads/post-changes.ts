@@ -19,12 +19,20 @@ export interface EditableState {
  * imply the author's only voice), so a null `onBehalfOf` in the form is "unchanged" for it.
  */
 export function isUnchangedEdit(before: EditableState, after: EditableState): boolean {
-  if (before.body !== after.body || before.tag !== after.tag) return false;
+  if (!sameText(before.body, after.body) || before.tag !== after.tag) return false;
   if (before.title !== null && before.title !== after.title) return false;
   const voice = after.tag === 'ORGANIZATIONAL' ? (after.onBehalfOf ?? before.onBehalfOf) : null;
   if (voice !== before.onBehalfOf) return false;
   const files = new Set(after.attachmentIds);
   return files.size === new Set(before.attachmentIds).size && before.attachmentIds.every((id) => files.has(id));
+}
+
+/**
+ * The same text but for its line breaks: a browser sends a textarea's lines as CRLF (HTML's form
+ * submission), while text written another way (the demo data, an import) may hold LF.
+ */
+export function sameText(a: string, b: string): boolean {
+  return a.replace(/\r\n?/g, '\n') === b.replace(/\r\n?/g, '\n');
 }
 
 /** How long a form sent again without its submission key is still taken for the same submission. */

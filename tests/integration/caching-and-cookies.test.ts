@@ -125,6 +125,8 @@ describe('cookies say what the server enforces', () => {
     const person = await createUser(t.db, { organizationId: org.id });
     const response = await submitForm(t.app, '/sign-in', { email: person.email, password: TEST_PASSWORD });
     const session = response.cookies.find((cookie) => cookie.name === 'session');
+    // The answer that carries it is not kept either.
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(session?.maxAge).toBeGreaterThan(idleSeconds - 60);
     expect(session?.maxAge).toBeLessThanOrEqual(idleSeconds);
     expect(Math.abs((session?.expires?.getTime() ?? 0) - (Date.now() + idleSeconds * 1000))).toBeLessThan(60_000);

@@ -338,6 +338,20 @@ describe('an edit without changes stores nothing', () => {
     expect((await get(`${url}?notice=post-unchanged`, owner.cookie)).body).toContain('No había cambios');
   });
 
+  it('sees a post stored with LF line breaks, saved from a browser that sends CRLF, as unchanged', async () => {
+    const { c, owner } = await community();
+    const lines = ['Primera línea del expediente.', 'Segunda línea, con el informe técnico.', '', 'Fin.'];
+    const { url } = await openThread(c.slug, owner.cookie, { body: lines.join('\r\n') });
+    const replyId = await postReply(url, owner.cookie, { body: lines.join('\r\n') });
+    // As the demo data or an import stores text: LF.
+    await t.db.post.update({ where: { id: replyId }, data: { source: lines.join('\n') } });
+    const { form } = await editOf(url, replyId, owner.cookie);
+    const saved = await send(form, `${url}/posts/${replyId}/edit`, { body: lines.join('\r\n'), tag: 'PROFESSIONAL' });
+    expect(saved.headers.location).toContain('notice=post-unchanged');
+    expect(await t.db.postRevision.count({ where: { postId: replyId } })).toBe(0);
+    expect((await t.db.post.findUniqueOrThrow({ where: { id: replyId } })).editedAt).toBeNull();
+  });
+
   it('still saves a change of the title alone, of the tag alone, or of the text alone', async () => {
     const { c, owner } = await community();
     const { url, id } = await openThread(c.slug, owner.cookie);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EditableState, isSubmissionKey, isUnchangedEdit } from '../../src/threads/post-changes.js';
+import { type EditableState, isSubmissionKey, isUnchangedEdit, sameText } from '../../src/threads/post-changes.js';
 
 const before: EditableState = {
   title: 'Licencias de obra menor',
@@ -32,6 +32,15 @@ describe('isUnchangedEdit', () => {
     expect(isUnchangedEdit(official, { ...official, onBehalfOf: null })).toBe(true);
     expect(isUnchangedEdit(official, { ...official, onBehalfOf: 'org-2' })).toBe(false);
     expect(isUnchangedEdit(official, { ...official, tag: 'PROFESSIONAL', onBehalfOf: null })).toBe(false);
+  });
+});
+
+describe('sameText', () => {
+  it('sees the same lines sent as CRLF by a browser and stored as LF as the same text, and other text as other', () => {
+    expect(sameText('Una línea\nOtra\n\nFin', 'Una línea\r\nOtra\r\n\r\nFin')).toBe(true);
+    expect(sameText('a\rb', 'a\nb')).toBe(true);
+    expect(sameText('a\nb', 'a b')).toBe(false);
+    expect(sameText('a\n\nb', 'a\nb')).toBe(false);
   });
 });
 
