@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { isVerifiedEmployee, provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
@@ -87,9 +87,9 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-/** A SECRET community's address: "s-" and 12 hex digits of SHA-256 of `seed` (SECRET_SLUG_PATTERN). */
-export function secretSlug(seed: string): string {
-  return `s-${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;
+/** A new address for a SECRET community: "s-" and 12 random hex digits (SECRET_SLUG_PATTERN, 48 bits). */
+export function randomSecretSlug(): string {
+  return `s-${randomBytes(6).toString('hex')}`;
 }
 
 export function createCommunitiesService({
@@ -352,14 +352,26 @@ export function createCommunitiesService({
       if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
       const organizationId = provenOrganizationId(viewer);
       if (!organizationId) throw new Forbidden('No organization');
-      // A SECRET community's address is Ágora's choice (SECRET_SLUG_PATTERN): derived from its
-      // creator, its name and the resubmission window, so a form sent twice collides with itself.
-      const slug =
-        input.visibility === 'SECRET'
-          ? secretSlug(`${viewer.id}\n${input.name}\n${Math.floor(Date.now() / RESUBMISSION_WINDOW_MS)}`)
-          : input.slug;
+      // A SECRET community's address is Ágora's choice (SECRET_SLUG_PATTERN), random: nothing about it
+      // can be worked out from its name, its creator or an address it had before.
+      const secret = input.visibility === 'SECRET';
+      const slug = secret ? randomSecretSlug() : input.slug;
       try {
         return await db.$transaction(async (tx) => {
+          if (secret) {
+            // A random address never collides with itself: a form sent twice is found under a lock per creator.
+            await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`community-create:${viewer.id}`}, 0))`;
+            const earlier = await tx.community.findFirst({
+              where: {
+                visibility: 'SECRET',
+                name: input.name,
+                createdById: viewer.id,
+                createdAt: { gte: new Date(Date.now() - RESUBMISSION_WINDOW_MS) },
+              },
+              select: { slug: true },
+            });
+            if (earlier) return earlier.slug;
+          }
           const community = await tx.community.create({
             data: {
               slug,
@@ -410,7 +422,7 @@ export function createCommunitiesService({
       // Its old address was known to people who may no longer know it exists.
       const slug =
         input.visibility === 'SECRET' && !SECRET_SLUG_PATTERN.test(community.slug)
-          ? secretSlug(randomBytes(16).toString('hex'))
+          ? randomSecretSlug()
           : community.slug;
       const changed = (['name', 'description', 'rules', 'visibility'] as const).filter(
         (field) => input[field] !== community[field],

@@ -1,5 +1,4 @@
 import { hashPassword } from '../accounts/password.js';
-import { secretSlug } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
 import { renderMarkdown } from '../markdown/markdown.js';
@@ -167,8 +166,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'ana-ruiz': OWNER, 'jordi-puig': MODERATOR, 'pablo-ortega': MEMBER, 'lucia-martin': MEMBER },
   },
   {
-    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
-    slug: secretSlug('comite-emergencias'),
+    // SECRET: an address of Ágora's choosing, as randomSecretSlug() makes them.
+    slug: 's-3b9e51c07a42',
     name: 'Comité provincial de emergencias',
     description: 'Coordinación de protección civil entre la Diputación y los ayuntamientos.',
     rules: '',
@@ -198,8 +197,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'lucia-martin': OWNER },
   },
   {
-    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
-    slug: secretSlug('seguridad-informatica'),
+    // SECRET: an address of Ágora's choosing, as randomSecretSlug() makes them.
+    slug: 's-c84f2d6e1b97',
     name: 'Seguridad informática',
     description: 'Incidentes y vulnerabilidades de los sistemas de la Diputación.',
     rules: '',
@@ -235,8 +234,8 @@ export const DEMO_COMMUNITIES: readonly DemoCommunity[] = [
     members: { 'jordi-puig': OWNER, 'carmen-vidal': { role: 'MEMBER', state: 'PENDING' } },
   },
   {
-    // SECRET: an address of Ágora's choosing (the migration secret_community_addresses derives it the same way).
-    slug: secretSlug('mesa-ciudadana'),
+    // SECRET: an address of Ágora's choosing, as randomSecretSlug() makes them.
+    slug: 's-5a07e9d3f168',
     name: 'Mesa ciudadana de seguimiento',
     description: 'La mesa que sigue la ejecución de los presupuestos participativos.',
     rules: '',
