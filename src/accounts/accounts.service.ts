@@ -271,7 +271,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     /** The same answer, status and cost for an unknown address and a wrong password. */
     async signIn(email: string, password: string, request: FastifyRequest, meta: SessionMeta): Promise<SignInResult> {
       const keys = throttleKeys(email, request.ip);
-      const retryAfterSeconds = await throttle.retryAfterSeconds(keys);
+      const { retryAfterSeconds, known } = await throttle.assess(keys);
       if (retryAfterSeconds > 0) {
         await audit.record(request, {
           action: 'account.sign_in',
@@ -287,7 +287,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       });
       const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
       if (!user || !valid) {
-        await throttle.recordFailure(keys);
+        await throttle.recordFailure(keys, known);
         await audit.record(request, {
           action: 'account.sign_in',
           outcome: 'FAILURE',

@@ -8,9 +8,12 @@ import type { Db } from '../db/client.js';
 // Decreto 311/2022) op.acc.6, which asks that failed access attempts be limited, blocking access once
 // the limit is passed. Both count attempts against an account; neither asks to refuse a whole network.
 //
-// - Per account (whatever the address): past ACCOUNT_FREE_FAILURES consecutive failures the account is
-//   locked for 1 min, then 2, 4 … up to an hour per further failure. An account guessed at from many
-//   addresses still locks. A correct password resets the count.
+// - Per account: past ACCOUNT_FREE_FAILURES consecutive failures the account is locked for 1 min, then
+//   2, 4 … up to an hour per further failure. An account guessed at from many addresses still locks. A
+//   correct password resets the count. So that a stranger cannot lock a person out (ASVS V6.1.1:
+//   "prevent malicious account lock-out"), failures at an address where the account is known (it
+//   signed in there within KNOWN_FOR_DAYS) are counted apart, for that address alone: guessing from
+//   elsewhere locks the account everywhere else, never at its owner's usual places.
 // - Per client address (whatever the account): a town hall's staff share one NAT address, so the
 //   address count never refuses a person who has signed in from that address before (a "known"
 //   account, within KNOWN_FOR_DAYS). Past ADDRESS_FREE_FAILURES failures — password spraying, many
@@ -37,7 +40,10 @@ export function lockDurationMs(failures: number, freeFailures: number): number {
 }
 
 export interface ThrottleKeys {
+  /** The account's failures at addresses where it is not known. */
   readonly account: string;
+  /** The account's failures at this address, counted when it is known here. */
+  readonly accountHere: string;
   readonly address: string;
   /** This account at this address: present while the account is known there. */
   readonly known: string;
@@ -45,15 +51,23 @@ export interface ThrottleKeys {
 
 export function throttleKeys(email: string, ipAddress: string): ThrottleKeys {
   const account = email.trim().toLowerCase();
-  return { account: `account:${account}`, address: `address:${ipAddress}`, known: `known:${ipAddress} ${account}` };
+  return {
+    account: `account:${account}`,
+    accountHere: `account:${account} at ${ipAddress}`,
+    address: `address:${ipAddress}`,
+    known: `known:${ipAddress} ${account}`,
+  };
 }
 
-/** Which lock applies, given the locks in force: the account's always, the address's only to strangers. */
+/**
+ * Which lock applies, given the locks in force: at an address where the account is known, only the
+ * account's own lock for that address; elsewhere the account's lock and the address's.
+ */
 export function effectiveLockUntil(
-  locks: { readonly account: number; readonly address: number },
+  locks: { readonly account: number; readonly accountHere: number; readonly address: number },
   knownAtAddress: boolean,
 ): number {
-  return Math.max(locks.account, knownAtAddress ? 0 : locks.address);
+  return knownAtAddress ? locks.accountHere : Math.max(locks.account, locks.address);
 }
 
 export function createSignInThrottle({ db }: { db: Db }) {
@@ -72,13 +86,16 @@ export function createSignInThrottle({ db }: { db: Db }) {
   }
 
   return {
-    /** Seconds until this account may try again from this address; 0 when it may now. */
-    async retryAfterSeconds(keys: ThrottleKeys): Promise<number> {
+    /**
+     * Seconds until this account may try again from this address (0 when it may now), and whether the
+     * account is known at this address (pass it to recordFailure).
+     */
+    async assess(keys: ThrottleKeys): Promise<{ retryAfterSeconds: number; known: boolean }> {
       const now = new Date();
       const rows = await db.signInThrottle.findMany({
         where: {
           OR: [
-            { key: { in: [keys.account, keys.address] }, lockedUntil: { gt: now } },
+            { key: { in: [keys.account, keys.accountHere, keys.address] }, lockedUntil: { gt: now } },
             { key: keys.known, updatedAt: { gt: new Date(now.getTime() - KNOWN_FOR_DAYS * 86_400_000) } },
           ],
         },
@@ -86,12 +103,17 @@ export function createSignInThrottle({ db }: { db: Db }) {
       });
       const until = (key: string) => rows.find((row) => row.key === key)?.lockedUntil?.getTime() ?? 0;
       const known = rows.some((row) => row.key === keys.known);
-      const lockedUntil = effectiveLockUntil({ account: until(keys.account), address: until(keys.address) }, known);
-      return lockedUntil === 0 ? 0 : Math.max(1, Math.ceil((lockedUntil - now.getTime()) / 1000));
+      const lockedUntil = effectiveLockUntil(
+        { account: until(keys.account), accountHere: until(keys.accountHere), address: until(keys.address) },
+        known,
+      );
+      const retryAfterSeconds = lockedUntil === 0 ? 0 : Math.max(1, Math.ceil((lockedUntil - now.getTime()) / 1000));
+      return { retryAfterSeconds, known };
     },
 
-    async recordFailure(keys: ThrottleKeys): Promise<void> {
-      await fail(keys.account, ACCOUNT_FREE_FAILURES);
+    /** A wrong password: counted for the account (here alone when it is known here) and for the address. */
+    async recordFailure(keys: ThrottleKeys, known: boolean): Promise<void> {
+      await fail(known ? keys.accountHere : keys.account, ACCOUNT_FREE_FAILURES);
       await fail(keys.address, ADDRESS_FREE_FAILURES);
     },
 
@@ -101,7 +123,7 @@ export function createSignInThrottle({ db }: { db: Db }) {
      */
     async recordSuccess(keys: ThrottleKeys): Promise<void> {
       await db.$transaction([
-        db.signInThrottle.deleteMany({ where: { key: keys.account } }),
+        db.signInThrottle.deleteMany({ where: { key: { in: [keys.account, keys.accountHere] } } }),
         db.signInThrottle.upsert({
           where: { key: keys.known },
           create: { key: keys.known, failures: 0 },

@@ -82,12 +82,26 @@ describe('sign-in lock-outs', () => {
     }
   });
 
-  it('an account guessed at from many addresses still locks, for every address', async () => {
+  it('an account guessed at from many addresses still locks, for every address but its owner’s usual ones', async () => {
     const target = await createUser(t.db);
+    const office = TOWN_HALL_NAT();
+    expect((await signInFrom(office, target.email)).statusCode).toBe(303);
     for (let i = 0; i < 6; i++) expect((await guess(TOWN_HALL_NAT(), target.email, 1))[0]).toBe(401);
     const refused = await signInFrom(TOWN_HALL_NAT(), target.email);
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // A stranger cannot lock its owner out: from the office where they signed in before, they still get in.
+    expect((await signInFrom(office, target.email)).statusCode).toBe(303);
+  });
+
+  it('guessing at the owner’s usual address locks the account there too, counted apart', async () => {
+    const target = await createUser(t.db);
+    const office = TOWN_HALL_NAT();
+    expect((await signInFrom(office, target.email)).statusCode).toBe(303);
+    expect(await guess(office, target.email, 6)).toEqual([401, 401, 401, 401, 401, 401]);
+    expect((await signInFrom(office, target.email)).statusCode).toBe(429);
+    // Elsewhere the count is its own: the account is not locked there.
+    expect((await signInFrom(TOWN_HALL_NAT(), target.email)).statusCode).toBe(303);
   });
 
   it('spraying many accounts from one address locks it for strangers, not for people who signed in there before', async () => {

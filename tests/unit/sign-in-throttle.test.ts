@@ -27,19 +27,24 @@ describe('throttleKeys', () => {
     expect(a.account).toBe(b.account);
     expect(a.address).not.toBe(b.address);
     expect(a.known).not.toBe(b.known);
+    expect(a.accountHere).not.toBe(b.accountHere);
     expect(throttleKeys('luis@ayto.example', '10.0.0.1').address).toBe(a.address);
   });
 });
 
 describe('effectiveLockUntil', () => {
   const later = Date.now() + 60_000;
-  it('an account lock applies to everyone, known at the address or not', () => {
-    expect(effectiveLockUntil({ account: later, address: 0 }, true)).toBe(later);
-    expect(effectiveLockUntil({ account: later, address: 0 }, false)).toBe(later);
+  it('an account lock from guessing elsewhere applies everywhere but where the account is known', () => {
+    expect(effectiveLockUntil({ account: later, accountHere: 0, address: 0 }, false)).toBe(later);
+    expect(effectiveLockUntil({ account: later, accountHere: 0, address: 0 }, true)).toBe(0);
+  });
+
+  it('guessing where the account is known locks it there', () => {
+    expect(effectiveLockUntil({ account: 0, accountHere: later, address: 0 }, true)).toBe(later);
   });
 
   it('an address lock applies only to accounts never seen succeed there: colleagues behind a NAT get in', () => {
-    expect(effectiveLockUntil({ account: 0, address: later }, true)).toBe(0);
-    expect(effectiveLockUntil({ account: 0, address: later }, false)).toBe(later);
+    expect(effectiveLockUntil({ account: 0, accountHere: 0, address: later }, true)).toBe(0);
+    expect(effectiveLockUntil({ account: 0, accountHere: 0, address: later }, false)).toBe(later);
   });
 });
