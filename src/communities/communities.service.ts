@@ -152,6 +152,7 @@ export function createCommunitiesService({
     target: { email: string } | { handle: string },
     request: FastifyRequest,
   ): Promise<MessageKey | null> {
+    const byEmail = 'email' in target;
     const user = await db.user.findFirst({
       where: { ...target, status: 'ACTIVE' },
       select: {
@@ -182,11 +183,20 @@ export function createCommunitiesService({
     if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
       return 'communities.invite.outsideAudience';
     }
+    // By e-mail address, a pending request stays as it is: turning it into an invitation would show the
+    // moderator whose address it was (the request is theirs to approve anyway).
+    if (byEmail && existing?.state === 'PENDING') return 'communities.invite.alreadyAsked';
     await db.membership.upsert({
       where: { communityId_userId: { communityId: opened.community.id, userId: user.id } },
-      create: { communityId: opened.community.id, userId: user.id, state: 'INVITED', invitedById: viewer.id },
+      create: {
+        communityId: opened.community.id,
+        userId: user.id,
+        state: 'INVITED',
+        invitedById: viewer.id,
+        invitedByEmail: byEmail,
+      },
       // A pending request becomes an invitation: the moderator has said yes.
-      update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER' },
+      update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER', invitedByEmail: false },
     });
     await record(request, 'community.invite', opened.community.id, { userId: user.id });
     return null;
@@ -491,8 +501,13 @@ export function createCommunitiesService({
           communityId: opened.community.id,
           state: { in: states },
           // Active members are those whose membership counts; requests, invitations and bans are listed
-          // for moderators as they are.
-          OR: [{ state: { not: 'ACTIVE' } }, { user: countingMemberWhere(opened.community) }],
+          // for moderators as they are, but for invitations by e-mail address: listing those would tell
+          // which addresses have an account (they show once accepted).
+          OR: [
+            { state: { in: ['PENDING', 'BANNED'] } },
+            { state: 'INVITED', invitedByEmail: false },
+            { state: 'ACTIVE', user: countingMemberWhere(opened.community) },
+          ],
         },
         select: {
           role: true,

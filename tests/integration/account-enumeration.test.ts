@@ -237,6 +237,53 @@ describe('inviting to a community by e-mail address', () => {
   });
 });
 
+describe('what a moderator sees after inviting by address', () => {
+  it('the members page is the same whether the address had an account or not; a request stays a request', async () => {
+    const organization = await createOrganization(t.db);
+    const moderator = await createUser(t.db, { organizationId: organization.id });
+    const community = await createCommunity(t.db, {
+      organizationId: organization.id,
+      ownerId: moderator.id,
+      audience: 'INTERNAL',
+      visibility: 'PRIVATE',
+    });
+    const invitee = await createUser(t.db, { organizationId: organization.id, displayName: 'Invitada Secreta' });
+    const asker = await createUser(t.db, { organizationId: organization.id, displayName: 'Solicitante Pérez' });
+    await addMembership(t.db, community.id, asker.id, 'PENDING');
+    const cookie = await signInAs(t.app, moderator.email);
+    const membersUrl = `/c/${community.slug}/members`;
+    const members = async () => seen(await t.app.inject({ method: 'GET', url: membersUrl, headers: { cookie } }));
+    const invite = async (who: string) => {
+      await timedSubmit(`/c/${community.slug}/invitations`, { who }, { cookie, formUrl: membersUrl });
+      await t.app.backgroundTasks.drain();
+    };
+
+    const before = await members();
+    await invite(`nadie-${unique()}@prueba.example`);
+    const afterUnknown = await members();
+    await invite(invitee.email);
+    const afterKnown = await members();
+    await invite(asker.email);
+    const afterAsker = await members();
+    expect(afterUnknown.body).toBe(before.body);
+    expect(afterKnown.body).toBe(before.body);
+    expect(afterAsker.body).toBe(before.body);
+    expect(before.body).toContain('Solicitante Pérez');
+    expect(before.body).not.toContain('Invitada Secreta');
+    // The invitation was made, and the invitee can accept it; the request is still theirs to have approved.
+    const states = await t.db.membership.findMany({
+      where: { communityId: community.id },
+      select: { userId: true, state: true },
+    });
+    expect(states.find((row) => row.userId === invitee.id)?.state).toBe('INVITED');
+    expect(states.find((row) => row.userId === asker.id)?.state).toBe('PENDING');
+    // Invited by handle (public anyway), the invitation is listed as before.
+    const byHandle = await createUser(t.db, { organizationId: organization.id, displayName: 'Por Alias' });
+    await invite(`@${byHandle.handle}`);
+    expect((await members()).body).toContain('Por Alias');
+  });
+});
+
 describe('an e-mail never holds up the answer', () => {
   it('a reset for a known address answers at once even when the mail server does not', async () => {
     // A server that accepts connections and never greets: a mail awaited in the request would take 5 s.
