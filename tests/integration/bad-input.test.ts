@@ -63,6 +63,11 @@ function fill(path: string, value: string): string {
   return path.replace(/:[A-Za-z]+/g, value).replace(/\*$/, value);
 }
 
+/** A POST as the signed-in admin of this file, with a body of the given type sent as is. */
+function postBody(url: string, type: string, payload: string | Buffer, headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': type, ...headers }, payload });
+}
+
 function expectRefused(response: { statusCode: number; body: string }, what: string) {
   expect(response.statusCode, `${what}: ${response.body.slice(0, 300)}`).toBe(400);
   expect(response.body, what).toContain(REFUSED);
@@ -141,12 +146,7 @@ describe('input that can be neither stored nor echoed', () => {
         type: multipart.headers.get('content-type') ?? '',
       });
       for (const body of bodies) {
-        const response = await t.app.inject({
-          method: 'POST',
-          url,
-          headers: { cookie, 'content-type': body.type },
-          payload: body.payload,
-        });
+        const response = await postBody(url, body.type, body.payload);
         // A route that takes no multipart body answers 415 before anything reads it; that is not a 500 either.
         if (body.name.startsWith('multipart') && response.statusCode === 415) continue;
         expectRefused(response, `POST ${url} (${body.name})`);
@@ -181,12 +181,7 @@ describe('input that can be neither stored nor echoed', () => {
     for (const route of routes().filter((r) => r.methods.includes('POST') && !ending.includes(r.path))) {
       const url = fill(route.path, slug);
       for (const body of bodies) {
-        const response = await t.app.inject({
-          method: 'POST',
-          url,
-          headers: { cookie, 'content-type': body.type },
-          payload: body.payload,
-        });
+        const response = await postBody(url, body.type, body.payload);
         const what = `POST ${url} (${body.name})`;
         // Well-formed bodies of the wrong shape may still be valid for a route that reads none of them.
         const wellFormed = body.name === 'JSON of the wrong shape' || body.name === 'repeated fields';
@@ -212,12 +207,7 @@ describe('input that can be neither stored nor echoed', () => {
     for (const route of routes().filter((r) => r.methods.includes('POST'))) {
       const url = fill(route.path, slug);
       for (const payload of bodies) {
-        const response = await t.app.inject({
-          method: 'POST',
-          url,
-          headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
-          payload,
-        });
+        const response = await postBody(url, 'application/json', payload, { 'x-csrf-token': csrf });
         const what = `POST ${url} ${payload.slice(0, 40)}`;
         expect(response.statusCode, `${what}: ${response.body.slice(0, 200)}`).toBe(400);
         expect(response.body, what).toContain('Petición no válida');
@@ -236,12 +226,7 @@ describe('input that can be neither stored nor echoed', () => {
         `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="datos\u0000.csv"\r\n` +
         `Content-Type: text/csv\r\n\r\na,b\n1,2\n\r\n--${boundary}--\r\n`,
     );
-    const response = await t.app.inject({
-      method: 'POST',
-      url: `/c/${slug}/threads`,
-      headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      payload,
-    });
+    const response = await postBody(`/c/${slug}/threads`, `multipart/form-data; boundary=${boundary}`, payload);
     expectRefused(response, 'file name with a NUL');
     expect(await t.db.thread.count({ where: { title: 'Con un adjunto' } })).toBe(0);
   });
