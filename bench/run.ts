@@ -227,7 +227,7 @@ async function main(): Promise<number> {
       progress(`  done in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
     }
 
-    app = await buildApp({ config, db });
+    app = await buildApp({ config, db, databaseUrl: database.url });
     db = undefined; // the app owns it now and disconnects it when it closes
     await app.listen({ host: '127.0.0.1', port: 0 });
     const agoraUrl = baseUrlOf(app);

@@ -19,7 +19,10 @@ import { createHomeService } from './home/home.service.js';
 import { invitationsRoutes } from './invitations/invitations.routes.js';
 import { createInvitationsService } from './invitations/invitations.service.js';
 import { type BackgroundTasks, createBackgroundTasks } from './jobs/background-tasks.js';
+import { createJobs, type Jobs } from './jobs/jobs.js';
 import { languageRoutes } from './language/language.routes.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
+import { createNotificationsService } from './notifications/notifications.service.js';
 import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
@@ -35,6 +38,8 @@ export interface AppDependencies {
   readonly config: Config;
   /** The app owns the client from here on and disconnects it when it closes. */
   readonly db: Db;
+  /** The same database's URL, for the job queue's own connections (pg-boss). */
+  readonly databaseUrl: string;
   /** Overrides the logger (tests pass false or a stream). */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -42,7 +47,7 @@ export interface AppDependencies {
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** Builds Ágora: ecosystem and cross-cutting plugins, then features. Never listens. */
-export async function buildApp({ config, db, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, db, databaseUrl, logger }: AppDependencies): Promise<FastifyInstance> {
   const { trustProxy } = config;
   const app = Fastify({
     logger: logger ?? {
@@ -128,6 +133,25 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   });
   app.decorate('backgroundTasks', tasks);
 
+  // The job queue: requests enqueue (notifications), workers here or in `npm run worker` do the work.
+  const jobs = createJobs({
+    config,
+    db,
+    databaseUrl,
+    mailer,
+    log: app.log,
+    workers: config.jobWorkers === 'in-process',
+  });
+  // Started once the app is ready, without holding it up: a database that is down at start (the health
+  // check then answers 503) leaves the queue to start on its first use.
+  app.addHook('onReady', async () => {
+    jobs.queue.start().catch((error: unknown) => app.log.error({ err: error }, 'the job queue could not start'));
+  });
+  app.addHook('onClose', async () => {
+    await jobs.queue.stop(config.shutdownTimeoutMs);
+  });
+  app.decorate('jobs', jobs);
+
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
@@ -135,6 +159,11 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
 
+  await app.register(notificationsRoutes, {
+    db,
+    keys: jobs.keys,
+    notifications: createNotificationsService({ db }),
+  });
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
   const communities = createCommunitiesService({ db, audit, tasks });
@@ -172,5 +201,7 @@ declare module 'fastify' {
     config: Config;
     /** Work requests started without waiting for it (e-mails); tests drain it before they look. */
     backgroundTasks: BackgroundTasks;
+    /** The job queue and what requests enqueue on it; tests run `jobs.queue.drain()` before they look. */
+    jobs: Jobs;
   }
 }

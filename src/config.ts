@@ -99,6 +99,11 @@ export const envSchema = z.object({
   EMBEDDED_DB_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/postgres'),
   EMBEDDED_DB_PORT: port(0),
   MIGRATE_ON_START: booleanText.default(true),
+  JOB_WORKERS: z
+    .enum(['in-process', 'none'], {
+      error: 'expected in-process (this process runs the jobs) or none (`npm run worker` runs them)',
+    })
+    .default('in-process'),
   DEMO_DATA: booleanText.optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -162,6 +167,8 @@ export interface Config {
     | { readonly kind: 'server'; readonly url: string; readonly poolMax: number }
     | { readonly kind: 'embedded'; readonly dir: string; readonly port: number; readonly poolMax: number };
   readonly migrateOnStart: boolean;
+  /** Whether the web process also works the job queues ('none': a separate `npm run worker` does). */
+  readonly jobWorkers: 'in-process' | 'none';
   readonly demoData: boolean;
   readonly logLevel: Env['LOG_LEVEL'];
   /** `sensitiveMax`: sign-ups, password resets and the like, per address per 15 minutes. */
@@ -247,6 +254,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     database: Object.freeze(database),
     migrateOnStart: env.MIGRATE_ON_START,
+    jobWorkers: env.JOB_WORKERS,
     // Demo data belongs to the embedded database that `npm start` runs; a real server opts in.
     demoData: env.DEMO_DATA ?? database.kind === 'embedded',
     logLevel: env.LOG_LEVEL,

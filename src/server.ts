@@ -53,7 +53,7 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
   });
   const demoAccounts = config.demoData ? await seedDemoData(started.db) : [];
 
-  started.app = await buildApp({ config, db: started.db });
+  started.app = await buildApp({ config, db: started.db, databaseUrl: url });
   started.db = undefined; // the app owns it now
   await started.app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
     const code = (error as { code?: string }).code;

@@ -60,3 +60,41 @@ export function countingMemberWhere(
       };
   }
 }
+
+/**
+ * The people who may read this community now: communityAccessWhere(actor, 'read') seen from the other
+ * side, as a condition on users, so a fan-out (notifications, digests) picks its recipients in SQL.
+ * Suspended accounts read nothing; site admins read everything. `community.id` names the community whose
+ * memberships count.
+ */
+export function communityReadersWhere(
+  community: Pick<CommunityFacts, 'audience' | 'visibility' | 'ownerOrganizationId'> & { readonly id: string },
+): Prisma.UserWhereInput {
+  const holds = (states: MembershipState[]): Prisma.UserWhereInput => ({
+    memberships: { some: { communityId: community.id, state: { in: states } } },
+  });
+  const verified: Prisma.UserWhereInput = { emailVerifiedAt: { not: null } };
+  // Empty conditions are left out rather than written `{}`: inside OR, Prisma reads `{}` as "nothing".
+  let audience: Prisma.UserWhereInput | null;
+  switch (community.audience) {
+    case 'OPEN':
+      audience = null;
+      break;
+    case 'INTERNAL':
+      audience = { ...verified, kind: 'EMPLOYEE', organizationId: community.ownerOrganizationId };
+      break;
+    case 'INTERADMINISTRATIVE':
+      audience = {
+        ...verified,
+        OR: [
+          { kind: 'EMPLOYEE', organization: { kind: { not: 'PARTNER' } } },
+          { kind: 'PARTNER', ...holds(['INVITED', 'ACTIVE']) },
+        ],
+      };
+      break;
+  }
+  const looking = community.visibility === 'PUBLIC' ? null : holds(['ACTIVE']);
+  const conditions = [audience, looking].filter((condition) => condition !== null);
+  if (conditions.length === 0) return { status: 'ACTIVE' };
+  return { status: 'ACTIVE', OR: [{ role: 'ADMIN' }, { AND: conditions }] };
+}

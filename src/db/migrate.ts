@@ -8,6 +8,7 @@ import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum, type SqlQueryable 
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
+import { installJobSchema } from '../jobs/job-queue.js';
 import { migrationsDir as defaultMigrationsDir, schemaPath as defaultSchemaPath } from '../paths.js';
 
 // Migrations without Prisma's native schema engine: the same engine compiled to WebAssembly
@@ -328,6 +329,8 @@ export async function applyMigrations(
     const output = await withEngine(connectionString, log, (engine) =>
       engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
     );
+    // The job queue's tables (schema `pgboss`) are pg-boss's own; it installs or upgrades them here.
+    await installJobSchema(connectionString);
     return { applied: output.appliedMigrationNames };
   } finally {
     // Closing the session releases the lock, also when a query above failed.

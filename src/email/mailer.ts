@@ -10,13 +10,17 @@ import { viewsDir } from '../paths.js';
 // Outgoing e-mail: SMTP when configured, otherwise an outbox folder of .eml files whose
 // links are logged, so that the embedded demo works without a mail server.
 
-export type EmailTemplate =
+/** Messages about the account itself, sent to addresses whose owner may not have proven them. */
+export type AccountEmailTemplate =
   | 'verify-email'
   | 'reset-password'
   | 'confirm-new-email'
   | 'partner-invitation'
   // To the owner of an address someone tried to sign up with again (no account enumeration).
   | 'account-exists';
+
+/** Account messages, plus what happened that concerns the person (issue 11) and the periodic summary. */
+export type EmailTemplate = AccountEmailTemplate | 'notification' | 'digest';
 
 /**
  * One message to one person. `data` holds the values its template needs (REQUIRED_DATA):
@@ -33,7 +37,24 @@ export interface EmailMessage {
   locale: Locale;
   template: EmailTemplate;
   data: Record<string, string>;
+  /** Lists a template shows (the digest's sections): each entry's values are texts, like `data`'s. */
+  lists?: Record<string, ReadonlyArray<Record<string, string>>>;
+  /**
+   * Headers of a notification: Message-ID, In-Reply-To and References (threading by conversation), and
+   * List-Unsubscribe with List-Unsubscribe-Post (RFC 8058 one-click). Names from LIST_HEADERS only.
+   */
+  headers?: Record<string, string>;
 }
+
+/** The only headers a caller may add; values are checked to be one line. */
+export const LIST_HEADERS = [
+  'Message-ID',
+  'In-Reply-To',
+  'References',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Id',
+];
 
 export interface Mailer {
   /** Renders and delivers one message; rejects when it cannot be delivered, so the caller decides. */
@@ -57,6 +78,9 @@ export const REQUIRED_DATA: Readonly<Record<EmailTemplate, readonly string[]>> =
   // The invitee has no account yet; the link's page says which organization invites them.
   'partner-invitation': ['link', 'days'],
   'account-exists': ['link'],
+  // `summary`: one line saying what happened; `reason`: why this person was told.
+  notification: ['link', 'summary', 'reason', 'preferencesLink', 'unsubscribeLink'],
+  digest: ['link', 'preferencesLink', 'unsubscribeLink', 'period'],
 };
 
 /**
@@ -85,6 +109,8 @@ const SUBJECTS: Readonly<Record<EmailTemplate, MessageKey>> = {
   'confirm-new-email': 'email.confirm-new-email.subject',
   'partner-invitation': 'email.partner-invitation.subject',
   'account-exists': 'email.account-exists.subject',
+  notification: 'email.notification.subject',
+  digest: 'email.digest.subject',
 };
 
 // A single plain address: a comma or angle brackets would turn one recipient into several.
@@ -105,8 +131,11 @@ export interface RenderedEmail {
 const htmlViews = new Eta({ views: viewsDir, autoEscape: true, cache: true });
 const textViews = new Eta({ views: viewsDir, autoEscape: false, autoTrim: false, cache: true });
 
-function checkMessage({ to, template, data }: EmailMessage): void {
+function checkMessage({ to, template, data, headers }: EmailMessage): void {
   if (!SINGLE_ADDRESS.test(to)) throw new Error(`Not a single e-mail address: ${JSON.stringify(to)}`);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!LIST_HEADERS.includes(name) || /[\r\n]/.test(value)) throw new Error(`E-mail header refused: ${name}`);
+  }
   const missing = REQUIRED_DATA[template].filter((key) => !data[key]);
   if (missing.length > 0) throw new Error(`E-mail ${template} is missing data: ${missing.join(', ')}`);
   if (!/^https?:\/\/[^\s<>"]+$/.test(data.link ?? '') || !URL.canParse(data.link ?? '')) {
@@ -122,7 +151,7 @@ export function renderEmail(message: EmailMessage): RenderedEmail {
   const data = { ...given, site: given.site || DEFAULT_SITE };
   // A subject is one header line whatever the data holds.
   const subject = t(SUBJECTS[template], data).replace(/[\r\n]+/g, ' ');
-  const it = { t, locale, data, subject };
+  const it = { t, locale, data, subject, lists: message.lists ?? {} };
   return {
     subject,
     text: textViews.render(`/emails/${template}.text.eta`, it),
@@ -151,7 +180,9 @@ export function createMailer(mail: Config['mail'], log: MailerLog): Mailer {
     html: rendered.html,
     // Quoted-printable rather than base64: the raw message (an outbox .eml) stays mostly legible.
     textEncoding: 'quoted-printable' as const,
+    ...(message.headers?.['Message-ID'] ? { messageId: message.headers['Message-ID'] } : {}),
     headers: {
+      ...Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => name !== 'Message-ID')),
       'Content-Language': message.locale,
       // RFC 3834: no out-of-office replies to an automatic message.
       'Auto-Submitted': 'auto-generated',

@@ -13,6 +13,9 @@ import emailEn from './email.en.json' with { type: 'json' };
 import emailEs from './email.es.json' with { type: 'json' };
 import en from './en.json' with { type: 'json' };
 import es from './es.json' with { type: 'json' };
+import notificationsCa from './notifications.ca.json' with { type: 'json' };
+import notificationsEn from './notifications.en.json' with { type: 'json' };
+import notificationsEs from './notifications.es.json' with { type: 'json' };
 import policyCa from './policy.ca.json' with { type: 'json' };
 import policyEn from './policy.en.json' with { type: 'json' };
 import policyEs from './policy.es.json' with { type: 'json' };
@@ -40,6 +43,7 @@ const spanish = {
   ...communitiesEs,
   ...threadsEs,
   ...policyEs,
+  ...notificationsEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -47,8 +51,28 @@ export type Translate = (key: MessageKey, params?: Readonly<Record<string, strin
 
 const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
   es: spanish,
-  ca: { ...ca, ...accountsCa, ...emailCa, ...profilesCa, ...adminCa, ...communitiesCa, ...threadsCa, ...policyCa },
-  en: { ...en, ...accountsEn, ...emailEn, ...profilesEn, ...adminEn, ...communitiesEn, ...threadsEn, ...policyEn },
+  ca: {
+    ...ca,
+    ...accountsCa,
+    ...emailCa,
+    ...profilesCa,
+    ...adminCa,
+    ...communitiesCa,
+    ...threadsCa,
+    ...policyCa,
+    ...notificationsCa,
+  },
+  en: {
+    ...en,
+    ...accountsEn,
+    ...emailEn,
+    ...profilesEn,
+    ...adminEn,
+    ...communitiesEn,
+    ...threadsEn,
+    ...policyEn,
+    ...notificationsEn,
+  },
 };
 
 export function isLocale(value: unknown): value is Locale {

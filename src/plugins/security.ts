@@ -110,9 +110,11 @@ export const securityPlugin = fp(
       },
     });
 
-    // Every request that can change something must carry the form's token; no route is exempt.
+    // Every request that can change something must carry the form's token. The one kind of route without
+    // it authorises by a signed token in its own URL and reads no cookie (signedLinkOnly: RFC 8058
+    // one-click unsubscribe, which mail clients send without cookies): a forged request gains nothing.
     app.addHook('preHandler', (request, reply, done) => {
-      if (SAFE_METHODS.has(request.method)) {
+      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.signedLinkOnly === true) {
         done();
         return;
       }

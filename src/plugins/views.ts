@@ -14,6 +14,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A file from public/: served without looking up the session. */
     publicAsset?: boolean;
+    /**
+     * The route authorises by a signed token in its URL, never by the session cookie, so a cross-site
+     * request gains nothing: the CSRF check is not asked for (RFC 8058 one-click unsubscribe, sent by mail
+     * clients without cookies). See plugins/security.ts.
+     */
+    signedLinkOnly?: boolean;
   }
   interface FastifyInstance {
     /** Sets reply.locals for a page rendered in the layout. */
@@ -38,6 +44,11 @@ function hashPublicFiles(dir: string): Map<string, string> {
 }
 
 const NOTICES = new Set([
+  // Notifications.
+  'notification-read',
+  'notifications-all-read',
+  'notifications-saved',
+  'watch-changed',
   // Threads.
   'thread-created',
   'reply-posted',

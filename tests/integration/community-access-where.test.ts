@@ -7,7 +7,11 @@ import {
   type MembershipState,
   type Visibility,
 } from '../../src/access/communities.js';
-import { communityAccessWhere, countingMemberWhere } from '../../src/communities/community-access-where.js';
+import {
+  communityAccessWhere,
+  communityReadersWhere,
+  countingMemberWhere,
+} from '../../src/communities/community-access-where.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 
@@ -132,6 +136,31 @@ describe('countingMemberWhere', () => {
         select: { userId: true },
       });
       expect(rows.map((row) => row.userId).sort(), `${c.audience} ${c.visibility}`).toEqual(expected);
+    }
+  });
+});
+
+describe('communityReadersWhere', () => {
+  it('finds exactly the people can(read) allows, for every community of the matrix', async () => {
+    const people = actors.filter((entry) => entry.actor !== null);
+    for (const c of communities) {
+      const facts = { ownerOrganizationId: c.ownerOrganizationId, audience: c.audience, visibility: c.visibility };
+      const expected = people
+        .filter(({ actor }) =>
+          can(actor, 'read', { ...facts, archived: false }, c.state ? { role: 'MEMBER', state: c.state } : null),
+        )
+        .map(({ actor }) => actor?.id ?? '')
+        .sort();
+      const rows = await t.db.user.findMany({
+        where: {
+          AND: [
+            { id: { in: people.map(({ actor }) => actor?.id ?? '') } },
+            communityReadersWhere({ id: c.id, ...facts }),
+          ],
+        },
+        select: { id: true },
+      });
+      expect(rows.map((row) => row.id).sort(), `${c.audience} ${c.visibility} ${c.state}`).toEqual(expected);
     }
   });
 });

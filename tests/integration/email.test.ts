@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { findFreePort } from '../../src/db/embedded-postgres.js';
-import { createMailer, type EmailTemplate, type Mailer } from '../../src/email/mailer.js';
+import { type AccountEmailTemplate, createMailer, type Mailer } from '../../src/email/mailer.js';
 import type { Locale } from '../../src/i18n/i18n.js';
 import { projectRoot } from '../../src/paths.js';
 import { linksIn, parseMessage, startTestSmtpServer, type TestSmtpServer } from '../support/smtp.js';
@@ -27,11 +27,11 @@ function escapeHtml(value: string): string {
 }
 
 /** A unique recipient and link per test, so no test finds another's message. */
-function uniqueMessage(template: EmailTemplate, locale: Locale, extra: Record<string, string> = {}) {
+function uniqueMessage(template: AccountEmailTemplate, locale: Locale, extra: Record<string, string> = {}) {
   const id = randomBytes(6).toString('hex');
   // Long, with a query string: soft line breaks in transit and "&" that HTML must escape.
   const link = `https://agora.test/cuenta/${template}?token=${id}_0123456789abcdef0123456789abcdef&lang=${locale}`;
-  const data: Record<EmailTemplate, Record<string, string>> = {
+  const data: Record<AccountEmailTemplate, Record<string, string>> = {
     'verify-email': { site: SITE, link, name: 'Núria Puig', hours: '24' },
     'reset-password': { site: SITE, link, name: 'Núria Puig', minutes: '30' },
     'confirm-new-email': { site: SITE, link, name: 'Núria Puig', hours: '24' },
@@ -48,7 +48,7 @@ function uniqueMessage(template: EmailTemplate, locale: Locale, extra: Record<st
 }
 
 // Written out by hand, not computed with the translator, so a wrong or missing message fails.
-const EXPECTED: Record<Locale, Record<EmailTemplate, { subject: string; detail: string }>> = {
+const EXPECTED: Record<Locale, Record<AccountEmailTemplate, { subject: string; detail: string }>> = {
   es: {
     'verify-email': {
       subject: 'Confirme su dirección de correo electrónico en Ágora de Ejemplo',
@@ -128,14 +128,14 @@ const IGNORE: Record<Locale, string> = {
   en: 'please ignore this message',
 };
 
-const TEMPLATES: EmailTemplate[] = [
+const TEMPLATES: AccountEmailTemplate[] = [
   'verify-email',
   'reset-password',
   'confirm-new-email',
   'partner-invitation',
   'account-exists',
 ];
-const ANONYMOUS: EmailTemplate[] = ['partner-invitation', 'account-exists'];
+const ANONYMOUS: AccountEmailTemplate[] = ['partner-invitation', 'account-exists'];
 const LOCALES: Locale[] = ['es', 'ca', 'en'];
 const CASES = LOCALES.flatMap((locale) => TEMPLATES.map((template) => ({ locale, template })));
 

@@ -31,7 +31,7 @@ describe('health probes', () => {
     // Nothing listens on a port that was just free.
     const url = `postgresql://agora:nothing@127.0.0.1:${await findFreePort()}/agora`;
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url });
-    const app = await buildApp({ config, db: createDb(url, 1), logger: false });
+    const app = await buildApp({ config, db: createDb(url, 1), databaseUrl: url, logger: false });
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);

@@ -30,10 +30,12 @@ export async function createTestApp(
     DATABASE_URL: database.url,
     ATTACHMENTS_DIR: attachmentsDir,
     RATE_LIMIT_SENSITIVE_MAX: '10000',
+    // Tests run the jobs themselves (app.jobs.queue.drain()), at the moment they choose.
+    JOB_WORKERS: 'none',
     ...env,
   });
   const db = createDb(database.url, 5, options);
-  const app = await buildApp({ config, db, logger: false });
+  const app = await buildApp({ config, db, databaseUrl: database.url, logger: false });
   return {
     app,
     db,

@@ -1,0 +1,111 @@
+import { createAttachmentStore } from '../attachments/attachment-files.js';
+import { discardStaleUploads } from '../attachments/stale-uploads.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { Mailer } from '../email/mailer.js';
+import {
+  createNotificationEvents,
+  createNotificationFanOut,
+  NOTIFICATION_JOBS,
+  type NotificationEvents,
+} from '../notifications/notification-fanout.js';
+import { createNotificationMail, createSigningKeys, type SigningKeys } from '../notifications/notification-mail.js';
+import { createJobQueue, type JobData, type JobQueue, type JobQueueLog } from './job-queue.js';
+
+// Ágora's queues and what works them, built alike by the web process (app.ts) and `npm run worker`
+// (worker.ts): a job never needs an HTTP request.
+
+export const ATTACHMENT_JOBS = { discardStale: 'attachments.discard-stale' } as const;
+
+export interface Jobs {
+  readonly queue: JobQueue;
+  /** What requests enqueue when something happens that people are told of. */
+  readonly events: NotificationEvents;
+  readonly keys: SigningKeys;
+}
+
+function text(data: JobData, key: string): string {
+  const value = data[key];
+  if (typeof value !== 'string' || value === '') throw new Error(`job data lacks ${key}`);
+  return value;
+}
+
+export function createJobs({
+  config,
+  db,
+  databaseUrl,
+  mailer,
+  log,
+  workers,
+}: {
+  config: Config;
+  db: Db;
+  databaseUrl: string;
+  mailer: Mailer;
+  log: JobQueueLog;
+  /** Whether this process works the queues (and keeps the schedules). */
+  workers: boolean;
+}): Jobs {
+  const keys = createSigningKeys(db);
+  const store = createAttachmentStore(config.attachments.dir);
+  // The handlers reach the queue through this binding: the fan-out enqueues e-mails as it goes.
+  let queue: JobQueue;
+  const fanOut = () => createNotificationFanOut({ db, queue });
+  const mail = () => createNotificationMail({ db, mailer, queue, keys, publicUrl: config.publicUrl, log });
+  queue = createJobQueue({
+    databaseUrl,
+    workers,
+    maintenance: workers,
+    log,
+    poolMax: 4,
+    queues: [
+      {
+        name: NOTIFICATION_JOBS.postPublished,
+        handler: async (data) => void (await fanOut().postPublished(text(data, 'postId'))),
+      },
+      {
+        name: NOTIFICATION_JOBS.answerAccepted,
+        handler: async (data) => void (await fanOut().answerAccepted(text(data, 'postId'))),
+      },
+      {
+        name: NOTIFICATION_JOBS.reacted,
+        handler: async (data) =>
+          void (await fanOut().reacted(text(data, 'postId'), text(data, 'reaction') === 'USEFUL' ? 'USEFUL' : 'LIKE')),
+      },
+      {
+        name: NOTIFICATION_JOBS.joinRequested,
+        handler: async (data) => void (await fanOut().joinRequested(text(data, 'communityId'), text(data, 'userId'))),
+      },
+      {
+        name: NOTIFICATION_JOBS.invited,
+        handler: async (data) =>
+          void (await fanOut().invited(
+            text(data, 'communityId'),
+            text(data, 'userId'),
+            typeof data.invitedById === 'string' ? data.invitedById : null,
+          )),
+      },
+      {
+        name: NOTIFICATION_JOBS.email,
+        concurrency: 4,
+        handler: async (data) => void (await mail().sendNotificationEmail(text(data, 'notificationId'))),
+      },
+      {
+        name: NOTIFICATION_JOBS.digestSweep,
+        cron: '0 * * * *',
+        handler: async () => void (await mail().sweepDigests()),
+      },
+      {
+        name: NOTIFICATION_JOBS.digest,
+        concurrency: 4,
+        handler: async (data) => void (await mail().sendDigest(text(data, 'userId'), text(data, 'period'))),
+      },
+      {
+        name: ATTACHMENT_JOBS.discardStale,
+        cron: '17 * * * *',
+        handler: async () => void (await discardStaleUploads({ db, store })),
+      },
+    ],
+  });
+  return { queue, events: createNotificationEvents(queue), keys };
+}

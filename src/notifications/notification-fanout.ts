@@ -1,0 +1,338 @@
+import { communityReadersWhere } from '../communities/community-access-where.js';
+import type { Db } from '../db/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import {
+  type Delivery,
+  deliveryFor,
+  type NotificationKind,
+  POST_KINDS_BY_PRECEDENCE,
+  type WatchLevel,
+  watchAllows,
+} from './notification-rules.js';
+
+// The jobs that turn what happened (a post, an accepted answer, a reaction, a request, an invitation) into
+// notifications. A request only enqueues one of these (in its own transaction); the fan-out to however
+// many people runs here, in a worker. Each is idempotent: a notification's (recipient, dedupe key) is
+// unique, so a retried job finds what it already wrote and writes nothing twice.
+
+export const NOTIFICATION_JOBS = {
+  postPublished: 'notifications.post-published',
+  answerAccepted: 'notifications.answer-accepted',
+  reacted: 'notifications.reacted',
+  joinRequested: 'notifications.join-requested',
+  invited: 'notifications.invited',
+  email: 'notifications.email',
+  digestSweep: 'notifications.digest-sweep',
+  digest: 'notifications.digest',
+} as const;
+
+/** What the request that caused a notification enqueues (inside its transaction when it passes `tx`). */
+export interface NotificationEvents {
+  postPublished(postId: string, tx?: Prisma.TransactionClient): Promise<void>;
+  answerAccepted(postId: string, tx?: Prisma.TransactionClient): Promise<void>;
+  reacted(postId: string, reaction: 'LIKE' | 'USEFUL', tx?: Prisma.TransactionClient): Promise<void>;
+  joinRequested(communityId: string, userId: string, tx?: Prisma.TransactionClient): Promise<void>;
+  invited(
+    communityId: string,
+    userId: string,
+    invitedById: string | null,
+    tx?: Prisma.TransactionClient,
+  ): Promise<void>;
+}
+
+export function createNotificationEvents(queue: JobQueue): NotificationEvents {
+  return {
+    postPublished: (postId, tx) => queue.send(NOTIFICATION_JOBS.postPublished, { postId }, { tx }),
+    answerAccepted: (postId, tx) => queue.send(NOTIFICATION_JOBS.answerAccepted, { postId }, { tx }),
+    reacted: (postId, reaction, tx) =>
+      // Many reactions in a moment make one job: the notification counts them when it runs.
+      queue.send(NOTIFICATION_JOBS.reacted, { postId, reaction }, { tx, singletonKey: `${postId}:${reaction}` }),
+    joinRequested: (communityId, userId, tx) =>
+      queue.send(NOTIFICATION_JOBS.joinRequested, { communityId, userId }, { tx }),
+    invited: (communityId, userId, invitedById, tx) =>
+      queue.send(NOTIFICATION_JOBS.invited, { communityId, userId, invitedById }, { tx }),
+  };
+}
+
+interface Candidate {
+  readonly id: string;
+  readonly kinds: NotificationKind[];
+}
+
+const COMMUNITY_FACTS = { id: true, audience: true, visibility: true, ownerOrganizationId: true } as const;
+
+export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueue }) {
+  /**
+   * Writes one notification per (person, dedupe key) for the candidates who may read the community, have
+   * not muted it, and have not turned the kind off; enqueues the e-mail job of those who chose e-mail.
+   * Returns how many notifications exist for the key now (the work of an earlier try included).
+   */
+  async function notify(input: {
+    readonly community: Prisma.CommunityGetPayload<{ select: typeof COMMUNITY_FACTS }>;
+    readonly threadId: string | null;
+    readonly postId: string | null;
+    readonly actorId: string | null;
+    readonly dedupeKey: string;
+    readonly candidates: readonly Candidate[];
+    /** Everyone with an active membership is a candidate for this kind (announcements). */
+    readonly members?: NotificationKind;
+  }): Promise<number> {
+    const { community, threadId } = input;
+    const named = new Map<string, NotificationKind[]>();
+    for (const candidate of input.candidates) {
+      if (candidate.id === input.actorId) continue;
+      named.set(candidate.id, [...(named.get(candidate.id) ?? []), ...candidate.kinds]);
+    }
+    const who: Prisma.UserWhereInput[] = [];
+    if (named.size > 0) who.push({ id: { in: [...named.keys()] } });
+    if (input.members) who.push({ memberships: { some: { communityId: community.id, state: 'ACTIVE' } } });
+    if (who.length === 0) return 0;
+
+    const people = await db.user.findMany({
+      where: {
+        AND: [
+          communityReadersWhere(community),
+          { OR: who },
+          ...(input.actorId ? [{ id: { not: input.actorId } }] : []),
+        ],
+      },
+      select: {
+        id: true,
+        notificationPrefs: { select: { kind: true, delivery: true } },
+        communityWatches: { where: { communityId: community.id }, select: { level: true } },
+        ...(threadId ? { threadWatches: { where: { threadId }, select: { level: true } } } : {}),
+      },
+    });
+
+    const rows: Prisma.NotificationCreateManyInput[] = [];
+    const emailed = new Set<string>();
+    for (const person of people) {
+      const kinds = [...(named.get(person.id) ?? []), ...(input.members ? [input.members] : [])];
+      const levels = {
+        community: (person.communityWatches[0]?.level ?? null) as WatchLevel | null,
+        thread: ((person as { threadWatches?: { level: WatchLevel }[] }).threadWatches?.[0]?.level ??
+          null) as WatchLevel | null,
+      };
+      const chosen = new Map(person.notificationPrefs.map((pref) => [pref.kind, pref.delivery as Delivery]));
+      const ordered = [...new Set(kinds)].sort((a, b) => precedence(a) - precedence(b));
+      const kind = ordered.find((each) => watchAllows(each, levels) && deliveryFor(each, chosen) !== 'OFF');
+      if (!kind) continue;
+      rows.push({
+        recipientId: person.id,
+        kind,
+        actorId: input.actorId,
+        communityId: community.id,
+        threadId,
+        postId: input.postId,
+        dedupeKey: input.dedupeKey,
+      });
+      if (deliveryFor(kind, chosen) === 'EMAIL') emailed.add(person.id);
+    }
+    for (let at = 0; at < rows.length; at += 5_000) {
+      await db.notification.createMany({ data: rows.slice(at, at + 5_000), skipDuplicates: true });
+    }
+    await enqueueEmails(input.dedupeKey, [...emailed]);
+    return rows.length;
+  }
+
+  /** E-mail jobs for the notifications of `dedupeKey` that have not been e-mailed yet. */
+  async function enqueueEmails(dedupeKey: string, recipientIds: readonly string[]) {
+    if (recipientIds.length === 0) return;
+    const waiting = await db.notification.findMany({
+      where: { dedupeKey, recipientId: { in: [...recipientIds] }, emailedAt: null },
+      select: { id: true },
+    });
+    await queue.sendMany(
+      NOTIFICATION_JOBS.email,
+      waiting.map(({ id }) => ({ data: { notificationId: id }, singletonKey: id })),
+    );
+  }
+
+  /** A published post: mentions, replies to the thread or to a reply, watchers, announcements. */
+  async function postPublished(postId: string): Promise<number> {
+    const post = await db.post.findUnique({
+      where: { id: postId },
+      select: {
+        id: true,
+        authorId: true,
+        isOpening: true,
+        status: true,
+        parent: { select: { authorId: true } },
+        mentions: { select: { userId: true } },
+        thread: { select: { id: true, authorId: true, kind: true, community: { select: COMMUNITY_FACTS } } },
+      },
+    });
+    // Gone, or no longer published (deleted, held…) by the time the job runs: nobody is told of it.
+    if (!post || post.status !== 'PUBLISHED') return 0;
+    const { thread } = post;
+    const candidates: Candidate[] = post.mentions.map(({ userId }) => ({ id: userId, kinds: ['MENTION'] }));
+    if (post.parent?.authorId) candidates.push({ id: post.parent.authorId, kinds: ['REPLY_TO_POST'] });
+    if (!post.isOpening) {
+      if (thread.authorId) candidates.push({ id: thread.authorId, kinds: ['REPLY_TO_THREAD'] });
+      const watchers = await db.threadWatch.findMany({
+        where: { threadId: thread.id, level: 'WATCHING' },
+        select: { userId: true },
+      });
+      for (const { userId } of watchers) candidates.push({ id: userId, kinds: ['WATCHED_THREAD'] });
+    } else {
+      const watchers = await db.communityWatch.findMany({
+        where: { communityId: thread.community.id, level: 'WATCHING' },
+        select: { userId: true },
+      });
+      for (const { userId } of watchers) candidates.push({ id: userId, kinds: ['NEW_THREAD'] });
+    }
+    const announcement = post.isOpening && thread.kind === 'ANNOUNCEMENT';
+    return notify({
+      community: thread.community,
+      threadId: thread.id,
+      postId: post.id,
+      actorId: post.authorId,
+      dedupeKey: `post:${post.id}`,
+      candidates,
+      ...(announcement ? { members: 'ANNOUNCEMENT' as const } : {}),
+    });
+  }
+
+  /** The accepted answer's author is told (not when they accepted it themselves). */
+  async function answerAccepted(postId: string): Promise<number> {
+    const post = await db.post.findUnique({
+      where: { id: postId },
+      select: {
+        id: true,
+        authorId: true,
+        status: true,
+        acceptedIn: { select: { id: true, authorId: true, community: { select: COMMUNITY_FACTS } } },
+      },
+    });
+    if (!post?.authorId || post.status !== 'PUBLISHED' || !post.acceptedIn) return 0;
+    return notify({
+      community: post.acceptedIn.community,
+      threadId: post.acceptedIn.id,
+      postId: post.id,
+      actorId: post.acceptedIn.authorId,
+      dedupeKey: `accepted:${post.id}`,
+      candidates: [{ id: post.authorId, kinds: ['ANSWER_ACCEPTED'] }],
+    });
+  }
+
+  /**
+   * Reactions are batched: one notification per post and kind of reaction, which counts the people who
+   * reacted so far and comes back unread with each new one ("3 people found your answer useful").
+   */
+  async function reacted(postId: string, reaction: 'LIKE' | 'USEFUL'): Promise<number> {
+    const post = await db.post.findUnique({
+      where: { id: postId },
+      select: {
+        id: true,
+        authorId: true,
+        status: true,
+        thread: { select: { id: true, community: { select: COMMUNITY_FACTS } } },
+      },
+    });
+    if (!post?.authorId || post.status !== 'PUBLISHED') return 0;
+    const others = { postId, kind: reaction, userId: { not: post.authorId } } as const;
+    const [count, latest] = await Promise.all([
+      db.reaction.count({ where: others }),
+      db.reaction.findFirst({ where: others, orderBy: { createdAt: 'desc' }, select: { userId: true } }),
+    ]);
+    if (count === 0 || !latest) return 0;
+    const dedupeKey = `reactions:${postId}:${reaction}`;
+    const existing = await db.notification.findUnique({
+      where: { recipientId_dedupeKey: { recipientId: post.authorId, dedupeKey } },
+      select: { id: true, actorCount: true },
+    });
+    if (existing) {
+      // Nothing new since it was written (a retried job, or a reaction taken back): leave it as it is.
+      if (existing.actorCount >= count) return 1;
+      await db.notification.update({
+        where: { id: existing.id },
+        data: { actorCount: count, actorId: latest.userId, readAt: null, notifiedAt: new Date() },
+      });
+      return 1;
+    }
+    const written = await notify({
+      community: post.thread.community,
+      threadId: post.thread.id,
+      postId,
+      actorId: latest.userId,
+      dedupeKey,
+      candidates: [{ id: post.authorId, kinds: ['REACTIONS'] }],
+    });
+    if (written > 0) {
+      await db.notification.updateMany({
+        where: { recipientId: post.authorId, dedupeKey },
+        data: { reaction, actorCount: count },
+      });
+    }
+    return written;
+  }
+
+  /** The community's moderators and owners are told of a request to join. */
+  async function joinRequested(communityId: string, userId: string): Promise<number> {
+    const community = await db.community.findUnique({ where: { id: communityId }, select: COMMUNITY_FACTS });
+    const request = await db.membership.findUnique({
+      where: { communityId_userId: { communityId, userId } },
+      select: { state: true },
+    });
+    if (!community || request?.state !== 'PENDING') return 0;
+    const moderators = await db.membership.findMany({
+      where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
+      select: { userId: true },
+    });
+    return notify({
+      community,
+      threadId: null,
+      postId: null,
+      actorId: userId,
+      dedupeKey: `join:${communityId}:${userId}`,
+      candidates: moderators.map((row) => ({ id: row.userId, kinds: ['JOIN_REQUEST'] })),
+    });
+  }
+
+  /** The invited person is told, while the invitation stands. */
+  async function invited(communityId: string, userId: string, invitedById: string | null): Promise<number> {
+    const membership = await db.membership.findUnique({
+      where: { communityId_userId: { communityId, userId } },
+      select: { state: true, community: { select: COMMUNITY_FACTS } },
+    });
+    if (membership?.state !== 'INVITED') return 0;
+    // The invited may not read a private community yet: the invitation is what they may see of it.
+    const row = await db.user.findFirst({ where: { id: userId, status: 'ACTIVE' }, select: { id: true } });
+    if (!row) return 0;
+    const existing = await db.notification.findUnique({
+      where: { recipientId_dedupeKey: { recipientId: userId, dedupeKey: `invite:${communityId}` } },
+      select: { id: true },
+    });
+    if (existing) return 1;
+    const prefs = await db.notificationPreference.findUnique({
+      where: { userId_kind: { userId, kind: 'INVITATION' } },
+      select: { delivery: true },
+    });
+    const delivery = deliveryFor('INVITATION', new Map(prefs ? [['INVITATION', prefs.delivery as Delivery]] : []));
+    if (delivery === 'OFF') return 0;
+    await db.notification.createMany({
+      data: [
+        {
+          recipientId: userId,
+          kind: 'INVITATION',
+          actorId: invitedById,
+          communityId,
+          dedupeKey: `invite:${communityId}`,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (delivery === 'EMAIL') await enqueueEmails(`invite:${communityId}`, [userId]);
+    return 1;
+  }
+
+  return { postPublished, answerAccepted, reacted, joinRequested, invited };
+}
+
+function precedence(kind: NotificationKind): number {
+  const at = POST_KINDS_BY_PRECEDENCE.indexOf(kind);
+  return at === -1 ? POST_KINDS_BY_PRECEDENCE.length : at;
+}
+
+export type NotificationFanOut = ReturnType<typeof createNotificationFanOut>;

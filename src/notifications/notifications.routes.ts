@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { CommunityActor } from '../access/communities.js';
+import type { Viewer } from '../accounts/auth.js';
+import { actorOf } from '../communities/communities.service.js';
+import type { Db } from '../db/client.js';
+import { NotFound } from '../errors.js';
+import { type FormErrors, parseForm, translateErrors } from '../forms.js';
+import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import type { SigningKeys } from './notification-mail.js';
+import { notificationSummary } from './notification-mail.js';
+import {
+  DELIVERIES,
+  DIGEST_FREQUENCIES,
+  NOTIFICATION_KINDS,
+  timeZones,
+  verifyUnsubscribe,
+} from './notification-rules.js';
+import { listQuery, notificationParams, settingsForm, unsubscribeParams } from './notifications.schemas.js';
+import { BELL_MAX, decodeCursor, type NotificationsService } from './notifications.service.js';
+
+/** How often, at most, a person's last visit is written (milliseconds). */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+function actorFor(viewer: Viewer): CommunityActor {
+  const actor = actorOf(viewer);
+  if (!actor) throw new Error('a viewer has an actor');
+  return actor;
+}
+
+export async function notificationsRoutes(
+  app: FastifyInstance,
+  { notifications, keys, db }: { notifications: NotificationsService; keys: SigningKeys; db: Db },
+) {
+  // The bell's number on every page, and the person's last visit (e-mail "at once" waits while they are
+  // here). Pages only: assets and writes do not need them.
+  const lastWritten = new Map<string, number>();
+  app.addHook('preHandler', async (request, reply) => {
+    const viewer = request.viewer;
+    if (!viewer || request.routeOptions.config.publicAsset) return;
+    const now = Date.now();
+    if ((lastWritten.get(viewer.id) ?? 0) < now - LAST_SEEN_EVERY_MS) {
+      lastWritten.set(viewer.id, now);
+      if (lastWritten.size > 50_000) lastWritten.clear();
+      await db.user.updateMany({ where: { id: viewer.id }, data: { lastSeenAt: new Date(now) } });
+    }
+    if (request.method === 'GET' && reply.locals) {
+      reply.locals.unreadNotifications = await notifications.unreadCount(actorFor(viewer));
+      reply.locals.bellMax = BELL_MAX;
+    }
+  });
+
+  app.get('/notifications', { preHandler: requireViewer }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const query = listQuery.safeParse(request.query);
+    const before = query.success ? decodeCursor(query.data.before) : null;
+    const page = await notifications.list(actorFor(viewer), before);
+    return reply.view('notifications/index.eta', {
+      title: request.t('notifications.title'),
+      items: page.items.map((item) => ({ ...item, summary: notificationSummary(request.t, item) })),
+      next: page.next,
+      earlier: before !== null,
+    });
+  });
+
+  app.get('/notifications/count', { preHandler: requireViewer }, async (request, reply) => {
+    const unread = await notifications.unreadCount(actorFor(viewerOf(request)));
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ unread: Math.min(unread, BELL_MAX), more: unread > BELL_MAX });
+  });
+
+  app.get('/notifications/:notificationId', { preHandler: requireViewer }, async (request, reply) => {
+    const params = notificationParams.safeParse(request.params);
+    if (!params.success) throw new NotFound();
+    const href = await notifications.open(actorFor(viewerOf(request)), params.data.notificationId);
+    return reply.redirect(href, 303);
+  });
+
+  app.post('/notifications/:notificationId/read', { preHandler: requireViewer }, async (request, reply) => {
+    const params = notificationParams.safeParse(request.params);
+    if (!params.success) throw new NotFound();
+    await notifications.markRead(actorFor(viewerOf(request)), params.data.notificationId);
+    return reply.redirect('/notifications?notice=notification-read', 303);
+  });
+
+  app.post('/notifications/read-all', { preHandler: requireViewer }, async (request, reply) => {
+    await notifications.markAllRead(actorFor(viewerOf(request)));
+    return reply.redirect('/notifications?notice=notifications-all-read', 303);
+  });
+
+  async function renderSettings(
+    reply: FastifyReply,
+    options: { status?: number; errors?: FormErrors; values?: Record<string, string> } = {},
+  ) {
+    const { request } = reply;
+    const saved = await notifications.settings(viewerOf(request).id);
+    const values: Record<string, string> = {
+      digestFrequency: saved.digestFrequency,
+      digestHour: String(saved.digestHour),
+      timeZone: saved.timeZone,
+      ...Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [`delivery.${kind}`, saved.deliveries[kind]])),
+      ...options.values,
+    };
+    return reply.code(options.status ?? 200).view('notifications/settings.eta', {
+      title: request.t('notifications.settings.title'),
+      values,
+      errors: translateErrors(request.t, options.errors),
+      kinds: NOTIFICATION_KINDS,
+      deliveries: DELIVERIES,
+      frequencies: DIGEST_FREQUENCIES,
+      timeZones: timeZones(),
+    });
+  }
+
+  app.get('/account/notifications', { preHandler: requireViewer }, async (_request, reply) => renderSettings(reply));
+
+  app.post('/account/notifications', { preHandler: requireViewer }, async (request, reply) => {
+    const form = parseForm(settingsForm, request.body);
+    if (!form.ok) return renderSettings(reply, { status: 422, errors: form.errors, values: form.values });
+    const data = form.data as Record<string, unknown>;
+    await notifications.saveSettings(viewerOf(request).id, {
+      deliveries: Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, data[`delivery.${kind}`]])) as never,
+      digestFrequency: form.data.digestFrequency,
+      digestHour: form.data.digestHour,
+      timeZone: form.data.timeZone,
+    });
+    return reply.redirect('/account/notifications?notice=notifications-saved', 303);
+  });
+
+  // RFC 8058: the link in List-Unsubscribe. GET shows what it stops and a button (a link scanner that
+  // follows it changes nothing); POST, from that button or from the mail client's own one-click, stops it.
+  async function unsubscribeClaim(params: unknown) {
+    const parsed = unsubscribeParams.safeParse(params);
+    if (!parsed.success) return null;
+    return verifyUnsubscribe(parsed.data.token, await keys.unsubscribeKey(), new Date());
+  }
+
+  function renderInvalidLink(reply: FastifyReply) {
+    return reply.code(400).view('notifications/unsubscribe.eta', {
+      title: reply.request.t('notifications.unsubscribe.title'),
+      state: 'invalid',
+      what: '',
+    });
+  }
+
+  app.get('/unsubscribe/:token', async (request, reply) => {
+    const claim = await unsubscribeClaim(request.params);
+    if (!claim) return renderInvalidLink(reply);
+    return reply.view('notifications/unsubscribe.eta', {
+      title: request.t('notifications.unsubscribe.title'),
+      state: 'confirm',
+      digest: claim.scope === 'DIGEST',
+      what: claim.scope === 'DIGEST' ? '' : request.t(`notifications.kind.${claim.scope}`),
+    });
+  });
+
+  app.post('/unsubscribe/:token', { config: { signedLinkOnly: true } }, async (request, reply) => {
+    const claim = await unsubscribeClaim(request.params);
+    if (!claim) return renderInvalidLink(reply);
+    await notifications.unsubscribe(claim.userId, claim.scope);
+    return reply.view('notifications/unsubscribe.eta', {
+      title: request.t('notifications.unsubscribe.title'),
+      state: 'done',
+      what: '',
+    });
+  });
+}
