@@ -11,6 +11,7 @@ import { type DatabaseHandle, openDatabase } from '../src/db/database-server.js'
 import { applyMigrations } from '../src/db/migrate.js';
 import { projectRoot } from '../src/paths.js';
 import { Interrupted, type LoadJob, runLoad } from './load.js';
+import { benchNotifications, FANOUT_SIZES, renderNotificationBench } from './notifications.js';
 import {
   CEILING_NAME,
   type Measurement,
@@ -248,6 +249,8 @@ async function main(): Promise<number> {
     }
 
     const measurements = await measureAll(targets, settings, controller.signal);
+    progress(`Notifications: an announcement to ${FANOUT_SIZES.join(' and ')} members`);
+    const notifications = await benchNotifications(database.url, progress);
     const seconds = (performance.now() - started) / 1000;
 
     process.stdout.write(`\n${renderTable(measurements)}\n`);
@@ -259,6 +262,8 @@ async function main(): Promise<number> {
         `Node ${process.version}, ${cpus} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${new Date().toISOString()}, run took ${seconds.toFixed(0)} s.`,
         ...(busy ? [`! ${busy}`] : []),
         ...notes,
+        '',
+        renderNotificationBench(notifications),
         '',
       ].join('\n'),
     );
@@ -276,6 +281,7 @@ async function main(): Promise<number> {
       settings,
       ceiling: { name: CEILING_NAME, description: 'bare Fastify() instance, GET / returning a short string' },
       measurements,
+      notifications,
     };
     await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
     progress(`Results written to ${path.relative(process.cwd(), output)}`);
