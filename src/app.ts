@@ -20,6 +20,7 @@ import { invitationsRoutes } from './invitations/invitations.routes.js';
 import { createInvitationsService } from './invitations/invitations.service.js';
 import { type BackgroundTasks, createBackgroundTasks } from './jobs/background-tasks.js';
 import { languageRoutes } from './language/language.routes.js';
+import { auditContextPlugin } from './plugins/audit-context.js';
 import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
@@ -131,6 +132,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
+  await app.register(auditContextPlugin);
   await app.register(i18nPlugin);
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);

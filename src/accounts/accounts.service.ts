@@ -112,7 +112,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
   ): Promise<void> {
     const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
     if (await verifyPassword(user.passwordHash, password)) return;
-    await audit.record(request, {
+    await audit.record(request.auditContext, {
       action,
       outcome: 'FAILURE',
       target: { type: 'user', id: viewer.id },
@@ -153,7 +153,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         select: { id: true, email: true, locale: true, emailVerifiedAt: true },
       });
       if (existing) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.sign_up',
           outcome: 'FAILURE',
           actorId: null,
@@ -187,7 +187,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           select: { id: true },
         });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'account.sign_up',
             outcome: 'SUCCESS',
@@ -246,7 +246,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           },
         });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: changed ? 'account.email_change' : 'account.email_verify',
             outcome: 'SUCCESS',
@@ -273,7 +273,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       const keys = throttleKeys(email, request.ip);
       const { retryAfterSeconds, known } = await throttle.assess(keys);
       if (retryAfterSeconds > 0) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.sign_in',
           outcome: 'DENIED',
           actorId: null,
@@ -288,7 +288,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
       if (!user || !valid) {
         await throttle.recordFailure(keys, known);
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.sign_in',
           outcome: 'FAILURE',
           actorId: null,
@@ -299,7 +299,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       }
       await throttle.recordSuccess(keys);
       if (user.status !== 'ACTIVE') {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.sign_in',
           outcome: 'DENIED',
           actorId: user.id,
@@ -309,7 +309,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         return { outcome: 'suspended' };
       }
       const cookie = await auth.startSession(user.id, meta);
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'account.sign_in',
         outcome: 'SUCCESS',
         actorId: user.id,
@@ -320,7 +320,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
 
     async signOut(token: string, viewer: Viewer, request: FastifyRequest): Promise<void> {
       await auth.endSession(token);
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'account.sign_out',
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },
@@ -329,7 +329,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
 
     async signOutEverywhere(viewer: Viewer, request: FastifyRequest): Promise<void> {
       await auth.endAllSessions(viewer.id);
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'account.sign_out_everywhere',
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },
@@ -348,7 +348,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     async endOwnSession(viewer: Viewer, sessionId: string, request: FastifyRequest): Promise<boolean> {
       const { count } = await db.session.deleteMany({ where: { id: sessionId, userId: viewer.id } });
       if (count === 1) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.session_end',
           outcome: 'SUCCESS',
           target: { type: 'user', id: viewer.id },
@@ -368,7 +368,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           where: { email },
           select: { id: true, email: true, displayName: true, locale: true, status: true, emailVerifiedAt: true },
         });
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'account.password_reset_request',
           outcome: user ? 'SUCCESS' : 'FAILURE',
           actorId: null,
@@ -416,7 +416,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         await tx.user.update({ where: { id: userId }, data: { passwordHash, emailVerifiedAt: new Date() } });
         await tx.session.deleteMany({ where: { userId } });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'account.password_reset',
             outcome: 'SUCCESS',
@@ -451,7 +451,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         await tx.user.update({ where: { id: viewer.id }, data: { passwordHash } });
         await tx.session.deleteMany({ where: { userId: viewer.id } });
         await audit.record(
-          request,
+          request.auditContext,
           { action: 'account.password_change', outcome: 'SUCCESS', target: { type: 'user', id: viewer.id } },
           tx,
         );
@@ -469,7 +469,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       if (input.newEmail.toLowerCase() === viewer.email.toLowerCase()) {
         throw new Invalid({ newEmail: 'accounts.email.same' });
       }
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'account.email_change_request',
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },

@@ -76,7 +76,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     if (canAdminister(request.viewer)) return;
     // A signed-in person probing the admin area is worth a line in the log; anonymous crawlers are not.
     if (request.viewer) {
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'admin.access',
         outcome: 'DENIED',
         details: { method: request.method, path: request.url.split('?')[0] ?? '' },

@@ -178,7 +178,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         return await db.$transaction(async (tx) => {
           const organization = await tx.organization.create({ data: input, select: { id: true } });
           await audit.record(
-            request,
+            request.auditContext,
             {
               action: 'admin.organization_create',
               outcome: 'SUCCESS',
@@ -213,7 +213,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         await db.$transaction(async (tx) => {
           await tx.organization.update({ where: { id }, data: input });
           await audit.record(
-            request,
+            request.auditContext,
             {
               action: 'admin.organization_update',
               outcome: 'SUCCESS',
@@ -310,7 +310,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (!user) return false;
       const action = status === 'SUSPENDED' ? 'admin.user_suspend' : 'admin.user_reactivate';
       if (status === 'SUSPENDED' && statusOrRoleChangeRefusal(actor, userId)) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action,
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -321,7 +321,11 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (user.status === status) return true;
       await db.$transaction(async (tx) => {
         await tx.user.update({ where: { id: userId }, data: { status } });
-        await audit.record(request, { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } }, tx);
+        await audit.record(
+          request.auditContext,
+          { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } },
+          tx,
+        );
       });
       // After the update: a session validated meanwhile is refused for the status anyway.
       if (status === 'SUSPENDED') await auth.endAllSessions(userId);
@@ -334,7 +338,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (!user) return false;
       const action = role === 'ADMIN' ? 'admin.role_grant' : 'admin.role_revoke';
       if (role !== 'ADMIN' && statusOrRoleChangeRefusal(actor, userId)) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action,
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -345,7 +349,11 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (user.role === role) return true;
       await db.$transaction(async (tx) => {
         await tx.user.update({ where: { id: userId }, data: { role } });
-        await audit.record(request, { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } }, tx);
+        await audit.record(
+          request.auditContext,
+          { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } },
+          tx,
+        );
       });
       return true;
     },
@@ -371,7 +379,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         organizationId,
       );
       if (refusal) {
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'admin.voice_grant',
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -393,7 +401,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         if (existing) return;
         await tx.officialVoice.create({ data: { userId, organizationId, grantedById: actor.id } });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'admin.voice_grant',
             outcome: 'SUCCESS',
@@ -413,7 +421,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         const { count } = await tx.officialVoice.deleteMany({ where: { userId, organizationId } });
         if (count === 0) return;
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'admin.voice_revoke',
             outcome: 'SUCCESS',
@@ -494,7 +502,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       } catch (error) {
         request.log.error({ err: error }, 'could not send a partner invitation');
         await db.oneTimeToken.updateMany({ where: { tokenHash: hashToken(token) }, data: { usedAt: new Date() } });
-        await audit.record(request, {
+        await audit.record(request.auditContext, {
           action: 'admin.invitation_send',
           outcome: 'FAILURE',
           target: { type: 'organization', id: organization.id },
@@ -502,7 +510,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         });
         return false;
       }
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'admin.invitation_send',
         outcome: 'SUCCESS',
         target: { type: 'organization', id: organization.id },
@@ -526,7 +534,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           if (before?.[key] !== input[key]) changes[key] = { from: before?.[key] ?? null, to: input[key] };
         }
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'admin.settings_update',
             outcome: 'SUCCESS',

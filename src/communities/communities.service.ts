@@ -129,7 +129,7 @@ export function createCommunitiesService({
     }
     // A site admin looking where only their site role lets them in is on the record.
     if (request && decide(actor, 'read', facts, membership).reason === 'site-admin') {
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'community.admin_view',
         outcome: 'SUCCESS',
         target: { type: 'community', id: community.id },
@@ -210,7 +210,7 @@ export function createCommunitiesService({
     tx: Prisma.TransactionClient | Db = db,
   ) {
     await audit.record(
-      request,
+      request.auditContext,
       { action, outcome: 'SUCCESS', target: { type: 'community', id: communityId }, details },
       tx,
     );
@@ -588,7 +588,7 @@ export function createCommunitiesService({
         tasks.afterResponse(request, 'community-invite', async () => {
           const refusal = await inviteAccount(opened, viewer, { email: who }, request);
           if (refusal) {
-            await audit.record(request, {
+            await audit.record(request.auditContext, {
               action: 'community.invite',
               outcome: 'FAILURE',
               target: { type: 'community', id: opened.community.id },

@@ -86,7 +86,7 @@ export function createInvitationsService({ db, audit }: { db: Db; audit: AuditLo
             select: { id: true },
           });
           await audit.record(
-            request,
+            request.auditContext,
             {
               action: 'account.invitation_accept',
               outcome: 'SUCCESS',

@@ -221,7 +221,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
         if (changed.length === 0) return;
         await tx.user.update({ where: { id: viewer.id }, data, select: { id: true } });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'profile.update',
             outcome: 'SUCCESS',
@@ -243,7 +243,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
         webp = await processAvatar(bytes);
       } catch (error) {
         if (error instanceof AvatarError) {
-          await audit.record(request, {
+          await audit.record(request.auditContext, {
             action: 'profile.avatar_update',
             outcome: 'FAILURE',
             target: { type: 'user', id: viewer.id },
@@ -262,7 +262,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
           select: { userId: true },
         });
         await audit.record(
-          request,
+          request.auditContext,
           {
             action: 'profile.avatar_update',
             outcome: 'SUCCESS',
@@ -276,7 +276,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
 
     /** Records an upload refused before it could be read (larger than allowed). */
     async recordRejectedAvatar(viewer: Viewer, reason: string, request: FastifyRequest): Promise<void> {
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'profile.avatar_update',
         outcome: 'FAILURE',
         target: { type: 'user', id: viewer.id },
@@ -290,7 +290,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
         const { count } = await tx.avatar.deleteMany({ where: { userId: viewer.id } });
         if (count > 0) {
           await audit.record(
-            request,
+            request.auditContext,
             { action: 'profile.avatar_delete', outcome: 'SUCCESS', target: { type: 'user', id: viewer.id } },
             tx,
           );

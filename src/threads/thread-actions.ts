@@ -80,7 +80,7 @@ export function createThreadActions({
         });
       }
       await audit.record(
-        request,
+        request.auditContext,
         {
           action: 'thread.title',
           outcome: 'SUCCESS',
@@ -128,7 +128,7 @@ export function createThreadActions({
         if (changed.count === 0) return;
       }
       await audit.record(
-        request,
+        request.auditContext,
         {
           action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
           outcome: 'SUCCESS',
@@ -157,7 +157,7 @@ export function createThreadActions({
       const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
       if (changed.count === 0) return;
       await audit.record(
-        request,
+        request.auditContext,
         { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
         tx,
       );

@@ -625,7 +625,7 @@ export function createThreadsService({
 
   async function recordOnBehalf(request: FastifyRequest, tx: Prisma.TransactionClient, postId: string, orgId: string) {
     await audit.record(
-      request,
+      request.auditContext,
       {
         action: 'post.organizational',
         outcome: 'SUCCESS',
@@ -847,7 +847,7 @@ export function createThreadsService({
       await tx.mention.deleteMany({ where: { postId: post.id } });
       await tx.postTopic.deleteMany({ where: { postId: post.id } });
       await audit.record(
-        request,
+        request.auditContext,
         { action: 'post.delete', outcome: 'SUCCESS', target: { type: 'post', id: post.id } },
         tx,
       );
