@@ -120,12 +120,14 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     tasks.releaseAll();
     await tasks.drain();
   });
-  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts).
+  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts); services
+  // hold it under the request's audit context. The context is missing only when the request was answered
+  // before the app's hooks ran (a malformed request), and then nothing can be waiting for it.
   app.addHook('onResponse', async (request) => {
-    tasks.release(request);
+    if (request.auditContext) tasks.release(request.auditContext);
   });
   app.addHook('onRequestAbort', async (request) => {
-    tasks.release(request);
+    if (request.auditContext) tasks.release(request.auditContext);
   });
   app.decorate('backgroundTasks', tasks);
 
@@ -160,6 +162,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       audit,
       throttle: createSignInThrottle({ db }),
       tasks,
+      log: app.log,
     }),
   });
   await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });

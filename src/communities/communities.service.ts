@@ -585,7 +585,7 @@ export function createCommunitiesService({
       require(opened, 'invite');
       // "@ana" is a handle written as in a mention; "ana@ayto.example" an address.
       if (who.indexOf('@') > 0) {
-        tasks.afterResponse(request, 'community-invite', async () => {
+        tasks.afterResponse(request.auditContext, 'community-invite', async () => {
           const refusal = await inviteAccount(opened, viewer, { email: who }, request);
           if (refusal) {
             await audit.record(request.auditContext, {
