@@ -166,7 +166,10 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     }),
   });
   await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });
-  await app.register(adminRoutes, { audit, admin: createAdminService({ db, config, auth, audit, mailer }) });
+  await app.register(adminRoutes, {
+    audit,
+    admin: createAdminService({ db, config, auth, audit, mailer, log: app.log }),
+  });
   await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
 
   return app;

@@ -1,16 +1,17 @@
-import type { FastifyRequest } from 'fastify';
 import { officialVoiceRefusal, statusOrRoleChangeRefusal } from '../access/admin-access.js';
 import { isVerifiedAt } from '../access/affiliation.js';
 import type { Auth, Viewer } from '../accounts/auth.js';
 import { hashToken, issueToken, TOKEN_TTL_MS } from '../accounts/one-time-tokens.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
-import { Invalid } from '../errors.js';
+import { type ErrorLog, Invalid } from '../errors.js';
 import type { FieldMessage, FormErrors } from '../forms.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AuditOutcome, SiteRole, UserStatus } from '../generated/prisma/enums.js';
+import type { Locale } from '../i18n/i18n.js';
 import type { AuditQuery, OrganizationInput } from './admin.schemas.js';
 
 export interface SiteSettingsValues {
@@ -33,6 +34,8 @@ export interface AdminDeps {
   readonly auth: Auth;
   readonly audit: AuditLog;
   readonly mailer: Mailer;
+  /** Where an invitation that could not be e-mailed is reported. */
+  readonly log: ErrorLog;
 }
 
 export const USERS_PER_PAGE = 50;
@@ -89,7 +92,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export function createAdminService({ db, config, auth, audit, mailer }: AdminDeps) {
+export function createAdminService({ db, config, auth, audit, mailer, log }: AdminDeps) {
   /** Which other organization already has one of these domains, if any. */
   async function domainOwner(domains: readonly string[], exceptId: string | null): Promise<FormErrors | null> {
     if (domains.length === 0) return null;
@@ -172,13 +175,13 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       });
     },
 
-    async createOrganization(input: OrganizationInput, request: FastifyRequest): Promise<string> {
+    async createOrganization(input: OrganizationInput, context: AuditContext): Promise<string> {
       await checkOrganization(input, null);
       try {
         return await db.$transaction(async (tx) => {
           const organization = await tx.organization.create({ data: input, select: { id: true } });
           await audit.record(
-            request.auditContext,
+            context,
             {
               action: 'admin.organization_create',
               outcome: 'SUCCESS',
@@ -195,7 +198,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
     },
 
     /** Existing users keep their organization: a domain change applies to new sign-ups and e-mail changes. */
-    async updateOrganization(id: string, input: OrganizationInput, request: FastifyRequest): Promise<boolean> {
+    async updateOrganization(id: string, input: OrganizationInput, context: AuditContext): Promise<boolean> {
       const before = await db.organization.findUnique({
         where: { id },
         select: { name: true, slug: true, kind: true, emailDomains: true },
@@ -213,7 +216,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         await db.$transaction(async (tx) => {
           await tx.organization.update({ where: { id }, data: input });
           await audit.record(
-            request.auditContext,
+            context,
             {
               action: 'admin.organization_update',
               outcome: 'SUCCESS',
@@ -305,12 +308,12 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
     },
 
     /** Suspends (ending every session) or reactivates. An admin cannot suspend themself. */
-    async setUserStatus(actor: Viewer, userId: string, status: UserStatus, request: FastifyRequest): Promise<boolean> {
+    async setUserStatus(actor: Viewer, userId: string, status: UserStatus, context: AuditContext): Promise<boolean> {
       const user = await loadUser(userId);
       if (!user) return false;
       const action = status === 'SUSPENDED' ? 'admin.user_suspend' : 'admin.user_reactivate';
       if (status === 'SUSPENDED' && statusOrRoleChangeRefusal(actor, userId)) {
-        await audit.record(request.auditContext, {
+        await audit.record(context, {
           action,
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -321,11 +324,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (user.status === status) return true;
       await db.$transaction(async (tx) => {
         await tx.user.update({ where: { id: userId }, data: { status } });
-        await audit.record(
-          request.auditContext,
-          { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } },
-          tx,
-        );
+        await audit.record(context, { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } }, tx);
       });
       // After the update: a session validated meanwhile is refused for the status anyway.
       if (status === 'SUSPENDED') await auth.endAllSessions(userId);
@@ -333,12 +332,12 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
     },
 
     /** Makes or unmakes a site admin. An admin cannot remove their own role. */
-    async setUserRole(actor: Viewer, userId: string, role: SiteRole, request: FastifyRequest): Promise<boolean> {
+    async setUserRole(actor: Viewer, userId: string, role: SiteRole, context: AuditContext): Promise<boolean> {
       const user = await loadUser(userId);
       if (!user) return false;
       const action = role === 'ADMIN' ? 'admin.role_grant' : 'admin.role_revoke';
       if (role !== 'ADMIN' && statusOrRoleChangeRefusal(actor, userId)) {
-        await audit.record(request.auditContext, {
+        await audit.record(context, {
           action,
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -349,11 +348,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       if (user.role === role) return true;
       await db.$transaction(async (tx) => {
         await tx.user.update({ where: { id: userId }, data: { role } });
-        await audit.record(
-          request.auditContext,
-          { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } },
-          tx,
-        );
+        await audit.record(context, { action, outcome: 'SUCCESS', target: { type: 'user', id: userId } }, tx);
       });
       return true;
     },
@@ -363,7 +358,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       actor: Viewer,
       userId: string,
       organizationId: string,
-      request: FastifyRequest,
+      context: AuditContext,
     ): Promise<boolean> {
       const [user, organization] = await Promise.all([
         db.user.findUnique({
@@ -379,7 +374,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         organizationId,
       );
       if (refusal) {
-        await audit.record(request.auditContext, {
+        await audit.record(context, {
           action: 'admin.voice_grant',
           outcome: 'DENIED',
           target: { type: 'user', id: userId },
@@ -401,7 +396,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         if (existing) return;
         await tx.officialVoice.create({ data: { userId, organizationId, grantedById: actor.id } });
         await audit.record(
-          request.auditContext,
+          context,
           {
             action: 'admin.voice_grant',
             outcome: 'SUCCESS',
@@ -414,14 +409,14 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       return true;
     },
 
-    async revokeOfficialVoice(userId: string, organizationId: string, request: FastifyRequest): Promise<boolean> {
+    async revokeOfficialVoice(userId: string, organizationId: string, context: AuditContext): Promise<boolean> {
       const user = await loadUser(userId);
       if (!user) return false;
       await db.$transaction(async (tx) => {
         const { count } = await tx.officialVoice.deleteMany({ where: { userId, organizationId } });
         if (count === 0) return;
         await audit.record(
-          request.auditContext,
+          context,
           {
             action: 'admin.voice_revoke',
             outcome: 'SUCCESS',
@@ -451,13 +446,15 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
     },
 
     /**
-     * E-mails an invitation to join as a partner of an organization. A new invitation to the same
-     * address replaces earlier ones. Returns false when the e-mail could not be sent (nothing stays pending).
+     * E-mails an invitation to join as a partner of an organization, in `locale` (the inviter's: the invitee
+     * has no language of their own yet). A new invitation to the same address replaces earlier ones.
+     * Returns false when the e-mail could not be sent (nothing stays pending).
      */
     async invitePartner(
       actor: Viewer,
       input: { email: string; organizationId: string },
-      request: FastifyRequest,
+      locale: Locale,
+      context: AuditContext,
     ): Promise<boolean> {
       const [organization, existing, settings] = await Promise.all([
         db.organization.findUnique({ where: { id: input.organizationId }, select: { id: true, name: true } }),
@@ -491,7 +488,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           // organization (the link's page does), only the site (see PERSONAL_DATA in email/mailer.ts).
           toProven: false,
           // The invitee has no account, hence no language of their own yet: the inviter's.
-          locale: request.locale,
+          locale,
           template: 'partner-invitation',
           data: {
             link,
@@ -500,9 +497,9 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           },
         });
       } catch (error) {
-        request.log.error({ err: error }, 'could not send a partner invitation');
+        log.error({ err: error, reqId: context.requestId }, 'could not send a partner invitation');
         await db.oneTimeToken.updateMany({ where: { tokenHash: hashToken(token) }, data: { usedAt: new Date() } });
-        await audit.record(request.auditContext, {
+        await audit.record(context, {
           action: 'admin.invitation_send',
           outcome: 'FAILURE',
           target: { type: 'organization', id: organization.id },
@@ -510,7 +507,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
         });
         return false;
       }
-      await audit.record(request.auditContext, {
+      await audit.record(context, {
         action: 'admin.invitation_send',
         outcome: 'SUCCESS',
         target: { type: 'organization', id: organization.id },
@@ -525,7 +522,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
       return settings ?? { ...DEFAULT_SETTINGS };
     },
 
-    async saveSettings(input: SiteSettingsValues, request: FastifyRequest): Promise<void> {
+    async saveSettings(input: SiteSettingsValues, context: AuditContext): Promise<void> {
       await db.$transaction(async (tx) => {
         const before = (await tx.siteSettings.findUnique({ where: { id: 1 }, select: SETTINGS_SELECT })) ?? null;
         await tx.siteSettings.upsert({ where: { id: 1 }, create: { id: 1, ...input }, update: input });
@@ -534,7 +531,7 @@ export function createAdminService({ db, config, auth, audit, mailer }: AdminDep
           if (before?.[key] !== input[key]) changes[key] = { from: before?.[key] ?? null, to: input[key] };
         }
         await audit.record(
-          request.auditContext,
+          context,
           {
             action: 'admin.settings_update',
             outcome: 'SUCCESS',
