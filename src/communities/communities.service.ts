@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import { isVerifiedEmployee, provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
   type Audience,
@@ -14,6 +13,7 @@ import {
 } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -108,9 +108,10 @@ export function createCommunitiesService({
 
   /**
    * The community at `slug` as the viewer may know it, with their membership and permissions;
-   * NotFound when it does not exist for them (unknown, secret, outside the audience).
+   * NotFound when it does not exist for them (unknown, secret, outside the audience). With a `context`,
+   * a site admin let in only by their site role is recorded as looking (at the context's path).
    */
-  async function open(slug: string, viewer: Viewer | null, request: FastifyRequest | null = null) {
+  async function open(slug: string, viewer: Viewer | null, context: AuditContext | null = null) {
     const community = await db.community.findUnique({ where: { slug }, select: COMMUNITY_SELECT });
     if (!community) throw new NotFound('No such community');
     const membership: MembershipFacts | null = viewer
@@ -128,12 +129,12 @@ export function createCommunitiesService({
       throw new Forbidden('Not allowed');
     }
     // A site admin looking where only their site role lets them in is on the record.
-    if (request && decide(actor, 'read', facts, membership).reason === 'site-admin') {
-      await audit.record(request.auditContext, {
+    if (context && decide(actor, 'read', facts, membership).reason === 'site-admin') {
+      await audit.record(context, {
         action: 'community.admin_view',
         outcome: 'SUCCESS',
         target: { type: 'community', id: community.id },
-        details: { path: request.url.split('?')[0] ?? '' },
+        details: { path: context.path ?? '' },
       });
     }
     return { community, membership, permissions, actor };
@@ -150,7 +151,7 @@ export function createCommunitiesService({
     opened: Opened,
     viewer: Viewer,
     target: { email: string } | { handle: string },
-    request: FastifyRequest,
+    context: AuditContext,
   ): Promise<MessageKey | null> {
     const byEmail = 'email' in target;
     const user = await db.user.findFirst({
@@ -198,19 +199,19 @@ export function createCommunitiesService({
       // A pending request becomes an invitation: the moderator has said yes.
       update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER', invitedByEmail: false },
     });
-    await record(request, 'community.invite', opened.community.id, { userId: user.id });
+    await record(context, 'community.invite', opened.community.id, { userId: user.id });
     return null;
   }
 
   async function record(
-    request: FastifyRequest,
+    context: AuditContext,
     action: string,
     communityId: string,
     details: Prisma.InputJsonObject = {},
     tx: Prisma.TransactionClient | Db = db,
   ) {
     await audit.record(
-      request.auditContext,
+      context,
       { action, outcome: 'SUCCESS', target: { type: 'community', id: communityId }, details },
       tx,
     );
@@ -228,7 +229,7 @@ export function createCommunitiesService({
     viewer: Viewer,
     action: 'join' | 'request',
     state: 'ACTIVE' | 'PENDING',
-    request: FastifyRequest,
+    context: AuditContext,
   ): Promise<void> {
     // Joining twice (a double click, a second tab) is joining once: the wanted state is already there.
     if (alreadyThere(opened, action)) return;
@@ -238,7 +239,7 @@ export function createCommunitiesService({
       create: { communityId: opened.community.id, userId: viewer.id, state },
       update: { state, role: 'MEMBER' },
     });
-    await record(request, `community.${action}`, opened.community.id);
+    await record(context, `community.${action}`, opened.community.id);
   }
 
   return {
@@ -356,7 +357,7 @@ export function createCommunitiesService({
     },
 
     /** Creates a community of the viewer's organization; the creator is its owner. */
-    async create(viewer: Viewer, input: CommunityInput, request: FastifyRequest): Promise<string> {
+    async create(viewer: Viewer, input: CommunityInput, context: AuditContext): Promise<string> {
       const allowed = await this.creatableAudiences(viewer);
       if (allowed.length === 0) throw new Forbidden('Only employees of an administration create communities');
       if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
@@ -399,7 +400,7 @@ export function createCommunitiesService({
             select: { id: true, slug: true },
           });
           await record(
-            request,
+            context,
             'community.create',
             community.id,
             { audience: input.audience, visibility: input.visibility },
@@ -426,7 +427,7 @@ export function createCommunitiesService({
     },
 
     /** Saves the settings; the community's address afterwards (a community made SECRET gets a random one). */
-    async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<string> {
+    async updateSettings(opened: Opened, input: CommunitySettingsInput, context: AuditContext): Promise<string> {
       require(opened, 'manage');
       const { community } = opened;
       // Its old address was known to people who may no longer know it exists.
@@ -458,7 +459,7 @@ export function createCommunitiesService({
           },
         });
         await record(
-          request,
+          context,
           'community.settings',
           community.id,
           {
@@ -535,32 +536,32 @@ export function createCommunitiesService({
       return { members: of('ACTIVE'), pending: of('PENDING'), invited: of('INVITED'), banned: of('BANNED') };
     },
 
-    async join(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await enter(opened, viewer, 'join', 'ACTIVE', request);
+    async join(opened: Opened, viewer: Viewer, context: AuditContext): Promise<void> {
+      await enter(opened, viewer, 'join', 'ACTIVE', context);
     },
 
-    async requestToJoin(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await enter(opened, viewer, 'request', 'PENDING', request);
+    async requestToJoin(opened: Opened, viewer: Viewer, context: AuditContext): Promise<void> {
+      await enter(opened, viewer, 'request', 'PENDING', context);
     },
 
-    async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+    async acceptInvitation(opened: Opened, viewer: Viewer, context: AuditContext): Promise<void> {
       if (alreadyThere(opened, 'accept-invitation')) return;
       require(opened, 'accept-invitation');
       const { count } = await db.membership.updateMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
         data: { state: 'ACTIVE' },
       });
-      if (count === 1) await record(request, 'community.invitation_accept', opened.community.id);
+      if (count === 1) await record(context, 'community.invitation_accept', opened.community.id);
     },
 
-    async declineInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+    async declineInvitation(opened: Opened, viewer: Viewer, context: AuditContext): Promise<void> {
       const { count } = await db.membership.deleteMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
       });
-      if (count === 1) await record(request, 'community.invitation_decline', opened.community.id);
+      if (count === 1) await record(context, 'community.invitation_decline', opened.community.id);
     },
 
-    async leave(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
+    async leave(opened: Opened, viewer: Viewer, context: AuditContext): Promise<void> {
       // Leaving twice is leaving once: nothing left to leave is what was asked for.
       if (opened.membership === null) return;
       if (!opened.permissions.leave) {
@@ -570,7 +571,7 @@ export function createCommunitiesService({
       const { count } = await db.membership.deleteMany({
         where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
       });
-      if (count > 0) await record(request, 'community.leave', opened.community.id);
+      if (count > 0) await record(context, 'community.leave', opened.community.id);
     },
 
     /**
@@ -581,14 +582,14 @@ export function createCommunitiesService({
      * banned or outside the audience, the answer is `'email'` at once and the invitation, when there can
      * be one, is made in the background (issue 9: no account enumeration by message or by time).
      */
-    async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<'handle' | 'email'> {
+    async invite(opened: Opened, viewer: Viewer, who: string, context: AuditContext): Promise<'handle' | 'email'> {
       require(opened, 'invite');
       // "@ana" is a handle written as in a mention; "ana@ayto.example" an address.
       if (who.indexOf('@') > 0) {
-        tasks.afterResponse(request.auditContext, 'community-invite', async () => {
-          const refusal = await inviteAccount(opened, viewer, { email: who }, request);
+        tasks.afterResponse(context, 'community-invite', async () => {
+          const refusal = await inviteAccount(opened, viewer, { email: who }, context);
           if (refusal) {
-            await audit.record(request.auditContext, {
+            await audit.record(context, {
               action: 'community.invite',
               outcome: 'FAILURE',
               target: { type: 'community', id: opened.community.id },
@@ -598,7 +599,7 @@ export function createCommunitiesService({
         });
         return 'email';
       }
-      const refusal = await inviteAccount(opened, viewer, { handle: who.replace(/^@/, '') }, request);
+      const refusal = await inviteAccount(opened, viewer, { handle: who.replace(/^@/, '') }, context);
       if (refusal) throw new Invalid({ who: refusal });
       return 'handle';
     },
@@ -609,7 +610,7 @@ export function createCommunitiesService({
       viewer: Viewer,
       userId: string,
       action: MemberAction,
-      request: FastifyRequest,
+      context: AuditContext,
     ): Promise<void> {
       const managing = action === 'promote' || action === 'demote' || action === 'transfer';
       require(opened, managing ? 'manage' : 'moderate');
@@ -671,7 +672,7 @@ export function createCommunitiesService({
             });
             break;
         }
-        await record(request, `community.member_${action}`, communityId, { userId }, tx);
+        await record(context, `community.member_${action}`, communityId, { userId }, tx);
       });
     },
   };

@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
 import type { ReactionKind } from '../generated/prisma/enums.js';
@@ -32,7 +32,7 @@ export function createThreadActions({
    * post is deleted, when the title can no longer be edited with it. The title replaced is kept as a
    * revision of the opening post (moderators and the author read it); the same title again changes nothing.
    */
-  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, request: FastifyRequest) {
+  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, context: AuditContext) {
     const { thread } = opened;
     if (!mayRetitle(opened, viewer)) {
       if (thread.authorId === viewer.id) throw new Refused('threads.refused.archived');
@@ -80,7 +80,7 @@ export function createThreadActions({
         });
       }
       await audit.record(
-        request.auditContext,
+        context,
         {
           action: 'thread.title',
           outcome: 'SUCCESS',
@@ -100,7 +100,7 @@ export function createThreadActions({
     viewer: Viewer,
     postId: string,
     accept: boolean,
-    request: FastifyRequest,
+    context: AuditContext,
   ) {
     if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
     const moderator = opened.permissions.moderate;
@@ -128,7 +128,7 @@ export function createThreadActions({
         if (changed.count === 0) return;
       }
       await audit.record(
-        request.auditContext,
+        context,
         {
           action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
           outcome: 'SUCCESS',
@@ -147,7 +147,7 @@ export function createThreadActions({
   async function moderateThread(
     { opened, thread }: OpenedThread,
     action: 'pin' | 'unpin' | 'lock' | 'unlock',
-    request: FastifyRequest,
+    context: AuditContext,
   ) {
     if (!opened.permissions.moderate) throw new Refused('threads.refused.notModerator');
     const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
@@ -157,7 +157,7 @@ export function createThreadActions({
       const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
       if (changed.count === 0) return;
       await audit.record(
-        request.auditContext,
+        context,
         { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
         tx,
       );

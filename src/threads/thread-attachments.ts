@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import type { Viewer } from '../accounts/auth.js';
 import { AttachmentNotFoundError, type InspectedFile } from '../attachments/attachment-files.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, NotFound } from '../errors.js';
@@ -73,7 +73,7 @@ export function createThreadAttachments({
    * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
    * their own not yet posted. NotFound otherwise, whatever the reason.
    */
-  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
+  async function openAttachment(attachmentId: string, viewer: Viewer | null, context: AuditContext) {
     const row = await db.attachment.findUnique({
       where: { id: attachmentId },
       select: {
@@ -91,7 +91,7 @@ export function createThreadAttachments({
     } else {
       if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
       // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
-      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
+      const opened = await communities.open(row.post.thread.community.slug, viewer, context).catch((error: unknown) => {
         if (error instanceof NotFound || error instanceof Forbidden) return null;
         throw error;
       });

@@ -1,8 +1,8 @@
-import type { FastifyRequest } from 'fastify';
 import { provenKind } from '../access/affiliation.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AttachmentStore } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
@@ -199,9 +199,9 @@ export function createThreadsService({
     slug: string,
     threadId: string,
     viewer: Viewer | null,
-    request: FastifyRequest,
+    context: AuditContext,
   ): Promise<OpenedThread> {
-    const opened = await communities.open(slug, viewer, request);
+    const opened = await communities.open(slug, viewer, context);
     // A thread's existence is as private as its content.
     if (!opened.permissions.read) throw new NotFound('No such thread');
     const thread = await db.thread.findFirst({
@@ -524,7 +524,7 @@ export function createThreadsService({
     opened: OpenedCommunity,
     viewer: Viewer,
     form: ThreadFormData,
-    request: FastifyRequest,
+    context: AuditContext,
   ): Promise<EarlierSubmission> {
     const place: SubmissionPlace = {
       communityId: opened.community.id,
@@ -561,7 +561,7 @@ export function createThreadsService({
       });
       const postId = await writePost(
         tx,
-        request,
+        context,
         opened,
         viewer,
         { threadId: thread.id, parentId: null, isOpening: true },
@@ -576,7 +576,7 @@ export function createThreadsService({
   /** A new post (an opening post, a reply or an answer) and what it leaves beside it; its id. */
   async function writePost(
     tx: Prisma.TransactionClient,
-    request: FastifyRequest,
+    context: AuditContext,
     opened: OpenedCommunity,
     viewer: Viewer,
     place: { threadId: string; parentId: string | null; isOpening: boolean },
@@ -596,14 +596,14 @@ export function createThreadsService({
       },
       select: { id: true },
     });
-    await recordPost(tx, request, opened, viewer, post.id, judged, rendered, form.attachmentIds);
+    await recordPost(tx, context, opened, viewer, post.id, judged, rendered, form.attachmentIds);
     return post.id;
   }
 
   /** What every post written or edited leaves beside it, in its transaction: links, the decision, the audit. */
   async function recordPost(
     tx: Prisma.TransactionClient,
-    request: FastifyRequest,
+    context: AuditContext,
     opened: OpenedCommunity,
     viewer: Viewer,
     postId: string,
@@ -620,12 +620,12 @@ export function createThreadsService({
         ...decisionData(judged.decision, judged.confirmed),
       },
     });
-    if (judged.onBehalfOf) await recordOnBehalf(request, tx, postId, judged.onBehalfOf);
+    if (judged.onBehalfOf) await recordOnBehalf(context, tx, postId, judged.onBehalfOf);
   }
 
-  async function recordOnBehalf(request: FastifyRequest, tx: Prisma.TransactionClient, postId: string, orgId: string) {
+  async function recordOnBehalf(context: AuditContext, tx: Prisma.TransactionClient, postId: string, orgId: string) {
     await audit.record(
-      request.auditContext,
+      context,
       {
         action: 'post.organizational',
         outcome: 'SUCCESS',
@@ -644,7 +644,7 @@ export function createThreadsService({
     { opened, thread }: OpenedThread,
     viewer: Viewer,
     form: ReplyFormData,
-    request: FastifyRequest,
+    context: AuditContext,
   ): Promise<EarlierSubmission> {
     // Sent again after the thread was locked or the reply answered was deleted: still the post written.
     const byKey = await findByKey(db, viewer.id, form.submissionKey, { body: form.body, title: null });
@@ -694,7 +694,7 @@ export function createThreadsService({
       }
       const postId = await writePost(
         tx,
-        request,
+        context,
         opened,
         viewer,
         { threadId: thread.id, parentId, isOpening: false },
@@ -743,7 +743,7 @@ export function createThreadsService({
     viewer: Viewer,
     postId: string,
     form: EditFormData,
-    request: FastifyRequest,
+    context: AuditContext,
   ) {
     const post = await editablePost(opened, viewer, postId);
     const { thread } = opened;
@@ -801,7 +801,7 @@ export function createThreadsService({
       });
       if (post.isOpening)
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
-      await recordPost(tx, request, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
+      await recordPost(tx, context, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
     });
     return { changed: true };
   }
@@ -810,7 +810,7 @@ export function createThreadsService({
    * The author deletes a post: a tombstone stays where it was so answers keep their place. The text
    * becomes the last revision, which moderators can still read.
    */
-  async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, request: FastifyRequest) {
+  async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, context: AuditContext) {
     const post = await postOf(thread, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
@@ -847,7 +847,7 @@ export function createThreadsService({
       await tx.mention.deleteMany({ where: { postId: post.id } });
       await tx.postTopic.deleteMany({ where: { postId: post.id } });
       await audit.record(
-        request.auditContext,
+        context,
         { action: 'post.delete', outcome: 'SUCCESS', target: { type: 'post', id: post.id } },
         tx,
       );
