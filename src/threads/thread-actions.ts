@@ -3,13 +3,12 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
-import type { ReactionKind } from '../generated/prisma/enums.js';
-import type { ThreadRow } from './thread-selects.js';
-import type { OpenedThread } from './threads.service.js';
+import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
-// What people do to a thread or a post besides writing: its title, the accepted answer, pins and locks,
-// reactions. Every action names the state it wants (accept/unaccept, pin/unpin, state=on|off), so the
-// same form sent again, or from a page that went stale, changes nothing and records nothing.
+// Moderation actions on a thread: its title, the accepted answer, pins and locks, taken by its
+// moderators (and, for the title and the accepted answer, by its author). Every action names the state
+// it wants (accept/unaccept, pin/unpin), so the same form sent again, or from a page that went stale,
+// changes nothing and records nothing.
 
 export function createThreadActions({
   db,
@@ -18,7 +17,7 @@ export function createThreadActions({
 }: {
   db: Db;
   audit: AuditLog;
-  postOf: (thread: ThreadRow, postId: string) => Promise<{ id: string; isOpening: boolean; status: string }>;
+  postOf: ThreadReading['postOf'];
 }) {
   /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
   function mayRetitle({ opened, thread }: OpenedThread, viewer: Viewer | null): boolean {
@@ -164,27 +163,5 @@ export function createThreadActions({
     });
   }
 
-  /**
-   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
-   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
-   */
-  async function setReaction(
-    { opened, thread }: OpenedThread,
-    viewer: Viewer,
-    postId: string,
-    kind: ReactionKind,
-    on: boolean,
-  ) {
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
-    const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
-    if (on) {
-      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
-    } else {
-      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
-    }
-  }
-
-  return { mayRetitle, setTitle, setAccepted, moderateThread, setReaction };
+  return { mayRetitle, setTitle, setAccepted, moderateThread };
 }

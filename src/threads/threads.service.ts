@@ -7,6 +7,7 @@ import { createPostWriting } from './post-writing.js';
 import { createThreadActions } from './thread-actions.js';
 import { createThreadAttachments } from './thread-attachments.js';
 import { createThreadLists } from './thread-lists.js';
+import { createThreadReactions } from './thread-reactions.js';
 import { createThreadReading } from './thread-reading.js';
 
 // Threads and posts, one concern a file, each a factory with only what it needs:
@@ -14,8 +15,9 @@ import { createThreadReading } from './thread-reading.js';
 //   thread-lists.ts        a community's threads (keyset pages), a topic's, the home page's
 //   post-pipeline.ts       the stages every post goes through (docs/decisions/006)
 //   post-writing.ts        opening a thread, replying, editing, deleting: the pipeline's only callers
+//   thread-reactions.ts    reactions to posts
 //   thread-attachments.ts  the files of posts, stored before the post and served after the read check
-//   thread-actions.ts      title, accepted answer, pins and locks, reactions
+//   thread-actions.ts      moderation actions: title, accepted answer, pins and locks
 // This file puts them together for the routes. Of the pipeline only what a form needs before it is sent
 // (the rules that do not depend on the text, the choices it offers) is passed on: posts are written
 // through post-writing.ts alone.
@@ -51,7 +53,8 @@ export function createThreadsService({
     requirePost: pipeline.requirePost,
     composeOptions: pipeline.composeOptions,
     ...createPostWriting({ db, audit, pipeline, postOf }),
-    ...createThreadAttachments({ db, communities, attachments }),
+    ...createThreadReactions({ db, postOf }),
+    ...createThreadAttachments({ db, communities, store: attachments.store }),
     ...createThreadActions({ db, audit, postOf }),
   };
 }
