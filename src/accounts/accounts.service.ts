@@ -8,11 +8,11 @@ import { type ErrorLog, Invalid } from '../errors.js';
 import type { UserKind } from '../generated/prisma/enums.js';
 import { isLocale, type Locale, type MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
-import type { Auth, SessionMeta, Viewer } from './auth.js';
+import { createAccountSessions, sessionMetaOf } from './account-sessions.js';
+import type { Auth, Viewer } from './auth.js';
 import { findUsableToken, issueToken, TOKEN_TTL_MS, type TokenProblem, useToken } from './one-time-tokens.js';
-import { checkPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password.js';
+import { checkPassword, hashPassword, verifyPassword } from './password.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
-import { throttleKeys } from './sign-in-throttle.js';
 
 export interface AccountsDeps {
   readonly db: Db;
@@ -27,18 +27,14 @@ export interface AccountsDeps {
   readonly log: ErrorLog;
 }
 
+export type { SignInResult } from './account-sessions.js';
+
 export interface SignUpInput {
   readonly email: string;
   readonly displayName: string;
   readonly handle: string;
   readonly password: string;
 }
-
-export type SignInResult =
-  | { readonly outcome: 'signed-in'; readonly cookie: Cookie }
-  | { readonly outcome: 'invalid' }
-  | { readonly outcome: 'suspended' }
-  | { readonly outcome: 'locked'; readonly retryAfterSeconds: number };
 
 const PASSWORD_MESSAGES: Readonly<Record<NonNullable<ReturnType<typeof checkPassword>>, MessageKey>> = {
   too_short: 'accounts.password.tooShort',
@@ -55,13 +51,9 @@ function localeOf(user: { locale: string | null }, fallback: Locale): Locale {
   return isLocale(user.locale) ? user.locale : fallback;
 }
 
-/** A new session's user agent and address: where the act that opens it came from. */
-function sessionMetaOf(context: AuditContext): SessionMeta {
-  return { userAgent: context.userAgent ?? '', ipAddress: context.ipAddress ?? '' };
-}
-
 /**
- * Accounts: signing up, in and out, proving addresses, passwords. Methods that send e-mail take `locale`,
+ * Accounts: signing up, proving addresses, passwords; signing in and out are in account-sessions.ts,
+ * put together here for the routes. Methods that send e-mail take `locale`,
  * the asker's language (for a new account, and for a message to an account without a language of its
  * own); every change takes the `AuditContext` it is recorded under. Work held until the answer is sent
  * (see jobs/background-tasks.ts) is held under that context: the caller releases it.
@@ -281,95 +273,6 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       );
     },
 
-    /** The same answer, status and cost for an unknown address and a wrong password. */
-    async signIn(email: string, password: string, context: AuditContext): Promise<SignInResult> {
-      const keys = throttleKeys(email, context.ipAddress ?? '');
-      const { retryAfterSeconds, known } = await throttle.assess(keys);
-      if (retryAfterSeconds > 0) {
-        await audit.record(context, {
-          action: 'account.sign_in',
-          outcome: 'DENIED',
-          actorId: null,
-          details: { reason: 'locked', email },
-        });
-        return { outcome: 'locked', retryAfterSeconds };
-      }
-      const user = await db.user.findUnique({
-        where: { email },
-        select: { id: true, passwordHash: true, status: true },
-      });
-      const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-      if (!user || !valid) {
-        await throttle.recordFailure(keys, known);
-        await audit.record(context, {
-          action: 'account.sign_in',
-          outcome: 'FAILURE',
-          actorId: null,
-          target: user ? { type: 'user', id: user.id } : null,
-          details: { reason: user ? 'wrong_password' : 'unknown_email', email },
-        });
-        return { outcome: 'invalid' };
-      }
-      await throttle.recordSuccess(keys);
-      if (user.status !== 'ACTIVE') {
-        await audit.record(context, {
-          action: 'account.sign_in',
-          outcome: 'DENIED',
-          actorId: user.id,
-          target: { type: 'user', id: user.id },
-          details: { reason: 'suspended' },
-        });
-        return { outcome: 'suspended' };
-      }
-      const cookie = await auth.startSession(user.id, sessionMetaOf(context));
-      await audit.record(context, {
-        action: 'account.sign_in',
-        outcome: 'SUCCESS',
-        actorId: user.id,
-        target: { type: 'user', id: user.id },
-      });
-      return { outcome: 'signed-in', cookie };
-    },
-
-    async signOut(token: string, viewer: Viewer, context: AuditContext): Promise<void> {
-      await auth.endSession(token);
-      await audit.record(context, {
-        action: 'account.sign_out',
-        outcome: 'SUCCESS',
-        target: { type: 'user', id: viewer.id },
-      });
-    },
-
-    async signOutEverywhere(viewer: Viewer, context: AuditContext): Promise<void> {
-      await auth.endAllSessions(viewer.id);
-      await audit.record(context, {
-        action: 'account.sign_out_everywhere',
-        outcome: 'SUCCESS',
-        target: { type: 'user', id: viewer.id },
-      });
-    },
-
-    async listSessions(viewer: Viewer) {
-      return db.session.findMany({
-        where: { userId: viewer.id, expiresAt: { gt: new Date() } },
-        select: { id: true, createdAt: true, expiresAt: true, userAgent: true, ipAddress: true },
-        orderBy: { createdAt: 'desc' },
-      });
-    },
-
-    /** Ends one of the viewer's own sessions, by the id the sessions page shows (a hash). */
-    async endOwnSession(viewer: Viewer, sessionId: string, context: AuditContext): Promise<boolean> {
-      const { count } = await db.session.deleteMany({ where: { id: sessionId, userId: viewer.id } });
-      if (count === 1) {
-        await audit.record(context, {
-          action: 'account.session_end',
-          outcome: 'SUCCESS',
-          target: { type: 'user', id: viewer.id },
-        });
-      }
-      return count === 1;
-    },
-
     /**
      * E-mails a reset link when the address has an account; says nothing either way. Nothing is looked up
      * before the answer: the look-up, the token and the e-mail run in the background, so an unknown
@@ -496,6 +399,8 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         await sendVerificationLink(context, input.newEmail, localeOf(viewer, locale), 'confirm-new-email', token);
       });
     },
+
+    ...createAccountSessions({ db, auth, audit, throttle }),
   };
 }
 
