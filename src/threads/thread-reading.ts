@@ -12,7 +12,7 @@ import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.j
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
 // a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
-// writes; lists of threads are in thread-lists.ts.
+// changes anything (opening may record a site admin's look: communities.open); lists are in thread-lists.ts.
 
 export const DECISIONS_LIMIT = 100;
 
