@@ -23,6 +23,7 @@ import { createJobs, type Jobs } from './jobs/jobs.js';
 import { languageRoutes } from './language/language.routes.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { createNotificationsService } from './notifications/notifications.service.js';
+import { auditContextPlugin } from './plugins/audit-context.js';
 import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
@@ -124,12 +125,14 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     tasks.releaseAll();
     await tasks.drain();
   });
-  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts).
+  // A request's background work starts once its answer is sent (see jobs/background-tasks.ts); services
+  // hold it under the request's audit context. The context is missing only when the request was answered
+  // before the app's hooks ran (a malformed request), and then nothing can be waiting for it.
   app.addHook('onResponse', async (request) => {
-    tasks.release(request);
+    if (request.auditContext) tasks.release(request.auditContext);
   });
   app.addHook('onRequestAbort', async (request) => {
-    tasks.release(request);
+    if (request.auditContext) tasks.release(request.auditContext);
   });
   app.decorate('backgroundTasks', tasks);
 
@@ -155,6 +158,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
+  await app.register(auditContextPlugin);
   await app.register(i18nPlugin);
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
@@ -187,10 +191,14 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
       audit,
       throttle: createSignInThrottle({ db }),
       tasks,
+      log: app.log,
     }),
   });
   await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });
-  await app.register(adminRoutes, { audit, admin: createAdminService({ db, config, auth, audit, mailer }) });
+  await app.register(adminRoutes, {
+    audit,
+    admin: createAdminService({ db, config, auth, audit, mailer, log: app.log }),
+  });
   await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
 
   return app;

@@ -5,6 +5,11 @@ import type { MessageKey } from './i18n/i18n.js';
 // error handler (src/plugins/errors.ts) renders them; anything else is a 500
 // whose details stay in the log.
 
+/** Where a service reports a failure it does not throw (an e-mail that could not be sent): the app's log. */
+export interface ErrorLog {
+  error(obj: object, msg: string): void;
+}
+
 export abstract class AppError extends Error {
   abstract readonly statusCode: number;
   abstract readonly code: string;

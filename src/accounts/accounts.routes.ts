@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Cookie } from 'lucia';
 import type { Config } from '../config.js';
 import { Invalid } from '../errors.js';
@@ -16,12 +16,8 @@ import {
   signUpForm,
 } from './accounts.schemas.js';
 import type { AccountsService } from './accounts.service.js';
-import type { Auth, SessionMeta } from './auth.js';
+import type { Auth } from './auth.js';
 import type { TokenProblem } from './one-time-tokens.js';
-
-function sessionMeta(request: FastifyRequest): SessionMeta {
-  return { userAgent: String(request.headers['user-agent'] ?? ''), ipAddress: request.ip };
-}
 
 /** Renders a form page: 200 when fresh, or its status with the messages and what was typed. */
 function renderForm(
@@ -92,7 +88,7 @@ export async function accountsRoutes(
     const form = parseForm(signUpForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/sign-up.eta', title, { status: 422, ...form });
     try {
-      await accounts.signUp(form.data, request);
+      await accounts.signUp(form.data, request.locale, request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/sign-up.eta', title, {
@@ -131,7 +127,7 @@ export async function accountsRoutes(
 
   app.post('/verify-email', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
     const token = (request.body as { token?: unknown } | undefined)?.token;
-    const problem = await accounts.verifyEmail(token, viewerOf(request).id, request);
+    const problem = await accounts.verifyEmail(token, viewerOf(request).id, request.auditContext);
     if (problem) return renderTokenProblem(reply, problem);
     return reply.redirect('/account?notice=email-verified', 303);
   });
@@ -140,7 +136,7 @@ export async function accountsRoutes(
     '/account/verify-email/resend',
     { preHandler: requireViewer, config: ACCOUNT_LIMIT },
     async (request, reply) => {
-      await accounts.resendVerification(viewerOf(request), request);
+      await accounts.resendVerification(viewerOf(request), request.locale, request.auditContext);
       return reply.redirect('/account?notice=verification-sent', 303);
     },
   );
@@ -161,7 +157,7 @@ export async function accountsRoutes(
     // Whatever session this browser had ends here: signing in never reuses one.
     const previous = request.cookies[auth.cookieName];
     if (previous) await auth.endSession(previous);
-    const result = await accounts.signIn(form.data.email, form.data.password, request, sessionMeta(request));
+    const result = await accounts.signIn(form.data.email, form.data.password, request.auditContext);
     switch (result.outcome) {
       case 'signed-in':
         startSession(reply, result.cookie);
@@ -190,7 +186,7 @@ export async function accountsRoutes(
 
   app.post('/sign-out', async (request, reply) => {
     const token = request.cookies[auth.cookieName];
-    if (request.viewer && token) await accounts.signOut(token, request.viewer, request);
+    if (request.viewer && token) await accounts.signOut(token, request.viewer, request.auditContext);
     reply.setSessionCookie(auth.blankCookie());
     return reply.redirect('/?notice=signed-out', 303);
   });
@@ -208,7 +204,7 @@ export async function accountsRoutes(
         ...form,
       });
     }
-    await accounts.requestPasswordReset(form.data.email, request);
+    await accounts.requestPasswordReset(form.data.email, request.locale, request.auditContext);
     return reply.view('accounts/password-reset-sent.eta', {
       title: request.t('accounts.reset.sentTitle'),
       email: form.data.email,
@@ -231,7 +227,7 @@ export async function accountsRoutes(
       return renderForm(reply, 'accounts/password-reset-form.eta', title, { status: 422, ...form, extra: { token } });
     }
     try {
-      const problem = await accounts.resetPassword(form.data.token, form.data.password, request);
+      const problem = await accounts.resetPassword(form.data.token, form.data.password, request.auditContext);
       if (problem) return renderTokenProblem(reply, problem, true);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -261,7 +257,7 @@ export async function accountsRoutes(
 
   app.post('/account/sessions/end', { preHandler: requireViewer }, async (request, reply) => {
     const form = parseForm(endSessionForm, request.body);
-    if (!form.ok || !(await accounts.endOwnSession(viewerOf(request), form.data.sessionId, request))) {
+    if (!form.ok || !(await accounts.endOwnSession(viewerOf(request), form.data.sessionId, request.auditContext))) {
       return reply.redirect('/account/sessions', 303);
     }
     if (form.data.sessionId === viewerOf(request).sessionId) {
@@ -272,7 +268,7 @@ export async function accountsRoutes(
   });
 
   app.post('/account/sign-out-everywhere', { preHandler: requireViewer }, async (request, reply) => {
-    await accounts.signOutEverywhere(viewerOf(request), request);
+    await accounts.signOutEverywhere(viewerOf(request), request.auditContext);
     reply.setSessionCookie(auth.blankCookie());
     return reply.redirect('/?notice=signed-out-everywhere', 303);
   });
@@ -286,7 +282,7 @@ export async function accountsRoutes(
     const form = parseForm(changePasswordForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/change-password.eta', title, { status: 422, ...form });
     try {
-      const cookie = await accounts.changePassword(viewerOf(request), form.data, request, sessionMeta(request));
+      const cookie = await accounts.changePassword(viewerOf(request), form.data, request.auditContext);
       startSession(reply, cookie);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -310,7 +306,7 @@ export async function accountsRoutes(
     const form = parseForm(changeEmailForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/change-email.eta', title, { status: 422, ...form, extra });
     try {
-      await accounts.requestEmailChange(viewerOf(request), form.data, request);
+      await accounts.requestEmailChange(viewerOf(request), form.data, request.locale, request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderForm(reply, 'accounts/change-email.eta', title, {

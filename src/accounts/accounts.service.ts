@@ -1,18 +1,18 @@
-import type { FastifyRequest } from 'fastify';
 import type { Cookie } from 'lucia';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { EmailTemplate, Mailer } from '../email/mailer.js';
-import { Invalid } from '../errors.js';
+import { type ErrorLog, Invalid } from '../errors.js';
 import type { UserKind } from '../generated/prisma/enums.js';
 import { isLocale, type Locale, type MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
-import type { Auth, SessionMeta, Viewer } from './auth.js';
+import { createAccountSessions, sessionMetaOf } from './account-sessions.js';
+import type { Auth, Viewer } from './auth.js';
 import { findUsableToken, issueToken, TOKEN_TTL_MS, type TokenProblem, useToken } from './one-time-tokens.js';
-import { checkPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password.js';
+import { checkPassword, hashPassword, verifyPassword } from './password.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
-import { throttleKeys } from './sign-in-throttle.js';
 
 export interface AccountsDeps {
   readonly db: Db;
@@ -23,7 +23,11 @@ export interface AccountsDeps {
   readonly throttle: SignInThrottle;
   /** Where the work that depends on whether an address has an account goes, after the answer. */
   readonly tasks: BackgroundTasks;
+  /** Where an e-mail that could not be sent is reported (the person is told to check their mail either way). */
+  readonly log: ErrorLog;
 }
+
+export type { SignInResult } from './account-sessions.js';
 
 export interface SignUpInput {
   readonly email: string;
@@ -31,12 +35,6 @@ export interface SignUpInput {
   readonly handle: string;
   readonly password: string;
 }
-
-export type SignInResult =
-  | { readonly outcome: 'signed-in'; readonly cookie: Cookie }
-  | { readonly outcome: 'invalid' }
-  | { readonly outcome: 'suspended' }
-  | { readonly outcome: 'locked'; readonly retryAfterSeconds: number };
 
 const PASSWORD_MESSAGES: Readonly<Record<NonNullable<ReturnType<typeof checkPassword>>, MessageKey>> = {
   too_short: 'accounts.password.tooShort',
@@ -53,7 +51,14 @@ function localeOf(user: { locale: string | null }, fallback: Locale): Locale {
   return isLocale(user.locale) ? user.locale : fallback;
 }
 
-export function createAccountsService({ db, config, auth, mailer, audit, throttle, tasks }: AccountsDeps) {
+/**
+ * Accounts: signing up, proving addresses, passwords; signing in and out are in account-sessions.ts,
+ * put together here for the routes. Methods that send e-mail take `locale`,
+ * the asker's language (for a new account, and for a message to an account without a language of its
+ * own); every change takes the `AuditContext` it is recorded under. Work held until the answer is sent
+ * (see jobs/background-tasks.ts) is held under that context: the caller releases it.
+ */
+export function createAccountsService({ db, config, auth, mailer, audit, throttle, tasks, log }: AccountsDeps) {
   const link = (path: string, token: string) =>
     new URL(`${path}?token=${encodeURIComponent(token)}`, config.publicUrl).href;
   const minutes = (ms: number) => String(Math.round(ms / 60_000));
@@ -63,14 +68,14 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
    * leaves out anything a person typed (see PERSONAL_DATA in email/mailer.ts).
    */
   async function send(
-    request: FastifyRequest,
+    context: AuditContext,
     message: { to: string; toProven: boolean; locale: Locale; template: EmailTemplate; data: Record<string, string> },
   ) {
     try {
       await mailer.send(message);
     } catch (error) {
       // The person is told to check their mail either way; IT sees the failure in the log.
-      request.log.error({ err: error, template: message.template }, 'could not send an e-mail');
+      log.error({ err: error, template: message.template, reqId: context.requestId }, 'could not send an e-mail');
     }
   }
 
@@ -79,13 +84,13 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
    * address is unproven by definition, so the message carries nothing the account's owner chose.
    */
   function sendVerificationLink(
-    request: FastifyRequest,
+    context: AuditContext,
     to: string,
     locale: Locale,
     template: 'verify-email' | 'confirm-new-email',
     token: string,
   ) {
-    return send(request, {
+    return send(context, {
       to,
       toProven: false,
       locale,
@@ -106,13 +111,13 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
   async function requireCurrentPassword(
     viewer: Viewer,
     password: string,
-    request: FastifyRequest,
+    context: AuditContext,
     action: string,
     field: string,
   ): Promise<void> {
     const user = await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
     if (await verifyPassword(user.passwordHash, password)) return;
-    await audit.record(request, {
+    await audit.record(context, {
       action,
       outcome: 'FAILURE',
       target: { type: 'user', id: viewer.id },
@@ -132,7 +137,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
      * an account gets an e-mail saying so instead: the page says the same either way, after the same
      * work (one password hash, one look-up, the e-mail in the background).
      */
-    async signUp(input: SignUpInput, request: FastifyRequest): Promise<void> {
+    async signUp(input: SignUpInput, locale: Locale, context: AuditContext): Promise<void> {
       const organization = await organizationForEmail(input.email);
       const errors: Record<string, MessageKey> = {};
       if (!organization) {
@@ -153,18 +158,18 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         select: { id: true, email: true, locale: true, emailVerifiedAt: true },
       });
       if (existing) {
-        await audit.record(request, {
+        await audit.record(context, {
           action: 'account.sign_up',
           outcome: 'FAILURE',
           actorId: null,
           target: { type: 'user', id: existing.id },
           details: { reason: 'email_in_use' },
         });
-        tasks.afterResponse(request, 'account-exists', () =>
-          send(request, {
+        tasks.afterResponse(context, 'account-exists', () =>
+          send(context, {
             to: existing.email,
             toProven: existing.emailVerifiedAt !== null,
-            locale: localeOf(existing, request.locale),
+            locale: localeOf(existing, locale),
             template: 'account-exists',
             data: { link: new URL('/password-reset', config.publicUrl).href },
           }),
@@ -182,12 +187,12 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
             passwordHash,
             kind,
             organizationId: organization?.id ?? null,
-            locale: request.locale,
+            locale,
           },
           select: { id: true },
         });
         await audit.record(
-          request,
+          context,
           {
             action: 'account.sign_up',
             outcome: 'SUCCESS',
@@ -199,8 +204,8 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         );
         return issueToken(tx, { purpose: 'EMAIL_VERIFICATION', email: input.email, userId: user.id });
       });
-      tasks.afterResponse(request, 'verify-email', () =>
-        sendVerificationLink(request, input.email, request.locale, 'verify-email', token),
+      tasks.afterResponse(context, 'verify-email', () =>
+        sendVerificationLink(context, input.email, locale, 'verify-email', token),
       );
     },
 
@@ -218,7 +223,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     },
 
     /** Marks the address verified (and, for a change of address, makes it the account's): only for `userId`'s own link. */
-    async verifyEmail(token: unknown, userId: string, request: FastifyRequest): Promise<TokenProblem | null> {
+    async verifyEmail(token: unknown, userId: string, context: AuditContext): Promise<TokenProblem | null> {
       const found = await findUsableToken(db, token, 'EMAIL_VERIFICATION');
       if (!found.ok) return found.problem;
       const { id, email } = found.token;
@@ -246,7 +251,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
           },
         });
         await audit.record(
-          request,
+          context,
           {
             action: changed ? 'account.email_change' : 'account.email_verify',
             outcome: 'SUCCESS',
@@ -260,101 +265,12 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       return used ? null : 'used';
     },
 
-    async resendVerification(viewer: Viewer, request: FastifyRequest): Promise<void> {
+    async resendVerification(viewer: Viewer, locale: Locale, context: AuditContext): Promise<void> {
       if (viewer.emailVerified) return;
       const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: viewer.email, userId: viewer.id });
-      tasks.afterResponse(request, 'verify-email', () =>
-        sendVerificationLink(request, viewer.email, localeOf(viewer, request.locale), 'verify-email', token),
+      tasks.afterResponse(context, 'verify-email', () =>
+        sendVerificationLink(context, viewer.email, localeOf(viewer, locale), 'verify-email', token),
       );
-    },
-
-    /** The same answer, status and cost for an unknown address and a wrong password. */
-    async signIn(email: string, password: string, request: FastifyRequest, meta: SessionMeta): Promise<SignInResult> {
-      const keys = throttleKeys(email, request.ip);
-      const { retryAfterSeconds, known } = await throttle.assess(keys);
-      if (retryAfterSeconds > 0) {
-        await audit.record(request, {
-          action: 'account.sign_in',
-          outcome: 'DENIED',
-          actorId: null,
-          details: { reason: 'locked', email },
-        });
-        return { outcome: 'locked', retryAfterSeconds };
-      }
-      const user = await db.user.findUnique({
-        where: { email },
-        select: { id: true, passwordHash: true, status: true },
-      });
-      const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-      if (!user || !valid) {
-        await throttle.recordFailure(keys, known);
-        await audit.record(request, {
-          action: 'account.sign_in',
-          outcome: 'FAILURE',
-          actorId: null,
-          target: user ? { type: 'user', id: user.id } : null,
-          details: { reason: user ? 'wrong_password' : 'unknown_email', email },
-        });
-        return { outcome: 'invalid' };
-      }
-      await throttle.recordSuccess(keys);
-      if (user.status !== 'ACTIVE') {
-        await audit.record(request, {
-          action: 'account.sign_in',
-          outcome: 'DENIED',
-          actorId: user.id,
-          target: { type: 'user', id: user.id },
-          details: { reason: 'suspended' },
-        });
-        return { outcome: 'suspended' };
-      }
-      const cookie = await auth.startSession(user.id, meta);
-      await audit.record(request, {
-        action: 'account.sign_in',
-        outcome: 'SUCCESS',
-        actorId: user.id,
-        target: { type: 'user', id: user.id },
-      });
-      return { outcome: 'signed-in', cookie };
-    },
-
-    async signOut(token: string, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await auth.endSession(token);
-      await audit.record(request, {
-        action: 'account.sign_out',
-        outcome: 'SUCCESS',
-        target: { type: 'user', id: viewer.id },
-      });
-    },
-
-    async signOutEverywhere(viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await auth.endAllSessions(viewer.id);
-      await audit.record(request, {
-        action: 'account.sign_out_everywhere',
-        outcome: 'SUCCESS',
-        target: { type: 'user', id: viewer.id },
-      });
-    },
-
-    async listSessions(viewer: Viewer) {
-      return db.session.findMany({
-        where: { userId: viewer.id, expiresAt: { gt: new Date() } },
-        select: { id: true, createdAt: true, expiresAt: true, userAgent: true, ipAddress: true },
-        orderBy: { createdAt: 'desc' },
-      });
-    },
-
-    /** Ends one of the viewer's own sessions, by the id the sessions page shows (a hash). */
-    async endOwnSession(viewer: Viewer, sessionId: string, request: FastifyRequest): Promise<boolean> {
-      const { count } = await db.session.deleteMany({ where: { id: sessionId, userId: viewer.id } });
-      if (count === 1) {
-        await audit.record(request, {
-          action: 'account.session_end',
-          outcome: 'SUCCESS',
-          target: { type: 'user', id: viewer.id },
-        });
-      }
-      return count === 1;
     },
 
     /**
@@ -362,13 +278,13 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
      * before the answer: the look-up, the token and the e-mail run in the background, so an unknown
      * address and a known one are answered alike and in the same time.
      */
-    async requestPasswordReset(email: string, request: FastifyRequest): Promise<void> {
-      tasks.afterResponse(request, 'reset-password', async () => {
+    async requestPasswordReset(email: string, locale: Locale, context: AuditContext): Promise<void> {
+      tasks.afterResponse(context, 'reset-password', async () => {
         const user = await db.user.findUnique({
           where: { email },
           select: { id: true, email: true, displayName: true, locale: true, status: true, emailVerifiedAt: true },
         });
-        await audit.record(request, {
+        await audit.record(context, {
           action: 'account.password_reset_request',
           outcome: user ? 'SUCCESS' : 'FAILURE',
           actorId: null,
@@ -377,11 +293,11 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         });
         if (user?.status !== 'ACTIVE') return;
         const token = await issueToken(db, { purpose: 'PASSWORD_RESET', email: user.email, userId: user.id });
-        await send(request, {
+        await send(context, {
           to: user.email,
           // An unverified account's address may be a stranger's: then the greeting names nobody.
           toProven: user.emailVerifiedAt !== null,
-          locale: localeOf(user, request.locale),
+          locale: localeOf(user, locale),
           template: 'reset-password',
           data: {
             name: user.displayName,
@@ -398,7 +314,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     },
 
     /** Sets a new password from a reset link and ends every session of the account. */
-    async resetPassword(token: unknown, password: string, request: FastifyRequest): Promise<TokenProblem | null> {
+    async resetPassword(token: unknown, password: string, context: AuditContext): Promise<TokenProblem | null> {
       const found = await findUsableToken(db, token, 'PASSWORD_RESET');
       if (!found.ok) return found.problem;
       const userId = found.token.userId;
@@ -416,7 +332,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         await tx.user.update({ where: { id: userId }, data: { passwordHash, emailVerifiedAt: new Date() } });
         await tx.session.deleteMany({ where: { userId } });
         await audit.record(
-          request,
+          context,
           {
             action: 'account.password_reset',
             outcome: 'SUCCESS',
@@ -434,13 +350,12 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
     async changePassword(
       viewer: Viewer,
       input: { currentPassword: string; newPassword: string },
-      request: FastifyRequest,
-      meta: SessionMeta,
+      context: AuditContext,
     ): Promise<Cookie> {
       await requireCurrentPassword(
         viewer,
         input.currentPassword,
-        request,
+        context,
         'account.password_change',
         'currentPassword',
       );
@@ -451,44 +366,41 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         await tx.user.update({ where: { id: viewer.id }, data: { passwordHash } });
         await tx.session.deleteMany({ where: { userId: viewer.id } });
         await audit.record(
-          request,
+          context,
           { action: 'account.password_change', outcome: 'SUCCESS', target: { type: 'user', id: viewer.id } },
           tx,
         );
       });
-      return auth.startSession(viewer.id, meta);
+      return auth.startSession(viewer.id, sessionMetaOf(context));
     },
 
     /** Asks for the current password, then sends a link to the new address; nothing changes until it is followed. */
     async requestEmailChange(
       viewer: Viewer,
       input: { password: string; newEmail: string },
-      request: FastifyRequest,
+      locale: Locale,
+      context: AuditContext,
     ): Promise<void> {
-      await requireCurrentPassword(viewer, input.password, request, 'account.email_change_request', 'password');
+      await requireCurrentPassword(viewer, input.password, context, 'account.email_change_request', 'password');
       if (input.newEmail.toLowerCase() === viewer.email.toLowerCase()) {
         throw new Invalid({ newEmail: 'accounts.email.same' });
       }
-      await audit.record(request, {
+      await audit.record(context, {
         action: 'account.email_change_request',
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },
       });
       // Whether the new address already has an account is not said here, by message or by time: it is
       // looked up after the answer, and the link will not work if it does.
-      tasks.afterResponse(request, 'confirm-new-email', async () => {
+      tasks.afterResponse(context, 'confirm-new-email', async () => {
         const taken = await db.user.findUnique({ where: { email: input.newEmail }, select: { id: true } });
         if (taken) return;
         const token = await issueToken(db, { purpose: 'EMAIL_VERIFICATION', email: input.newEmail, userId: viewer.id });
-        await sendVerificationLink(
-          request,
-          input.newEmail,
-          localeOf(viewer, request.locale),
-          'confirm-new-email',
-          token,
-        );
+        await sendVerificationLink(context, input.newEmail, localeOf(viewer, locale), 'confirm-new-email', token);
       });
     },
+
+    ...createAccountSessions({ db, auth, audit, throttle }),
   };
 }
 

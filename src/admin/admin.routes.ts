@@ -76,7 +76,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     if (canAdminister(request.viewer)) return;
     // A signed-in person probing the admin area is worth a line in the log; anonymous crawlers are not.
     if (request.viewer) {
-      await audit.record(request, {
+      await audit.record(request.auditContext, {
         action: 'admin.access',
         outcome: 'DENIED',
         details: { method: request.method, path: request.url.split('?')[0] ?? '' },
@@ -114,7 +114,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     const form = parseForm(organizationForm, request.body);
     if (!form.ok) return organizationPage(reply, title, '/admin/organizations', { status: 422, ...form });
     try {
-      await admin.createOrganization(form.data, request);
+      await admin.createOrganization(form.data, request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return organizationPage(reply, title, '/admin/organizations', {
@@ -155,7 +155,8 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     const form = parseForm(organizationForm, request.body);
     if (!form.ok) return organizationPage(reply, title, action, { status: 422, ...form, extra: { organization } });
     try {
-      if (!(await admin.updateOrganization(id, form.data, request))) throw new NotFound('No such organization');
+      if (!(await admin.updateOrganization(id, form.data, request.auditContext)))
+        throw new NotFound('No such organization');
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return organizationPage(reply, title, action, {
@@ -222,7 +223,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
       request,
       reply,
       userId,
-      () => admin.setUserStatus(adminOf(request), userId, status, request),
+      () => admin.setUserStatus(adminOf(request), userId, status, request.auditContext),
       status === 'SUSPENDED' ? 'admin-user-suspended' : 'admin-user-reactivated',
     );
   });
@@ -236,7 +237,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
       request,
       reply,
       userId,
-      () => admin.setUserRole(adminOf(request), userId, role, request),
+      () => admin.setUserRole(adminOf(request), userId, role, request.auditContext),
       role === 'ADMIN' ? 'admin-role-granted' : 'admin-role-revoked',
     );
   });
@@ -250,7 +251,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
       request,
       reply,
       userId,
-      () => admin.grantOfficialVoice(adminOf(request), userId, organizationId, request),
+      () => admin.grantOfficialVoice(adminOf(request), userId, organizationId, request.auditContext),
       'admin-voice-granted',
     );
   });
@@ -264,7 +265,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
       request,
       reply,
       userId,
-      () => admin.revokeOfficialVoice(userId, organizationId, request),
+      () => admin.revokeOfficialVoice(userId, organizationId, request.auditContext),
       'admin-voice-revoked',
     );
   });
@@ -287,7 +288,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
     const form = parseForm(invitationForm, request.body);
     if (!form.ok) return invitationsPage(reply, { status: 422, ...form });
     try {
-      const sent = await admin.invitePartner(adminOf(request), form.data, request);
+      const sent = await admin.invitePartner(adminOf(request), form.data, request.locale, request.auditContext);
       if (!sent) {
         return invitationsPage(reply, {
           status: 503,
@@ -322,7 +323,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
         extra: { switches: SETTING_SWITCHES },
       });
     }
-    await admin.saveSettings(form.data, request);
+    await admin.saveSettings(form.data, request.auditContext);
     return reply.redirect('/admin/settings?notice=admin-settings-saved', 303);
   });
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { signUpForm } from '../accounts/accounts.schemas.js';
 import { checkPassword, hashPassword, type PasswordProblem } from '../accounts/password.js';
 import { createAuditLog } from '../audit/audit.service.js';
+import { systemAuditContext } from '../audit/audit-context.js';
 import { ConfigError, loadConfig, readProcessEnv } from '../config.js';
 import { createDb, type Db } from '../db/client.js';
 import { type DatabaseHandle, openDatabase, redactUrl } from '../db/database-server.js';
@@ -148,6 +149,9 @@ interface Outcome {
 
 async function makeAdministrator(db: Db, command: CreateCommand, givenPassword: string | null): Promise<Outcome> {
   const audit = createAuditLog({ db });
+  // Whoever runs the command is at the server, not signed in to Ágora: the entries name no actor, and
+  // `via: 'cli'` says how the role was given.
+  const context = systemAuditContext();
   const existing = await db.user.findUnique({
     where: { email: command.email },
     select: { id: true, handle: true, status: true, emailVerifiedAt: true },
@@ -167,11 +171,10 @@ async function makeAdministrator(db: Db, command: CreateCommand, givenPassword: 
       // A new password ends the sessions opened with the old one.
       if (passwordHash) await tx.session.deleteMany({ where: { userId: existing.id } });
       await audit.record(
-        null,
+        context,
         {
           action: 'admin.role_grant',
           outcome: 'SUCCESS',
-          actorId: null,
           target: { type: 'user', id: existing.id },
           details: { via: 'cli', existingAccount: true, passwordChanged: passwordHash !== null },
         },
@@ -214,11 +217,10 @@ async function makeAdministrator(db: Db, command: CreateCommand, givenPassword: 
       select: { id: true },
     });
     await audit.record(
-      null,
+      context,
       {
         action: 'admin.user_create',
         outcome: 'SUCCESS',
-        actorId: null,
         target: { type: 'user', id: user.id },
         details: { via: 'cli', kind, role: 'ADMIN' },
       },

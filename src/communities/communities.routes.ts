@@ -47,7 +47,7 @@ export async function communitiesRoutes(
   const EDIT_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 3, 15 * 60_000);
 
   async function openFor(request: FastifyRequest): Promise<OpenedCommunity> {
-    return communities.open(slugOf(request), request.viewer, request);
+    return communities.open(slugOf(request), request.viewer, request.auditContext);
   }
 
   function back(reply: FastifyReply, slug: string, notice: string, path = '') {
@@ -105,7 +105,7 @@ export async function communitiesRoutes(
     const form = parseForm(communityForm, request.body);
     if (!form.ok) return renderNew(reply, { status: 422, errors: form.errors, values: typedValues(request.body) });
     try {
-      const slug = await communities.create(viewerOf(request), form.data, request);
+      const slug = await communities.create(viewerOf(request), form.data, request.auditContext);
       return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=community-created`, 303);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -162,32 +162,32 @@ export async function communitiesRoutes(
   // ── Belonging: join, request, accept or decline an invitation, leave ─────
   app.post('/c/:slug/join', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await openFor(request);
-    await communities.join(opened, viewerOf(request), request);
+    await communities.join(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-joined');
   });
 
   app.post('/c/:slug/request', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await openFor(request);
-    await communities.requestToJoin(opened, viewerOf(request), request);
+    await communities.requestToJoin(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-requested');
   });
 
   app.post('/c/:slug/accept', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await openFor(request);
-    await communities.acceptInvitation(opened, viewerOf(request), request);
+    await communities.acceptInvitation(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-joined');
   });
 
   app.post('/c/:slug/decline', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await openFor(request);
-    await communities.declineInvitation(opened, viewerOf(request), request);
+    await communities.declineInvitation(opened, viewerOf(request), request.auditContext);
     return reply.redirect('/communities/mine?notice=community-declined', 303);
   });
 
   app.post('/c/:slug/leave', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await openFor(request);
     try {
-      await communities.leave(opened, viewerOf(request), request);
+      await communities.leave(opened, viewerOf(request), request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return back(reply, opened.community.slug, 'community-last-owner');
@@ -202,7 +202,7 @@ export async function communitiesRoutes(
     if (!form.ok) return renderMembers(reply, opened, { status: 422, ...form });
     let by: 'handle' | 'email';
     try {
-      by = await communities.invite(opened, viewerOf(request), form.data.who, request);
+      by = await communities.invite(opened, viewerOf(request), form.data.who, request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
@@ -226,7 +226,7 @@ export async function communitiesRoutes(
         viewerOf(request),
         params.data.userId,
         params.data.action as MemberAction,
-        request,
+        request.auditContext,
       );
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -273,7 +273,7 @@ export async function communitiesRoutes(
     const form = parseForm(settingsForm, request.body);
     if (!form.ok)
       return renderSettings(reply, opened, { status: 422, errors: form.errors, values: typedValues(request.body) });
-    const slug = await communities.updateSettings(opened, form.data, request);
+    const slug = await communities.updateSettings(opened, form.data, request.auditContext);
     return back(reply, slug, 'community-settings-saved');
   });
 }

@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { isVerifiedEmployee, provenOrganizationId, shownOrganization } from '../access/affiliation.js';
+import { isVerifiedEmployee, provenOrganizationId } from '../access/affiliation.js';
 import {
   type Audience,
-  type CommunityAction,
-  type CommunityActor,
-  type CommunityFacts,
   can,
   communityPermissions,
   decide,
@@ -14,16 +10,24 @@ import {
 } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { MembershipRole, MembershipState, PostTag } from '../generated/prisma/enums.js';
-import type { MessageKey } from '../i18n/i18n.js';
+import type { PostTag } from '../generated/prisma/enums.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
 import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
+import { createCommunityMembers } from './community-members.js';
+import { actorOf, COMMUNITY_SELECT, factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
+
+// Communities: opening one as the viewer may know it, the directory and "my communities", creating one
+// and its settings. Who belongs to it, and what moderators do to memberships, is community-members.ts.
+
+export type { MemberAction } from './community-members.js';
+export { actorOf, factsOf, type OpenedCommunity } from './opened-community.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
 
@@ -38,50 +42,6 @@ export interface CommunityInput {
 }
 
 export type CommunitySettingsInput = Omit<CommunityInput, 'slug' | 'audience'> & { readonly archived: boolean };
-
-export type MemberAction = 'approve' | 'deny' | 'remove' | 'ban' | 'unban' | 'promote' | 'demote' | 'transfer';
-
-const COMMUNITY_SELECT = {
-  id: true,
-  slug: true,
-  name: true,
-  description: true,
-  rules: true,
-  rulesHtml: true,
-  audience: true,
-  visibility: true,
-  welcomedTags: true,
-  archivedAt: true,
-  ownerOrganizationId: true,
-  ownerOrganization: { select: { name: true } },
-} as const;
-
-type CommunityRow = Prisma.CommunityGetPayload<{ select: typeof COMMUNITY_SELECT }>;
-
-/** The viewer as the access rules see them; null when signed out. */
-export function actorOf(viewer: Viewer | null): CommunityActor | null {
-  if (!viewer) return null;
-  return {
-    id: viewer.id,
-    kind: viewer.kind,
-    role: viewer.role,
-    status: 'ACTIVE', // a suspended account has no session
-    organizationId: viewer.organizationId,
-    organizationIsAdministration: viewer.organizationIsAdministration,
-    emailVerified: viewer.emailVerified,
-  };
-}
-
-export function factsOf(
-  community: Pick<CommunityRow, 'ownerOrganizationId' | 'audience' | 'visibility' | 'archivedAt'>,
-): CommunityFacts {
-  return {
-    ownerOrganizationId: community.ownerOrganizationId,
-    audience: community.audience,
-    visibility: community.visibility,
-    archived: community.archivedAt !== null,
-  };
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
@@ -108,9 +68,14 @@ export function createCommunitiesService({
 
   /**
    * The community at `slug` as the viewer may know it, with their membership and permissions;
-   * NotFound when it does not exist for them (unknown, secret, outside the audience).
+   * NotFound when it does not exist for them (unknown, secret, outside the audience). With a `context`,
+   * a site admin let in only by their site role is recorded as looking (at the context's path).
    */
-  async function open(slug: string, viewer: Viewer | null, request: FastifyRequest | null = null) {
+  async function open(
+    slug: string,
+    viewer: Viewer | null,
+    context: AuditContext | null = null,
+  ): Promise<OpenedCommunity> {
     const community = await db.community.findUnique({ where: { slug }, select: COMMUNITY_SELECT });
     if (!community) throw new NotFound('No such community');
     const membership: MembershipFacts | null = viewer
@@ -128,117 +93,15 @@ export function createCommunitiesService({
       throw new Forbidden('Not allowed');
     }
     // A site admin looking where only their site role lets them in is on the record.
-    if (request && decide(actor, 'read', facts, membership).reason === 'site-admin') {
-      await audit.record(request, {
+    if (context && decide(actor, 'read', facts, membership).reason === 'site-admin') {
+      await audit.record(context, {
         action: 'community.admin_view',
         outcome: 'SUCCESS',
         target: { type: 'community', id: community.id },
-        details: { path: request.url.split('?')[0] ?? '' },
+        details: { path: context.path ?? '' },
       });
     }
     return { community, membership, permissions, actor };
-  }
-
-  type Opened = Awaited<ReturnType<typeof open>>;
-
-  function require(opened: Opened, action: CommunityAction): void {
-    if (!opened.permissions[action]) throw new Forbidden(`Not allowed to ${action}`);
-  }
-
-  /** Invites one account when it can be invited; otherwise says why (a message key), changing nothing. */
-  async function inviteAccount(
-    opened: Opened,
-    viewer: Viewer,
-    target: { email: string } | { handle: string },
-    request: FastifyRequest,
-  ): Promise<MessageKey | null> {
-    const byEmail = 'email' in target;
-    const user = await db.user.findFirst({
-      where: { ...target, status: 'ACTIVE' },
-      select: {
-        id: true,
-        kind: true,
-        role: true,
-        organizationId: true,
-        emailVerifiedAt: true,
-        organization: { select: { kind: true } },
-        memberships: { where: { communityId: opened.community.id }, select: { role: true, state: true } },
-      },
-    });
-    if (!user) return 'communities.invite.unknown';
-    const existing = user.memberships[0] ?? null;
-    if (existing?.state === 'ACTIVE') return 'communities.invite.alreadyMember';
-    if (existing?.state === 'INVITED') return 'communities.invite.alreadyInvited';
-    if (existing?.state === 'BANNED') return 'communities.invite.banned';
-    const invitee: CommunityActor = {
-      id: user.id,
-      kind: user.kind,
-      role: user.role,
-      status: 'ACTIVE',
-      organizationId: user.organizationId,
-      organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
-      emailVerified: user.emailVerifiedAt !== null,
-    };
-    // Would they be able to accept? If not, they are outside the audience.
-    if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
-      return 'communities.invite.outsideAudience';
-    }
-    // By e-mail address, a pending request stays as it is: turning it into an invitation would show the
-    // moderator whose address it was (the request is theirs to approve anyway).
-    if (byEmail && existing?.state === 'PENDING') return 'communities.invite.alreadyAsked';
-    await db.membership.upsert({
-      where: { communityId_userId: { communityId: opened.community.id, userId: user.id } },
-      create: {
-        communityId: opened.community.id,
-        userId: user.id,
-        state: 'INVITED',
-        invitedById: viewer.id,
-        invitedByEmail: byEmail,
-      },
-      // A pending request becomes an invitation: the moderator has said yes.
-      update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER', invitedByEmail: false },
-    });
-    await record(request, 'community.invite', opened.community.id, { userId: user.id });
-    return null;
-  }
-
-  async function record(
-    request: FastifyRequest,
-    action: string,
-    communityId: string,
-    details: Prisma.InputJsonObject = {},
-    tx: Prisma.TransactionClient | Db = db,
-  ) {
-    await audit.record(
-      request,
-      { action, outcome: 'SUCCESS', target: { type: 'community', id: communityId }, details },
-      tx,
-    );
-  }
-
-  /** Whether an action that sets a membership state finds that state already there (a repeated form). */
-  function alreadyThere(opened: Opened, action: 'join' | 'request' | 'accept-invitation'): boolean {
-    const { reason } = decide(opened.actor, action, factsOf(opened.community), opened.membership);
-    return reason === 'already-member' || (action === 'request' && reason === 'already-requested');
-  }
-
-  /** Joining (ACTIVE at once) or asking to (PENDING), as the access rules allow. */
-  async function enter(
-    opened: Opened,
-    viewer: Viewer,
-    action: 'join' | 'request',
-    state: 'ACTIVE' | 'PENDING',
-    request: FastifyRequest,
-  ): Promise<void> {
-    // Joining twice (a double click, a second tab) is joining once: the wanted state is already there.
-    if (alreadyThere(opened, action)) return;
-    require(opened, action);
-    await db.membership.upsert({
-      where: { communityId_userId: { communityId: opened.community.id, userId: viewer.id } },
-      create: { communityId: opened.community.id, userId: viewer.id, state },
-      update: { state, role: 'MEMBER' },
-    });
-    await record(request, `community.${action}`, opened.community.id);
   }
 
   return {
@@ -356,7 +219,7 @@ export function createCommunitiesService({
     },
 
     /** Creates a community of the viewer's organization; the creator is its owner. */
-    async create(viewer: Viewer, input: CommunityInput, request: FastifyRequest): Promise<string> {
+    async create(viewer: Viewer, input: CommunityInput, context: AuditContext): Promise<string> {
       const allowed = await this.creatableAudiences(viewer);
       if (allowed.length === 0) throw new Forbidden('Only employees of an administration create communities');
       if (!allowed.includes(input.audience)) throw new Invalid({ audience: 'communities.form.audienceNotAllowed' });
@@ -398,11 +261,14 @@ export function createCommunitiesService({
             },
             select: { id: true, slug: true },
           });
-          await record(
-            request,
-            'community.create',
-            community.id,
-            { audience: input.audience, visibility: input.visibility },
+          await audit.record(
+            context,
+            {
+              action: 'community.create',
+              outcome: 'SUCCESS',
+              target: { type: 'community', id: community.id },
+              details: { audience: input.audience, visibility: input.visibility },
+            },
             tx,
           );
           return community.slug;
@@ -426,8 +292,12 @@ export function createCommunitiesService({
     },
 
     /** Saves the settings; the community's address afterwards (a community made SECRET gets a random one). */
-    async updateSettings(opened: Opened, input: CommunitySettingsInput, request: FastifyRequest): Promise<string> {
-      require(opened, 'manage');
+    async updateSettings(
+      opened: OpenedCommunity,
+      input: CommunitySettingsInput,
+      context: AuditContext,
+    ): Promise<string> {
+      requirePermission(opened, 'manage');
       const { community } = opened;
       // Its old address was known to people who may no longer know it exists.
       const slug =
@@ -457,17 +327,20 @@ export function createCommunitiesService({
             archivedAt: input.archived ? (community.archivedAt ?? new Date()) : null,
           },
         });
-        await record(
-          request,
-          'community.settings',
-          community.id,
+        await audit.record(
+          context,
           {
-            changed: [
-              ...changed,
-              ...(tagsChanged ? ['welcomedTags'] : []),
-              ...(slug !== community.slug ? ['slug'] : []),
-            ],
-            archived: input.archived,
+            action: 'community.settings',
+            outcome: 'SUCCESS',
+            target: { type: 'community', id: community.id },
+            details: {
+              changed: [
+                ...changed,
+                ...(tagsChanged ? ['welcomedTags'] : []),
+                ...(slug !== community.slug ? ['slug'] : []),
+              ],
+              archived: input.archived,
+            },
           },
           tx,
         );
@@ -475,207 +348,8 @@ export function createCommunitiesService({
       return slug;
     },
 
-    /** For the community page: its owners and moderators, and how many members it has. */
-    async summarizeMembers(opened: Opened) {
-      require(opened, 'read');
-      const communityId = opened.community.id;
-      const user = countingMemberWhere(opened.community);
-      const [moderators, memberCount] = await Promise.all([
-        db.membership.findMany({
-          where: { communityId, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] }, user },
-          select: { role: true, user: { select: { handle: true, displayName: true, status: true } } },
-          orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
-        }),
-        db.membership.count({ where: { communityId, state: 'ACTIVE', user } }),
-      ]);
-      return { moderators, memberCount };
-    },
-
-    /** Members and, for moderators, requests, invitations and bans. */
-    async listMembers(opened: Opened) {
-      require(opened, 'read');
-      const moderator = opened.permissions.moderate;
-      const states: MembershipState[] = moderator ? ['ACTIVE', 'PENDING', 'INVITED', 'BANNED'] : ['ACTIVE'];
-      const rows = await db.membership.findMany({
-        where: {
-          communityId: opened.community.id,
-          state: { in: states },
-          // Active members are those whose membership counts; requests, invitations and bans are listed
-          // for moderators as they are, but for invitations by e-mail address: listing those would tell
-          // which addresses have an account (they show once accepted).
-          OR: [
-            { state: { in: ['PENDING', 'BANNED'] } },
-            { state: 'INVITED', invitedByEmail: false },
-            { state: 'ACTIVE', user: countingMemberWhere(opened.community) },
-          ],
-        },
-        select: {
-          role: true,
-          state: true,
-          createdAt: true,
-          user: {
-            select: {
-              id: true,
-              handle: true,
-              displayName: true,
-              emailVerifiedAt: true,
-              status: true,
-              organization: { select: { name: true } },
-            },
-          },
-        },
-        orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
-      });
-      // Beside a name, an organization is shown only once the address proved it (affiliation.ts).
-      const shown = rows.map(({ user: { emailVerifiedAt, ...user }, ...row }) => ({
-        ...row,
-        user: { ...user, organization: shownOrganization({ emailVerifiedAt, organization: user.organization }) },
-      }));
-      const of = (state: MembershipState) => shown.filter((row) => row.state === state);
-      return { members: of('ACTIVE'), pending: of('PENDING'), invited: of('INVITED'), banned: of('BANNED') };
-    },
-
-    async join(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await enter(opened, viewer, 'join', 'ACTIVE', request);
-    },
-
-    async requestToJoin(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      await enter(opened, viewer, 'request', 'PENDING', request);
-    },
-
-    async acceptInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      if (alreadyThere(opened, 'accept-invitation')) return;
-      require(opened, 'accept-invitation');
-      const { count } = await db.membership.updateMany({
-        where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
-        data: { state: 'ACTIVE' },
-      });
-      if (count === 1) await record(request, 'community.invitation_accept', opened.community.id);
-    },
-
-    async declineInvitation(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      const { count } = await db.membership.deleteMany({
-        where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
-      });
-      if (count === 1) await record(request, 'community.invitation_decline', opened.community.id);
-    },
-
-    async leave(opened: Opened, viewer: Viewer, request: FastifyRequest): Promise<void> {
-      // Leaving twice is leaving once: nothing left to leave is what was asked for.
-      if (opened.membership === null) return;
-      if (!opened.permissions.leave) {
-        if (opened.membership?.role === 'OWNER') throw new Invalid({ leave: 'communities.members.lastOwner' });
-        throw new Forbidden('Not a member');
-      }
-      const { count } = await db.membership.deleteMany({
-        where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
-      });
-      if (count > 0) await record(request, 'community.leave', opened.community.id);
-    },
-
-    /**
-     * Invites an account by handle or e-mail; it must be inside the audience and not banned there.
-     *
-     * Decision: by handle (public, on every profile and post) a refusal says why, beside the field. By
-     * e-mail address nothing is said about the address: whether it has an account, is already a member,
-     * banned or outside the audience, the answer is `'email'` at once and the invitation, when there can
-     * be one, is made in the background (issue 9: no account enumeration by message or by time).
-     */
-    async invite(opened: Opened, viewer: Viewer, who: string, request: FastifyRequest): Promise<'handle' | 'email'> {
-      require(opened, 'invite');
-      // "@ana" is a handle written as in a mention; "ana@ayto.example" an address.
-      if (who.indexOf('@') > 0) {
-        tasks.afterResponse(request, 'community-invite', async () => {
-          const refusal = await inviteAccount(opened, viewer, { email: who }, request);
-          if (refusal) {
-            await audit.record(request, {
-              action: 'community.invite',
-              outcome: 'FAILURE',
-              target: { type: 'community', id: opened.community.id },
-              details: { reason: refusal.slice('communities.invite.'.length) },
-            });
-          }
-        });
-        return 'email';
-      }
-      const refusal = await inviteAccount(opened, viewer, { handle: who.replace(/^@/, '') }, request);
-      if (refusal) throw new Invalid({ who: refusal });
-      return 'handle';
-    },
-
-    /** A moderator's or owner's action on someone's membership. */
-    async actOnMember(
-      opened: Opened,
-      viewer: Viewer,
-      userId: string,
-      action: MemberAction,
-      request: FastifyRequest,
-    ): Promise<void> {
-      const managing = action === 'promote' || action === 'demote' || action === 'transfer';
-      require(opened, managing ? 'manage' : 'moderate');
-      const communityId = opened.community.id;
-      const key = { communityId_userId: { communityId, userId } };
-      const target = await db.membership.findUnique({ where: key, select: { role: true, state: true } });
-      if (!target) throw new NotFound('No such member');
-      if (userId === viewer.id && action !== 'transfer')
-        throw new Invalid({ member: 'communities.members.notYourself' });
-      // Moderators act on members; only owners act on moderators and owners.
-      if (target.role !== 'MEMBER' && !opened.permissions.manage) throw new Forbidden('Only owners act on moderators');
-      if (target.role === 'OWNER' && action !== 'transfer')
-        throw new Invalid({ member: 'communities.members.ownerProtected' });
-
-      const expect = (states: MembershipState[], roles: MembershipRole[] = ['OWNER', 'MODERATOR', 'MEMBER']) => {
-        if (!states.includes(target.state) || !roles.includes(target.role)) {
-          throw new Invalid({ member: 'communities.members.notApplicable' });
-        }
-      };
-      await db.$transaction(async (tx) => {
-        switch (action) {
-          case 'approve':
-            expect(['PENDING']);
-            await tx.membership.update({ where: key, data: { state: 'ACTIVE' } });
-            break;
-          case 'deny':
-            expect(['PENDING']);
-            await tx.membership.delete({ where: key });
-            break;
-          case 'remove':
-            expect(['ACTIVE', 'INVITED']);
-            await tx.membership.delete({ where: key });
-            break;
-          case 'ban':
-            expect(['ACTIVE', 'PENDING', 'INVITED']);
-            await tx.membership.update({ where: key, data: { state: 'BANNED', role: 'MEMBER' } });
-            break;
-          case 'unban':
-            expect(['BANNED']);
-            await tx.membership.delete({ where: key });
-            break;
-          case 'promote':
-            expect(['ACTIVE'], ['MEMBER']);
-            await tx.membership.update({ where: key, data: { role: 'MODERATOR' } });
-            break;
-          case 'demote':
-            expect(['ACTIVE'], ['MODERATOR']);
-            await tx.membership.update({ where: key, data: { role: 'MEMBER' } });
-            break;
-          case 'transfer':
-            // Ownership passes from an owner to someone else, who stays in the community.
-            if (opened.membership?.role !== 'OWNER') throw new Forbidden('Only an owner transfers ownership');
-            if (userId === viewer.id) throw new Invalid({ member: 'communities.members.notYourself' });
-            expect(['ACTIVE'], ['MEMBER', 'MODERATOR']);
-            await tx.membership.update({ where: key, data: { role: 'OWNER' } });
-            await tx.membership.update({
-              where: { communityId_userId: { communityId, userId: viewer.id } },
-              data: { role: 'MODERATOR' },
-            });
-            break;
-        }
-        await record(request, `community.member_${action}`, communityId, { userId }, tx);
-      });
-    },
+    ...createCommunityMembers({ db, audit, tasks }),
   };
 }
 
 export type CommunitiesService = ReturnType<typeof createCommunitiesService>;
-export type OpenedCommunity = Awaited<ReturnType<CommunitiesService['open']>>;

@@ -63,7 +63,7 @@ export async function invitationsRoutes(
     const form = parseForm(acceptInvitationForm, request.body);
     if (!form.ok) return renderForm(reply, opened.invitation, token, { status: 422, ...form });
     try {
-      const problem = await invitations.acceptInvitation(form.data, request);
+      const problem = await invitations.acceptInvitation(form.data, request.locale, request.auditContext);
       if (problem) return renderProblem(reply, problem);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;

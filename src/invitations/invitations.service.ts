@@ -1,11 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import { findUsableToken, type TokenProblem, useToken } from '../accounts/one-time-tokens.js';
 import { checkPassword, hashPassword, type PasswordProblem } from '../accounts/password.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { MessageKey } from '../i18n/i18n.js';
+import type { Locale, MessageKey } from '../i18n/i18n.js';
 import type { AcceptInvitationInput } from './invitations.schemas.js';
 
 /** Why an invitation link cannot be used: the token's own problems, or the address got an account meanwhile. */
@@ -50,9 +50,14 @@ export function createInvitationsService({ db, audit }: { db: Db; audit: AuditLo
 
     /**
      * Creates a verified PARTNER of the inviting organization (following the e-mailed link proved the
-     * address) and uses the invitation up. Field problems throw Invalid; a bad link returns its problem.
+     * address) and uses the invitation up; `locale`, the language the invitee answered in, becomes the
+     * account's. Field problems throw Invalid; a bad link returns its problem.
      */
-    async acceptInvitation(input: AcceptInvitationInput, request: FastifyRequest): Promise<InvitationProblem | null> {
+    async acceptInvitation(
+      input: AcceptInvitationInput,
+      locale: Locale,
+      context: AuditContext,
+    ): Promise<InvitationProblem | null> {
       const found = await findInvitation(input.token);
       if (!found.ok) return found.problem;
       const { token, organization } = found;
@@ -81,12 +86,12 @@ export function createInvitationsService({ db, audit }: { db: Db; audit: AuditLo
               passwordHash,
               kind: 'PARTNER',
               organizationId: organization.id,
-              locale: request.locale,
+              locale,
             },
             select: { id: true },
           });
           await audit.record(
-            request,
+            context,
             {
               action: 'account.invitation_accept',
               outcome: 'SUCCESS',

@@ -14,12 +14,13 @@ export interface BackgroundLog {
 
 export interface BackgroundTasks {
   /**
-   * Runs `task` once the answer to `request` has been sent (see `release`); a failure is logged under
-   * `name`, never thrown at the caller. `request` is only a key here: any object that `release` gets.
+   * Runs `task` once `key` is released (see `release`); a failure is logged under `name`, never thrown at
+   * the caller. The key is the caller's audit context: a route's is released when its answer has been
+   * sent (app.ts), a job or a command releases its own when it is done, and closing the app releases all.
    */
-  afterResponse(request: object, name: string, task: () => Promise<void>): void;
-  /** The answer to `request` has been sent (or never will be): its tasks start. */
-  release(request: object): void;
+  afterResponse(key: object, name: string, task: () => Promise<void>): void;
+  /** The answer to `key`'s request has been sent (or never will be, or there is none): its tasks start. */
+  release(key: object): void;
   /** Starts every task still waiting for its answer (on close, when no answer is left to wait for). */
   releaseAll(): void;
   /** Resolves once every task held or started so far, and any they started, has finished. */
@@ -39,21 +40,21 @@ export function createBackgroundTasks(log: BackgroundLog): BackgroundTasks {
   }
 
   const tasks: BackgroundTasks = {
-    afterResponse(request, name, task) {
-      const list = waiting.get(request) ?? [];
+    afterResponse(key, name, task) {
+      const list = waiting.get(key) ?? [];
       list.push({ name, task });
-      waiting.set(request, list);
+      waiting.set(key, list);
     },
-    release(request) {
-      const list = waiting.get(request);
+    release(key) {
+      const list = waiting.get(key);
       if (!list) return;
-      waiting.delete(request);
+      waiting.delete(key);
       // On the next turn of the event loop: the answer's last bytes leave before any of this work runs.
       const ready = new Promise<void>((resolve) => setImmediate(resolve));
       for (const { name, task } of list) start(name, () => ready.then(task));
     },
     releaseAll() {
-      for (const request of [...waiting.keys()]) tasks.release(request);
+      for (const key of [...waiting.keys()]) tasks.release(key);
     },
     async drain() {
       // Tasks held for an answer still being sent start in a moment: wait for them as well.

@@ -103,7 +103,7 @@ export async function profilesRoutes(
     });
     if (!form.ok) return renderEditPage(reply, { status: 422, errors: form.errors, values: typed() });
     try {
-      await profiles.updateProfile(viewerOf(request), form.data, request);
+      await profiles.updateProfile(viewerOf(request), form.data, request.auditContext);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       return renderEditPage(reply, { status: 422, errors: error.fieldErrors, values: typed() });
@@ -112,7 +112,7 @@ export async function profilesRoutes(
   });
 
   app.post('/account/avatar/delete', { preHandler: requireViewer }, async (request, reply) => {
-    await profiles.removeAvatar(viewerOf(request), request);
+    await profiles.removeAvatar(viewerOf(request), request.auditContext);
     return reply.redirect('/account/profile?notice=avatar-removed', 303);
   });
 
@@ -139,11 +139,11 @@ export async function profilesRoutes(
         renderEditPage(reply, { status: 422, errors: { avatar: { key: AVATAR_MESSAGES[reason] } } });
       if (!(upload instanceof UploadedFile) || upload.bytes?.length === 0) return fail('missing');
       if (upload.bytes === null) {
-        await profiles.recordRejectedAvatar(viewer, 'too_large', request);
+        await profiles.recordRejectedAvatar(viewer, 'too_large', request.auditContext);
         return fail('too_large');
       }
       try {
-        await profiles.saveAvatar(viewer, upload.bytes, request);
+        await profiles.saveAvatar(viewer, upload.bytes, request.auditContext);
       } catch (error) {
         if (!(error instanceof AvatarError)) throw error;
         return fail(error.reason);

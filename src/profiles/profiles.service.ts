@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import { provenOrganizationId, shownOrganization } from '../access/affiliation.js';
 import {
   canSeeProfile,
@@ -10,6 +9,7 @@ import {
 } from '../access/profile-access.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid } from '../errors.js';
 import { renderMarkdown } from '../markdown/markdown.js';
@@ -181,7 +181,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
     },
 
     /** Saves the profile; Invalid (nothing saved) when the department is not one of the person's organization. */
-    async updateProfile(viewer: Viewer, input: ProfileInput, request: FastifyRequest): Promise<void> {
+    async updateProfile(viewer: Viewer, input: ProfileInput, context: AuditContext): Promise<void> {
       if (input.departmentId !== null) {
         const organizationId = provenOrganizationId(viewer);
         const department = organizationId
@@ -221,7 +221,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
         if (changed.length === 0) return;
         await tx.user.update({ where: { id: viewer.id }, data, select: { id: true } });
         await audit.record(
-          request,
+          context,
           {
             action: 'profile.update',
             outcome: 'SUCCESS',
@@ -237,13 +237,13 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
      * Re-encodes an uploaded picture and makes it the person's avatar, under a new version (new URL).
      * Throws AvatarError (recorded as a failure) for anything but a readable PNG, JPEG or WebP up to 5 MB.
      */
-    async saveAvatar(viewer: Viewer, bytes: Buffer, request: FastifyRequest): Promise<void> {
+    async saveAvatar(viewer: Viewer, bytes: Buffer, context: AuditContext): Promise<void> {
       let webp: Buffer;
       try {
         webp = await processAvatar(bytes);
       } catch (error) {
         if (error instanceof AvatarError) {
-          await audit.record(request, {
+          await audit.record(context, {
             action: 'profile.avatar_update',
             outcome: 'FAILURE',
             target: { type: 'user', id: viewer.id },
@@ -262,7 +262,7 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
           select: { userId: true },
         });
         await audit.record(
-          request,
+          context,
           {
             action: 'profile.avatar_update',
             outcome: 'SUCCESS',
@@ -275,8 +275,8 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
     },
 
     /** Records an upload refused before it could be read (larger than allowed). */
-    async recordRejectedAvatar(viewer: Viewer, reason: string, request: FastifyRequest): Promise<void> {
-      await audit.record(request, {
+    async recordRejectedAvatar(viewer: Viewer, reason: string, context: AuditContext): Promise<void> {
+      await audit.record(context, {
         action: 'profile.avatar_update',
         outcome: 'FAILURE',
         target: { type: 'user', id: viewer.id },
@@ -285,12 +285,12 @@ export function createProfilesService({ db, audit }: ProfilesDeps) {
     },
 
     /** Removes the person's avatar; false when there was none. */
-    async removeAvatar(viewer: Viewer, request: FastifyRequest): Promise<boolean> {
+    async removeAvatar(viewer: Viewer, context: AuditContext): Promise<boolean> {
       return db.$transaction(async (tx) => {
         const { count } = await tx.avatar.deleteMany({ where: { userId: viewer.id } });
         if (count > 0) {
           await audit.record(
-            request,
+            context,
             { action: 'profile.avatar_delete', outcome: 'SUCCESS', target: { type: 'user', id: viewer.id } },
             tx,
           );

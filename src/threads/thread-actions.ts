@@ -1,15 +1,14 @@
-import type { FastifyRequest } from 'fastify';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
-import type { ReactionKind } from '../generated/prisma/enums.js';
-import type { ThreadRow } from './thread-selects.js';
-import type { OpenedThread } from './threads.service.js';
+import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
-// What people do to a thread or a post besides writing: its title, the accepted answer, pins and locks,
-// reactions. Every action names the state it wants (accept/unaccept, pin/unpin, state=on|off), so the
-// same form sent again, or from a page that went stale, changes nothing and records nothing.
+// Moderation actions on a thread: its title, the accepted answer, pins and locks, taken by its
+// moderators (and, for the title and the accepted answer, by its author). Every action names the state
+// it wants (accept/unaccept, pin/unpin), so the same form sent again, or from a page that went stale,
+// changes nothing and records nothing.
 
 export function createThreadActions({
   db,
@@ -18,7 +17,7 @@ export function createThreadActions({
 }: {
   db: Db;
   audit: AuditLog;
-  postOf: (thread: ThreadRow, postId: string) => Promise<{ id: string; isOpening: boolean; status: string }>;
+  postOf: ThreadReading['postOf'];
 }) {
   /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
   function mayRetitle({ opened, thread }: OpenedThread, viewer: Viewer | null): boolean {
@@ -32,7 +31,7 @@ export function createThreadActions({
    * post is deleted, when the title can no longer be edited with it. The title replaced is kept as a
    * revision of the opening post (moderators and the author read it); the same title again changes nothing.
    */
-  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, request: FastifyRequest) {
+  async function setTitle(opened: OpenedThread, viewer: Viewer, input: string, context: AuditContext) {
     const { thread } = opened;
     if (!mayRetitle(opened, viewer)) {
       if (thread.authorId === viewer.id) throw new Refused('threads.refused.archived');
@@ -80,7 +79,7 @@ export function createThreadActions({
         });
       }
       await audit.record(
-        request,
+        context,
         {
           action: 'thread.title',
           outcome: 'SUCCESS',
@@ -100,7 +99,7 @@ export function createThreadActions({
     viewer: Viewer,
     postId: string,
     accept: boolean,
-    request: FastifyRequest,
+    context: AuditContext,
   ) {
     if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
     const moderator = opened.permissions.moderate;
@@ -128,7 +127,7 @@ export function createThreadActions({
         if (changed.count === 0) return;
       }
       await audit.record(
-        request,
+        context,
         {
           action: accept ? 'thread.accept_answer' : 'thread.unaccept_answer',
           outcome: 'SUCCESS',
@@ -147,7 +146,7 @@ export function createThreadActions({
   async function moderateThread(
     { opened, thread }: OpenedThread,
     action: 'pin' | 'unpin' | 'lock' | 'unlock',
-    request: FastifyRequest,
+    context: AuditContext,
   ) {
     if (!opened.permissions.moderate) throw new Refused('threads.refused.notModerator');
     const data = { pin: { pinned: true }, unpin: { pinned: false }, lock: { locked: true }, unlock: { locked: false } }[
@@ -157,34 +156,12 @@ export function createThreadActions({
       const changed = await tx.thread.updateMany({ where: { id: thread.id, NOT: data }, data });
       if (changed.count === 0) return;
       await audit.record(
-        request,
+        context,
         { action: `thread.${action}`, outcome: 'SUCCESS', target: { type: 'thread', id: thread.id } },
         tx,
       );
     });
   }
 
-  /**
-   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
-   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
-   */
-  async function setReaction(
-    { opened, thread }: OpenedThread,
-    viewer: Viewer,
-    postId: string,
-    kind: ReactionKind,
-    on: boolean,
-  ) {
-    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
-    const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
-    if (on) {
-      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
-    } else {
-      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
-    }
-  }
-
-  return { mayRetitle, setTitle, setAccepted, moderateThread, setReaction };
+  return { mayRetitle, setTitle, setAccepted, moderateThread };
 }

@@ -1,10 +1,9 @@
-import type { FastifyRequest } from 'fastify';
 import type { Viewer } from '../accounts/auth.js';
-import { AttachmentNotFoundError, type InspectedFile } from '../attachments/attachment-files.js';
+import { AttachmentNotFoundError, type AttachmentStore, type InspectedFile } from '../attachments/attachment-files.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, NotFound } from '../errors.js';
-import type { AttachmentsDependency } from './threads.service.js';
 
 /** How long an uploaded file waits for the post it was meant for. */
 export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
@@ -15,18 +14,19 @@ export const PENDING_UPLOAD_MS = 24 * 60 * 60 * 1000;
 export function createThreadAttachments({
   db,
   communities,
-  attachments,
+  store,
 }: {
   db: Db;
   communities: CommunitiesService;
-  attachments: AttachmentsDependency;
+  /** Where the files themselves are kept. */
+  store: AttachmentStore;
 }) {
   /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
   async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
     await discardStaleUploads(viewer);
     const ids: string[] = [];
     for (const file of files) {
-      const storageName = await attachments.store.save(file);
+      const storageName = await store.save(file);
       const row = await db.attachment.create({
         data: {
           uploaderId: viewer.id,
@@ -56,7 +56,7 @@ export function createThreadAttachments({
     });
     if (stale.length === 0) return;
     await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
-    for (const file of stale) await attachments.store.remove(file.storageName);
+    for (const file of stale) await store.remove(file.storageName);
   }
 
   /** Pending attachments named by a form, to show them again (only the viewer's own). */
@@ -73,7 +73,7 @@ export function createThreadAttachments({
    * An attachment as the viewer may fetch it: on a published post of a thread they may read, or
    * their own not yet posted. NotFound otherwise, whatever the reason.
    */
-  async function openAttachment(attachmentId: string, viewer: Viewer | null, request: FastifyRequest) {
+  async function openAttachment(attachmentId: string, viewer: Viewer | null, context: AuditContext) {
     const row = await db.attachment.findUnique({
       where: { id: attachmentId },
       select: {
@@ -91,14 +91,14 @@ export function createThreadAttachments({
     } else {
       if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
       // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
-      const opened = await communities.open(row.post.thread.community.slug, viewer, request).catch((error: unknown) => {
+      const opened = await communities.open(row.post.thread.community.slug, viewer, context).catch((error: unknown) => {
         if (error instanceof NotFound || error instanceof Forbidden) return null;
         throw error;
       });
       if (!opened?.permissions.read) throw new NotFound('No such attachment');
     }
     try {
-      return { ...row, bytes: await attachments.store.read(row.storageName) };
+      return { ...row, bytes: await store.read(row.storageName) };
     } catch (error) {
       // A row whose file is gone (a restore of the database without the folder): missing, not a crash.
       if (error instanceof AttachmentNotFoundError) throw new NotFound('Attachment file missing');

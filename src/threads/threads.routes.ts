@@ -105,7 +105,7 @@ export async function threadsRoutes(
   function threadOf(request: FastifyRequest) {
     const parsed = threadParams.safeParse(request.params);
     if (!parsed.success) throw new NotFound('No such thread');
-    return threads.openThread(parsed.data.slug, parsed.data.threadId, request.viewer, request);
+    return threads.openThread(parsed.data.slug, parsed.data.threadId, request.viewer, request.auditContext);
   }
 
   function postIdOf(request: FastifyRequest): string {
@@ -236,7 +236,7 @@ export async function threadsRoutes(
   }
 
   app.get('/c/:slug/threads/new', { preHandler: requireViewer }, async (request, reply) => {
-    const opened = await communities.open(slugOf(request), request.viewer, request);
+    const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
     if (!opened.permissions.read) throw new NotFound('No such community content');
     threads.requirePost(opened, null);
     return renderNewThread(reply, opened);
@@ -261,7 +261,7 @@ export async function threadsRoutes(
     });
 
     uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_LIMIT }, async (request, reply) => {
-      const opened = await communities.open(slugOf(request), request.viewer, request);
+      const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
       if (!opened.permissions.read) throw new NotFound('No such community content');
       // The same form sent again goes where the first one went, before anything (files too) is stored twice.
       const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
@@ -278,7 +278,7 @@ export async function threadsRoutes(
       const form = parseForm(threadForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
       if (!form.ok) return renderNewThread(reply, opened, { status: 422, values, errors: form.errors });
       try {
-        const written = await threads.createThread(opened, viewerOf(request), form.data, request);
+        const written = await threads.createThread(opened, viewerOf(request), form.data, request.auditContext);
         return reply.redirect(`${threadPath(written.communitySlug, written.threadId)}?notice=thread-created`, 303);
       } catch (error) {
         if (error instanceof Invalid) {
@@ -312,7 +312,7 @@ export async function threadsRoutes(
         const form = parseForm(replyForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return draft({ errors: form.errors });
         try {
-          return redirectToPost(reply, await threads.reply(opened, viewerOf(request), form.data, request));
+          return redirectToPost(reply, await threads.reply(opened, viewerOf(request), form.data, request.auditContext));
         } catch (error) {
           if (error instanceof Invalid) return draft({ errors: error.fieldErrors });
           if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
@@ -338,7 +338,7 @@ export async function threadsRoutes(
         if (!form.ok) return again({ errors: form.errors });
         let changed: boolean;
         try {
-          ({ changed } = await threads.editPost(opened, viewerOf(request), postId, form.data, request));
+          ({ changed } = await threads.editPost(opened, viewerOf(request), postId, form.data, request.auditContext));
         } catch (error) {
           if (error instanceof Invalid) return again({ errors: error.fieldErrors });
           if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
@@ -396,7 +396,7 @@ export async function threadsRoutes(
     const again = (errors: FormErrors) => renderThread(reply, opened, null, { status: 422, value: typedTitle, errors });
     const form = parseForm(titleForm, request.body);
     if (!form.ok) return again(form.errors);
-    const { changed } = await threads.setTitle(opened, viewerOf(request), form.data.title, request);
+    const { changed } = await threads.setTitle(opened, viewerOf(request), form.data.title, request.auditContext);
     const url = threadPath(opened.opened.community.slug, opened.thread.id);
     return reply.redirect(`${url}?notice=${changed ? 'title-changed' : 'post-unchanged'}`, 303);
   });
@@ -435,7 +435,7 @@ export async function threadsRoutes(
   app.post('/c/:slug/threads/:threadId/posts/:postId/delete', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await threadOf(request);
     const postId = postIdOf(request);
-    await threads.deletePost(opened, viewerOf(request), postId, request);
+    await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
     return reply.redirect(
       `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=post-deleted#post-${postId}`,
       303,
@@ -465,7 +465,7 @@ export async function threadsRoutes(
       async (request, reply) => {
         const opened = await threadOf(request);
         const postId = postIdOf(request);
-        await threads.setAccepted(opened, viewerOf(request), postId, accept, request);
+        await threads.setAccepted(opened, viewerOf(request), postId, accept, request.auditContext);
         return reply.redirect(
           `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=answer-${action}ed#post-${postId}`,
           303,
@@ -487,7 +487,7 @@ export async function threadsRoutes(
   for (const action of ['pin', 'unpin', 'lock', 'unlock'] as const) {
     app.post(`/c/:slug/threads/:threadId/${action}`, { preHandler: requireViewer }, async (request, reply) => {
       const opened = await threadOf(request);
-      await threads.moderateThread(opened, action, request);
+      await threads.moderateThread(opened, action, request.auditContext);
       return reply.redirect(
         `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=thread-${MODERATION_NOTICES[action]}`,
         303,
@@ -520,7 +520,7 @@ export async function threadsRoutes(
 
   // ── The community's policy decisions, for its moderators ─────────────────────────────────────────
   app.get('/c/:slug/decisions', { preHandler: requireViewer }, async (request, reply) => {
-    const opened = await communities.open(slugOf(request), request.viewer, request);
+    const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
     const decisions = await threads.policyDecisions(opened);
     return reply.view('threads/decisions.eta', {
       title: request.t('threads.decisions.title'),
@@ -543,7 +543,7 @@ export async function threadsRoutes(
   async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {
     const parsed = attachmentParams.safeParse(request.params);
     if (!parsed.success) throw new NotFound('No such attachment');
-    const file = await threads.openAttachment(parsed.data.attachmentId, request.viewer, request);
+    const file = await threads.openAttachment(parsed.data.attachmentId, request.viewer, request.auditContext);
     const encoded = encodeURIComponent(file.displayName);
     return (
       reply

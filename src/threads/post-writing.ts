@@ -1,0 +1,298 @@
+import type { Viewer } from '../accounts/auth.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { OpenedCommunity } from '../communities/communities.service.js';
+import type { Db } from '../db/client.js';
+import { Invalid, NotFound, Refused } from '../errors.js';
+import { isUnchangedEdit } from './post-changes.js';
+import type { PostPipeline } from './post-pipeline.js';
+import {
+  checkSubmission,
+  type EarlierSubmission,
+  findByKey,
+  lockAuthorWrites,
+  type SubmissionPlace,
+} from './post-submissions.js';
+import type { OpenedThread, ThreadReading } from './thread-reading.js';
+import type { EditFormData, ReplyFormData, ThreadFormData } from './threads.schemas.js';
+
+// The ways a post is written: opening a thread, replying, answering a reply, editing, and the author's
+// deletion. Each runs the stages of the one pipeline (post-pipeline.ts) in the same order — access rules,
+// policy, markdown, one transaction — and a form sent twice finds the post it already wrote
+// (post-submissions.ts).
+
+export function createPostWriting({
+  db,
+  audit,
+  pipeline,
+  postOf,
+}: {
+  db: Db;
+  audit: AuditLog;
+  pipeline: PostPipeline;
+  postOf: ThreadReading['postOf'];
+}) {
+  const { requirePost, judge, draftAttachments, render, writePost, recordPost } = pipeline;
+
+  /**
+   * Opens a thread; its place, as `{ threadId, postId, communitySlug }`. The same form sent again (its
+   * submission key, or the same words within minutes) answers the thread it already opened.
+   */
+  async function createThread(
+    opened: OpenedCommunity,
+    viewer: Viewer,
+    form: ThreadFormData,
+    context: AuditContext,
+  ): Promise<EarlierSubmission> {
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: null,
+      parentId: null,
+      title: form.title,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
+    if (earlier) return earlier;
+    requirePost(opened, null);
+    const files = await draftAttachments(viewer, form.attachmentIds, null);
+    const judged = await judge(
+      opened,
+      viewer,
+      { kind: form.kind, isOpeningPost: true },
+      { ...form, title: form.title },
+    );
+    const rendered = await render(form.body, files);
+    return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
+      const thread = await tx.thread.create({
+        data: {
+          communityId: opened.community.id,
+          authorId: viewer.id,
+          title: form.title,
+          kind: form.kind,
+          tag: form.tag,
+        },
+        select: { id: true },
+      });
+      const postId = await writePost(
+        tx,
+        context,
+        opened,
+        viewer,
+        { threadId: thread.id, parentId: null, isOpening: true },
+        { ...form, submissionKey: check.key },
+        judged,
+        rendered,
+      );
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
+    });
+  }
+
+  /**
+   * A reply, or an answer to a reply; its place. Like a new thread, the same form sent again answers the
+   * post it already wrote.
+   */
+  async function reply(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    form: ReplyFormData,
+    context: AuditContext,
+  ): Promise<EarlierSubmission> {
+    // Sent again after the thread was locked or the reply answered was deleted: still the post written.
+    const byKey = await findByKey(db, viewer.id, form.submissionKey, { body: form.body, title: null });
+    if (byKey) return byKey;
+    requirePost(opened, thread);
+    let parentId = form.parentId;
+    if (parentId) {
+      const parent = await db.post.findUnique({
+        where: { id: parentId },
+        select: { threadId: true, parentId: true, isOpening: true, status: true },
+      });
+      if (!parent || parent.threadId !== thread.id || parent.status !== 'PUBLISHED') {
+        throw new Invalid({ parentId: 'threads.field.parentInvalid' });
+      }
+      if (parent.parentId !== null) throw new Invalid({ parentId: 'threads.field.nestingTooDeep' });
+      // Answering the opening post is replying to the thread.
+      if (parent.isOpening) parentId = null;
+    }
+    const place: SubmissionPlace = {
+      communityId: opened.community.id,
+      threadId: thread.id,
+      parentId,
+      title: null,
+      body: form.body,
+      submissionKey: form.submissionKey,
+    };
+    const earlier = (await checkSubmission(db, viewer.id, place)).earlier;
+    if (earlier) return earlier;
+    const files = await draftAttachments(viewer, form.attachmentIds, null);
+    const judged = await judge(opened, viewer, { kind: thread.kind, isOpeningPost: false }, { ...form, title: null });
+    const rendered = await render(form.body, files);
+    return db.$transaction(async (tx) => {
+      await lockAuthorWrites(tx, viewer.id);
+      const check = await checkSubmission(tx, viewer.id, place);
+      if (check.earlier) return check.earlier;
+      // One statement counts the reply and refuses it if the thread was locked meanwhile.
+      const counted = await tx.thread.updateMany({
+        where: { id: thread.id, locked: false },
+        data: { replyCount: { increment: 1 }, lastActivityAt: new Date() },
+      });
+      if (counted.count === 0) throw new Refused('threads.refused.locked');
+      if (parentId) {
+        // The reply answered must still be there: a concurrent deletion would otherwise orphan this one.
+        const alive = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM posts WHERE id = ${parentId}::uuid AND status = 'PUBLISHED' FOR SHARE`;
+        if (alive.length === 0) throw new Invalid({ parentId: 'threads.field.parentInvalid' });
+      }
+      const postId = await writePost(
+        tx,
+        context,
+        opened,
+        viewer,
+        { threadId: thread.id, parentId, isOpening: false },
+        { ...form, submissionKey: check.key },
+        judged,
+        rendered,
+      );
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
+    });
+  }
+
+  /** The post as its author may edit it; Forbidden (with a reason) for anyone else or a closed thread. */
+  async function editablePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
+    requirePost(opened, thread);
+    return post;
+  }
+
+  async function editPost(
+    opened: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    form: EditFormData,
+    context: AuditContext,
+  ) {
+    const post = await editablePost(opened, viewer, postId);
+    const { thread } = opened;
+    if (post.isOpening && !form.title) throw new Invalid({ title: 'threads.field.titleRequired' });
+    const title = post.isOpening ? (form.title ?? thread.title) : null;
+    const before = {
+      title: post.isOpening ? thread.title : null,
+      body: post.source,
+      tag: post.tag,
+      onBehalfOf: post.onBehalfOfId,
+      attachmentIds: post.attachments.map((file) => file.id),
+    };
+    // Saved without a change: nothing to revise, judge or mark as edited.
+    if (
+      isUnchangedEdit(before, {
+        title,
+        body: form.body,
+        tag: form.tag,
+        onBehalfOf: form.onBehalfOf,
+        attachmentIds: form.attachmentIds,
+      })
+    )
+      return { changed: false };
+    const files = await draftAttachments(viewer, form.attachmentIds, post.id);
+    const judged = await judge(
+      opened.opened,
+      viewer,
+      { kind: thread.kind, isOpeningPost: post.isOpening },
+      { ...form, title },
+    );
+    const rendered = await render(form.body, files);
+    await db.$transaction(async (tx) => {
+      // Only a post still published is edited: a concurrent deletion wins.
+      const updated = await tx.post.updateMany({
+        where: { id: post.id, status: 'PUBLISHED' },
+        data: {
+          source: form.body,
+          html: rendered.html,
+          tag: form.tag,
+          onBehalfOfId: judged.onBehalfOf,
+          editedAt: new Date(),
+        },
+      });
+      if (updated.count === 0) throw new NotFound('No such post');
+      await tx.postRevision.create({
+        data: {
+          postId: post.id,
+          title: post.isOpening ? thread.title : null,
+          source: post.source,
+          html: post.html,
+          tag: post.tag,
+          onBehalfOfId: post.onBehalfOfId,
+          writtenAt: post.editedAt ?? post.createdAt,
+        },
+      });
+      if (post.isOpening)
+        await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
+      await recordPost(tx, context, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
+    });
+    return { changed: true };
+  }
+
+  /**
+   * The author deletes a post: a tombstone stays where it was so answers keep their place. The text
+   * becomes the last revision, which moderators can still read.
+   */
+  async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, context: AuditContext) {
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    await db.$transaction(async (tx) => {
+      const deleted = await tx.post.updateMany({
+        where: { id: post.id, status: 'PUBLISHED' },
+        data: { status: 'DELETED', deletedAt: new Date(), source: '', html: '' },
+      });
+      // Deleted twice at once: the other request did it.
+      if (deleted.count === 0) return;
+      await tx.postRevision.create({
+        data: {
+          postId: post.id,
+          title: post.isOpening ? thread.title : null,
+          source: post.source,
+          html: post.html,
+          tag: post.tag,
+          onBehalfOfId: post.onBehalfOfId,
+          writtenAt: post.editedAt ?? post.createdAt,
+        },
+      });
+      // The title is part of the opening post's words: it goes with them (kept in the revision above),
+      // from the thread page, its <title>, every list and the home page alike. The author or a moderator
+      // may give the thread a corrected title afterwards (setTitle).
+      if (post.isOpening) await tx.thread.update({ where: { id: thread.id }, data: { title: '' } });
+      if (!post.isOpening) {
+        await tx.thread.update({ where: { id: thread.id }, data: { replyCount: { decrement: 1 } } });
+        await tx.thread.updateMany({
+          where: { id: thread.id, acceptedPostId: post.id },
+          data: { acceptedPostId: null },
+        });
+      }
+      await tx.mention.deleteMany({ where: { postId: post.id } });
+      await tx.postTopic.deleteMany({ where: { postId: post.id } });
+      await audit.record(
+        context,
+        { action: 'post.delete', outcome: 'SUCCESS', target: { type: 'post', id: post.id } },
+        tx,
+      );
+    });
+  }
+
+  /** The post this author already wrote with this form's submission key and these words, if any. */
+  function earlierSubmission(
+    viewer: Viewer,
+    sent: { submissionKey?: string | undefined; body?: string | undefined; title?: string | undefined },
+  ): Promise<EarlierSubmission | null> {
+    return findByKey(db, viewer.id, sent.submissionKey, { body: sent.body ?? '', title: sent.title ?? null });
+  }
+
+  return { createThread, reply, editablePost, editPost, deletePost, earlierSubmission };
+}

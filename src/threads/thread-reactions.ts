@@ -1,0 +1,33 @@
+import type { Viewer } from '../accounts/auth.js';
+import type { Db } from '../db/client.js';
+import { NotFound, Refused } from '../errors.js';
+import type { ReactionKind } from '../generated/prisma/enums.js';
+import type { OpenedThread, ThreadReading } from './thread-reading.js';
+
+// Reactions to posts: one of each kind per person and post, counted on the thread page (thread-reading.ts).
+
+export function createThreadReactions({ db, postOf }: { db: Db; postOf: ThreadReading['postOf'] }) {
+  /**
+   * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
+   * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
+   */
+  async function setReaction(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    kind: ReactionKind,
+    on: boolean,
+  ) {
+    if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
+    const post = await postOf(thread, postId);
+    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (on) {
+      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
+    } else {
+      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
+    }
+  }
+
+  return { setReaction };
+}

@@ -1,0 +1,252 @@
+import type { Viewer } from '../accounts/auth.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
+import type { Db } from '../db/client.js';
+import { NotFound } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { ReactionKind } from '../generated/prisma/enums.js';
+import type { Cue } from '../policy/classifier.js';
+import type { PostTag } from '../policy/tags.js';
+import { htmlWithoutSuspendedMentions } from './post-mentions.js';
+import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
+
+// Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
+// a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
+// changes anything (opening may record a site admin's look: communities.open); lists are in thread-lists.ts.
+
+export const DECISIONS_LIMIT = 100;
+
+/** An opened community plus the thread the URL names, as the viewer may read it. */
+export interface OpenedThread {
+  readonly opened: OpenedCommunity;
+  readonly thread: ThreadRow;
+}
+
+const DECISION_SELECT = {
+  chosenTag: true,
+  suggestedTag: true,
+  confidence: true,
+  cues: true,
+  outcome: true,
+  rules: true,
+  confirmed: true,
+  createdAt: true,
+} as const;
+
+const POST_SELECT = {
+  id: true,
+  parentId: true,
+  isOpening: true,
+  html: true,
+  tag: true,
+  status: true,
+  editedAt: true,
+  createdAt: true,
+  authorId: true,
+  author: { select: AUTHOR_SELECT },
+  onBehalfOf: { select: { name: true } },
+  attachments: {
+    select: { id: true, displayName: true, mimeType: true, size: true, isImage: true, width: true, height: true },
+    orderBy: { createdAt: 'asc' },
+  },
+  decisions: { select: DECISION_SELECT, orderBy: { createdAt: 'desc' } },
+} as const;
+
+type PostRow = Prisma.PostGetPayload<{ select: typeof POST_SELECT }>;
+type DecisionRow = Prisma.PolicyDecisionGetPayload<{ select: typeof DECISION_SELECT }>;
+
+/** How a post's tag came to be, for its badge. */
+export interface TagExplanation {
+  readonly chosenTag: PostTag;
+  readonly suggestedTag: PostTag;
+  readonly confidence: number;
+  readonly cues: readonly Cue[];
+  readonly rules: readonly { code: string; outcome: string; params: Record<string, string> }[];
+  readonly confirmed: boolean;
+}
+
+export interface PostView {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly isOpening: boolean;
+  readonly html: string;
+  readonly tag: PostTag;
+  readonly deleted: boolean;
+  readonly edited: boolean;
+  readonly editedAt: Date | null;
+  readonly createdAt: Date;
+  readonly author: PostRow['author'];
+  readonly onBehalfOf: string | null;
+  readonly attachments: PostRow['attachments'];
+  readonly explanation: TagExplanation | null;
+  readonly reactions: Readonly<Record<ReactionKind, number>>;
+  readonly mine: Readonly<Record<ReactionKind, boolean>>;
+  readonly accepted: boolean;
+  readonly canEdit: boolean;
+  readonly canDelete: boolean;
+  readonly canAccept: boolean;
+  readonly canAnswer: boolean;
+  readonly answers: PostView[];
+}
+
+function explanationOf(row: DecisionRow | undefined): TagExplanation | null {
+  if (!row) return null;
+  return {
+    chosenTag: row.chosenTag,
+    suggestedTag: row.suggestedTag,
+    confidence: row.confidence,
+    cues: (row.cues as unknown as Cue[]) ?? [],
+    rules: (row.rules as unknown as TagExplanation['rules']) ?? [],
+    confirmed: row.confirmed,
+  };
+}
+
+export function createThreadReading({ db, communities }: { db: Db; communities: CommunitiesService }) {
+  /** The thread named by the URL, in the community named by the URL; 404 unless the viewer may read it. */
+  async function openThread(
+    slug: string,
+    threadId: string,
+    viewer: Viewer | null,
+    context: AuditContext,
+  ): Promise<OpenedThread> {
+    const opened = await communities.open(slug, viewer, context);
+    // A thread's existence is as private as its content.
+    if (!opened.permissions.read) throw new NotFound('No such thread');
+    const thread = await db.thread.findFirst({
+      where: { id: threadId, communityId: opened.community.id },
+      select: THREAD_SELECT,
+    });
+    if (!thread) throw new NotFound('No such thread');
+    return { opened, thread };
+  }
+
+  function isModerator(opened: OpenedCommunity): boolean {
+    return opened.permissions.moderate;
+  }
+
+  /** The thread page: every post in conversation order, a constant number of queries however many there are. */
+  async function showThread({ opened, thread }: OpenedThread, viewer: Viewer | null) {
+    const [rows, counts, mine, rerendered] = await Promise.all([
+      db.post.findMany({
+        where: { threadId: thread.id },
+        select: POST_SELECT,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      }),
+      db.reaction.groupBy({ by: ['postId', 'kind'], where: { post: { threadId: thread.id } }, _count: { _all: true } }),
+      viewer
+        ? db.reaction.findMany({
+            where: { userId: viewer.id, post: { threadId: thread.id } },
+            select: { postId: true, kind: true },
+          })
+        : Promise.resolve([]),
+      htmlWithoutSuspendedMentions(db, thread.id),
+    ]);
+    const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
+    const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
+    const mayPost = opened.permissions.post && !thread.locked;
+    const mayAccept =
+      thread.kind === 'QUESTION' &&
+      (isModerator(opened) || (viewer !== null && viewer.id === thread.authorId && opened.permissions.read));
+
+    const views = new Map<string, PostView>();
+    for (const row of rows) {
+      const deleted = row.status === 'DELETED';
+      const own = viewer !== null && row.authorId === viewer.id;
+      views.set(row.id, {
+        id: row.id,
+        parentId: row.parentId,
+        isOpening: row.isOpening,
+        html: deleted ? '' : (rerendered.get(row.id) ?? row.html),
+        tag: row.tag,
+        deleted,
+        edited: row.editedAt !== null,
+        editedAt: row.editedAt,
+        createdAt: row.createdAt,
+        author: row.author,
+        onBehalfOf: row.onBehalfOf?.name ?? null,
+        attachments: deleted ? [] : row.attachments,
+        explanation: deleted ? null : explanationOf(row.decisions[0]),
+        reactions: { LIKE: countOf.get(`${row.id}:LIKE`) ?? 0, USEFUL: countOf.get(`${row.id}:USEFUL`) ?? 0 },
+        mine: { LIKE: mineSet.has(`${row.id}:LIKE`), USEFUL: mineSet.has(`${row.id}:USEFUL`) },
+        accepted: thread.acceptedPostId === row.id,
+        canEdit: own && !deleted && mayPost,
+        canDelete: own && !deleted && opened.community.archivedAt === null,
+        canAccept: mayAccept && !row.isOpening && !deleted,
+        canAnswer: mayPost && !row.isOpening && row.parentId === null && !deleted,
+        answers: [],
+      });
+    }
+    let opening: PostView | null = null;
+    const replies: PostView[] = [];
+    for (const view of views.values()) {
+      if (view.isOpening) opening = view;
+      else if (view.parentId === null) replies.push(view);
+      else views.get(view.parentId)?.answers.push(view);
+    }
+    const accepted = thread.acceptedPostId ? (views.get(thread.acceptedPostId) ?? null) : null;
+    return {
+      opening,
+      replies,
+      accepted,
+      canReply: mayPost,
+      canReact: opened.permissions.post && opened.community.archivedAt === null,
+      canModerate: isModerator(opened),
+      canHistory: isModerator(opened),
+    };
+  }
+
+  /** A post of this thread; NotFound for posts of other threads. */
+  async function postOf(thread: ThreadRow, postId: string) {
+    const post = await db.post.findFirst({
+      where: { id: postId, threadId: thread.id },
+      select: {
+        id: true,
+        authorId: true,
+        isOpening: true,
+        parentId: true,
+        status: true,
+        source: true,
+        html: true,
+        tag: true,
+        onBehalfOfId: true,
+        createdAt: true,
+        editedAt: true,
+        attachments: { select: { id: true, displayName: true, isImage: true }, orderBy: { createdAt: 'asc' } },
+      },
+    });
+    if (!post) throw new NotFound('No such post');
+    return post;
+  }
+
+  /** Earlier versions of a post, newest first: for moderators and the post's author. */
+  async function history({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
+    const post = await postOf(thread, postId);
+    if (!isModerator(opened) && post.authorId !== viewer.id) throw new NotFound('No such post');
+    const revisions = await db.postRevision.findMany({
+      where: { postId: post.id },
+      select: { id: true, title: true, html: true, tag: true, writtenAt: true, createdAt: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    return { post, revisions };
+  }
+
+  /** The community's latest policy decisions, refusals included: for its moderators. */
+  async function policyDecisions(opened: OpenedCommunity, limit = DECISIONS_LIMIT) {
+    if (!isModerator(opened)) throw new NotFound('No such page');
+    return db.policyDecision.findMany({
+      where: { communityId: opened.community.id },
+      select: {
+        id: true,
+        ...DECISION_SELECT,
+        author: { select: { handle: true, displayName: true, status: true } },
+        post: { select: { id: true, threadId: true, status: true } },
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
+  return { openThread, showThread, postOf, history, policyDecisions };
+}
+
+export type ThreadReading = ReturnType<typeof createThreadReading>;
