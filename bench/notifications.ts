@@ -162,7 +162,7 @@ export async function benchNotifications(
             title: `Cierre del registro general (${attempt + 1})`,
             kind: 'ANNOUNCEMENT',
             body: 'El registro general permanecerá cerrado el 8 de diciembre por la festividad de la Inmaculada.',
-            tag: 'ORGANIZATIONAL',
+            tag: 'PROFESSIONAL',
           },
         });
         requestTimes.push(performance.now() - t0);

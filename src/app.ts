@@ -27,6 +27,7 @@ import { auditContextPlugin } from './plugins/audit-context.js';
 import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
+import { notificationBellPlugin } from './plugins/notification-bell.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
@@ -163,23 +164,22 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
 
-  await app.register(notificationsRoutes, {
-    db,
-    keys: jobs.keys,
-    notifications: createNotificationsService({ db }),
-  });
+  const notifications = createNotificationsService({ db });
+  await app.register(notificationBellPlugin, { db, notifications });
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
-  const communities = createCommunitiesService({ db, audit, tasks });
+  const communities = createCommunitiesService({ db, audit, events: jobs.events, tasks });
   const threads = createThreadsService({
     db,
     audit,
     communities,
+    events: jobs.events,
     attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
   });
   await app.register(homeRoutes, { home: createHomeService({ db }), threads });
-  await app.register(communitiesRoutes, { communities, threads, config });
-  await app.register(threadsRoutes, { threads, communities, config });
+  await app.register(communitiesRoutes, { communities, threads, config, notifications });
+  await app.register(threadsRoutes, { threads, communities, config, notifications });
+  await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   await app.register(accountsRoutes, {
     auth,
     config,

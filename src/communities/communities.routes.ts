@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { BadRequest, Forbidden, Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { listQuery } from '../threads/threads.schemas.js';
@@ -41,7 +42,18 @@ function typedValues(body: unknown): Record<string, string | string[]> {
 
 export async function communitiesRoutes(
   app: FastifyInstance,
-  { communities, threads, config }: { communities: CommunitiesService; threads: ThreadsService; config: Config },
+  {
+    communities,
+    threads,
+    config,
+    notifications,
+  }: {
+    communities: CommunitiesService;
+    threads: ThreadsService;
+    config: Config;
+    /** The viewer's watch level, for the form on the community page. */
+    notifications: Pick<NotificationsService, 'communityWatch'>;
+  },
 ) {
   // Creating a community and saving its settings render the rules' markdown: their own limit, per account.
   const EDIT_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 3, 15 * 60_000);
@@ -121,7 +133,14 @@ export async function communitiesRoutes(
       : { moderators: [], memberCount: 0 };
     const query = listQuery.parse(request.query ?? {});
     const threadList = opened.permissions.read ? await threads.listThreads(opened, query) : null;
+    const watchLevel =
+      request.viewer && opened.permissions.read
+        ? await notifications.communityWatch(request.viewer.id, opened.community.id)
+        : null;
     return reply.view('communities/show.eta', {
+      watch: watchLevel
+        ? { level: watchLevel, action: `/c/${encodeURIComponent(opened.community.slug)}/watch`, scope: 'community' }
+        : null,
       threadList,
       listQuery: query,
       canStartThread: opened.permissions.post && opened.community.archivedAt === null,

@@ -17,6 +17,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag } from '../generated/prisma/enums.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
 import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
@@ -55,10 +56,13 @@ export function randomSecretSlug(): string {
 export function createCommunitiesService({
   db,
   audit,
+  events,
   tasks,
 }: {
   db: Db;
   audit: AuditLog;
+  /** What people are told of: requests to join, invitations (enqueued, see notification-fanout.ts). */
+  events: Pick<NotificationEvents, 'joinRequested' | 'invited'>;
   /** Where an invitation by e-mail address is made, after the answer (see `invite`). */
   tasks: BackgroundTasks;
 }) {
@@ -348,7 +352,7 @@ export function createCommunitiesService({
       return slug;
     },
 
-    ...createCommunityMembers({ db, audit, tasks }),
+    ...createCommunityMembers({ db, audit, events, tasks }),
   };
 }
 

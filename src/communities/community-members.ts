@@ -9,6 +9,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState } from '../generated/prisma/enums.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { countingMemberWhere } from './community-access-where.js';
 import { factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
 
@@ -22,10 +23,13 @@ export type MemberAction = 'approve' | 'deny' | 'remove' | 'ban' | 'unban' | 'pr
 export function createCommunityMembers({
   db,
   audit,
+  events,
   tasks,
 }: {
   db: Db;
   audit: AuditLog;
+  /** Requests to join and invitations are told to the people concerned (see notification-fanout.ts). */
+  events: Pick<NotificationEvents, 'joinRequested' | 'invited'>;
   /** Where an invitation by e-mail address is made, after the answer (see `invite`). */
   tasks: BackgroundTasks;
 }) {
@@ -83,6 +87,7 @@ export function createCommunityMembers({
       update: { state: 'INVITED', invitedById: viewer.id, role: 'MEMBER', invitedByEmail: false },
     });
     await record(context, 'community.invite', opened.community.id, { userId: user.id });
+    await events.invited(opened.community.id, user.id, viewer.id);
     return null;
   }
 
@@ -123,6 +128,7 @@ export function createCommunityMembers({
       update: { state, role: 'MEMBER' },
     });
     await record(context, `community.${action}`, opened.community.id);
+    if (state === 'PENDING') await events.joinRequested(opened.community.id, viewer.id);
   }
 
   return {

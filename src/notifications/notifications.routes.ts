@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CommunityActor } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
+import type { CommunitiesService } from '../communities/communities.service.js';
 import { actorOf } from '../communities/communities.service.js';
-import type { Db } from '../db/client.js';
-import { NotFound } from '../errors.js';
+import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, parseForm, translateErrors } from '../forms.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import { threadParams } from '../threads/threads.schemas.js';
+import type { ThreadsService } from '../threads/threads.service.js';
 import type { SigningKeys } from './notification-mail.js';
 import { notificationSummary } from './notification-mail.js';
 import {
@@ -15,11 +17,8 @@ import {
   timeZones,
   verifyUnsubscribe,
 } from './notification-rules.js';
-import { listQuery, notificationParams, settingsForm, unsubscribeParams } from './notifications.schemas.js';
+import { listQuery, notificationParams, settingsForm, unsubscribeParams, watchForm } from './notifications.schemas.js';
 import { BELL_MAX, decodeCursor, type NotificationsService } from './notifications.service.js';
-
-/** How often, at most, a person's last visit is written (milliseconds). */
-const LAST_SEEN_EVERY_MS = 60_000;
 
 function actorFor(viewer: Viewer): CommunityActor {
   const actor = actorOf(viewer);
@@ -29,26 +28,18 @@ function actorFor(viewer: Viewer): CommunityActor {
 
 export async function notificationsRoutes(
   app: FastifyInstance,
-  { notifications, keys, db }: { notifications: NotificationsService; keys: SigningKeys; db: Db },
+  {
+    notifications,
+    keys,
+    communities,
+    threads,
+  }: {
+    notifications: NotificationsService;
+    keys: SigningKeys;
+    communities: Pick<CommunitiesService, 'open'>;
+    threads: Pick<ThreadsService, 'openThread'>;
+  },
 ) {
-  // The bell's number on every page, and the person's last visit (e-mail "at once" waits while they are
-  // here). Pages only: assets and writes do not need them.
-  const lastWritten = new Map<string, number>();
-  app.addHook('preHandler', async (request, reply) => {
-    const viewer = request.viewer;
-    if (!viewer || request.routeOptions.config.publicAsset) return;
-    const now = Date.now();
-    if ((lastWritten.get(viewer.id) ?? 0) < now - LAST_SEEN_EVERY_MS) {
-      lastWritten.set(viewer.id, now);
-      if (lastWritten.size > 50_000) lastWritten.clear();
-      await db.user.updateMany({ where: { id: viewer.id }, data: { lastSeenAt: new Date(now) } });
-    }
-    if (request.method === 'GET' && reply.locals) {
-      reply.locals.unreadNotifications = await notifications.unreadCount(actorFor(viewer));
-      reply.locals.bellMax = BELL_MAX;
-    }
-  });
-
   app.get('/notifications', { preHandler: requireViewer }, async (request, reply) => {
     const viewer = viewerOf(request);
     const query = listQuery.safeParse(request.query);
@@ -163,5 +154,31 @@ export async function notificationsRoutes(
       state: 'done',
       what: '',
     });
+  });
+
+  // Watch levels (Discourse's watching / normal / muted), on the community and the thread pages. Only
+  // for what the person may read: otherwise 404, as for anything they cannot see.
+  app.post('/c/:slug/watch', { preHandler: requireViewer }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const slug = (request.params as { slug?: unknown }).slug;
+    if (typeof slug !== 'string') throw new NotFound();
+    const opened = await communities.open(slug, viewer, request.auditContext);
+    if (!opened.permissions.read) throw new NotFound('No such community content');
+    const form = watchForm.safeParse(request.body ?? {});
+    if (!form.success) throw new Invalid({ level: 'notifications.watch.error' });
+    await notifications.setCommunityWatch(viewer.id, opened.community.id, form.data.level);
+    return reply.redirect(`/c/${encodeURIComponent(opened.community.slug)}?notice=watch-changed`, 303);
+  });
+
+  app.post('/c/:slug/threads/:threadId/watch', { preHandler: requireViewer }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const params = threadParams.safeParse(request.params);
+    if (!params.success) throw new NotFound('No such thread');
+    const opened = await threads.openThread(params.data.slug, params.data.threadId, viewer, request.auditContext);
+    const form = watchForm.safeParse(request.body ?? {});
+    if (!form.success) throw new Invalid({ level: 'notifications.watch.error' });
+    await notifications.setThreadWatch(viewer.id, opened.thread.id, form.data.level);
+    const path = `/c/${encodeURIComponent(opened.opened.community.slug)}/threads/${opened.thread.id}`;
+    return reply.redirect(`${path}?notice=watch-changed`, 303);
   });
 }

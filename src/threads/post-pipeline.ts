@@ -8,6 +8,7 @@ import { Invalid, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
 import { attachmentUrl } from './attachment-urls.js';
@@ -54,10 +55,13 @@ function rulesJson(rules: readonly RuleResult[]): Prisma.InputJsonArray {
 export function createPostPipeline({
   db,
   audit,
+  events,
   attachments,
 }: {
   db: Db;
   audit: AuditLog;
+  /** Told, inside the post's transaction, that a post was written or edited: people are notified of it. */
+  events: Pick<NotificationEvents, 'postPublished'>;
   /** How many files one post may carry. */
   attachments: { readonly perPost: number };
 }) {
@@ -302,6 +306,9 @@ export function createPostPipeline({
       },
     });
     if (judged.onBehalfOf) await recordOnBehalf(context, tx, postId, judged.onBehalfOf);
+    // The job tells people of it once the transaction commits (an edit tells only the newly mentioned:
+    // everyone else already has their notification of this post).
+    await events.postPublished(postId, tx);
   }
 
   async function recordOnBehalf(context: AuditContext, tx: Prisma.TransactionClient, postId: string, orgId: string) {

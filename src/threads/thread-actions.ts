@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
 // Moderation actions on a thread: its title, the accepted answer, pins and locks, taken by its
@@ -13,10 +14,12 @@ import type { OpenedThread, ThreadReading } from './thread-reading.js';
 export function createThreadActions({
   db,
   audit,
+  events,
   postOf,
 }: {
   db: Db;
   audit: AuditLog;
+  events: Pick<NotificationEvents, 'answerAccepted'>;
   postOf: ThreadReading['postOf'];
 }) {
   /** Whether the viewer may correct or remove the thread's title: its author (not once archived) and moderators. */
@@ -119,6 +122,7 @@ export function createThreadActions({
           data: { acceptedPostId: post.id },
         });
         if (changed.count === 0) return;
+        await events.answerAccepted(post.id, tx);
       } else {
         const changed = await tx.thread.updateMany({
           where: { id: thread.id, acceptedPostId: post.id },

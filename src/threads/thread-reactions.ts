@@ -2,11 +2,20 @@ import type { Viewer } from '../accounts/auth.js';
 import type { Db } from '../db/client.js';
 import { NotFound, Refused } from '../errors.js';
 import type { ReactionKind } from '../generated/prisma/enums.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
 // Reactions to posts: one of each kind per person and post, counted on the thread page (thread-reading.ts).
 
-export function createThreadReactions({ db, postOf }: { db: Db; postOf: ThreadReading['postOf'] }) {
+export function createThreadReactions({
+  db,
+  events,
+  postOf,
+}: {
+  db: Db;
+  events: Pick<NotificationEvents, 'reacted'>;
+  postOf: ThreadReading['postOf'];
+}) {
   /**
    * Sets one of the viewer's reactions (one of each kind per person and post) to the state the button
    * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
@@ -23,7 +32,12 @@ export function createThreadReactions({ db, postOf }: { db: Db; postOf: ThreadRe
     const post = await postOf(thread, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
     if (on) {
-      await db.reaction.createMany({ data: [{ postId: post.id, userId: viewer.id, kind }], skipDuplicates: true });
+      const added = await db.reaction.createMany({
+        data: [{ postId: post.id, userId: viewer.id, kind }],
+        skipDuplicates: true,
+      });
+      // The author hears of it in a batch ("3 people found your answer useful"): see notification-fanout.ts.
+      if (added.count > 0 && post.authorId !== viewer.id) await events.reacted(post.id, kind);
     } else {
       await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
     }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { type Suggestion, suggestTag } from '../policy/classifier.js';
@@ -91,7 +92,18 @@ interface PostFormState {
 
 export async function threadsRoutes(
   app: FastifyInstance,
-  { threads, communities, config }: { threads: ThreadsService; communities: CommunitiesService; config: Config },
+  {
+    threads,
+    communities,
+    config,
+    notifications,
+  }: {
+    threads: ThreadsService;
+    communities: CommunitiesService;
+    config: Config;
+    /** The viewer's watch level, for the form on the thread page. */
+    notifications: Pick<NotificationsService, 'threadWatch'>;
+  },
 ) {
   // Counted per author, not per client address: a town hall's staff share one address (issue 9).
   const POST_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 6, 10 * 60_000);
@@ -369,7 +381,15 @@ export async function threadsRoutes(
         : null;
     const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
     const titleErrors = translateErrors(request.t, retitle?.errors);
+    const watchLevel = request.viewer ? await notifications.threadWatch(request.viewer.id, opened.thread.id) : null;
     return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
+      watch: watchLevel
+        ? {
+            level: watchLevel,
+            action: `${threadPath(opened.opened.community.slug, opened.thread.id)}/watch`,
+            scope: 'thread',
+          }
+        : null,
       // A removed title (its opening post deleted, or taken away) leaves nothing of it, not even in <title>.
       title: opened.thread.title || request.t('threads.untitled'),
       canRetitle: threads.mayRetitle(opened, request.viewer),

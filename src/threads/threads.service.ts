@@ -2,6 +2,7 @@ import type { AttachmentStore } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { CommunitiesService } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { createPostPipeline } from './post-pipeline.js';
 import { createPostWriting } from './post-writing.js';
 import { createThreadActions } from './thread-actions.js';
@@ -37,25 +38,28 @@ export function createThreadsService({
   db,
   audit,
   communities,
+  events,
   attachments,
 }: {
   db: Db;
   audit: AuditLog;
   communities: CommunitiesService;
+  /** What people are told of: posts, accepted answers, reactions (enqueued, see notification-fanout.ts). */
+  events: NotificationEvents;
   attachments: AttachmentsDependency;
 }) {
   const reading = createThreadReading({ db, communities });
   const { postOf } = reading;
-  const pipeline = createPostPipeline({ db, audit, attachments: { perPost: attachments.perPost } });
+  const pipeline = createPostPipeline({ db, audit, events, attachments: { perPost: attachments.perPost } });
   return {
     ...reading,
     ...createThreadLists({ db }),
     requirePost: pipeline.requirePost,
     composeOptions: pipeline.composeOptions,
     ...createPostWriting({ db, audit, pipeline, postOf }),
-    ...createThreadReactions({ db, postOf }),
+    ...createThreadReactions({ db, events, postOf }),
     ...createThreadAttachments({ db, communities, store: attachments.store }),
-    ...createThreadActions({ db, audit, postOf }),
+    ...createThreadActions({ db, audit, events, postOf }),
   };
 }
 
