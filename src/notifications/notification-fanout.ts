@@ -164,7 +164,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
       },
     });
     // Gone, or no longer published (deleted, held…) by the time the job runs: nobody is told of it.
-    if (!post || post.status !== 'PUBLISHED') return 0;
+    if (post?.status !== 'PUBLISHED') return 0;
     const { thread } = post;
     const candidates: Candidate[] = post.mentions.map(({ userId }) => ({ id: userId, kinds: ['MENTION'] }));
     if (post.parent?.authorId) candidates.push({ id: post.parent.authorId, kinds: ['REPLY_TO_POST'] });

@@ -22,8 +22,9 @@ export function createThreadAttachments({
   store: AttachmentStore;
 }) {
   /** Stores files inspected by the route as the author's pending attachments; returns their ids. */
+  // Files uploaded with a form that was never sent again (a refused post left for good) are let go after
+  // PENDING_UPLOAD_MS by a scheduled job (attachments/stale-uploads.ts), not on anyone's request.
   async function storeUploads(viewer: Viewer, files: readonly InspectedFile[]): Promise<string[]> {
-    await discardStaleUploads(viewer);
     const ids: string[] = [];
     for (const file of files) {
       const storageName = await store.save(file);
@@ -43,20 +44,6 @@ export function createThreadAttachments({
       ids.push(row.id);
     }
     return ids;
-  }
-
-  /**
-   * Files uploaded with a form that was never sent again (a refused post left for good) are let go
-   * after a day: the rows and the files. Done as the same person uploads again, so no job is needed.
-   */
-  async function discardStaleUploads(viewer: Viewer): Promise<void> {
-    const stale = await db.attachment.findMany({
-      where: { uploaderId: viewer.id, postId: null, createdAt: { lt: new Date(Date.now() - PENDING_UPLOAD_MS) } },
-      select: { id: true, storageName: true },
-    });
-    if (stale.length === 0) return;
-    await db.attachment.deleteMany({ where: { id: { in: stale.map((file) => file.id) }, postId: null } });
-    for (const file of stale) await store.remove(file.storageName);
   }
 
   /** Pending attachments named by a form, to show them again (only the viewer's own). */

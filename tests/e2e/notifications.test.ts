@@ -40,6 +40,7 @@ describe('notifications, in Chromium', () => {
     await addMembership(server.db, community.id, reader.id);
     const a = await openPerson(browser);
     const b = await openPerson(browser, { javaScriptEnabled: false });
+    const c = await openPerson(browser);
     try {
       // 1. Marta opens a conversation that mentions Jordi.
       await signInThroughForm(a.page, server.baseUrl, writer);
@@ -86,23 +87,30 @@ describe('notifications, in Chromium', () => {
       });
       expect(pref.delivery).toBe('IN_APP');
 
-      // 4. The pages, with JavaScript, are accessible: the list and the preferences.
-      await signInThroughForm(a.page, server.baseUrl, reader);
-      await a.page.goto(`${server.baseUrl}/notifications`);
-      await a.page.getByRole('heading', { level: 1, name: 'Notificaciones' }).waitFor();
-      await expectAccessible(a.page);
-      await a.page.getByRole('link', { name: 'Preferencias de notificación' }).click();
-      await a.page.getByRole('heading', { level: 1, name: 'Preferencias de notificación' }).waitFor();
-      expect(await a.page.getByLabel('Cuando alguien me menciona').inputValue()).toBe('IN_APP');
-      await a.page.getByLabel('Zona horaria').fill('Marte/Olympus');
-      await a.page.getByRole('button', { name: 'Guardar las preferencias' }).click();
-      await a.page.getByText('no es una zona horaria conocida').first().waitFor();
-      expect(await a.page.getByLabel('Zona horaria').inputValue()).toBe('Marte/Olympus');
-      await expectAccessible(a.page);
-      expect(a.problems).toEqual([]);
+      // 4. The pages, with JavaScript, are accessible: the list, the preferences, the thread's watch form.
+      await signInThroughForm(c.page, server.baseUrl, reader);
+      await c.page.goto(`${server.baseUrl}/notifications`);
+      await c.page.getByRole('heading', { level: 1, name: 'Notificaciones' }).waitFor();
+      await expectAccessible(c.page);
+      await c.page.getByRole('link', { name: 'Preferencias de notificación' }).click();
+      await c.page.getByRole('heading', { level: 1, name: 'Preferencias de notificación' }).waitFor();
+      expect(await c.page.getByLabel('Cuando alguien me menciona').inputValue()).toBe('IN_APP');
+      await c.page.getByLabel('Zona horaria').fill('Marte/Olympus');
+      await c.page.getByRole('button', { name: 'Guardar las preferencias' }).click();
+      await c.page.getByText('no es una zona horaria conocida').first().waitFor();
+      expect(await c.page.getByLabel('Zona horaria').inputValue()).toBe('Marte/Olympus');
+      await expectAccessible(c.page);
+      await c.page.goto(`${server.baseUrl}/c/${community.slug}/threads/${post.threadId}`);
+      await c.page.getByLabel('Avisos de esta conversación').selectOption('MUTED');
+      await c.page.getByRole('button', { name: 'Cambiar los avisos' }).click();
+      await c.page.getByRole('status').filter({ hasText: 'Avisos cambiados.' }).waitFor();
+      expect(await c.page.getByLabel('Avisos de esta conversación').inputValue()).toBe('MUTED');
+      await expectAccessible(c.page);
+      expect([...a.problems, ...c.problems]).toEqual([]);
     } finally {
       await a.context.close();
       await b.context.close();
+      await c.context.close();
     }
   });
 });

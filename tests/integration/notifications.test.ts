@@ -364,7 +364,8 @@ describe('jobs never do their work twice', () => {
 
     const present = await kit.person();
     await addMembership(t.db, c.id, present.user.id);
-    await kit.get('/', present.cookie); // a page load: seen now
+    await kit.get('/', present.cookie); // a page load: seen now (written within 15 s; flushed here)
+    await t.app.presence.flush();
     await kit.postReply(thread.url, owner.cookie, { body: `@${present.user.handle} hola` });
     await runJobs();
     expect(await notificationsOf(present.user.id)).toHaveLength(1);

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTACHMENT_JOBS } from '../../src/jobs/jobs.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 import { fieldError, signInAs, submitForm, submitMultipart } from '../support/forms.js';
@@ -739,7 +740,7 @@ describe('attachments', () => {
     expect((await t.db.attachment.findUniqueOrThrow({ where: { id: pending.id } })).postId).not.toBeNull();
   });
 
-  it('lets go of files left waiting for a post for more than a day when their uploader uploads again', async () => {
+  it('lets go of files left waiting for a post for more than a day, by the scheduled clean-up', async () => {
     const { c, member } = await community();
     const upload = (name: string) =>
       submitMultipart(
@@ -756,6 +757,10 @@ describe('attachments', () => {
     const file = path.join(t.config.attachments.dir, name.slice(0, 2), name.slice(2, 4), name);
     await expect(access(file)).resolves.toBeUndefined();
     expect((await upload('nuevo.pdf')).statusCode).toBe(422);
+    // Uploading again leaves the old file alone: the scheduled job (hourly) lets it go.
+    expect(await t.db.attachment.count({ where: { uploaderId: member.user.id } })).toBe(2);
+    await t.app.jobs.queue.send(ATTACHMENT_JOBS.discardStale, {});
+    await t.app.jobs.queue.drain();
     const left = await t.db.attachment.findMany({
       where: { uploaderId: member.user.id },
       select: { displayName: true },
