@@ -41,11 +41,9 @@ function startSink(): Promise<{ server: SMTPServer; port: number; received: () =
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     onData(stream, _session, callback) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        count += 1;
-        callback();
-      });
+      count += 1;
+      stream.resume();
+      stream.on('end', () => callback());
     },
   });
   return new Promise((resolve) => {
@@ -55,10 +53,21 @@ function startSink(): Promise<{ server: SMTPServer; port: number; received: () =
   });
 }
 
-function cookiesOf(headers: Record<string, unknown>): string {
-  const set = headers['set-cookie'];
-  const list = Array.isArray(set) ? set : set ? [String(set)] : [];
-  return list.map((cookie: string) => cookie.split(';')[0]).join('; ');
+/** The Cookie header a browser would send after these answers: later cookies win, cleared ones go. */
+function cookiesOf(...answers: Array<{ headers: Record<string, unknown> }>): string {
+  const jar = new Map<string, string>();
+  for (const answer of answers) {
+    const set = answer.headers['set-cookie'];
+    for (const cookie of Array.isArray(set) ? set : set ? [String(set)] : []) {
+      const [pair = ''] = String(cookie).split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (value === '' || /max-age=0/i.test(String(cookie))) jar.delete(name);
+      else jar.set(name, value);
+    }
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
 function median(values: number[]): number {
@@ -82,7 +91,7 @@ export async function benchNotifications(
     JOB_WORKERS: 'none',
   });
   const db = createDb(databaseUrl, 10);
-  const app = await buildApp({ config, db, databaseUrl, logger: false });
+  const app = await buildApp({ config, db, databaseUrl, logger: { level: 'error' } });
   try {
     const passwordHash = await hashPassword(PASSWORD);
     const org = await db.organization.create({
@@ -111,10 +120,13 @@ export async function benchNotifications(
     const signIn = await app.inject({
       method: 'POST',
       url: '/sign-in',
-      headers: { cookie: cookiesOf(form.headers) },
+      headers: { cookie: cookiesOf(form) },
       payload: { _csrf: csrf, email: owner.email, password: PASSWORD },
     });
-    const session = cookiesOf(signIn.headers);
+    const session = cookiesOf(form, signIn);
+    if (signIn.statusCode !== 303 || !session.includes('session=')) {
+      throw new Error(`signing in for the bench answered ${signIn.statusCode}`);
+    }
 
     const fanOut: FanOutMeasurement[] = [];
     let emailCommunity = '';
@@ -155,7 +167,7 @@ export async function benchNotifications(
         const posted = await app.inject({
           method: 'POST',
           url: `/c/${slug}/threads`,
-          headers: { cookie: [session, cookiesOf(page.headers)].filter(Boolean).join('; ') },
+          headers: { cookie: cookiesOf(form, signIn, page) },
           payload: {
             _csrf: token,
             submissionKey: key,
@@ -166,7 +178,14 @@ export async function benchNotifications(
           },
         });
         requestTimes.push(performance.now() - t0);
-        if (posted.statusCode !== 303) throw new Error(`posting the announcement answered ${posted.statusCode}`);
+        if (posted.statusCode !== 303) {
+          const title = /<title>([^<]*)<\/title>/.exec(posted.body)?.[1] ?? '';
+          const text = posted.body
+            .replace(/<[^>]+>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .slice(0, 600);
+          throw new Error(`posting the announcement answered ${posted.statusCode} (${title}): ${text}`);
+        }
         const cpu = process.cpuUsage();
         const f0 = performance.now();
         await app.jobs.queue.drain();
@@ -212,6 +231,10 @@ export async function benchNotifications(
     await app.jobs.queue.drain();
     const seconds = (performance.now() - e0) / 1000;
     const sent = sink.received() - before;
+    const claimed = await db.notification.count({
+      where: { id: { in: latest.map(({ id }) => id) }, emailedAt: { not: null } },
+    });
+    say(`  ${latest.length} e-mail jobs: ${claimed} e-mails claimed, ${sent} received by the SMTP sink`);
     return { fanOut, email: { sent, seconds, perSecond: sent / seconds } };
   } finally {
     await app.close();

@@ -54,3 +54,34 @@ for (const form of document.querySelectorAll('form')) {
     timer = setTimeout(suggest, 700);
   });
 }
+
+// The bell: its number is asked for again every minute while the page is in view, so a person who keeps
+// a page open learns of new notifications. Without this script the number is the one the page came with.
+const bell = document.querySelector('a[data-bell]');
+const bellCount = bell?.querySelector('[data-bell-count]');
+if (bell && bellCount) {
+  const show = (unread, more) => {
+    bellCount.replaceChildren();
+    if (unread === 0) return;
+    const shown = more ? `${unread}+` : String(unread);
+    const number = document.createElement('span');
+    number.className = 'bell__count';
+    number.setAttribute('aria-hidden', 'true');
+    number.textContent = shown;
+    const label = document.createElement('span');
+    label.className = 'visually-hidden';
+    label.textContent = ` (${(bell.dataset.bellLabel ?? '').replace('{count}', shown)})`;
+    bellCount.append(' ', number, label);
+  };
+  setInterval(async () => {
+    if (document.visibilityState !== 'visible') return;
+    try {
+      const response = await fetch('/notifications/count', { headers: { accept: 'application/json' } });
+      if (!response.ok) return;
+      const { unread, more } = await response.json();
+      if (typeof unread === 'number') show(unread, more === true);
+    } catch {
+      // Offline for a moment: the number stays as it was.
+    }
+  }, 60_000);
+}

@@ -195,13 +195,22 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         for (const queue of queues) {
           const jobs = await boss.fetch(queue.name, { batchSize: 50 });
           fetched += jobs.length;
-          for (const job of jobs) {
-            try {
-              await run(queue, job);
-              await boss.complete(queue.name, job.id);
-            } catch (error) {
-              await boss.fail(queue.name, job.id, { message: error instanceof Error ? error.message : String(error) });
-            }
+          // As many at once as a worker of this process would run.
+          const width = queue.concurrency ?? 2;
+          for (let at = 0; at < jobs.length; at += width) {
+            await Promise.all(
+              jobs.slice(at, at + width).map(async (job) => {
+                try {
+                  await run(queue, job);
+                  await boss.complete(queue.name, job.id);
+                } catch (error) {
+                  log.error({ err: error, queue: queue.name, job: job.id }, 'a job failed; it will be retried');
+                  await boss.fail(queue.name, job.id, {
+                    message: error instanceof Error ? error.message : String(error),
+                  });
+                }
+              }),
+            );
           }
         }
         ran += fetched;

@@ -97,7 +97,7 @@ export function notificationHref(row: {
   community: { slug: string };
 }): string {
   const community = `/c/${encodeURIComponent(row.community.slug)}`;
-  if (row.kind === 'JOIN_REQUEST') return `${community}/members#requests`;
+  if (row.kind === 'JOIN_REQUEST') return `${community}/members#pending-title`;
   if (row.kind === 'INVITATION' || !row.threadId) return community;
   return `${community}/threads/${row.threadId}${row.postId ? `#post-${row.postId}` : ''}`;
 }

@@ -572,6 +572,9 @@ describe('the digest', () => {
     const quiet = await createUser(t.db, { organizationId: home.id });
     await t.db.user.update({ where: { id: quiet.id }, data: { timeZone: zone, digestHour: hour } });
 
+    await t.db.user.update({ where: { id: member.user.id }, data: { expertise: ['Licencias de obra'] } });
+    const { c: other, owner: otherOwner } = await kit.community({ visibility: 'PUBLIC' });
+    await kit.openThread(other.slug, otherOwner.cookie, { title: '¿Quién sabe de licencias de obra menor?' });
     const thread = await kit.openThread(c.slug, owner.cookie, { title: 'Calendario de festivos 2027' });
     await kit.postReply(thread.url, owner.cookie, { body: `@${member.user.handle} ¿lo revisas?` });
     const { c: secret, owner: secretOwner } = await kit.community({ visibility: 'SECRET' });
@@ -587,6 +590,9 @@ describe('the digest', () => {
     const [digest] = digests as [ReceivedMessage];
     expect(digest.text).toContain('le ha mencionado en «Calendario de festivos 2027»');
     expect(digest.text).not.toContain('Reestructuración confidencial');
+    // An unanswered question on the person's expertise, in a public community of their organization.
+    expect(digest.text).toContain('Preguntas sin respuesta sobre lo que usted sabe');
+    expect(digest.text).toContain('¿Quién sabe de licencias de obra menor?');
     expect(digest.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     expect(mailTo(quiet.email)).toHaveLength(0);
 
@@ -598,14 +604,64 @@ describe('the digest', () => {
 });
 
 describe('pages', () => {
-  it('the list pages by keyset, and signed-out visitors are sent to sign in', async () => {
+  it('the list pages by keyset, newest first, 30 a page; signed-out visitors are sent to sign in', async () => {
     const signedOut = await kit.get('/notifications');
     expect(signedOut.statusCode).toBe(303);
     const reader = await kit.person();
-    const page = await kit.get('/notifications?before=garbage', reader.cookie);
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('No tiene notificaciones');
-    const count = await kit.get('/notifications/count', reader.cookie);
-    expect(count.json()).toEqual({ unread: 0, more: false });
+    const empty = await kit.get('/notifications?before=garbage', reader.cookie);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('No tiene notificaciones');
+    expect((await kit.get('/notifications/count', reader.cookie)).json()).toEqual({ unread: 0, more: false });
+
+    const { c, owner } = await kit.community();
+    await addMembership(t.db, c.id, reader.user.id);
+    const thread = await kit.openThread(c.slug, owner.cookie, { title: 'Hilo con muchas menciones' });
+    const post = await t.db.post.findFirstOrThrow({ where: { threadId: thread.id } });
+    // 35 notifications a second apart (as 35 posts would make), then 70 more unread for the bell's cap.
+    const at = Date.now();
+    await t.db.notification.createMany({
+      data: Array.from({ length: 105 }, (_, i) => ({
+        recipientId: reader.user.id,
+        kind: 'MENTION' as const,
+        actorId: owner.user.id,
+        communityId: c.id,
+        threadId: thread.id,
+        postId: post.id,
+        dedupeKey: `test:${i}`,
+        notifiedAt: new Date(at - i * 1000),
+      })),
+    });
+    const ids: string[] = [];
+    let url = '/notifications';
+    for (let page = 0; page < 10 && url; page++) {
+      const body = (await kit.get(url, reader.cookie)).body;
+      ids.push(...[...body.matchAll(/href="\/notifications\/([0-9a-f-]{36})"/g)].map((m) => m[1] ?? ''));
+      url = /href="(\/notifications\?before=[^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    }
+    expect(ids).toHaveLength(105);
+    expect(new Set(ids).size).toBe(105);
+    const stored = await t.db.notification.findMany({
+      where: { recipientId: reader.user.id },
+      orderBy: [{ notifiedAt: 'desc' }, { id: 'desc' }],
+      select: { id: true },
+    });
+    expect(ids).toEqual(stored.map((row) => row.id));
+    // The bell stops counting at 99.
+    expect((await kit.get('/notifications/count', reader.cookie)).json()).toEqual({ unread: 99, more: true });
+    expect((await kit.get('/communities', reader.cookie)).body).toContain('>99+<');
+  });
+
+  it("e-mails are written in the recipient's language", async () => {
+    const { c, owner } = await kit.community();
+    const english = await kit.person({ locale: 'en' });
+    await addMembership(t.db, c.id, english.user.id);
+    const thread = await kit.openThread(c.slug, owner.cookie, { title: 'Budget review' });
+    await away(english.user.id);
+    await kit.postReply(thread.url, owner.cookie, { body: `@${english.user.handle} could you check it?` });
+    await runJobs();
+    const [message] = mailTo(english.user.email);
+    expect(message?.subject).toContain('mentioned you in “Budget review”');
+    expect(message?.text).toContain('You got this because someone mentioned you.');
+    expect(message?.headers['content-language']).toBe('en');
   });
 });
