@@ -378,9 +378,16 @@ describe('jobs never do their work twice', () => {
     await addMembership(t.db, c.id, unverified.id);
     const thread = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION' });
     await away(unverified.id);
+    const suspended = await createUser(t.db, { organizationId: home.id, status: 'SUSPENDED' });
+    await addMembership(t.db, c.id, suspended.id);
+    await away(suspended.id);
     await kit.postReply(thread.url, owner.cookie, { body: `@${unverified.handle} hola` });
+    await kit.postReply(thread.url, owner.cookie, { body: `@${suspended.handle} hola` });
     await runJobs();
     expect(mailTo(unverified.email)).toHaveLength(0);
+    expect(mailTo(suspended.email)).toHaveLength(0);
+    // A suspended account reads nothing, so nothing is written for it either.
+    expect(await notificationsOf(suspended.id)).toEqual([]);
   });
 });
 
