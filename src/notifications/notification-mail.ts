@@ -199,28 +199,35 @@ export function createNotificationMail({
       notification.kind,
       new Map(pref ? [[notification.kind, pref.delivery as Delivery]] : []),
     );
-    const lastForThread = notification.threadId
-      ? await db.notification.findFirst({
-          where: { recipientId: recipient.id, threadId: notification.threadId, emailedAt: { not: null } },
-          orderBy: { emailedAt: 'desc' },
-          select: { emailedAt: true },
-        })
-      : null;
-    const decision = decideEmail({
-      delivery,
-      mailable: mailable(recipient),
-      lastSeenAt: recipient.lastSeenAt,
-      lastEmailForThreadAt: lastForThread?.emailedAt ?? null,
-      now: now(),
+    // The decision and the claim under one lock per (person, thread): two e-mail jobs of one thread running
+    // at once (two workers, or one worker's parallel jobs) cannot both find "nothing mailed lately".
+    const decision = await db.$transaction(async (tx) => {
+      if (notification.threadId) {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${recipient.id}:${notification.threadId}`}, 0))`;
+      }
+      const lastForThread = notification.threadId
+        ? await tx.notification.findFirst({
+            where: { recipientId: recipient.id, threadId: notification.threadId, emailedAt: { not: null } },
+            orderBy: { emailedAt: 'desc' },
+            select: { emailedAt: true },
+          })
+        : null;
+      const decided = decideEmail({
+        delivery,
+        mailable: mailable(recipient),
+        lastSeenAt: recipient.lastSeenAt,
+        lastEmailForThreadAt: lastForThread?.emailedAt ?? null,
+        now: now(),
+      });
+      if (decided !== 'send') return decided;
+      // The claim: whichever try gets here first sends; any other finds it taken.
+      const claimed = await tx.notification.updateMany({
+        where: { id: notificationId, emailedAt: null },
+        data: { emailedAt: now() },
+      });
+      return claimed.count === 0 ? 'already-sent' : 'send';
     });
     if (decision !== 'send') return decision;
-
-    // The claim: whichever try gets here first sends; any other finds it taken.
-    const claimed = await db.notification.updateMany({
-      where: { id: notificationId, emailedAt: null },
-      data: { emailedAt: now() },
-    });
-    if (claimed.count === 0) return 'already-sent';
 
     const locale = localeOf(recipient);
     const t = createTranslator(locale);
