@@ -74,6 +74,10 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     // A number of hops is passed as a function: Fastify's types only accept that form.
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     bodyLimit: 1024 * 1024,
+    // Path parameters of any length reach their route, which answers 404 for what it does not know (a
+    // long slug, an unsubscribe token); Fastify's default of 100 characters answered a bare 414 before
+    // any of our handling.
+    maxParamLength: 2_048,
     // Lets in-flight requests finish on close while idle keep-alive sockets are dropped.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -105,6 +105,16 @@ export function createCommunityMembers({
     );
   }
 
+  /** The moderators' notifications of someone's request to join go once the request is decided or withdrawn. */
+  async function settleJoinRequest(tx: Prisma.TransactionClient | Db, communityId: string, userId: string) {
+    await tx.notification.deleteMany({ where: { kind: 'JOIN_REQUEST', communityId, actorId: userId } });
+  }
+
+  /** An invitation accepted, declined or withdrawn is no longer news for the invited. */
+  async function settleInvitation(tx: Prisma.TransactionClient | Db, communityId: string, userId: string) {
+    await tx.notification.deleteMany({ where: { kind: 'INVITATION', communityId, recipientId: userId } });
+  }
+
   /** Whether an action that sets a membership state finds that state already there (a repeated form). */
   function alreadyThere(opened: OpenedCommunity, action: 'join' | 'request' | 'accept-invitation'): boolean {
     const { reason } = decide(opened.actor, action, factsOf(opened.community), opened.membership);
@@ -208,6 +218,7 @@ export function createCommunityMembers({
         data: { state: 'ACTIVE' },
       });
       if (count === 1) await record(context, 'community.invitation_accept', opened.community.id);
+      await settleInvitation(db, opened.community.id, viewer.id);
     },
 
     async declineInvitation(opened: OpenedCommunity, viewer: Viewer, context: AuditContext): Promise<void> {
@@ -215,6 +226,7 @@ export function createCommunityMembers({
         where: { communityId: opened.community.id, userId: viewer.id, state: 'INVITED' },
       });
       if (count === 1) await record(context, 'community.invitation_decline', opened.community.id);
+      await settleInvitation(db, opened.community.id, viewer.id);
     },
 
     async leave(opened: OpenedCommunity, viewer: Viewer, context: AuditContext): Promise<void> {
@@ -228,6 +240,8 @@ export function createCommunityMembers({
         where: { communityId: opened.community.id, userId: viewer.id, state: { in: ['ACTIVE', 'PENDING'] } },
       });
       if (count > 0) await record(context, 'community.leave', opened.community.id);
+      // A request withdrawn asks nothing of the moderators any more.
+      if (opened.membership.state === 'PENDING') await settleJoinRequest(db, opened.community.id, viewer.id);
     },
 
     /**
@@ -334,6 +348,9 @@ export function createCommunityMembers({
             break;
         }
         await record(context, `community.member_${action}`, communityId, { userId }, tx);
+        // A request decided (approved, denied, or ended by a ban) no longer asks anything of the moderators.
+        if (target.state === 'PENDING') await settleJoinRequest(tx, communityId, userId);
+        if (target.state === 'INVITED') await settleInvitation(tx, communityId, userId);
       });
     },
   };

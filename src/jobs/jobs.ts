@@ -61,7 +61,7 @@ export function createJobs({
     queues: [
       {
         name: NOTIFICATION_JOBS.postPublished,
-        handler: async (data) => void (await fanOut().postPublished(text(data, 'postId'))),
+        handler: async (data) => void (await fanOut().postPublished(text(data, 'postId'), data.edited === true)),
       },
       {
         name: NOTIFICATION_JOBS.answerAccepted,

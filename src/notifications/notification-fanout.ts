@@ -30,6 +30,8 @@ export const NOTIFICATION_JOBS = {
 /** What the request that caused a notification enqueues (inside its transaction when it passes `tx`). */
 export interface NotificationEvents {
   postPublished(postId: string, tx?: Prisma.TransactionClient): Promise<void>;
+  /** A post's words changed: people it now mentions are told. */
+  postEdited(postId: string, tx?: Prisma.TransactionClient): Promise<void>;
   answerAccepted(postId: string, tx?: Prisma.TransactionClient): Promise<void>;
   reacted(postId: string, reaction: 'LIKE' | 'USEFUL', tx?: Prisma.TransactionClient): Promise<void>;
   joinRequested(communityId: string, userId: string, tx?: Prisma.TransactionClient): Promise<void>;
@@ -44,6 +46,7 @@ export interface NotificationEvents {
 export function createNotificationEvents(queue: JobQueue): NotificationEvents {
   return {
     postPublished: (postId, tx) => queue.send(NOTIFICATION_JOBS.postPublished, { postId }, { tx }),
+    postEdited: (postId, tx) => queue.send(NOTIFICATION_JOBS.postPublished, { postId, edited: true }, { tx }),
     answerAccepted: (postId, tx) => queue.send(NOTIFICATION_JOBS.answerAccepted, { postId }, { tx }),
     reacted: (postId, reaction, tx) =>
       // Many reactions in a moment make one job: the notification counts them when it runs.
@@ -63,21 +66,22 @@ interface Candidate {
 const COMMUNITY_FACTS = { id: true, audience: true, visibility: true, ownerOrganizationId: true } as const;
 
 export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueue }) {
-  /**
-   * Writes one notification per (person, dedupe key) for the candidates who may read the community, have
-   * not muted it, and have not turned the kind off; enqueues the e-mail job of those who chose e-mail.
-   * Returns how many notifications exist for the key now (the work of an earlier try included).
-   */
-  async function notify(input: {
+  interface Audience {
     readonly community: Prisma.CommunityGetPayload<{ select: typeof COMMUNITY_FACTS }>;
     readonly threadId: string | null;
-    readonly postId: string | null;
+    /** Who caused it: never told of their own act. */
     readonly actorId: string | null;
-    readonly dedupeKey: string;
     readonly candidates: readonly Candidate[];
     /** Everyone with an active membership is a candidate for this kind (announcements). */
     readonly members?: NotificationKind;
-  }): Promise<number> {
+  }
+
+  /**
+   * The candidates who may be told, each with the kind they are told of and how: those who may read the
+   * community now, whose watch levels let the kind through and who have not turned it off. The same rule
+   * for every kind, first notification or a batched one coming back.
+   */
+  async function eligible(input: Audience): Promise<{ id: string; kind: NotificationKind; delivery: Delivery }[]> {
     const { community, threadId } = input;
     const named = new Map<string, NotificationKind[]>();
     for (const candidate of input.candidates) {
@@ -87,7 +91,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     const who: Prisma.UserWhereInput[] = [];
     if (named.size > 0) who.push({ id: { in: [...named.keys()] } });
     if (input.members) who.push({ memberships: { some: { communityId: community.id, state: 'ACTIVE' } } });
-    if (who.length === 0) return 0;
+    if (who.length === 0) return [];
 
     const people = await db.user.findMany({
       where: {
@@ -105,8 +109,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
       },
     });
 
-    const rows: Prisma.NotificationCreateManyInput[] = [];
-    const emailed = new Set<string>();
+    const told: { id: string; kind: NotificationKind; delivery: Delivery }[] = [];
     for (const person of people) {
       const kinds = [...(named.get(person.id) ?? []), ...(input.members ? [input.members] : [])];
       const levels = {
@@ -115,24 +118,43 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
           null) as WatchLevel | null,
       };
       const chosen = new Map(person.notificationPrefs.map((pref) => [pref.kind, pref.delivery as Delivery]));
-      const ordered = [...new Set(kinds)].sort((a, b) => precedence(a) - precedence(b));
+      const ordered = [...new Set(kinds)].sort((x, y) => precedence(x) - precedence(y));
       const kind = ordered.find((each) => watchAllows(each, levels) && deliveryFor(each, chosen) !== 'OFF');
-      if (!kind) continue;
-      rows.push({
-        recipientId: person.id,
-        kind,
-        actorId: input.actorId,
-        communityId: community.id,
-        threadId,
-        postId: input.postId,
-        dedupeKey: input.dedupeKey,
-      });
-      if (deliveryFor(kind, chosen) === 'EMAIL') emailed.add(person.id);
+      if (kind) told.push({ id: person.id, kind, delivery: deliveryFor(kind, chosen) });
     }
+    return told;
+  }
+
+  /**
+   * Writes one notification per (person, dedupe key) for the eligible candidates and enqueues the e-mail
+   * job of those who chose e-mail. A key already written is left as it is (a retried job writes nothing).
+   * Returns how many people were told.
+   */
+  async function notify(
+    input: Audience & {
+      readonly postId: string | null;
+      readonly dedupeKey: string;
+      readonly extra?: Partial<Prisma.NotificationCreateManyInput>;
+    },
+  ): Promise<number> {
+    const told = await eligible(input);
+    const rows: Prisma.NotificationCreateManyInput[] = told.map((person) => ({
+      ...input.extra,
+      recipientId: person.id,
+      kind: person.kind,
+      actorId: input.actorId,
+      communityId: input.community.id,
+      threadId: input.threadId,
+      postId: input.postId,
+      dedupeKey: input.dedupeKey,
+    }));
     for (let at = 0; at < rows.length; at += 5_000) {
       await db.notification.createMany({ data: rows.slice(at, at + 5_000), skipDuplicates: true });
     }
-    await enqueueEmails(input.dedupeKey, [...emailed]);
+    await enqueueEmails(
+      input.dedupeKey,
+      told.filter((person) => person.delivery === 'EMAIL').map((person) => person.id),
+    );
     return rows.length;
   }
 
@@ -149,8 +171,12 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     );
   }
 
-  /** A published post: mentions, replies to the thread or to a reply, watchers, announcements. */
-  async function postPublished(postId: string): Promise<number> {
+  /**
+   * A published post: mentions, replies to the thread or to a reply, watchers, announcements. An edited
+   * post (`edited`) tells only the people it now mentions: everyone else was told when it was written, and
+   * people who began watching or joined since then were not there for it.
+   */
+  async function postPublished(postId: string, edited = false): Promise<number> {
     const post = await db.post.findUnique({
       where: { id: postId },
       select: {
@@ -167,6 +193,16 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     if (post?.status !== 'PUBLISHED') return 0;
     const { thread } = post;
     const candidates: Candidate[] = post.mentions.map(({ userId }) => ({ id: userId, kinds: ['MENTION'] }));
+    if (edited) {
+      return notify({
+        community: thread.community,
+        threadId: thread.id,
+        postId: post.id,
+        actorId: post.authorId,
+        dedupeKey: `post:${post.id}`,
+        candidates,
+      });
+    }
     if (post.parent?.authorId) candidates.push({ id: post.parent.authorId, kinds: ['REPLY_TO_POST'] });
     if (!post.isOpening) {
       if (thread.authorId) candidates.push({ id: thread.authorId, kinds: ['REPLY_TO_THREAD'] });
@@ -218,7 +254,9 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
 
   /**
    * Reactions are batched: one notification per post and kind of reaction, which counts the people who
-   * reacted so far and comes back unread with each new one ("3 people found your answer useful").
+   * reacted so far and comes back unread with each new one ("3 people found your answer useful"). It comes
+   * back only when someone reacted after it was last written, and only if the author would be told of a
+   * first one (may read, has not muted the thread or community, has not turned reactions off).
    */
   async function reacted(postId: string, reaction: 'LIKE' | 'USEFUL'): Promise<number> {
     const post = await db.post.findUnique({
@@ -234,38 +272,43 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     const others = { postId, kind: reaction, userId: { not: post.authorId } } as const;
     const [count, latest] = await Promise.all([
       db.reaction.count({ where: others }),
-      db.reaction.findFirst({ where: others, orderBy: { createdAt: 'desc' }, select: { userId: true } }),
+      db.reaction.findFirst({
+        where: others,
+        orderBy: [{ createdAt: 'desc' }, { userId: 'desc' }],
+        select: { userId: true, createdAt: true },
+      }),
     ]);
     if (count === 0 || !latest) return 0;
     const dedupeKey = `reactions:${postId}:${reaction}`;
     const existing = await db.notification.findUnique({
       where: { recipientId_dedupeKey: { recipientId: post.authorId, dedupeKey } },
-      select: { id: true, actorCount: true },
+      select: { id: true, notifiedAt: true },
     });
-    if (existing) {
-      // Nothing new since it was written (a retried job, or a reaction taken back): leave it as it is.
-      if (existing.actorCount >= count) return 1;
-      await db.notification.update({
-        where: { id: existing.id },
-        data: { actorCount: count, actorId: latest.userId, readAt: null, notifiedAt: new Date() },
-      });
-      return 1;
-    }
-    const written = await notify({
+    // Nothing new since it was written (a retried job, or a reaction taken back): leave it as it is.
+    if (existing && latest.createdAt <= existing.notifiedAt) return 1;
+    const audience: Audience = {
       community: post.thread.community,
       threadId: post.thread.id,
-      postId,
       actorId: latest.userId,
-      dedupeKey,
       candidates: [{ id: post.authorId, kinds: ['REACTIONS'] }],
-    });
-    if (written > 0) {
-      await db.notification.updateMany({
-        where: { recipientId: post.authorId, dedupeKey },
-        data: { reaction, actorCount: count },
+    };
+    if (!existing) {
+      return notify({
+        ...audience,
+        postId,
+        dedupeKey,
+        extra: { reaction, actorCount: count, notifiedAt: latest.createdAt },
       });
     }
-    return written;
+    const [author] = await eligible(audience);
+    if (!author) return 0;
+    await db.notification.update({
+      where: { id: existing.id },
+      // notifiedAt is the newest reaction's time: one made while this job runs is newer, and is told.
+      data: { actorCount: count, actorId: latest.userId, readAt: null, emailedAt: null, notifiedAt: latest.createdAt },
+    });
+    if (author.delivery === 'EMAIL') await enqueueEmails(dedupeKey, [author.id]);
+    return 1;
   }
 
   /** The community's moderators and owners are told of a request to join. */
@@ -273,7 +316,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     const community = await db.community.findUnique({ where: { id: communityId }, select: COMMUNITY_FACTS });
     const request = await db.membership.findUnique({
       where: { communityId_userId: { communityId, userId } },
-      select: { state: true },
+      select: { state: true, updatedAt: true },
     });
     if (!community || request?.state !== 'PENDING') return 0;
     const moderators = await db.membership.findMany({
@@ -285,26 +328,24 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
       threadId: null,
       postId: null,
       actorId: userId,
-      dedupeKey: `join:${communityId}:${userId}`,
+      // Each request is news: asking again after a refusal makes a new key (the request's time).
+      dedupeKey: `join:${communityId}:${userId}:${request.updatedAt.getTime()}`,
       candidates: moderators.map((row) => ({ id: row.userId, kinds: ['JOIN_REQUEST'] })),
     });
   }
 
-  /** The invited person is told, while the invitation stands. */
+  /**
+   * The invited person is told, while the invitation stands. The invited may not read a private community
+   * yet: the invitation is what they may see of it, so the only checks are an active account and their
+   * choice for invitations. Each invitation is news: inviting again after a refusal makes a new key.
+   */
   async function invited(communityId: string, userId: string, invitedById: string | null): Promise<number> {
     const membership = await db.membership.findUnique({
       where: { communityId_userId: { communityId, userId } },
-      select: { state: true, community: { select: COMMUNITY_FACTS } },
+      select: { state: true, updatedAt: true, user: { select: { status: true } } },
     });
-    if (membership?.state !== 'INVITED') return 0;
-    // The invited may not read a private community yet: the invitation is what they may see of it.
-    const row = await db.user.findFirst({ where: { id: userId, status: 'ACTIVE' }, select: { id: true } });
-    if (!row) return 0;
-    const existing = await db.notification.findUnique({
-      where: { recipientId_dedupeKey: { recipientId: userId, dedupeKey: `invite:${communityId}` } },
-      select: { id: true },
-    });
-    if (existing) return 1;
+    if (membership?.state !== 'INVITED' || membership.user.status !== 'ACTIVE') return 0;
+    const dedupeKey = `invite:${communityId}:${membership.updatedAt.getTime()}`;
     const prefs = await db.notificationPreference.findUnique({
       where: { userId_kind: { userId, kind: 'INVITATION' } },
       select: { delivery: true },
@@ -312,18 +353,10 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     const delivery = deliveryFor('INVITATION', new Map(prefs ? [['INVITATION', prefs.delivery as Delivery]] : []));
     if (delivery === 'OFF') return 0;
     await db.notification.createMany({
-      data: [
-        {
-          recipientId: userId,
-          kind: 'INVITATION',
-          actorId: invitedById,
-          communityId,
-          dedupeKey: `invite:${communityId}`,
-        },
-      ],
+      data: [{ recipientId: userId, kind: 'INVITATION', actorId: invitedById, communityId, dedupeKey }],
       skipDuplicates: true,
     });
-    if (delivery === 'EMAIL') await enqueueEmails(`invite:${communityId}`, [userId]);
+    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
     return 1;
   }
 

@@ -20,7 +20,7 @@ import {
   UNSUBSCRIBE_TTL_MS,
   type UnsubscribeScope,
 } from './notification-rules.js';
-import { notificationHref, visibleNotificationWhere } from './notifications.service.js';
+import { visibleNotificationWhere } from './notifications.service.js';
 
 // The e-mails of notifications: one at once (when the person chose it and is away), and the digest. Both
 // are claimed in the database before they leave (Notification.emailedAt, DigestDelivery), so a retried job
@@ -410,7 +410,8 @@ export function createNotificationMail({
               communityName: n.community.name,
               threadTitle: n.thread?.title ?? null,
             }),
-            link: absolute(notificationHref(n)),
+            // Through the notification, so that opening it from the digest marks it read.
+            link: absolute(`/notifications/${n.id}`),
             detail: '',
           })),
           active: active.map((thread) => ({

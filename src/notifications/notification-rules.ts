@@ -109,9 +109,20 @@ export function watchAllows(
 
 const ZONES = new Set<string>([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 
-/** Whether `zone` is an IANA time zone this server knows (Europe/Madrid, Atlantic/Canary…). */
+/**
+ * Whether `zone` is an IANA time zone this server knows (Europe/Madrid, Atlantic/Canary…), by its current
+ * name or an older one (Europe/Kyiv and Europe/Kiev): whatever the ICU data of Node accepts. Names are
+ * case-sensitive here, as in PostgreSQL's `AT TIME ZONE`.
+ */
 export function isTimeZone(zone: string): boolean {
-  return ZONES.has(zone);
+  if (ZONES.has(zone)) return true;
+  if (!/^[A-Za-z][\w+-]*(\/[\w+-]+){0,2}$/.test(zone) || zone.length > 64) return false;
+  try {
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === zone.toLowerCase() ? resolved === zone : true;
+  } catch {
+    return false;
+  }
 }
 
 /** The IANA zones, for the preferences form's list. */
@@ -214,6 +225,8 @@ export function verifyUnsubscribe(token: string, key: Uint8Array, now: Date): Un
   const [, userId = '', scope = '', expires = '', signature = ''] = match;
   const expected = mac(`${userId}.${scope}.${expires}`, key);
   const given = Buffer.from(signature, 'base64url');
+  // One spelling per signature: base64url's last character carries bits that decoding ignores.
+  if (given.toString('base64url') !== signature) return null;
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   if (scope !== 'DIGEST' && !(NOTIFICATION_KINDS as readonly string[]).includes(scope)) return null;
   if (Number(expires) * 1000 <= now.getTime()) return null;

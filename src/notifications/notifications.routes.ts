@@ -134,25 +134,32 @@ export async function notificationsRoutes(
     });
   }
 
-  app.get('/unsubscribe/:token', async (request, reply) => {
-    const claim = await unsubscribeClaim(request.params);
-    if (!claim) return renderInvalidLink(reply);
-    return reply.view('notifications/unsubscribe.eta', {
-      title: request.t('notifications.unsubscribe.title'),
-      state: 'confirm',
-      digest: claim.scope === 'DIGEST',
-      what: claim.scope === 'DIGEST' ? '' : request.t(`notifications.kind.${claim.scope}`),
+  // The mail client's one-click POST may come as multipart/form-data or urlencoded (RFC 8058, section 3.1),
+  // and its body says nothing the token does not: in this scope any body is read (up to 16 KB) and ignored.
+  await app.register(async (unsubscribe) => {
+    unsubscribe.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) =>
+      done(null, {}),
+    );
+    unsubscribe.get('/unsubscribe/:token', async (request, reply) => {
+      const claim = await unsubscribeClaim(request.params);
+      if (!claim) return renderInvalidLink(reply);
+      return reply.view('notifications/unsubscribe.eta', {
+        title: request.t('notifications.unsubscribe.title'),
+        state: 'confirm',
+        digest: claim.scope === 'DIGEST',
+        what: claim.scope === 'DIGEST' ? '' : request.t(`notifications.kind.${claim.scope}`),
+      });
     });
-  });
 
-  app.post('/unsubscribe/:token', { config: { signedLinkOnly: true } }, async (request, reply) => {
-    const claim = await unsubscribeClaim(request.params);
-    if (!claim) return renderInvalidLink(reply);
-    await notifications.unsubscribe(claim.userId, claim.scope);
-    return reply.view('notifications/unsubscribe.eta', {
-      title: request.t('notifications.unsubscribe.title'),
-      state: 'done',
-      what: '',
+    unsubscribe.post('/unsubscribe/:token', { config: { signedLinkOnly: true } }, async (request, reply) => {
+      const claim = await unsubscribeClaim(request.params);
+      if (!claim) return renderInvalidLink(reply);
+      await notifications.unsubscribe(claim.userId, claim.scope);
+      return reply.view('notifications/unsubscribe.eta', {
+        title: request.t('notifications.unsubscribe.title'),
+        state: 'done',
+        what: '',
+      });
     });
   });
 

@@ -29,9 +29,10 @@ export const settingsForm = z.object({
     .transform(Number)
     .refine((hour) => hour >= 0 && hour <= 23, { error: 'notifications.settings.error.hour' }),
   timeZone: z
-    .string({ error: 'notifications.settings.error.timeZone' })
+    .string({ error: 'notifications.settings.error.timeZoneFormat' })
     .trim()
-    .max(64, { error: 'notifications.settings.error.timeZone' })
+    .min(1, { error: 'notifications.settings.error.timeZoneFormat' })
+    .max(64, { error: 'notifications.settings.error.timeZoneFormat' })
     .superRefine((zone, context) => {
       if (!isTimeZone(zone)) {
         context.addIssue({

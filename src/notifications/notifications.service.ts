@@ -25,7 +25,6 @@ const POST_KINDS: NotificationKind[] = [
   'WATCHED_THREAD',
   'ANNOUNCEMENT',
   'NEW_THREAD',
-  'ANSWER_ACCEPTED',
   'REACTIONS',
 ];
 
@@ -40,6 +39,12 @@ export function visibleNotificationWhere(actor: CommunityActor): Prisma.Notifica
     recipientId: actor.id,
     OR: [
       { kind: { in: POST_KINDS }, post: { status: 'PUBLISHED' }, community: communityAccessWhere(actor, 'read') },
+      // An accepted answer, while it is still the accepted one.
+      {
+        kind: 'ANSWER_ACCEPTED',
+        post: { status: 'PUBLISHED', acceptedIn: { isNot: null } },
+        community: communityAccessWhere(actor, 'read'),
+      },
       {
         kind: 'JOIN_REQUEST',
         community: {

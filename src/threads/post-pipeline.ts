@@ -60,7 +60,7 @@ export function createPostPipeline({
 }: {
   db: Db;
   audit: AuditLog;
-  /** Told, inside the post's transaction, that a post was written or edited: people are notified of it. */
+  /** Told, inside the post's transaction, that a post was written: people are notified of it. */
   events: Pick<NotificationEvents, 'postPublished'>;
   /** How many files one post may carry. */
   attachments: { readonly perPost: number };
@@ -282,6 +282,8 @@ export function createPostPipeline({
       select: { id: true },
     });
     await recordPost(tx, context, opened, viewer, post.id, judged, rendered, form.attachmentIds);
+    // The job tells people of it once the transaction commits.
+    await events.postPublished(post.id, tx);
     return post.id;
   }
 
@@ -306,9 +308,6 @@ export function createPostPipeline({
       },
     });
     if (judged.onBehalfOf) await recordOnBehalf(context, tx, postId, judged.onBehalfOf);
-    // The job tells people of it once the transaction commits (an edit tells only the newly mentioned:
-    // everyone else already has their notification of this post).
-    await events.postPublished(postId, tx);
   }
 
   async function recordOnBehalf(context: AuditContext, tx: Prisma.TransactionClient, postId: string, orgId: string) {

@@ -4,6 +4,7 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
+import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { isUnchangedEdit } from './post-changes.js';
 import type { PostPipeline } from './post-pipeline.js';
 import {
@@ -24,11 +25,14 @@ import type { EditFormData, ReplyFormData, ThreadFormData } from './threads.sche
 export function createPostWriting({
   db,
   audit,
+  events,
   pipeline,
   postOf,
 }: {
   db: Db;
   audit: AuditLog;
+  /** An edit's new mentions are told (see notification-fanout.ts). */
+  events: Pick<NotificationEvents, 'postEdited'>;
   pipeline: PostPipeline;
   postOf: ThreadReading['postOf'];
 }) {
@@ -234,6 +238,8 @@ export function createPostWriting({
       if (post.isOpening)
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
       await recordPost(tx, context, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
+      // People the new words mention are told, once the edit commits (nobody else: notification-fanout.ts).
+      await events.postEdited(post.id, tx);
     });
     return { changed: true };
   }

@@ -56,7 +56,7 @@ export function createThreadsService({
     ...createThreadLists({ db }),
     requirePost: pipeline.requirePost,
     composeOptions: pipeline.composeOptions,
-    ...createPostWriting({ db, audit, pipeline, postOf }),
+    ...createPostWriting({ db, audit, events, pipeline, postOf }),
     ...createThreadReactions({ db, events, postOf }),
     ...createThreadAttachments({ db, communities, store: attachments.store }),
     ...createThreadActions({ db, audit, events, postOf }),

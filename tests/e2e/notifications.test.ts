@@ -106,6 +106,16 @@ describe('notifications, in Chromium', () => {
       await c.page.getByRole('status').filter({ hasText: 'Avisos cambiados.' }).waitFor();
       expect(await c.page.getByLabel('Avisos de esta conversación').inputValue()).toBe('MUTED');
       await expectAccessible(c.page);
+      // At 320 CSS pixels the header (with the bell) and the new pages scroll only vertically.
+      await c.page.setViewportSize({ width: 320, height: 640 });
+      for (const url of ['/notifications', '/account/notifications', `/c/${community.slug}/threads/${post.threadId}`]) {
+        await c.page.goto(`${server.baseUrl}${url}`);
+        const widths = await c.page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth,
+        }));
+        expect(widths.scroll, url).toBeLessThanOrEqual(widths.client);
+      }
       expect([...a.problems, ...c.problems]).toEqual([]);
     } finally {
       await a.context.close();

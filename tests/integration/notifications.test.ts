@@ -672,3 +672,221 @@ describe('pages', () => {
     expect(message?.headers['content-language']).toBe('en');
   });
 });
+
+describe('what trying to break it found (each kind, not only the example)', () => {
+  it('every kind of unsubscribe link fits a URL and works; the one-click POST may be multipart or urlencoded', async () => {
+    const { signUnsubscribe, NOTIFICATION_KINDS } = await import('../../src/notifications/notification-rules.js');
+    const person = await kit.person();
+    const key = await t.app.jobs.keys.unsubscribeKey();
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    for (const scope of [...NOTIFICATION_KINDS, 'DIGEST' as const]) {
+      const token = signUnsubscribe({ userId: person.user.id, scope, expires }, key);
+      const page = await t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` });
+      expect(page.statusCode, scope).toBe(200);
+    }
+    const token = signUnsubscribe({ userId: person.user.id, scope: 'REPLY_TO_THREAD', expires }, key);
+    const boundary = 'x-agora-test';
+    const multipart = await t.app.inject({
+      method: 'POST',
+      url: `/unsubscribe/${token}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`,
+    });
+    expect(multipart.statusCode).toBe(200);
+    const pref = await t.db.notificationPreference.findUnique({
+      where: { userId_kind: { userId: person.user.id, kind: 'REPLY_TO_THREAD' } },
+    });
+    expect(pref?.delivery).toBe('IN_APP');
+    // Any path parameter that long reaches its route: an unknown community is a 404 page, not a bare 414.
+    const long = await kit.get(`/c/${'a'.repeat(300)}`);
+    expect(long.statusCode).toBe(404);
+    expect(long.headers['content-type']).toContain('text/html');
+    // A signature spelled differently (base64url's spare bits) is not the same token.
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    const respelled = await t.app.inject({ method: 'GET', url: `/unsubscribe/${token.slice(0, -1)}${last}` });
+    expect(respelled.statusCode).toBe(400);
+  });
+
+  it('batched reactions follow the same rules as a first one: muted or off tells nothing; a new reactor is told', async () => {
+    const { c, member } = await kit.community();
+    const thread = await kit.openThread(c.slug, member.cookie);
+    const author = await kit.person();
+    await addMembership(t.db, c.id, author.user.id);
+    const answer = await kit.postReply(thread.url, author.cookie);
+    const react = async (cookie: string, state: 'on' | 'off') => {
+      const done = await submitForm(
+        t.app,
+        `${thread.url}/posts/${answer}/react`,
+        { kind: 'USEFUL', state },
+        {
+          cookie,
+          formUrl: thread.url,
+        },
+      );
+      expect(done.statusCode).toBe(303);
+      await runJobs();
+    };
+    const reader = async (name: string) => {
+      const person = await kit.person({ displayName: name });
+      await addMembership(t.db, c.id, person.user.id);
+      return person;
+    };
+    const ana = await reader('Ana Ruiz');
+    const carmen = await reader('Carmen Gil');
+    await react(ana.cookie, 'on');
+    await react(ana.cookie, 'off');
+    const read = await submitForm(
+      t.app,
+      '/notifications/read-all',
+      {},
+      { cookie: author.cookie, formUrl: '/notifications' },
+    );
+    expect(read.statusCode).toBe(303);
+    await react(carmen.cookie, 'on');
+    const [back] = (await notificationsOf(author.user.id)).filter((n) => n.kind === 'REACTIONS');
+    expect(back).toMatchObject({ actorId: carmen.user.id, actorCount: 1, readAt: null });
+
+    // Muted: a new reaction does not bring it back.
+    await submitForm(t.app, '/notifications/read-all', {}, { cookie: author.cookie, formUrl: '/notifications' });
+    const muted = await submitForm(
+      t.app,
+      `${thread.url}/watch`,
+      { level: 'MUTED' },
+      {
+        cookie: author.cookie,
+        formUrl: thread.url,
+      },
+    );
+    expect(muted.statusCode).toBe(303);
+    const pablo = await reader('Pablo Ortiz');
+    await react(pablo.cookie, 'on');
+    const [still] = (await notificationsOf(author.user.id)).filter((n) => n.kind === 'REACTIONS');
+    expect(still?.readAt).not.toBeNull();
+    expect(still?.actorId).toBe(carmen.user.id);
+  });
+
+  it('asking again after a refusal, and inviting again after a decline, are news; a decided request leaves the moderators', async () => {
+    const { c, owner, moderator } = await kit.community({ visibility: 'PRIVATE' });
+    const asker = await kit.person();
+    const ask = () => submitForm(t.app, `/c/${c.slug}/request`, {}, { cookie: asker.cookie, formUrl: `/c/${c.slug}` });
+    expect((await ask()).statusCode).toBe(303);
+    await runJobs();
+    expect((await notificationsOf(moderator.user.id)).filter((n) => n.kind === 'JOIN_REQUEST')).toHaveLength(1);
+    const denied = await submitForm(
+      t.app,
+      `/c/${c.slug}/members/${asker.user.id}/deny`,
+      {},
+      {
+        cookie: owner.cookie,
+        formUrl: `/c/${c.slug}/members`,
+      },
+    );
+    expect(denied.statusCode).toBe(303);
+    expect((await notificationsOf(moderator.user.id)).filter((n) => n.kind === 'JOIN_REQUEST')).toHaveLength(0);
+    expect((await ask()).statusCode).toBe(303);
+    await runJobs();
+    const again = (await notificationsOf(moderator.user.id)).filter((n) => n.kind === 'JOIN_REQUEST');
+    expect(again).toHaveLength(1);
+    expect(again[0]?.readAt).toBeNull();
+
+    const invitee = await kit.person();
+    const invite = () =>
+      submitForm(
+        t.app,
+        `/c/${c.slug}/invitations`,
+        { who: invitee.user.handle },
+        {
+          cookie: owner.cookie,
+          formUrl: `/c/${c.slug}/members`,
+        },
+      );
+    expect((await invite()).statusCode).toBe(303);
+    await runJobs();
+    const declined = await submitForm(
+      t.app,
+      `/c/${c.slug}/decline`,
+      {},
+      { cookie: invitee.cookie, formUrl: `/c/${c.slug}` },
+    );
+    expect(declined.statusCode).toBe(303);
+    expect((await invite()).statusCode).toBe(303);
+    await runJobs();
+    // The declined invitation went with the decline; the new one is news.
+    const invitations = (await notificationsOf(invitee.user.id)).filter((n) => n.kind === 'INVITATION');
+    expect(invitations).toHaveLength(1);
+    expect(invitations[0]?.readAt).toBeNull();
+    expect((await kit.get('/notifications/count', invitee.cookie)).json()).toEqual({ unread: 1, more: false });
+  });
+
+  it('an edit tells only the people it newly mentions; an answer no longer accepted is no longer news', async () => {
+    const { c, owner, member } = await kit.community();
+    const thread = await kit.openThread(c.slug, member.cookie);
+    const replyId = await kit.postReply(thread.url, owner.cookie);
+    await runJobs();
+    const watcher = await kit.person();
+    await addMembership(t.db, c.id, watcher.user.id);
+    await submitForm(
+      t.app,
+      `${thread.url}/watch`,
+      { level: 'WATCHING' },
+      { cookie: watcher.cookie, formUrl: thread.url },
+    );
+    const mentioned = await kit.person();
+    await addMembership(t.db, c.id, mentioned.user.id);
+    const edited = await submitForm(
+      t.app,
+      `${thread.url}/posts/${replyId}/edit`,
+      { body: `Corregido, @${mentioned.user.handle}: el informe lo firma el arquitecto.`, tag: 'PROFESSIONAL' },
+      { cookie: owner.cookie, formUrl: `${thread.url}/posts/${replyId}/edit` },
+    );
+    expect(edited.statusCode, edited.body.slice(0, 300)).toBe(303);
+    await runJobs();
+    expect(await notificationsOf(watcher.user.id)).toEqual([]);
+    expect((await notificationsOf(mentioned.user.id)).map((n) => n.kind)).toEqual(['MENTION']);
+    // The thread's author heard of the reply when it was written, and not again.
+    expect((await notificationsOf(member.user.id)).filter((n) => n.postId === replyId)).toHaveLength(1);
+
+    const accept = (action: 'accept' | 'unaccept') =>
+      submitForm(t.app, `${thread.url}/posts/${replyId}/${action}`, {}, { cookie: member.cookie, formUrl: thread.url });
+    expect((await accept('accept')).statusCode).toBe(303);
+    await runJobs();
+    expect((await kit.get('/notifications', owner.cookie)).body).toContain('ha sido aceptada');
+    expect((await accept('unaccept')).statusCode).toBe(303);
+    expect((await kit.get('/notifications', owner.cookie)).body).not.toContain('ha sido aceptada');
+  });
+
+  it('time zones by their current names are accepted; a malformed one gets a message without placeholders', async () => {
+    const person = await kit.person();
+    const base = Object.fromEntries(
+      [
+        'MENTION',
+        'REPLY_TO_POST',
+        'REPLY_TO_THREAD',
+        'WATCHED_THREAD',
+        'ANNOUNCEMENT',
+        'NEW_THREAD',
+        'ANSWER_ACCEPTED',
+        'REACTIONS',
+        'JOIN_REQUEST',
+        'INVITATION',
+      ].map((kind) => [`delivery.${kind}`, 'IN_APP']),
+    );
+    const save = (timeZone: string) =>
+      submitForm(
+        t.app,
+        '/account/notifications',
+        { ...base, digestFrequency: 'DAILY', digestHour: '8', timeZone },
+        {
+          cookie: person.cookie,
+          formUrl: '/account/notifications',
+        },
+      );
+    for (const zone of ['Europe/Kyiv', 'Asia/Kolkata', 'America/Nuuk', 'Atlantic/Canary']) {
+      expect((await save(zone)).statusCode, zone).toBe(303);
+    }
+    const tooLong = await save(`Europe/${'x'.repeat(80)}`);
+    expect(tooLong.statusCode).toBe(422);
+    expect(fieldError(tooLong.body, 'timeZone')).toBe('Escriba una zona horaria como Europe/Madrid o Atlantic/Canary.');
+    expect(tooLong.body).not.toContain('{value}');
+  });
+});
