@@ -38,6 +38,30 @@ export interface CommunityActor {
   readonly emailVerified: boolean;
 }
 
+/**
+ * A person as the decisions see them, from their stored row: the organization's kind tells an
+ * administration from a partner body; an address counts as verified once `emailVerifiedAt` is set.
+ */
+export function actorFromUserRow(user: {
+  readonly id: string;
+  readonly kind: CommunityActor['kind'];
+  readonly role: CommunityActor['role'];
+  readonly status: CommunityActor['status'];
+  readonly organizationId: string | null;
+  readonly emailVerifiedAt: Date | null;
+  readonly organization: { readonly kind: string } | null;
+}): CommunityActor {
+  return {
+    id: user.id,
+    kind: user.kind,
+    role: user.role,
+    status: user.status,
+    organizationId: user.organizationId,
+    organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
+    emailVerified: user.emailVerifiedAt !== null,
+  };
+}
+
 export interface CommunityFacts {
   readonly ownerOrganizationId: string;
   readonly audience: Audience;

@@ -1,5 +1,5 @@
 import { shownOrganization } from '../access/affiliation.js';
-import { type CommunityActor, can, decide } from '../access/communities.js';
+import { actorFromUserRow, type CommunityActor, can, decide } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
@@ -58,15 +58,8 @@ export function createCommunityMembers({
     if (existing?.state === 'ACTIVE') return 'communities.invite.alreadyMember';
     if (existing?.state === 'INVITED') return 'communities.invite.alreadyInvited';
     if (existing?.state === 'BANNED') return 'communities.invite.banned';
-    const invitee: CommunityActor = {
-      id: user.id,
-      kind: user.kind,
-      role: user.role,
-      status: 'ACTIVE',
-      organizationId: user.organizationId,
-      organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
-      emailVerified: user.emailVerifiedAt !== null,
-    };
+    // Only active accounts were looked up.
+    const invitee: CommunityActor = actorFromUserRow({ ...user, status: 'ACTIVE' });
     // Would they be able to accept? If not, they are outside the audience.
     if (!can(invitee, 'accept-invitation', factsOf(opened.community), { role: 'MEMBER', state: 'INVITED' })) {
       return 'communities.invite.outsideAudience';

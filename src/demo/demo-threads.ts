@@ -1,4 +1,4 @@
-import { type CommunityActor, can, type MembershipFacts } from '../access/communities.js';
+import { actorFromUserRow, type CommunityActor, can, type MembershipFacts } from '../access/communities.js';
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { CommunityAudience, CommunityVisibility, ReactionKind, ThreadKind } from '../generated/prisma/enums.js';
@@ -436,15 +436,7 @@ async function loadWorld(db: Db, threads: readonly DemoThread[]): Promise<DemoWo
         user.handle.toLowerCase(),
         {
           id: user.id,
-          actor: {
-            id: user.id,
-            kind: user.kind,
-            role: user.role,
-            status: user.status,
-            organizationId: user.organizationId,
-            organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
-            emailVerified: user.emailVerifiedAt !== null,
-          },
+          actor: actorFromUserRow(user),
           voices: user.officialVoices.map((voice) => voice.organizationId),
         },
       ]),

@@ -193,32 +193,22 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     if (post?.status !== 'PUBLISHED') return 0;
     const { thread } = post;
     const candidates: Candidate[] = post.mentions.map(({ userId }) => ({ id: userId, kinds: ['MENTION'] }));
-    if (edited) {
-      return notify({
-        community: thread.community,
-        threadId: thread.id,
-        postId: post.id,
-        actorId: post.authorId,
-        dedupeKey: `post:${post.id}`,
-        candidates,
-      });
+    if (!edited) {
+      if (post.parent?.authorId) candidates.push({ id: post.parent.authorId, kinds: ['REPLY_TO_POST'] });
+      if (!post.isOpening && thread.authorId) candidates.push({ id: thread.authorId, kinds: ['REPLY_TO_THREAD'] });
+      const watchers = post.isOpening
+        ? await db.communityWatch.findMany({
+            where: { communityId: thread.community.id, level: 'WATCHING' },
+            select: { userId: true },
+          })
+        : await db.threadWatch.findMany({
+            where: { threadId: thread.id, level: 'WATCHING' },
+            select: { userId: true },
+          });
+      const kind: NotificationKind = post.isOpening ? 'NEW_THREAD' : 'WATCHED_THREAD';
+      for (const { userId } of watchers) candidates.push({ id: userId, kinds: [kind] });
     }
-    if (post.parent?.authorId) candidates.push({ id: post.parent.authorId, kinds: ['REPLY_TO_POST'] });
-    if (!post.isOpening) {
-      if (thread.authorId) candidates.push({ id: thread.authorId, kinds: ['REPLY_TO_THREAD'] });
-      const watchers = await db.threadWatch.findMany({
-        where: { threadId: thread.id, level: 'WATCHING' },
-        select: { userId: true },
-      });
-      for (const { userId } of watchers) candidates.push({ id: userId, kinds: ['WATCHED_THREAD'] });
-    } else {
-      const watchers = await db.communityWatch.findMany({
-        where: { communityId: thread.community.id, level: 'WATCHING' },
-        select: { userId: true },
-      });
-      for (const { userId } of watchers) candidates.push({ id: userId, kinds: ['NEW_THREAD'] });
-    }
-    const announcement = post.isOpening && thread.kind === 'ANNOUNCEMENT';
+    const announcement = !edited && post.isOpening && thread.kind === 'ANNOUNCEMENT';
     return notify({
       community: thread.community,
       threadId: thread.id,

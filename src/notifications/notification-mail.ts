@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CommunityActor } from '../access/communities.js';
+import { actorFromUserRow, type CommunityActor } from '../access/communities.js';
 import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
@@ -49,15 +49,7 @@ type Recipient = Prisma.UserGetPayload<{ select: typeof RECIPIENT_SELECT }>;
 
 /** A person as the access rules see them, from their row. */
 export function actorOfUser(user: Recipient): CommunityActor {
-  return {
-    id: user.id,
-    kind: user.kind,
-    role: user.role,
-    status: user.status,
-    organizationId: user.organizationId,
-    organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',
-    emailVerified: user.emailVerifiedAt !== null,
-  };
+  return actorFromUserRow(user);
 }
 
 /** What a notification says, in one line: the list, the e-mail's subject and the digest share it. */

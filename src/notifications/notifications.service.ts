@@ -9,6 +9,7 @@ import {
   type DigestFrequency,
   NOTIFICATION_KINDS,
   type NotificationKind,
+  POST_KINDS_BY_PRECEDENCE,
   type WatchLevel,
 } from './notification-rules.js';
 
@@ -17,16 +18,11 @@ import {
 // post held, hidden or deleted after the notification was written, or a community the person left or lost,
 // shows nothing; the notification is not listed and not counted.
 
-/** Kinds about a post: shown while the post is published in a community the person may read. */
-const POST_KINDS: NotificationKind[] = [
-  'MENTION',
-  'REPLY_TO_POST',
-  'REPLY_TO_THREAD',
-  'WATCHED_THREAD',
-  'ANNOUNCEMENT',
-  'NEW_THREAD',
-  'REACTIONS',
-];
+/**
+ * Kinds about a post: shown while the post is published in a community the person may read. (An accepted
+ * answer also while it is accepted; requests and invitations have rules of their own.)
+ */
+const POST_KINDS: NotificationKind[] = [...POST_KINDS_BY_PRECEDENCE, 'REACTIONS'];
 
 /**
  * The notifications `actor` may be shown now, as a query condition: theirs; about a published post of a

@@ -37,7 +37,7 @@ export interface WatchedWordMatch {
 
 // A word: letters and digits, with a middle dot (l·l) or an apostrophe inside it.
 const WORD = /[\p{L}\p{N}]+(?:[·'’][\p{L}\p{N}]+)*/gu; // global: wordsOf() resets lastIndex
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[A-Za-z0-9']*$/; // a word (WORD) with nothing to fold
 // Combining marks to drop after NFD, except the tilde of ñ (U+0303) and the cedilla of ç (U+0327).
 const DROPPED_MARKS = /(?![\u0303\u0327])\p{M}/gu;
 
