@@ -77,7 +77,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     // Path parameters of any length reach their route, which answers 404 for what it does not know (a
     // long slug, an unsubscribe token); Fastify's default of 100 characters answered a bare 414 before
     // any of our handling.
-    maxParamLength: 2_048,
+    routerOptions: { maxParamLength: 2_048 },
     // Lets in-flight requests finish on close while idle keep-alive sockets are dropped.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
