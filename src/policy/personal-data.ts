@@ -135,15 +135,16 @@ export function isValidNss(value: string): boolean {
 }
 
 // Spanish numbering plan (Plan Nacional de Numeración Telefónica, Real Decreto 2296/2004, kept by the
-// CNMC): 9 digits; 6 and 71–79 are mobiles, 81–88 and 91–99 geographic lines. 70 is personal
-// numbering, 80 and 90 are special-rate and freephone services (800, 803, 806, 807, 900, 901, 902,
-// 905…) and 89 is unassigned: none of those reaches a person, so they are not personal data.
-const PERSONAL_PHONE = /^(?:6\d|7[1-9]|8[1-8]|9[1-9])\d{7}$/;
+// CNMC): 9 digits; 6 and 7 are mobiles (70 is personal numbering, which follows a person too), 8 and 9
+// geographic lines, except 80 and 90: special-rate and freephone services (800, 803, 806, 807, 900,
+// 901, 902, 905…) reach an organisation, not a person, so they are not personal data. 81–89 and
+// 91–99 are accepted whole, unassigned ranges included: a number nobody can call costs no precision.
+const PERSONAL_PHONE = /^(?:[67]\d|[89][1-9])\d{7}$/;
 
 /**
- * Whether 9 national digits (no +34) are a number that reaches a person: a mobile (6, 71–79) or a
- * geographic line (81–88, 91–99), per the Plan Nacional de Numeración (CNMC). Service numbers
- * (80x, 90x: 900, 901, 902, 905, 803, 806, 807…) and personal-numbering 70x are not.
+ * Whether 9 national digits (no +34) are a number that reaches a person: a mobile (6, 7) or a
+ * geographic line (8, 9), per the Plan Nacional de Numeración (CNMC). Service numbers starting 80
+ * or 90 (900, 901, 902, 905, 803, 806, 807…) are not.
  */
 export function isPersonalPhoneNumber(digits: string): boolean {
   return PERSONAL_PHONE.test(digits);
@@ -159,18 +160,22 @@ const NIE_PATTERN =
   /(?<![\p{L}\p{N}])[XYZxyz](?:[ \u00A0]?[-‐‑–.][ \u00A0]?|[ \u00A0])?\d[. \u00A0]?\d{3}[. \u00A0]?\d{3}(?:[ \u00A0]?[-‐‑–.][ \u00A0]?|[ \u00A0])?\p{L}(?![\p{L}\p{N}])/gu;
 // Country code and check digits; the rest is walked by hand (its length depends on the country).
 const IBAN_START = /(?<![\p{L}\p{N}])[A-Za-z]{2}\d{2}(?=[ \u00A0-]?[A-Za-z0-9])/gu;
-// An optional +34 / 0034 / (+34), then 9 digits, bare or in groups of 2–4 after a first group of 2–3.
+// An optional +34 / 0034 / (+34), then 9 digits: bare, or in groups of 2–7 after a first group of 2–3
+// that may sit in brackets ("(91) 123 45 67"). The digit count and the numbering plan are checked after.
 const PHONE_PATTERN = new RegExp(
   `(?<![\\p{L}\\p{N}+])(\\(\\s?(?:\\+|00)34\\s?\\)${SEPARATOR}?|(?:\\+|00)34${SEPARATOR}?)?` +
-    `(\\d{9}|\\d{2,3}(?:${SEPARATOR}\\d{2,4}(?!\\d)){1,3})(?![\\p{L}\\p{N}])`,
+    `(\\d{9}|(?:\\(\\d{2,3}\\)${SEPARATOR}?|\\d{2,3}${SEPARATOR})\\d{2,7}(?!\\d)(?:${SEPARATOR}\\d{2,7}(?!\\d)){0,3})` +
+    '(?![\\p{L}\\p{N}])',
   'gu',
 );
 const NSS_PATTERN = /(?<![\p{L}\p{N}])\d{2}[ \u00A0/.-]?\d{8}[ \u00A0/.-]?\d{2}(?![\p{L}\p{N}])/gu;
 // A pragmatic subset of RFC 5322: dot-atoms of letters, digits and ._%+- on the left; labels of
 // letters, digits and inner hyphens on the right; a top-level domain of 2 letters or more. "@handles"
-// of the site have no local part and no dot, so they never match.
+// of the site have no local part and no dot, so they never match. Sticky: it is tried only where a
+// local part ends at an "@", which is much faster on long posts than trying every word.
+const EMAIL_LOCAL_CHARACTER = /[\p{L}\p{N}._%+-]/u;
 const EMAIL_PATTERN =
-  /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}_%+-](?:[\p{L}\p{N}._%+-]*[\p{L}\p{N}_%+-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}(?![\p{L}\p{N}\-@])/gu;
+  /[\p{L}\p{N}_%+-](?:[\p{L}\p{N}._%+-]*[\p{L}\p{N}_%+-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}(?![\p{L}\p{N}\-@])/uy;
 
 interface Candidate {
   readonly detector: PersonalDataDetector;
@@ -198,7 +203,8 @@ function isSpace(char: string | undefined): boolean {
  * Whether a numeric candidate stands alone rather than being a piece of a longer code. Joined to
  * digits by . / - _ , : it is part of a file number, date, budget line, amount or version; joined to
  * a letter by - _ / it is a code ("EXP-612345678"); "Tel.612345678" and "DNI:12345678Z" still read as
- * labels. Written in space-separated groups, a digit group right before or after makes it one piece
+ * labels, and "12345678Z.pdf" still shows a DNI (a file name is a place people leak them). Written in
+ * space-separated groups, a digit group right before or after makes it one piece
  * of a longer grouped number.
  */
 function standsAlone(text: string, start: number, end: number): boolean {
@@ -294,10 +300,9 @@ function findIbans(text: string, out: Candidate[]): void {
 }
 
 function foldWord(word: string): string {
-  return word
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '');
+  const lower = word.toLowerCase();
+  // Most words are plain ASCII; normalising them is the slow part of scanning a long post.
+  return /^[a-z0-9]*$/.test(lower) ? lower : lower.normalize('NFD').replace(/\p{M}+/gu, '');
 }
 
 // Words that, among the last few before a bare number, make it a phone whatever else is around.
@@ -309,50 +314,67 @@ const PHONE_WORDS = new Set(
   ).split(' '),
 );
 
-// Words that make a bare 9-digit number a reference, an amount or a code rather than a phone.
+// Labels that make the number right after them a reference, an amount or a code rather than a phone.
 const NON_PHONE_WORDS = new Set(
   (
     'expte exp expediente expedientes expedient referencia ref referencias registro registre reg factura ' +
     'facturas invoice pedido comanda order contrato contracte contract poliza polissa policy lote lot ' +
     'codigo codi code csv partida aplicacion aplicacio presupuestaria pressupostaria importe import amount ' +
     'total presupuesto pressupost budget dir dir3 nif cif cups matricula file case ticket incidencia ' +
-    'incidencies serie serial isbn issn boe bop dogc euros eur habitantes habitants inhabitants record ' +
-    'cuenta compte account ccc nss naf afiliacion afiliacio social'
+    'incidencies serie serial isbn issn boe bop dogc record cuenta compte account ccc nss naf afiliacion ' +
+    'afiliacio localizador locator reserva booking'
   ).split(' '),
 );
 
+// Words that may sit between such a label and its number: "Expediente n.º", "número de factura:".
+const FILLER_WORDS = new Set('n nº no º o num numero nr nro number de del d of el la l the es is son are'.split(' '));
 // Units that, right after a number, make it a quantity.
 const UNIT_AFTER = /^[ \u00A0]?(?:€|eur\b|euros?\b|m2|m²|km|kg|hab\b|habitantes\b|habitants\b|%|bytes?\b)/iu;
 
 /**
- * Whether the words before a bare number (up to four words within 40 characters) label it as
- * something other than a phone. A phone word among them ("teléfono de referencia") wins.
+ * Whether the nearest word before a bare number, skipping fillers like "n.º" or "de", labels it as
+ * something other than a phone ("Expediente n.º 612345678", "Importe: 912.345.678"), unless a phone
+ * word is among the four words before it ("teléfono de referencia"). Looks 40 characters back.
  */
 function labelledAsNonPhone(text: string, start: number): boolean {
   const window = text.slice(Math.max(0, start - 40), start);
-  const words =
-    window
-      .match(/\p{L}[\p{L}\p{N}]*/gu)
-      ?.slice(-4)
-      .map(foldWord) ?? [];
-  if (words.some((word) => PHONE_WORDS.has(word))) return false;
-  return words.some((word) => NON_PHONE_WORDS.has(word));
+  const words = (window.match(/[\p{L}\p{N}]+/gu) ?? []).slice(-8).map(foldWord);
+  if (words.slice(-4).some((word) => PHONE_WORDS.has(word))) return false;
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i] ?? '';
+    if (!FILLER_WORDS.has(word)) return NON_PHONE_WORDS.has(word);
+  }
+  return false;
+}
+
+// Two numbers written "912345678/612345678" are two phones, not a file number and its year.
+function isPhoneRunAt(text: string, from: number, to: number): boolean {
+  return /^[6-9]\d{8}$/.test(text.slice(from, to)) && !isDigit(text[from - 1]) && !isDigit(text[to]);
 }
 
 function findPhones(text: string, out: Candidate[]): void {
-  for (const match of text.matchAll(PHONE_PATTERN)) {
+  const pattern = new RegExp(PHONE_PATTERN);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const raw = match[0];
     const start = match.index;
     const end = start + raw.length;
-    const prefixed = match[1] !== undefined;
-    const digits = (match[2] ?? '').replace(/\D/g, '');
-    if (digits.length !== 9 || !isPersonalPhoneNumber(digits)) continue;
-    if (!standsAlone(text, start, end)) continue;
-    if (UNIT_AFTER.test(text.slice(end, end + 12))) continue;
-    // With +34 in front it is a phone whatever the words around say.
-    if (!prefixed && labelledAsNonPhone(text, start)) continue;
-    out.push({ detector: 'PHONE', start, end, masked: maskIdentifier('PHONE', digits) });
+    if (!isPhone(text, start, end, match[1] !== undefined, (match[2] ?? '').replace(/\D/g, ''))) {
+      // A longer grouped number that is not a phone may still hold one further on.
+      pattern.lastIndex = start + 1;
+      continue;
+    }
+    out.push({ detector: 'PHONE', start, end, masked: maskIdentifier('PHONE', raw.replace(/\D/g, '')) });
   }
+}
+
+function isPhone(text: string, start: number, end: number, prefixed: boolean, digits: string): boolean {
+  if (digits.length !== 9 || !isPersonalPhoneNumber(digits)) return false;
+  const slashBefore = text[start - 1] === '/' && isPhoneRunAt(text, start - 10, start - 1);
+  const slashAfter = text[end] === '/' && isPhoneRunAt(text, end + 1, end + 10);
+  if (!slashBefore && !slashAfter && !standsAlone(text, start, end)) return false;
+  if (UNIT_AFTER.test(text.slice(end, end + 12))) return false;
+  // With +34 in front it is a phone whatever the words before it say.
+  return prefixed || !labelledAsNonPhone(text, start);
 }
 
 function findNsses(text: string, out: Candidate[]): void {
@@ -366,18 +388,34 @@ function findNsses(text: string, out: Candidate[]): void {
   }
 }
 
+/** Whether the whitespace-delimited token that holds `index` has "://" before it. */
+function isInsideUrl(text: string, index: number): boolean {
+  let tokenStart = index;
+  while (tokenStart > 0 && !/\s/.test(text.charAt(tokenStart - 1))) tokenStart--;
+  return text.slice(tokenStart, index).includes('://');
+}
+
 function findEmails(text: string, out: Candidate[]): void {
-  for (const match of text.matchAll(EMAIL_PATTERN)) {
+  const pattern = new RegExp(EMAIL_PATTERN);
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    // Back to where the local part starts (at most 64 characters, RFC 5321).
+    let start = at;
+    while (start > 0 && at - start <= 64 && EMAIL_LOCAL_CHARACTER.test(text.charAt(start - 1))) start--;
+    if (start === at || at - start > 64) continue;
+    pattern.lastIndex = start;
+    const match = pattern.exec(text);
+    if (match === null) continue;
     const raw = match[0];
-    const start = match.index;
-    const at = raw.indexOf('@');
-    const local = raw.slice(0, at);
-    const domain = raw.slice(at + 1);
-    if (local.includes('..') || local.length > 64 || raw.length > 254) continue;
+    const local = text.slice(start, at);
+    if (local.includes('..') || raw.length > 254) continue;
     // "https://user:secret@host.es": credentials in a URL, not an address anyone writes to.
-    const tokenStart = Math.max(text.lastIndexOf(' ', start), text.lastIndexOf('\n', start)) + 1;
-    if (text.slice(tokenStart, start).includes('://')) continue;
-    out.push({ detector: 'EMAIL', start, end: start + raw.length, masked: `EMAIL ${local.charAt(0)}***@${domain}` });
+    if (isInsideUrl(text, start)) continue;
+    out.push({
+      detector: 'EMAIL',
+      start,
+      end: start + raw.length,
+      masked: `EMAIL ${local.charAt(0)}***@${raw.slice(local.length + 1)}`,
+    });
   }
 }
 
