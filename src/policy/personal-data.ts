@@ -154,8 +154,9 @@ export function isPersonalPhoneNumber(digits: string): boolean {
 
 const SEPARATOR = '[ .\\-\\u00A0]';
 
+// "DNI12345678Z", "NIF:12345678Z": a label glued in front is still a label.
 const DNI_PATTERN =
-  /(?<![\p{L}\p{N}])\d{2}[. \u00A0]?\d{3}[. \u00A0]?\d{3}(?:[ \u00A0]?[-‐‑–][ \u00A0]?|[ \u00A0])?\p{L}(?![\p{L}\p{N}])/gu;
+  /(?<=^|[^\p{L}\p{N}]|(?:^|[^\p{L}\p{N}])(?:[Dd][Nn][Ii]|[Nn][Ii][Ff]))\d{2}[. \u00A0]?\d{3}[. \u00A0]?\d{3}(?:[ \u00A0]?[-‐‑–][ \u00A0]?|[ \u00A0])?\p{L}(?![\p{L}\p{N}])/gu;
 const NIE_PATTERN =
   /(?<![\p{L}\p{N}])[XYZxyz](?:[ \u00A0]?[-‐‑–.][ \u00A0]?|[ \u00A0])?\d[. \u00A0]?\d{3}[. \u00A0]?\d{3}(?:[ \u00A0]?[-‐‑–.][ \u00A0]?|[ \u00A0])?\p{L}(?![\p{L}\p{N}])/gu;
 // Country code and check digits; the rest is walked by hand (its length depends on the country).
@@ -322,14 +323,19 @@ const NON_PHONE_WORDS = new Set(
     'codigo codi code csv partida aplicacion aplicacio presupuestaria pressupostaria importe import amount ' +
     'total presupuesto pressupost budget dir dir3 nif cif cups matricula file case ticket incidencia ' +
     'incidencies serie serial isbn issn boe bop dogc record cuenta compte account ccc nss naf afiliacion ' +
-    'afiliacio localizador locator reserva booking'
+    'afiliacio localizador locator reserva booking verificacion verificacio verification pin clave password ' +
+    'contrasena usuario usuari user id identificador identifier orden ordre pago pagament payment recibo rebut ' +
+    'receipt transaccion transaccio transaction operacion operacio justificante justificant albaran albara ' +
+    'certificado certificat certificate solicitud licitud application tramite tramit procedimiento procediment ' +
+    'procedure convocatoria tarjeta targeta card cliente client customer dni nie'
   ).split(' '),
 );
 
 // Words that may sit between such a label and its number: "Expediente n.º", "número de factura:".
 const FILLER_WORDS = new Set('n nº no º o num numero nr nro number de del d of el la l the es is son are'.split(' '));
 // Units that, right after a number, make it a quantity.
-const UNIT_AFTER = /^[ \u00A0]?(?:€|eur\b|euros?\b|m2|m²|km|kg|hab\b|habitantes\b|habitants\b|%|bytes?\b)/iu;
+const UNIT_AFTER =
+  /^[ \u00A0]?(?:de[ \u00A0]|d'|d’)?(?:€|eur\b|euros?\b|m2|m²|km|kg|hab\b|habitantes\b|habitants\b|%|bytes?\b)/iu;
 
 /**
  * Whether the nearest word before a bare number, skipping fillers like "n.º" or "de", labels it as

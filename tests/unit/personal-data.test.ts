@@ -149,6 +149,12 @@ describe('detectPersonalData', () => {
       expect(found('scan_12345678Z.pdf')).toEqual([]);
     });
 
+    it('reads a DNI or NIF label glued to the number, but not a longer word', () => {
+      expect(found('DNI12345678Z')).toEqual([['DNI', '12345678Z']]);
+      expect(found('NIF:12345678Z')).toEqual([['DNI', '12345678Z']]);
+      expect(found('CODNI12345678Z')).toEqual([]);
+    });
+
     it('still sees a DNI used as a file name', () => {
       expect(found('He subido 12345678Z.pdf')).toEqual([['DNI', '12345678Z']]);
     });
@@ -244,6 +250,8 @@ describe('detectPersonalData', () => {
         'DIR3 L01280796',
         'Referencia catastral 9872023VH5797S0001WX',
         'Presupuesto: 612.345.678 €',
+        'Una inversión de 650 000 000 de euros',
+        'Código de verificación 912345678',
         'Importe 612.345.678,50',
         'EXP-612345678',
         'Registro 2024-612345678',
