@@ -12,6 +12,7 @@ import { applyMigrations } from '../src/db/migrate.js';
 import { projectRoot } from '../src/paths.js';
 import { Interrupted, type LoadJob, runLoad } from './load.js';
 import { benchNotifications, FANOUT_SIZES, renderNotificationBench } from './notifications.js';
+import { benchPolicyGuards, renderPolicyBench } from './policy.js';
 import {
   CEILING_NAME,
   type Measurement,
@@ -254,6 +255,8 @@ async function main(): Promise<number> {
     const measurements = await measureAll(targets, settings, controller.signal);
     progress(`Notifications: an announcement to ${FANOUT_SIZES.join(' and ')} members`);
     const notifications = await benchNotifications(database.url, progress);
+    progress('Text guards: personal data, confidentiality markers, 1,000 watched words');
+    const policyGuards = benchPolicyGuards();
     const seconds = (performance.now() - started) / 1000;
 
     process.stdout.write(`\n${renderTable(measurements)}\n`);
@@ -267,6 +270,8 @@ async function main(): Promise<number> {
         ...notes,
         '',
         renderNotificationBench(notifications),
+        '',
+        renderPolicyBench(policyGuards),
         '',
       ].join('\n'),
     );
@@ -285,6 +290,7 @@ async function main(): Promise<number> {
       ceiling: { name: CEILING_NAME, description: 'bare Fastify() instance, GET / returning a short string' },
       measurements,
       notifications,
+      policyGuards,
     };
     await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
     progress(`Results written to ${path.relative(process.cwd(), output)}`);
