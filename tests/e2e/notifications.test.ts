@@ -88,10 +88,23 @@ describe('notifications, in Chromium', () => {
       expect(pref.delivery).toBe('IN_APP');
 
       // 4. The pages, with JavaScript, are accessible: the list, the preferences, the thread's watch form.
+      await c.page.clock.install();
       await signInThroughForm(c.page, server.baseUrl, reader);
       await c.page.goto(`${server.baseUrl}/notifications`);
       await c.page.getByRole('heading', { level: 1, name: 'Notificaciones' }).waitFor();
       await expectAccessible(c.page);
+      // A page left open learns of new notifications: the script asks for the number every minute.
+      const cBell = c.page.getByRole('link', { name: /Notificaciones/ }).first();
+      expect(await cBell.textContent()).not.toMatch(/\d/);
+      await a.page.goto(`${server.baseUrl}/c/${community.slug}/threads/${post.threadId}`);
+      await a.page.getByRole('textbox', { name: 'Texto', exact: true }).fill(`@${reader.handle}, otra cosa.`);
+      await a.page.getByRole('radio', { name: 'Profesional' }).check();
+      await a.page.getByRole('button', { name: 'Responder', exact: true }).click();
+      await a.page.getByRole('status').filter({ hasText: 'Respuesta publicada.' }).waitFor();
+      await server.app.jobs.queue.drain();
+      await c.page.clock.runFor(61_000);
+      await expect.poll(() => cBell.textContent()).toContain('1');
+      expect(await c.page.getByText('Notificaciones: 1 sin leer').count()).toBe(1);
       await c.page.getByRole('link', { name: 'Preferencias de notificación' }).click();
       await c.page.getByRole('heading', { level: 1, name: 'Preferencias de notificación' }).waitFor();
       expect(await c.page.getByLabel('Cuando alguien me menciona').inputValue()).toBe('IN_APP');
