@@ -27,6 +27,7 @@ import { auditContextPlugin } from './plugins/audit-context.js';
 import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { notificationBellPlugin } from './plugins/notification-bell.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
@@ -167,6 +168,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(i18nPlugin);
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin, { db, queue: jobs.queue, token: config.metricsToken });
 
   const notifications = createNotificationsService({ db });
   await app.register(notificationBellPlugin, { db, notifications });

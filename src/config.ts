@@ -99,6 +99,10 @@ export const envSchema = z.object({
   EMBEDDED_DB_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/postgres'),
   EMBEDDED_DB_PORT: port(0),
   MIGRATE_ON_START: booleanText.default(true),
+  METRICS_TOKEN: z
+    .string()
+    .min(24, { error: 'expected a secret of at least 24 characters (or leave it unset: no /metrics)' })
+    .optional(),
   JOB_WORKERS: z
     .enum(['in-process', 'none'], {
       error: 'expected in-process (this process runs the jobs) or none (`npm run worker` runs them)',
@@ -167,6 +171,8 @@ export interface Config {
     | { readonly kind: 'server'; readonly url: string; readonly poolMax: number }
     | { readonly kind: 'embedded'; readonly dir: string; readonly port: number; readonly poolMax: number };
   readonly migrateOnStart: boolean;
+  /** The bearer token Prometheus sends to `GET /metrics`; null: no metrics (the route answers 404). */
+  readonly metricsToken: string | null;
   /** Whether the web process also works the job queues ('none': a separate `npm run worker` does). */
   readonly jobWorkers: 'in-process' | 'none';
   readonly demoData: boolean;
@@ -255,6 +261,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     database: Object.freeze(database),
     migrateOnStart: env.MIGRATE_ON_START,
     jobWorkers: env.JOB_WORKERS,
+    metricsToken: env.METRICS_TOKEN ?? null,
     // Demo data belongs to the embedded database that `npm start` runs; a real server opts in.
     demoData: env.DEMO_DATA ?? database.kind === 'embedded',
     logLevel: env.LOG_LEVEL,

@@ -64,8 +64,8 @@ export interface JobQueue {
    * benchmark and commands. The jobs are claimed from PostgreSQL like a worker claims them.
    */
   drain(): Promise<number>;
-  /** Jobs waiting or running, per queue (for the health page and metrics). */
-  depth(): Promise<Record<string, number>>;
+  /** Jobs waiting (queued), running (active) and failed (kept a while), per queue: for metrics. */
+  depth(): Promise<Record<string, { queued: number; active: number; failed: number }>>;
 }
 
 export interface JobQueueOptions {
@@ -221,9 +221,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
 
     async depth() {
       await ready();
-      const result: Record<string, number> = {};
+      const result: Record<string, { queued: number; active: number; failed: number }> = {};
       for (const queue of await boss.getQueues(queues.map((queue) => queue.name))) {
-        result[queue.name] = (queue.queuedCount ?? 0) + (queue.activeCount ?? 0);
+        result[queue.name] = {
+          queued: queue.queuedCount ?? 0,
+          active: queue.activeCount ?? 0,
+          failed: queue.failedCount ?? 0,
+        };
       }
       return result;
     },
