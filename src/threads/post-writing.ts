@@ -4,6 +4,7 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { isUnchangedEdit } from './post-changes.js';
 import type { PostPipeline } from './post-pipeline.js';
@@ -224,17 +225,7 @@ export function createPostWriting({
         },
       });
       if (updated.count === 0) throw new NotFound('No such post');
-      await tx.postRevision.create({
-        data: {
-          postId: post.id,
-          title: post.isOpening ? thread.title : null,
-          source: post.source,
-          html: post.html,
-          tag: post.tag,
-          onBehalfOfId: post.onBehalfOfId,
-          writtenAt: post.editedAt ?? post.createdAt,
-        },
-      });
+      await keepRevision(tx, post, thread.title);
       if (post.isOpening)
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
       await recordPost(tx, context, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
@@ -242,6 +233,25 @@ export function createPostWriting({
       await events.postEdited(post.id, tx);
     });
     return { changed: true };
+  }
+
+  /** The words a post had until now, kept as its revision (the opening post's with the thread's title). */
+  async function keepRevision(
+    tx: Prisma.TransactionClient,
+    post: Awaited<ReturnType<ThreadReading['postOf']>>,
+    threadTitle: string,
+  ) {
+    await tx.postRevision.create({
+      data: {
+        postId: post.id,
+        title: post.isOpening ? threadTitle : null,
+        source: post.source,
+        html: post.html,
+        tag: post.tag,
+        onBehalfOfId: post.onBehalfOfId,
+        writtenAt: post.editedAt ?? post.createdAt,
+      },
+    });
   }
 
   /**
@@ -260,17 +270,7 @@ export function createPostWriting({
       });
       // Deleted twice at once: the other request did it.
       if (deleted.count === 0) return;
-      await tx.postRevision.create({
-        data: {
-          postId: post.id,
-          title: post.isOpening ? thread.title : null,
-          source: post.source,
-          html: post.html,
-          tag: post.tag,
-          onBehalfOfId: post.onBehalfOfId,
-          writtenAt: post.editedAt ?? post.createdAt,
-        },
-      });
+      await keepRevision(tx, post, thread.title);
       // The title is part of the opening post's words: it goes with them (kept in the revision above),
       // from the thread page, its <title>, every list and the home page alike. The author or a moderator
       // may give the thread a corrected title afterwards (setTitle).

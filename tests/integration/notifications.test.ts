@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOTIFICATION_JOBS } from '../../src/notifications/notification-fanout.js';
+import { NOTIFICATION_KINDS, signUnsubscribe } from '../../src/notifications/notification-rules.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization, createUser } from '../support/factories.js';
 import { fieldError, submitForm } from '../support/forms.js';
@@ -675,7 +676,6 @@ describe('pages', () => {
 
 describe('what trying to break it found (each kind, not only the example)', () => {
   it('every kind of unsubscribe link fits a URL and works; the one-click POST may be multipart or urlencoded', async () => {
-    const { signUnsubscribe, NOTIFICATION_KINDS } = await import('../../src/notifications/notification-rules.js');
     const person = await kit.person();
     const key = await t.app.jobs.keys.unsubscribeKey();
     const expires = Math.floor(Date.now() / 1000) + 3600;
@@ -857,20 +857,7 @@ describe('what trying to break it found (each kind, not only the example)', () =
 
   it('time zones by their current names are accepted; a malformed one gets a message without placeholders', async () => {
     const person = await kit.person();
-    const base = Object.fromEntries(
-      [
-        'MENTION',
-        'REPLY_TO_POST',
-        'REPLY_TO_THREAD',
-        'WATCHED_THREAD',
-        'ANNOUNCEMENT',
-        'NEW_THREAD',
-        'ANSWER_ACCEPTED',
-        'REACTIONS',
-        'JOIN_REQUEST',
-        'INVITATION',
-      ].map((kind) => [`delivery.${kind}`, 'IN_APP']),
-    );
+    const base = Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [`delivery.${kind}`, 'IN_APP']));
     const save = (timeZone: string) =>
       submitForm(
         t.app,
