@@ -21,6 +21,9 @@ import { createInvitationsService } from './invitations/invitations.service.js';
 import { type BackgroundTasks, createBackgroundTasks } from './jobs/background-tasks.js';
 import { createJobs, type Jobs } from './jobs/jobs.js';
 import { languageRoutes } from './language/language.routes.js';
+import { moderationRoutes } from './moderation/moderation.routes.js';
+import { createModerationService } from './moderation/moderation.service.js';
+import { createWatchedWordsService } from './moderation/watched-words.service.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { createNotificationsService } from './notifications/notifications.service.js';
 import { auditContextPlugin } from './plugins/audit-context.js';
@@ -171,10 +174,11 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(metricsPlugin, { db, queue: jobs.queue, token: config.metricsToken });
 
   const notifications = createNotificationsService({ db });
-  await app.register(notificationBellPlugin, { db, notifications });
+  const communities = createCommunitiesService({ db, audit, events: jobs.events, tasks });
+  const moderation = createModerationService({ db, audit, communities, events: jobs.events });
+  await app.register(notificationBellPlugin, { db, notifications, review: moderation });
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
-  const communities = createCommunitiesService({ db, audit, events: jobs.events, tasks });
   const threads = createThreadsService({
     db,
     audit,
@@ -183,7 +187,12 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
   });
   await app.register(homeRoutes, { home: createHomeService({ db }), threads });
-  await app.register(communitiesRoutes, { communities, threads, config, notifications });
+  await app.register(communitiesRoutes, { communities, threads, config, notifications, moderation });
+  await app.register(moderationRoutes, {
+    moderation,
+    watchedWords: createWatchedWordsService({ db, audit }),
+    communities,
+  });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   await app.register(accountsRoutes, {

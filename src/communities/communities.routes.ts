@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { BadRequest, Forbidden, Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
@@ -47,12 +48,15 @@ export async function communitiesRoutes(
     threads,
     config,
     notifications,
+    moderation,
   }: {
     communities: CommunitiesService;
     threads: ThreadsService;
     config: Config;
     /** The viewer's watch level, for the form on the community page. */
     notifications: Pick<NotificationsService, 'communityWatch'>;
+    /** How many entries wait in the community's review queue, for its moderators. */
+    moderation: Pick<ModerationService, 'pendingIn'>;
   },
 ) {
   // Creating a community and saving its settings render the rules' markdown: their own limit, per account.
@@ -132,7 +136,8 @@ export async function communitiesRoutes(
       ? await communities.summarizeMembers(opened)
       : { moderators: [], memberCount: 0 };
     const query = listQuery.parse(request.query ?? {});
-    const threadList = opened.permissions.read ? await threads.listThreads(opened, query) : null;
+    const threadList = opened.permissions.read ? await threads.listThreads(opened, query, request.viewer) : null;
+    const pendingReview = await moderation.pendingIn(opened);
     const watchLevel =
       request.viewer && opened.permissions.read
         ? await notifications.communityWatch(request.viewer.id, opened.community.id)
@@ -142,6 +147,7 @@ export async function communitiesRoutes(
         ? { level: watchLevel, action: `/c/${encodeURIComponent(opened.community.slug)}/watch`, scope: 'community' }
         : null,
       threadList,
+      pendingReview,
       listQuery: query,
       canStartThread: opened.permissions.post && opened.community.archivedAt === null,
       title: opened.community.name,

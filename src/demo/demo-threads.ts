@@ -161,15 +161,19 @@ function judgeDemoPost(world: DemoWorld, place: Placement, post: DemoPostData): 
       officialVoiceFor: author.voices,
       communityRole: membership?.state === 'ACTIVE' ? membership.role : null,
     },
-    community: { welcomedTags: community.welcomedTags, ownerOrganizationId: community.ownerOrganizationId },
+    community: {
+      welcomedTags: community.welcomedTags,
+      ownerOrganizationId: community.ownerOrganizationId,
+      audience: community.audience,
+    },
     thread: { kind: thread.kind, isOpeningPost: place.isOpening },
     chosenTag: post.tag,
     onBehalfOf: post.onBehalfOf ? required(world.organizations, post.onBehalfOf, 'organization') : null,
     text: place.isOpening ? `${thread.title}\n\n${post.body}` : post.body,
   });
-  if (decision.outcome === 'REJECT') {
-    const codes = decision.rules.filter((rule) => rule.outcome === 'REJECT').map((rule) => rule.code);
-    throw new Error(`Demo threads: the policy rejects ${where}: ${codes.join(', ')}`);
+  if (decision.outcome === 'REJECT' || decision.outcome === 'HOLD') {
+    const codes = decision.rules.filter((rule) => rule.outcome === decision.outcome).map((rule) => rule.code);
+    throw new Error(`Demo threads: the policy gives ${decision.outcome} to ${where}: ${codes.join(', ')}`);
   }
   return decision;
 }

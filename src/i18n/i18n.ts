@@ -13,6 +13,9 @@ import emailEn from './email.en.json' with { type: 'json' };
 import emailEs from './email.es.json' with { type: 'json' };
 import en from './en.json' with { type: 'json' };
 import es from './es.json' with { type: 'json' };
+import moderationCa from './moderation.ca.json' with { type: 'json' };
+import moderationEn from './moderation.en.json' with { type: 'json' };
+import moderationEs from './moderation.es.json' with { type: 'json' };
 import notificationsCa from './notifications.ca.json' with { type: 'json' };
 import notificationsEn from './notifications.en.json' with { type: 'json' };
 import notificationsEs from './notifications.es.json' with { type: 'json' };
@@ -44,6 +47,7 @@ const spanish = {
   ...threadsEs,
   ...policyEs,
   ...notificationsEs,
+  ...moderationEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -61,6 +65,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...threadsCa,
     ...policyCa,
     ...notificationsCa,
+    ...moderationCa,
   },
   en: {
     ...en,
@@ -72,6 +77,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...threadsEn,
     ...policyEn,
     ...notificationsEn,
+    ...moderationEn,
   },
 };
 

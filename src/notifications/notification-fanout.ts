@@ -186,11 +186,14 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
         status: true,
         parent: { select: { authorId: true } },
         mentions: { select: { userId: true } },
-        thread: { select: { id: true, authorId: true, kind: true, community: { select: COMMUNITY_FACTS } } },
+        thread: {
+          select: { id: true, authorId: true, kind: true, restricted: true, community: { select: COMMUNITY_FACTS } },
+        },
       },
     });
-    // Gone, or no longer published (deleted, held…) by the time the job runs: nobody is told of it.
-    if (post?.status !== 'PUBLISHED') return 0;
+    // Gone, or no longer published (deleted, held…) by the time the job runs, or in a thread whose opening
+    // post is held or hidden (post-visibility.ts): nobody is told of it.
+    if (post?.status !== 'PUBLISHED' || post.thread.restricted) return 0;
     const { thread } = post;
     const candidates: Candidate[] = post.mentions.map(({ userId }) => ({ id: userId, kinds: ['MENTION'] }));
     if (!edited) {

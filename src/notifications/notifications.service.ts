@@ -3,6 +3,7 @@ import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import {
   DEFAULT_DELIVERY,
   type Delivery,
@@ -34,11 +35,11 @@ export function visibleNotificationWhere(actor: CommunityActor): Prisma.Notifica
   return {
     recipientId: actor.id,
     OR: [
-      { kind: { in: POST_KINDS }, post: { status: 'PUBLISHED' }, community: communityAccessWhere(actor, 'read') },
+      { kind: { in: POST_KINDS }, post: READABLE_POST_WHERE, community: communityAccessWhere(actor, 'read') },
       // An accepted answer, while it is still the accepted one.
       {
         kind: 'ANSWER_ACCEPTED',
-        post: { status: 'PUBLISHED', acceptedIn: { isNot: null } },
+        post: { ...READABLE_POST_WHERE, acceptedIn: { isNot: null } },
         community: communityAccessWhere(actor, 'read'),
       },
       {

@@ -82,10 +82,17 @@ export const metricsPlugin = fp(
       registers: [registry],
     });
 
+    const reviewPending = new Gauge({
+      name: 'agora_review_pending',
+      help: 'Entries waiting in the review queues (held posts, reported posts, appeals), by kind.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    });
+
     async function readCluster(): Promise<void> {
       try {
         const now = new Date();
-        const [failures, locked, held] = await Promise.all([
+        const [failures, locked, held, pending] = await Promise.all([
           db.auditEntry.count({
             where: {
               action: 'account.sign_in',
@@ -95,7 +102,11 @@ export const metricsPlugin = fp(
           }),
           db.signInThrottle.count({ where: { lockedUntil: { gt: now } } }),
           db.post.count({ where: { status: 'HELD' } }),
+          db.reviewItem.groupBy({ by: ['kind'], where: { resolvedAt: null }, _count: { _all: true } }),
         ]);
+        for (const kind of ['HELD_POST', 'REPORTED_POST', 'APPEAL'] as const) {
+          reviewPending.set({ kind }, pending.find((row) => row.kind === kind)?._count._all ?? 0);
+        }
         signInFailures.set(failures);
         lockouts.set(locked);
         postsHeld.set(held);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { actorOf } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import { BELL_MAX, type NotificationsService } from '../notifications/notifications.service.js';
 
 declare module 'fastify' {
@@ -52,10 +53,18 @@ export function createPresence(db: Db, log: { error(obj: object, msg: string): v
 
 /**
  * The bell's number in every page's header (`reply.locals.unreadNotifications`), counted with the access
- * rules (notifications.service.ts), and the person's visit noted for `users.last_seen_at`.
+ * rules (notifications.service.ts), the entries waiting in the review queues the person moderates
+ * (`reply.locals.pendingReview`), and the person's visit noted for `users.last_seen_at`.
  */
 export const notificationBellPlugin = fp(
-  async (app: FastifyInstance, { db, notifications }: { db: Db; notifications: NotificationsService }) => {
+  async (
+    app: FastifyInstance,
+    {
+      db,
+      notifications,
+      review,
+    }: { db: Db; notifications: NotificationsService; review: Pick<ModerationService, 'pendingFor'> },
+  ) => {
     const presence = createPresence(db, app.log);
     app.decorate('presence', presence);
     app.addHook('onClose', async () => {
@@ -66,7 +75,14 @@ export const notificationBellPlugin = fp(
       if (!actor || request.routeOptions.config.publicAsset) return;
       presence.mark(actor.id);
       if (request.method === 'GET' && reply.locals) {
-        reply.locals.unreadNotifications = await notifications.unreadCount(actor);
+        const viewer = request.viewer;
+        const [unread, pendingReview] = await Promise.all([
+          notifications.unreadCount(actor),
+          // Entries waiting in the review queues this person moderates (0 for everyone else).
+          viewer ? review.pendingFor(viewer) : Promise.resolve(0),
+        ]);
+        reply.locals.unreadNotifications = unread;
+        reply.locals.pendingReview = pendingReview;
         reply.locals.bellMax = BELL_MAX;
       }
     });

@@ -56,6 +56,12 @@ const NOTICES = new Set([
   'post-unchanged',
   'title-changed',
   'post-deleted',
+  // Moderation.
+  'reported',
+  'post-held',
+  'appeal-sent',
+  'words-saved',
+  'moderation-done',
   'answer-accepted',
   'answer-unaccepted',
   'thread-pinned',

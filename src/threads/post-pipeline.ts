@@ -8,8 +8,17 @@ import { Invalid, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
+import { openReviewItem } from '../moderation/review-items.js';
+import { watchedWordsFor } from '../moderation/watched-word-lists.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
-import { availableTags, decidePost, type PolicyDecision, type PolicyInput, type RuleResult } from '../policy/rules.js';
+import {
+  availableTags,
+  decidePost,
+  type PolicyDecision,
+  type PolicyInput,
+  type RuleResult,
+  warningDigest,
+} from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
 import { attachmentUrl } from './attachment-urls.js';
 import type { ThreadRow } from './thread-selects.js';
@@ -35,11 +44,16 @@ export class PostNeedsConfirmation extends Error {
   }
 }
 
-/** A draft the policy let through: its decision, the organization it speaks for, whether a warning was confirmed. */
+/**
+ * A draft the policy let through: its decision, the organization it speaks for, whether a warning was
+ * confirmed, and whether it is held for review (HOLD: written, but shown to its author and the
+ * community's moderators only until one of them decides).
+ */
 export interface Judged {
   readonly decision: PolicyDecision;
   readonly onBehalfOf: string | null;
   readonly confirmed: boolean;
+  readonly held: boolean;
 }
 
 /** What a post form needs to offer the right choices. */
@@ -70,6 +84,8 @@ export function createPostPipeline({
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
     if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
     if (thread?.locked) throw new Refused('threads.refused.locked');
+    // A thread whose opening post waits for review (or was hidden) has nothing yet to answer.
+    if (thread?.restricted) throw new Refused('moderation.refused.restrictedThread');
   }
 
   /**
@@ -91,6 +107,7 @@ export function createPostPipeline({
           community: {
             welcomedTags: opened.community.welcomedTags,
             ownerOrganizationId: opened.community.ownerOrganizationId,
+            audience: opened.community.audience,
           },
           thread: { kind, isOpeningPost },
         }),
@@ -125,7 +142,8 @@ export function createPostPipeline({
     readonly tag: PostTag;
     readonly onBehalfOf: string | null;
     readonly attachmentIds: readonly string[];
-    readonly confirmedTag?: PostTag | undefined;
+    /** The warnings the author confirmed (warningDigest of the decision they were shown). */
+    readonly confirmation?: string | undefined;
   }
 
   /**
@@ -138,7 +156,10 @@ export function createPostPipeline({
     thread: { kind: ThreadKind; isOpeningPost: boolean },
     draft: Draft,
   ): Promise<Judged> {
-    const voices = await officialVoices(viewer.id);
+    const [voices, watchedWords] = await Promise.all([
+      officialVoices(viewer.id),
+      watchedWordsFor(db, opened.community.id),
+    ]);
     const onBehalfOf =
       draft.tag === 'ORGANIZATIONAL'
         ? (draft.onBehalfOf ?? (voices.length === 1 ? (voices[0]?.id ?? null) : null))
@@ -148,11 +169,13 @@ export function createPostPipeline({
       community: {
         welcomedTags: opened.community.welcomedTags,
         ownerOrganizationId: opened.community.ownerOrganizationId,
+        audience: opened.community.audience,
       },
       thread,
       chosenTag: draft.tag,
       onBehalfOf,
       text: draft.title ? `${draft.title}\n\n${draft.body}` : draft.body,
+      watchedWords,
     };
     const decision = decidePost(input);
     if (decision.outcome === 'REJECT') {
@@ -165,9 +188,9 @@ export function createPostPipeline({
       });
       throw new PostRefused(decision);
     }
-    const confirmed = decision.outcome === 'WARN' && draft.confirmedTag === draft.tag;
+    const confirmed = decision.outcome === 'WARN' && draft.confirmation === warningDigest(decision);
     if (decision.outcome === 'WARN' && !confirmed) throw new PostNeedsConfirmation(decision);
-    return { decision, onBehalfOf, confirmed };
+    return { decision, onBehalfOf, confirmed, held: decision.outcome === 'HOLD' };
   }
 
   function decisionData(decision: PolicyDecision, confirmed: boolean) {
@@ -278,12 +301,22 @@ export function createPostPipeline({
         html: rendered.html,
         tag: form.tag,
         onBehalfOfId: judged.onBehalfOf,
+        status: judged.held ? 'HELD' : 'PUBLISHED',
       },
       select: { id: true },
     });
     await recordPost(tx, context, opened, viewer, post.id, judged, rendered, form.attachmentIds);
+    // A held post waits in the review queue and tells nobody; approving it tells them (moderation.service).
+    if (judged.held) {
+      await holdForReview(tx, opened.community.id, post.id);
+      await audit.record(
+        context,
+        { action: 'post.held', outcome: 'SUCCESS', target: { type: 'post', id: post.id } },
+        tx,
+      );
+    }
     // The job tells people of it once the transaction commits.
-    await events.postPublished(post.id, tx);
+    else await events.postPublished(post.id, tx);
     return post.id;
   }
 
@@ -310,6 +343,11 @@ export function createPostPipeline({
     if (judged.onBehalfOf) await recordOnBehalf(context, tx, postId, judged.onBehalfOf);
   }
 
+  /** Puts a held post in the community's review queue (once, however often it is judged HOLD again). */
+  async function holdForReview(tx: Prisma.TransactionClient, communityId: string, postId: string) {
+    await openReviewItem(tx, { communityId, kind: 'HELD_POST', postId });
+  }
+
   async function recordOnBehalf(context: AuditContext, tx: Prisma.TransactionClient, postId: string, orgId: string) {
     await audit.record(
       context,
@@ -323,7 +361,7 @@ export function createPostPipeline({
     );
   }
 
-  return { requirePost, composeOptions, judge, draftAttachments, render, writePost, recordPost };
+  return { requirePost, composeOptions, judge, draftAttachments, render, writePost, recordPost, holdForReview };
 }
 
 export type PostPipeline = ReturnType<typeof createPostPipeline>;

@@ -26,6 +26,8 @@ export interface EarlierSubmission {
   readonly postId: string;
   readonly threadId: string;
   readonly communitySlug: string;
+  /** Written, but held for review: only its author and the moderators see it. */
+  readonly held: boolean;
 }
 
 /** What to do with a submission: answer with the post already written, or write one (storing `key`). */
@@ -41,6 +43,7 @@ const EARLIER_SELECT = {
   parentId: true,
   isOpening: true,
   source: true,
+  status: true,
   thread: { select: { title: true, communityId: true, community: { select: { slug: true } } } },
 } as const;
 
@@ -48,7 +51,12 @@ type Client = Db | Prisma.TransactionClient;
 type EarlierRow = Prisma.PostGetPayload<{ select: typeof EARLIER_SELECT }>;
 
 function earlierOf(row: EarlierRow): EarlierSubmission {
-  return { postId: row.id, threadId: row.threadId, communitySlug: row.thread.community.slug };
+  return {
+    postId: row.id,
+    threadId: row.threadId,
+    communitySlug: row.thread.community.slug,
+    held: row.status === 'HELD',
+  };
 }
 
 /** Whether a post written earlier holds these words (and, for an opening post, this title). */

@@ -5,6 +5,9 @@ import type { OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import type { PostStatus } from '../generated/prisma/enums.js';
+import { changePostStatus } from '../moderation/post-status.js';
+import { resolveReviewItems } from '../moderation/review-items.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { isUnchangedEdit } from './post-changes.js';
 import type { PostPipeline } from './post-pipeline.js';
@@ -33,11 +36,11 @@ export function createPostWriting({
   db: Db;
   audit: AuditLog;
   /** An edit's new mentions are told (see notification-fanout.ts). */
-  events: Pick<NotificationEvents, 'postEdited'>;
+  events: Pick<NotificationEvents, 'postEdited' | 'postPublished'>;
   pipeline: PostPipeline;
   postOf: ThreadReading['postOf'];
 }) {
-  const { requirePost, judge, draftAttachments, render, writePost, recordPost } = pipeline;
+  const { requirePost, judge, draftAttachments, render, writePost, recordPost, holdForReview } = pipeline;
 
   /**
    * Opens a thread; its place, as `{ threadId, postId, communitySlug }`. The same form sent again (its
@@ -79,6 +82,8 @@ export function createPostWriting({
           title: form.title,
           kind: form.kind,
           tag: form.tag,
+          // A held opening post keeps its thread out of every list until a moderator publishes it.
+          restricted: judged.held,
         },
         select: { id: true },
       });
@@ -92,7 +97,7 @@ export function createPostWriting({
         judged,
         rendered,
       );
-      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug, held: judged.held };
     });
   }
 
@@ -140,10 +145,11 @@ export function createPostWriting({
       await lockAuthorWrites(tx, viewer.id);
       const check = await checkSubmission(tx, viewer.id, place);
       if (check.earlier) return check.earlier;
-      // One statement counts the reply and refuses it if the thread was locked meanwhile.
+      // One statement counts the reply and refuses it if the thread was locked meanwhile. A held reply is
+      // not counted and moves nothing: readers must not learn from the list that something was written.
       const counted = await tx.thread.updateMany({
         where: { id: thread.id, locked: false },
-        data: { replyCount: { increment: 1 }, lastActivityAt: new Date() },
+        data: judged.held ? { updatedAt: new Date() } : { replyCount: { increment: 1 }, lastActivityAt: new Date() },
       });
       if (counted.count === 0) throw new Refused('threads.refused.locked');
       if (parentId) {
@@ -162,14 +168,18 @@ export function createPostWriting({
         judged,
         rendered,
       );
-      return { threadId: thread.id, postId, communitySlug: opened.community.slug };
+      return { threadId: thread.id, postId, communitySlug: opened.community.slug, held: judged.held };
     });
   }
 
-  /** The post as its author may edit it; Forbidden (with a reason) for anyone else or a closed thread. */
+  /**
+   * The post as its author may edit it: published, or held for review (editing judges it again);
+   * Forbidden (with a reason) for anyone else or a closed thread. A rejected or hidden post is not
+   * edited: its author appeals the decision instead.
+   */
   async function editablePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
     const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (post.status !== 'PUBLISHED' && post.status !== 'HELD') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
     requirePost(opened, thread);
     return post;
@@ -203,7 +213,7 @@ export function createPostWriting({
         attachmentIds: form.attachmentIds,
       })
     )
-      return { changed: false };
+      return { changed: false, held: post.status === 'HELD' };
     const files = await draftAttachments(viewer, form.attachmentIds, post.id);
     const judged = await judge(
       opened.opened,
@@ -212,10 +222,11 @@ export function createPostWriting({
       { ...form, title },
     );
     const rendered = await render(form.body, files);
+    const status: PostStatus = judged.held ? 'HELD' : 'PUBLISHED';
     await db.$transaction(async (tx) => {
-      // Only a post still published is edited: a concurrent deletion wins.
+      // Only a post still as it was read is edited: a concurrent deletion or moderator's decision wins.
       const updated = await tx.post.updateMany({
-        where: { id: post.id, status: 'PUBLISHED' },
+        where: { id: post.id, status: post.status },
         data: {
           source: form.body,
           html: rendered.html,
@@ -229,10 +240,44 @@ export function createPostWriting({
       if (post.isOpening)
         await tx.thread.update({ where: { id: thread.id }, data: { title: title ?? thread.title, tag: form.tag } });
       await recordPost(tx, context, opened.opened, viewer, post.id, judged, rendered, form.attachmentIds);
-      // People the new words mention are told, once the edit commits (nobody else: notification-fanout.ts).
-      await events.postEdited(post.id, tx);
+      // Judged again: words that now need a review hold the post; a held post whose words no longer do is
+      // published (its review entry is withdrawn: there is nothing left to decide).
+      const subject = { id: post.id, threadId: thread.id, isOpening: post.isOpening };
+      if (status !== post.status) {
+        await changePostStatus(tx, subject, post.status, status, { bump: status === 'PUBLISHED' });
+        await auditStatus(tx, context, post.id, post.status, status);
+      }
+      if (status === 'HELD') {
+        await holdForReview(tx, opened.opened.community.id, post.id);
+      } else if (post.status === 'HELD') {
+        await resolveReviewItems(tx, { postId: post.id, kind: 'HELD_POST' });
+        await events.postPublished(post.id, tx);
+      } else {
+        // People the new words mention are told, once the edit commits (nobody else: notification-fanout.ts).
+        await events.postEdited(post.id, tx);
+      }
     });
-    return { changed: true };
+    return { changed: true, held: status === 'HELD' };
+  }
+
+  /** An edit that held a published post, or published a held one, in the audit log. */
+  async function auditStatus(
+    tx: Prisma.TransactionClient,
+    context: AuditContext,
+    postId: string,
+    before: PostStatus,
+    after: PostStatus,
+  ) {
+    await audit.record(
+      context,
+      {
+        action: after === 'HELD' ? 'post.held' : 'post.released_by_edit',
+        outcome: 'SUCCESS',
+        target: { type: 'post', id: postId },
+        details: { before, after },
+      },
+      tx,
+    );
   }
 
   /** The words a post had until now, kept as its revision (the opening post's with the thread's title). */
@@ -260,22 +305,26 @@ export function createPostWriting({
    */
   async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, context: AuditContext) {
     const post = await postOf(thread, postId);
-    if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    // A held post may be withdrawn by its author; a rejected or hidden one stays for the record (and appeal).
+    if (post.status !== 'PUBLISHED' && post.status !== 'HELD') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    const wasHeld = post.status === 'HELD';
     await db.$transaction(async (tx) => {
       const deleted = await tx.post.updateMany({
-        where: { id: post.id, status: 'PUBLISHED' },
+        where: { id: post.id, status: post.status },
         data: { status: 'DELETED', deletedAt: new Date(), source: '', html: '' },
       });
       // Deleted twice at once: the other request did it.
       if (deleted.count === 0) return;
+      // A withdrawn held post leaves nothing to review; its thread, never shown, stays unlisted.
+      if (wasHeld) await resolveReviewItems(tx, { postId: post.id });
       await keepRevision(tx, post, thread.title);
       // The title is part of the opening post's words: it goes with them (kept in the revision above),
       // from the thread page, its <title>, every list and the home page alike. The author or a moderator
       // may give the thread a corrected title afterwards (setTitle).
       if (post.isOpening) await tx.thread.update({ where: { id: thread.id }, data: { title: '' } });
-      if (!post.isOpening) {
+      if (!post.isOpening && !wasHeld) {
         await tx.thread.update({ where: { id: thread.id }, data: { replyCount: { decrement: 1 } } });
         await tx.thread.updateMany({
           where: { id: thread.id, acceptedPostId: post.id },

@@ -69,20 +69,31 @@ export function createThreadAttachments({
         mimeType: true,
         isImage: true,
         uploaderId: true,
-        post: { select: { status: true, thread: { select: { community: { select: { slug: true } } } } } },
+        post: {
+          select: {
+            status: true,
+            authorId: true,
+            thread: { select: { restricted: true, community: { select: { slug: true } } } },
+          },
+        },
       },
     });
     if (!row) throw new NotFound('No such attachment');
     if (!row.post) {
       if (viewer?.id !== row.uploaderId) throw new NotFound('No such attachment');
     } else {
-      if (row.post.status !== 'PUBLISHED') throw new NotFound('No such attachment');
+      const { post } = row;
+      if (post.status === 'DELETED') throw new NotFound('No such attachment');
       // Whatever hides the community (unknown to the viewer, or forbidden) hides its files the same way.
-      const opened = await communities.open(row.post.thread.community.slug, viewer, context).catch((error: unknown) => {
+      const opened = await communities.open(post.thread.community.slug, viewer, context).catch((error: unknown) => {
         if (error instanceof NotFound || error instanceof Forbidden) return null;
         throw error;
       });
       if (!opened?.permissions.read) throw new NotFound('No such attachment');
+      // A held or hidden post's files follow its words: its author and the moderators only (post-visibility.ts).
+      const readable = post.status === 'PUBLISHED' && !post.thread.restricted;
+      const mayStill = opened.permissions.moderate || (viewer !== null && viewer.id === post.authorId);
+      if (!readable && !mayStill) throw new NotFound('No such attachment');
     }
     try {
       return { ...row, bytes: await store.read(row.storageName) };

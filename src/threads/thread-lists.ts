@@ -4,6 +4,7 @@ import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { LISTED_THREAD_WHERE, READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import { COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
 
@@ -44,10 +45,17 @@ export function createThreadLists({ db }: { db: Db }) {
     if (!opened.permissions.read) throw new NotFound('No such community content');
   }
 
-  async function listThreads(opened: OpenedCommunity, query: ListQuery) {
+  /**
+   * A community's threads, a keyset page at a time. Threads whose opening post is held or hidden are
+   * listed to the community's moderators and to their author (marked in the list), to nobody else.
+   */
+  async function listThreads(opened: OpenedCommunity, query: ListQuery, viewer: Viewer | null = null) {
     requireRead(opened);
     const cursor = decodeCursor(query.after);
     const filters: Prisma.ThreadWhereInput[] = [{ communityId: opened.community.id }];
+    if (!opened.permissions.moderate) {
+      filters.push(viewer ? { OR: [LISTED_THREAD_WHERE, { authorId: viewer.id }] } : LISTED_THREAD_WHERE);
+    }
     if (query.kind) filters.push({ kind: query.kind });
     if (query.tag) filters.push({ tag: query.tag });
     // "Unanswered": nobody has replied yet, or a question still has no accepted answer.
@@ -84,7 +92,8 @@ export function createThreadLists({ db }: { db: Db }) {
     if (!topic) return { topic: null, threads: [] };
     const threads = await db.thread.findMany({
       where: {
-        posts: { some: { status: 'PUBLISHED', topics: { some: { topicId: topic.id } } } },
+        ...LISTED_THREAD_WHERE,
+        posts: { some: { ...READABLE_POST_WHERE, topics: { some: { topicId: topic.id } } } },
         community: communityAccessWhere(actorOf(viewer), 'read'),
       },
       select: { ...THREAD_SELECT, community: { select: COMMUNITY_FACTS_SELECT } },
@@ -98,6 +107,7 @@ export function createThreadLists({ db }: { db: Db }) {
   async function recentForMember(viewer: Viewer, limit = RECENT_THREADS_LIMIT) {
     return db.thread.findMany({
       where: {
+        ...LISTED_THREAD_WHERE,
         community: {
           AND: [
             { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } },

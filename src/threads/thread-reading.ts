@@ -4,8 +4,10 @@ import type { CommunitiesService, OpenedCommunity } from '../communities/communi
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { ReactionKind } from '../generated/prisma/enums.js';
+import type { ModerationActionKind, ModerationGround, PostStatus, ReactionKind } from '../generated/prisma/enums.js';
+import { isReadable, isRestricted } from '../moderation/post-visibility.js';
 import type { Cue } from '../policy/classifier.js';
+import { TEXT_GUARD_CODES } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
 import { htmlWithoutSuspendedMentions } from './post-mentions.js';
 import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
@@ -65,8 +67,31 @@ export interface TagExplanation {
   readonly confirmed: boolean;
 }
 
+/** Why a post is kept from readers, as its author and the moderators see it in place. */
+export interface PostModeration {
+  readonly status: PostStatus;
+  /** HELD: the rules that held it (from its latest policy decision). */
+  readonly reasons: TagExplanation['rules'];
+  /** REJECTED or HIDDEN: the moderator's decision, whose statement of reasons the author can read. */
+  readonly decision: {
+    readonly id: string;
+    readonly action: ModerationActionKind;
+    readonly ground: ModerationGround | null;
+    readonly statement: string;
+  } | null;
+}
+
 export interface PostView {
   readonly id: string;
+  readonly status: PostStatus;
+  /** Set for a post kept from readers, shown to its author and the moderators only. */
+  readonly moderation: PostModeration | null;
+  /** Kept from this viewer but answered by posts they may read: a tombstone keeps its place. */
+  readonly removed: boolean;
+  /** The viewer may report it (a signed-in reader who is not its author). */
+  readonly canReport: boolean;
+  /** The viewer moderates here and it is published: it may be hidden. */
+  readonly canHide: boolean;
   readonly parentId: string | null;
   readonly isOpening: boolean;
   readonly html: string;
@@ -89,15 +114,24 @@ export interface PostView {
   readonly answers: PostView[];
 }
 
+/**
+ * The badge's explanation: how the tag came to be. The text guards' rules (personal data, markers,
+ * watched words) are moderation matters, shown to the author and the moderators in the post's
+ * moderation notice, never in the badge every reader may open.
+ */
 function explanationOf(row: DecisionRow | undefined): TagExplanation | null {
   if (!row) return null;
+  const rules = ((row.rules as unknown as TagExplanation['rules']) ?? []).filter(
+    (rule) => !TEXT_GUARD_CODES.has(rule.code),
+  );
   return {
     chosenTag: row.chosenTag,
     suggestedTag: row.suggestedTag,
     confidence: row.confidence,
     cues: (row.cues as unknown as Cue[]) ?? [],
-    rules: (row.rules as unknown as TagExplanation['rules']) ?? [],
-    confirmed: row.confirmed,
+    rules,
+    // "Confirmed against the suggestion" only where the suggestion was what the author confirmed.
+    confirmed: row.confirmed && rules.some((rule) => rule.code === 'tag-differs-from-suggestion'),
   };
 }
 
@@ -117,6 +151,10 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
       select: THREAD_SELECT,
     });
     if (!thread) throw new NotFound('No such thread');
+    // A thread whose opening post is held or hidden exists only for its author and the moderators.
+    if (thread.restricted && !isModerator(opened) && (viewer === null || viewer.id !== thread.authorId)) {
+      throw new NotFound('No such thread');
+    }
     return { opened, thread };
   }
 
@@ -143,6 +181,23 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     ]);
     const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
     const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
+    const moderator = isModerator(opened);
+    // Posts kept from readers are shown to their author and the moderators; to anyone else they do not
+    // exist, unless a post the viewer may read answers one (then a tombstone keeps the answer's place).
+    const mayView = (row: PostRow) =>
+      !isRestricted(row.status) || moderator || (viewer !== null && row.authorId === viewer.id);
+    const answeredVisibly = new Set(
+      rows.filter((row) => row.parentId !== null && mayView(row)).map((row) => row.parentId as string),
+    );
+    const decided = rows.some((row) => row.status === 'REJECTED' || row.status === 'HIDDEN')
+      ? await db.moderationDecision.findMany({
+          where: { post: { threadId: thread.id }, action: { in: ['REJECT', 'HIDE'] } },
+          select: { id: true, postId: true, action: true, ground: true, statement: true },
+          orderBy: { createdAt: 'desc' },
+        })
+      : [];
+    const decisionOf = new Map<string, (typeof decided)[number]>();
+    for (const row of decided) if (row.postId && !decisionOf.has(row.postId)) decisionOf.set(row.postId, row);
     const mayPost = opened.permissions.post && !thread.locked;
     const mayAccept =
       thread.kind === 'QUESTION' &&
@@ -150,10 +205,32 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
 
     const views = new Map<string, PostView>();
     for (const row of rows) {
-      const deleted = row.status === 'DELETED';
+      const visible = mayView(row);
+      if (!visible && !answeredVisibly.has(row.id)) continue;
+      const removed = !visible;
+      const deleted = row.status === 'DELETED' || removed;
       const own = viewer !== null && row.authorId === viewer.id;
+      const readable = isReadable(row.status);
+      const latest = row.decisions[0];
       views.set(row.id, {
         id: row.id,
+        status: row.status,
+        moderation:
+          isRestricted(row.status) && visible
+            ? {
+                status: row.status,
+                reasons:
+                  row.status === 'HELD'
+                    ? ((latest?.rules as unknown as TagExplanation['rules']) ?? []).filter(
+                        (rule) => rule.outcome === 'HOLD',
+                      )
+                    : [],
+                decision: decisionOf.get(row.id) ?? null,
+              }
+            : null,
+        removed,
+        canReport: viewer !== null && !own && readable,
+        canHide: moderator && readable,
         parentId: row.parentId,
         isOpening: row.isOpening,
         html: deleted ? '' : (rerendered.get(row.id) ?? row.html),
@@ -162,17 +239,17 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
         edited: row.editedAt !== null,
         editedAt: row.editedAt,
         createdAt: row.createdAt,
-        author: row.author,
+        author: removed ? null : row.author,
         onBehalfOf: row.onBehalfOf?.name ?? null,
         attachments: deleted ? [] : row.attachments,
         explanation: deleted ? null : explanationOf(row.decisions[0]),
         reactions: { LIKE: countOf.get(`${row.id}:LIKE`) ?? 0, USEFUL: countOf.get(`${row.id}:USEFUL`) ?? 0 },
         mine: { LIKE: mineSet.has(`${row.id}:LIKE`), USEFUL: mineSet.has(`${row.id}:USEFUL`) },
         accepted: thread.acceptedPostId === row.id,
-        canEdit: own && !deleted && mayPost,
-        canDelete: own && !deleted && opened.community.archivedAt === null,
-        canAccept: mayAccept && !row.isOpening && !deleted,
-        canAnswer: mayPost && !row.isOpening && row.parentId === null && !deleted,
+        canEdit: own && (readable || row.status === 'HELD') && mayPost,
+        canDelete: own && (readable || row.status === 'HELD') && opened.community.archivedAt === null,
+        canAccept: mayAccept && !row.isOpening && readable,
+        canAnswer: mayPost && !row.isOpening && row.parentId === null && readable,
         answers: [],
       });
     }
@@ -188,9 +265,10 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
       opening,
       replies,
       accepted,
-      canReply: mayPost,
+      // Nobody replies to a thread whose opening post is not published: there is nothing yet to answer.
+      canReply: mayPost && !thread.restricted,
       canReact: opened.permissions.post && opened.community.archivedAt === null,
-      canModerate: isModerator(opened),
+      canModerate: moderator,
       canHistory: isModerator(opened),
     };
   }

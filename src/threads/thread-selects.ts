@@ -22,6 +22,7 @@ export const THREAD_SELECT = {
   locked: true,
   acceptedPostId: true,
   replyCount: true,
+  restricted: true,
   lastActivityAt: true,
   createdAt: true,
   authorId: true,

@@ -11,7 +11,7 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { type Suggestion, suggestTag } from '../policy/classifier.js';
-import type { PolicyDecision } from '../policy/rules.js';
+import { type PolicyDecision, warningDigest } from '../policy/rules.js';
 import { POST_TAGS } from '../policy/tags.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import type { EarlierSubmission } from './post-submissions.js';
@@ -79,6 +79,8 @@ function partsOf(value: unknown): UploadedPart[] {
 interface PolicyNotice {
   readonly kind: 'refused' | 'warning';
   readonly messages: string[];
+  /** What confirming a warning sends back (warningDigest). */
+  readonly confirmation: string;
   readonly suggestion: Suggestion;
 }
 
@@ -131,7 +133,8 @@ export async function threadsRoutes(
   }
 
   function redirectToPost(reply: FastifyReply, written: EarlierSubmission) {
-    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=reply-posted#post-${written.postId}`;
+    const notice = written.held ? 'post-held' : 'reply-posted';
+    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}#post-${written.postId}`;
     return reply.redirect(url, 303);
   }
 
@@ -141,6 +144,7 @@ export async function threadsRoutes(
     return {
       kind: error instanceof PostRefused ? 'refused' : 'warning',
       messages: relevant.map((rule) => describeRule(request.t, rule)),
+      confirmation: warningDigest(decision),
       suggestion: decision.suggestion,
     };
   }
@@ -278,7 +282,10 @@ export async function threadsRoutes(
       // The same form sent again goes where the first one went, before anything (files too) is stored twice.
       const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
       if (earlier)
-        return reply.redirect(`${threadPath(earlier.communitySlug, earlier.threadId)}?notice=thread-created`, 303);
+        return reply.redirect(
+          `${threadPath(earlier.communitySlug, earlier.threadId)}?notice=${earlier.held ? 'post-held' : 'thread-created'}`,
+          303,
+        );
       threads.requirePost(opened, null);
       const uploaded = await receiveUploads(request);
       const values = typedValues(request.body, uploaded.ids);
@@ -291,7 +298,10 @@ export async function threadsRoutes(
       if (!form.ok) return renderNewThread(reply, opened, { status: 422, values, errors: form.errors });
       try {
         const written = await threads.createThread(opened, viewerOf(request), form.data, request.auditContext);
-        return reply.redirect(`${threadPath(written.communitySlug, written.threadId)}?notice=thread-created`, 303);
+        return reply.redirect(
+          `${threadPath(written.communitySlug, written.threadId)}?notice=${written.held ? 'post-held' : 'thread-created'}`,
+          303,
+        );
       } catch (error) {
         if (error instanceof Invalid) {
           return renderNewThread(reply, opened, { status: 422, values, errors: error.fieldErrors });
@@ -349,8 +359,15 @@ export async function threadsRoutes(
         const form = parseForm(editForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return again({ errors: form.errors });
         let changed: boolean;
+        let held: boolean;
         try {
-          ({ changed } = await threads.editPost(opened, viewerOf(request), postId, form.data, request.auditContext));
+          ({ changed, held } = await threads.editPost(
+            opened,
+            viewerOf(request),
+            postId,
+            form.data,
+            request.auditContext,
+          ));
         } catch (error) {
           if (error instanceof Invalid) return again({ errors: error.fieldErrors });
           if (error instanceof PostRefused || error instanceof PostNeedsConfirmation) {
@@ -359,7 +376,7 @@ export async function threadsRoutes(
           throw error;
         }
         return reply.redirect(
-          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=${changed ? 'post-edited' : 'post-unchanged'}#post-${postId}`,
+          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=${held ? 'post-held' : changed ? 'post-edited' : 'post-unchanged'}#post-${postId}`,
           303,
         );
       },

@@ -35,8 +35,12 @@ const postFields = {
   tag: z.enum(POST_TAGS, { error: 'threads.field.tagInvalid' }),
   onBehalfOf: optionalUuid('threads.field.onBehalfOfInvalid'),
   attachmentIds,
-  /** The tag the author confirmed after a warning; the warning is not repeated for that tag. */
-  confirmedTag: z.enum(POST_TAGS).optional().catch(undefined),
+  /** The warnings the author confirmed (policy/rules.ts warningDigest); the same warnings are not repeated. */
+  confirmation: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional()
+    .catch(undefined),
   /** The form's one-time key (see post-submissions.ts); anything else is taken as none. */
   submissionKey: z
     .string()

@@ -267,7 +267,7 @@ describe('a demo thread that breaks the rules', () => {
       replies: [{ author: 'carmen-vidal', tag: 'PROFESSIONAL', hours: 1, body: 'Como técnica, opino que sí.' }],
     };
     await expect(seedDemoThreads(t.db, [citizenSpeaksForTheTownHall])).rejects.toThrow(
-      /policy rejects .*carmen-vidal: citizen-posts-personal/,
+      /policy gives REJECT to .*carmen-vidal: citizen-posts-personal/,
     );
     expect(await written(base.title)).toBe(0);
   });

@@ -285,7 +285,7 @@ describe('access at read time', () => {
   it('a post deleted after the notification, or a community left, shows nothing of it and is not counted', async () => {
     const { c, member, owner } = await kit.community({ visibility: 'PRIVATE' });
     const thread = await kit.openThread(c.slug, member.cookie);
-    const secretWords = 'Presupuesto reservado de la obra del polideportivo';
+    const secretWords = 'Presupuesto sin publicar de la obra del polideportivo';
     const postId = await kit.postReply(thread.url, owner.cookie, {
       body: `@${member.user.handle} ${secretWords}`,
     });
@@ -586,7 +586,7 @@ describe('the digest', () => {
     const thread = await kit.openThread(c.slug, owner.cookie, { title: 'Calendario de festivos 2027' });
     await kit.postReply(thread.url, owner.cookie, { body: `@${member.user.handle} ¿lo revisas?` });
     const { c: secret, owner: secretOwner } = await kit.community({ visibility: 'SECRET' });
-    await kit.openThread(secret.slug, secretOwner.cookie, { title: 'Reestructuración confidencial' });
+    await kit.openThread(secret.slug, secretOwner.cookie, { title: 'Reestructuración del servicio de limpieza' });
     await runJobs();
     // Preferences: mentions in the digest only, so the digest carries it.
     await t.db.notificationPreference.create({ data: { userId: member.user.id, kind: 'MENTION', delivery: 'DIGEST' } });
@@ -597,7 +597,7 @@ describe('the digest', () => {
     expect(digests).toHaveLength(1);
     const [digest] = digests as [ReceivedMessage];
     expect(digest.text).toContain('le ha mencionado en «Calendario de festivos 2027»');
-    expect(digest.text).not.toContain('Reestructuración confidencial');
+    expect(digest.text).not.toContain('Reestructuración del servicio de limpieza');
     // An unanswered question on the person's expertise, in a public community of their organization.
     expect(digest.text).toContain('Preguntas sin respuesta sobre lo que usted sabe');
     expect(digest.text).toContain('¿Quién sabe de licencias de obra menor?');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization } from '../support/factories.js';
-import { cookieHeader } from '../support/forms.js';
+import { confirmationIn, cookieHeader } from '../support/forms.js';
 import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 9, "Actions mean what the button showed": toggles carry the state they ask for, a form sent
@@ -221,7 +221,7 @@ describe('a form sent twice publishes once', () => {
     const warned = await send(form, `/c/${c.slug}/threads`, fields);
     expect(warned.statusCode).toBe(422);
     expect(hiddenFields(warned.body, `/c/${c.slug}/threads`).submissionKey).toBe(key);
-    const confirmed = { ...fields, confirmedTag: 'PERSONAL' };
+    const confirmed = { ...fields, confirmation: confirmationIn(warned.body) };
     expect((await send(form, `/c/${c.slug}/threads`, confirmed)).statusCode).toBe(303);
     expect((await send(form, `/c/${c.slug}/threads`, confirmed)).statusCode).toBe(303);
     expect(await t.db.thread.count({ where: { communityId: c.id } })).toBe(1);
@@ -358,17 +358,19 @@ describe('an edit without changes stores nothing', () => {
     const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
     const changes: Record<string, string>[] = [
       { title: 'Licencias de obra menor (resuelto)', body: BODY, tag: 'PROFESSIONAL' },
-      { title: 'Licencias de obra menor (resuelto)', body: BODY, tag: 'PERSONAL', confirmedTag: 'PERSONAL' },
-      {
-        title: 'Licencias de obra menor (resuelto)',
-        body: `${BODY} Actualizo.`,
-        tag: 'PERSONAL',
-        confirmedTag: 'PERSONAL',
-      },
+      { title: 'Licencias de obra menor (resuelto)', body: BODY, tag: 'PERSONAL' },
+      { title: 'Licencias de obra menor (resuelto)', body: `${BODY} Actualizo.`, tag: 'PERSONAL' },
     ];
     for (const [index, fields] of changes.entries()) {
       const { form } = await editOf(url, opening.id, owner.cookie);
-      const saved = await send(form, `${url}/posts/${opening.id}/edit`, fields);
+      let saved = await send(form, `${url}/posts/${opening.id}/edit`, fields);
+      // A personal tag on this text is warned of: the author confirms what they were shown.
+      if (saved.statusCode === 422) {
+        saved = await send(form, `${url}/posts/${opening.id}/edit`, {
+          ...fields,
+          confirmation: confirmationIn(saved.body),
+        });
+      }
       expect(saved.statusCode, saved.body.slice(0, 400)).toBe(303);
       expect(saved.headers.location).toContain('notice=post-edited');
       expect(await t.db.postRevision.count({ where: { postId: opening.id } })).toBe(index + 1);

@@ -81,3 +81,8 @@ export async function submitMultipart(
     payload,
   });
 }
+
+/** What confirming the warnings of a form that came back sends (its hidden `confirmation` field), or ''. */
+export function confirmationIn(html: string): string {
+  return /name="confirmation" value="([0-9a-f]{16})"/.exec(html)?.[1] ?? '';
+}

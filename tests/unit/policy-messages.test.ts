@@ -18,7 +18,7 @@ describe('policy messages', () => {
   it('names tags in the reader’s language inside a rule’s message, leaving no placeholder', () => {
     const decision = decidePost({
       author: { kind: 'EMPLOYEE', officialVoiceFor: [], communityRole: 'MEMBER' },
-      community: { welcomedTags: ['PERSONAL', 'ORGANIZATIONAL'], ownerOrganizationId: 'org' },
+      community: { welcomedTags: ['PERSONAL', 'ORGANIZATIONAL'], ownerOrganizationId: 'org', audience: 'INTERNAL' },
       thread: { kind: 'DISCUSSION', isOpeningPost: true },
       chosenTag: 'PROFESSIONAL',
       onBehalfOf: null,
@@ -46,6 +46,11 @@ describe('policy messages', () => {
       'on-behalf-of-needs-organizational': { tag: 'PERSONAL' },
       'citizen-posts-personal': { tag: 'PROFESSIONAL' },
       'tag-differs-from-suggestion': { chosen: 'PERSONAL', suggested: 'PROFESSIONAL', confidence: '93' },
+      'personal-data': { matches: 'DNI ****678Z' },
+      'confidentiality-marker': { markers: 'CONFIDENCIAL' },
+      'watched-word-block': { phrases: 'a' },
+      'watched-word-hold': { phrases: 'a' },
+      'watched-word-flag': { phrases: 'a' },
     };
     for (const code of POLICY_RULE_CODES) {
       expect(describeRule(t, { code, params: params[code] ?? {} }), code).not.toMatch(/[{}]/);

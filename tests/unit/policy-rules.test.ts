@@ -9,8 +9,10 @@ import {
   POLICY_RULE_CODES,
   type PolicyInput,
   SUGGESTION_WARN_CONFIDENCE,
+  warningDigest,
 } from '../../src/policy/rules.js';
 import { POST_TAGS, type PostTag } from '../../src/policy/tags.js';
+import { compileWatchedWords } from '../../src/policy/watched-words.js';
 
 const OWNER_ORG = 'org-owner';
 const OTHER_ORG = 'org-other';
@@ -36,11 +38,17 @@ function input(overrides: Overrides = {}): PolicyInput {
   const chosenTag = overrides.chosenTag ?? 'PROFESSIONAL';
   return {
     author: { kind: 'EMPLOYEE', officialVoiceFor: [], communityRole: 'MEMBER', ...overrides.author },
-    community: { welcomedTags: [...POST_TAGS], ownerOrganizationId: OWNER_ORG, ...overrides.community },
+    community: {
+      welcomedTags: [...POST_TAGS],
+      ownerOrganizationId: OWNER_ORG,
+      audience: 'INTERNAL',
+      ...overrides.community,
+    },
     thread: { kind: 'DISCUSSION', isOpeningPost: false, ...overrides.thread },
     chosenTag,
     onBehalfOf: overrides.onBehalfOf ?? null,
     text: overrides.text ?? TEXT[chosenTag],
+    watchedWords: overrides.watchedWords,
   };
 }
 
@@ -308,6 +316,60 @@ describe('decidePost', () => {
   });
 });
 
+const WATCHED = compileWatchedWords([
+  { phrase: 'cobro en negro', action: 'block' },
+  { phrase: 'chiringuito', action: 'hold' },
+  { phrase: 'enchufe', action: 'flag' },
+]);
+
+describe('the text guards', () => {
+  const withDni = `${TEXT.PROFESSIONAL} Adjunto el DNI 12.345.678-z del solicitante.`;
+
+  it('hold personal data and confidentiality markers where citizens read, and warn elsewhere', () => {
+    const open = decidePost(input({ text: withDni, community: { audience: 'OPEN' } }));
+    expect(open.outcome).toBe('HOLD');
+    expect(open.rules.find((rule) => rule.code === 'personal-data')).toMatchObject({
+      outcome: 'HOLD',
+      params: { matches: 'DNI ****678Z' },
+    });
+    for (const audience of ['INTERNAL', 'INTERADMINISTRATIVE'] as const) {
+      expect(decidePost(input({ text: withDni, community: { audience } })).outcome).toBe('WARN');
+    }
+    const marked = decidePost(input({ text: `CONFIDENCIAL. ${TEXT.PROFESSIONAL}`, community: { audience: 'OPEN' } }));
+    expect(marked.rules.find((rule) => rule.code === 'confidentiality-marker')).toMatchObject({
+      outcome: 'HOLD',
+      params: { markers: 'CONFIDENCIAL' },
+    });
+  });
+
+  it('never names a match in full, only masked', () => {
+    const decision = decidePost(input({ text: `${TEXT.PROFESSIONAL} IBAN ES91 2100 0418 4502 0005 1332` }));
+    const rule = decision.rules.find((r) => r.code === 'personal-data');
+    expect(rule?.params?.matches).toBe('IBAN ****1332');
+    expect(JSON.stringify(decision.rules)).not.toContain('2100');
+  });
+
+  it('give each watched word its action: block rejects, hold holds, flag warns', () => {
+    const outcome = (text: string) =>
+      decidePost(input({ text: `${TEXT.PROFESSIONAL} ${text}`, watchedWords: WATCHED }));
+    expect(outcome('Eso es un COBRO EN NEGRO.').outcome).toBe('REJECT');
+    expect(outcome('Parece un chiringuito').outcome).toBe('HOLD');
+    expect(outcome('Lo consiguió por enchufe').outcome).toBe('WARN');
+    expect(outcome('Un enchufista no es un enchufe').rules.map((r) => r.code)).toContain('watched-word-flag');
+    expect(outcome('Nada de eso aquí.').outcome).toBe('ALLOW');
+  });
+
+  it('asks to confirm only the warnings the author saw (warningDigest)', () => {
+    const first = decidePost(input({ text: withDni }));
+    const same = decidePost(input({ text: withDni }));
+    const other = decidePost(input({ text: `${TEXT.PROFESSIONAL} Mi DNI es 87654321X.` }));
+    expect(warningDigest(first)).toMatch(/^[0-9a-f]{16}$/);
+    expect(warningDigest(same)).toBe(warningDigest(first));
+    expect(warningDigest(other)).not.toBe(warningDigest(first));
+    expect(warningDigest(decidePost(input()))).toBe('');
+  });
+});
+
 describe('the rule codes', () => {
   it('are each produced by some situation, with the message key policy.rule.<code>', () => {
     const situations: Overrides[] = [
@@ -318,6 +380,8 @@ describe('the rule codes', () => {
       { chosenTag: 'PROFESSIONAL', author: { kind: 'CITIZEN' } },
       { chosenTag: 'PERSONAL', thread: { kind: 'ANNOUNCEMENT', isOpeningPost: true } },
       { chosenTag: 'PROFESSIONAL', text: TEXT.PERSONAL },
+      { text: `${TEXT.PROFESSIONAL} Mi DNI es 12345678Z. BORRADOR`, watchedWords: WATCHED },
+      { text: `${TEXT.PROFESSIONAL} cobro en negro y chiringuito, con enchufe`, watchedWords: WATCHED },
     ];
     const seen = new Set<string>();
     for (const situation of situations) {

@@ -1,0 +1,51 @@
+import type { Prisma } from '../generated/prisma/client.js';
+import type { PostStatus } from '../generated/prisma/enums.js';
+import { isReadable, isRestricted } from './post-visibility.js';
+
+/** The post whose status changes, as the transition needs it. */
+export interface StatusSubject {
+  readonly id: string;
+  readonly threadId: string;
+  readonly isOpening: boolean;
+}
+
+/**
+ * Moves a post from one status to another inside `tx`, with everything that follows from it: the thread's
+ * count of published replies, an accepted answer that is no longer readable, and the thread's
+ * `restricted` flag when the opening post is held or hidden (post-visibility.ts). Only a post still in
+ * `from` moves (a concurrent decision wins); returns whether it moved. `bump` moves the thread's latest
+ * activity to now (a held reply published for the first time).
+ */
+export async function changePostStatus(
+  tx: Prisma.TransactionClient,
+  post: StatusSubject,
+  from: PostStatus,
+  to: PostStatus,
+  { bump = false }: { bump?: boolean } = {},
+): Promise<boolean> {
+  const moved = await tx.post.updateMany({ where: { id: post.id, status: from }, data: { status: to } });
+  if (moved.count === 0) return false;
+  const wasReadable = isReadable(from);
+  const readable = isReadable(to);
+  if (post.isOpening) {
+    await tx.thread.update({
+      where: { id: post.threadId },
+      data: { restricted: isRestricted(to), ...(bump ? { lastActivityAt: new Date() } : {}) },
+    });
+  } else if (wasReadable !== readable) {
+    await tx.thread.update({
+      where: { id: post.threadId },
+      data: {
+        replyCount: { increment: readable ? 1 : -1 },
+        ...(readable && bump ? { lastActivityAt: new Date() } : {}),
+      },
+    });
+  }
+  if (!readable) {
+    await tx.thread.updateMany({
+      where: { id: post.threadId, acceptedPostId: post.id },
+      data: { acceptedPostId: null },
+    });
+  }
+  return true;
+}
