@@ -1,7 +1,8 @@
 import { suggestTag } from '../src/policy/classifier.js';
 import { detectConfidentialityMarkers } from '../src/policy/confidentiality.js';
 import { detectPersonalData } from '../src/policy/personal-data.js';
-import { compileWatchedWords } from '../src/policy/watched-words.js';
+import { decidePost } from '../src/policy/rules.js';
+import { compileWatchedWords, type WatchedWord } from '../src/policy/watched-words.js';
 
 // Issue 10's figure: what the text guards cost on a 20,000-character post — the personal-data detectors,
 // the confidentiality markers and 1,000 watched words — beside the tag suggestion that every post already
@@ -19,6 +20,10 @@ export interface PolicyBenchRow {
   readonly markersUs: number;
   readonly watchedWordsUs: number;
   readonly suggestionUs: number;
+  /** The whole decidePost (standing rules, every guard, the suggestion) with 1,000 watched words, compiled once as a process keeps them. */
+  readonly decidePostUs: number;
+  /** Compiling the 1,000 entries, which a process does only when a list changed (watched-word-lists.ts). */
+  readonly compileUs: number;
 }
 
 function perPost(work: () => unknown, runs: number): number {
@@ -29,12 +34,11 @@ function perPost(work: () => unknown, runs: number): number {
 }
 
 export function benchPolicyGuards(): PolicyBenchRow[] {
-  const watched = compileWatchedWords(
-    Array.from({ length: 1_000 }, (_, i) => ({
-      phrase: i % 4 === 0 ? `expresión vigilada ${i}` : `término${i}`,
-      action: (['flag', 'hold', 'block'] as const)[i % 3] ?? 'flag',
-    })),
-  );
+  const entries: WatchedWord[] = Array.from({ length: 1_000 }, (_, i) => ({
+    phrase: i % 4 === 0 ? `expresión vigilada ${i}` : `término${i}`,
+    action: (['flag', 'hold', 'block'] as const)[i % 3] ?? 'flag',
+  }));
+  const watched = compileWatchedWords(entries);
   return [2_000, 20_000].map((characters) => {
     const text = PARAGRAPH.repeat(Math.ceil(characters / PARAGRAPH.length)).slice(0, characters);
     const runs = characters > 5_000 ? 200 : 1_000;
@@ -44,16 +48,30 @@ export function benchPolicyGuards(): PolicyBenchRow[] {
       markersUs: perPost(() => detectConfidentialityMarkers(text), runs),
       watchedWordsUs: perPost(() => watched.find(text), runs),
       suggestionUs: perPost(() => suggestTag(text), runs),
+      decidePostUs: perPost(
+        () =>
+          decidePost({
+            author: { kind: 'EMPLOYEE', officialVoiceFor: [], communityRole: 'MEMBER' },
+            community: { welcomedTags: ['PERSONAL', 'PROFESSIONAL'], ownerOrganizationId: 'org', audience: 'OPEN' },
+            thread: { kind: 'DISCUSSION', isOpeningPost: false },
+            chosenTag: 'PROFESSIONAL',
+            onBehalfOf: null,
+            text,
+            watchedWords: watched,
+          }),
+        runs,
+      ),
+      compileUs: perPost(() => compileWatchedWords(entries), 100),
     };
   });
 }
 
 export function renderPolicyBench(rows: readonly PolicyBenchRow[]): string {
   return [
-    'Text guards (issue 10), µs per post: characters | personal data | confidentiality markers | 1,000 watched words | tag suggestion',
+    'Text guards (issue 10), µs per post: characters | personal data | confidentiality markers | 1,000 watched words | tag suggestion | all of decidePost | compiling the 1,000 words (once per change)',
     ...rows.map(
       (row) =>
-        `  ${String(row.characters).padStart(6)} | ${row.personalDataUs.toFixed(0).padStart(8)} | ${row.markersUs.toFixed(0).padStart(8)} | ${row.watchedWordsUs.toFixed(0).padStart(8)} | ${row.suggestionUs.toFixed(0).padStart(8)}`,
+        `  ${String(row.characters).padStart(6)} | ${row.personalDataUs.toFixed(0).padStart(8)} | ${row.markersUs.toFixed(0).padStart(8)} | ${row.watchedWordsUs.toFixed(0).padStart(8)} | ${row.suggestionUs.toFixed(0).padStart(8)} | ${row.decidePostUs.toFixed(0).padStart(8)} | ${row.compileUs.toFixed(0).padStart(8)}`,
     ),
   ].join('\n');
 }

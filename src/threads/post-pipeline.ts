@@ -9,7 +9,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
 import { openReviewItem } from '../moderation/review-items.js';
-import { watchedWordsFor } from '../moderation/watched-word-lists.js';
+import { createWatchedWordLists } from '../moderation/watched-word-lists.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import {
   availableTags,
@@ -79,6 +79,8 @@ export function createPostPipeline({
   /** How many files one post may carry. */
   attachments: { readonly perPost: number };
 }) {
+  const watchedWordLists = createWatchedWordLists(db);
+
   /** Posting rules that do not depend on the text: archived communities and locked threads say why. */
   function requirePost(opened: OpenedCommunity, thread: ThreadRow | null): void {
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
@@ -158,7 +160,7 @@ export function createPostPipeline({
   ): Promise<Judged> {
     const [voices, watchedWords] = await Promise.all([
       officialVoices(viewer.id),
-      watchedWordsFor(db, opened.community.id),
+      watchedWordLists.matcherFor(opened.community.id),
     ]);
     const onBehalfOf =
       draft.tag === 'ORGANIZATIONAL'

@@ -29,7 +29,11 @@ describe('moderation, in Chromium', () => {
     const owner = await createUser(server.db, { organizationId: townHall.id, displayName: 'Elena Soto' });
     const moderator = await createUser(server.db, { organizationId: townHall.id, displayName: 'Pau Ferrer' });
     const citizen = await createUser(server.db, { kind: 'CITIZEN', displayName: 'Lucía Marín' });
-    const admin = await createUser(server.db, { role: 'ADMIN', organizationId: townHall.id, displayName: 'Admin Sitio' });
+    const admin = await createUser(server.db, {
+      role: 'ADMIN',
+      organizationId: townHall.id,
+      displayName: 'Admin Sitio',
+    });
     const community = await createCommunity(server.db, {
       organizationId: townHall.id,
       ownerId: owner.id,

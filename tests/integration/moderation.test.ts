@@ -359,6 +359,56 @@ describe('report → hide → restore', () => {
   });
 });
 
+describe('banning from the queue', () => {
+  it('bans a post’s author with reasons; the owner cannot be banned; a reversed appeal lets them back', async () => {
+    const { c, owner, member, moderator } = await community();
+    const { url } = await openThread(c.slug, owner.cookie);
+    const replyId = await postReply(url, member.cookie);
+    const postPage = `/c/${c.slug}/review/posts/${replyId}`;
+    const ban = (cookie: string, postId: string, fields: Record<string, string> = {}) =>
+      send(`/c/${c.slug}/review/posts/${postId}`, cookie, { action: 'ban', back: 'post', ...fields }, postPage);
+
+    const noStatement = await ban(moderator.cookie, replyId, { ground: 'SPAM' });
+    expect(noStatement.statusCode).toBe(422);
+    expect(noStatement.body).toContain('Explique los hechos y la norma aplicada');
+    const statement = 'Publica anuncios comerciales en cada conversación (norma 4).';
+    expect((await ban(moderator.cookie, replyId, { ground: 'SPAM', statement })).statusCode).toBe(303);
+    const membership = await t.db.membership.findUniqueOrThrow({
+      where: { communityId_userId: { communityId: c.id, userId: member.user.id } },
+    });
+    expect(membership.state).toBe('BANNED');
+    expect((await replyTo(url, member.cookie)).statusCode).toBe(403);
+    const opening = await t.db.post.findFirstOrThrow({ where: { thread: { communityId: c.id }, isOpening: true } });
+    const onOwner = await ban(moderator.cookie, opening.id, { ground: 'SPAM', statement });
+    expect(onOwner.statusCode).toBe(422);
+    expect(onOwner.body).toContain('La propiedad de la comunidad no puede ser expulsada.');
+
+    const mine = await get('/account/moderation', member.cookie);
+    expect(mine.body).toContain('Expulsión de la comunidad');
+    expect(mine.body).toContain(statement);
+    const decision = await t.db.moderationDecision.findFirstOrThrow({
+      where: { subjectId: member.user.id, action: 'BAN' },
+    });
+    await send(
+      `/account/moderation/${decision.id}/appeal`,
+      member.cookie,
+      { note: 'Era un aviso del ayuntamiento.' },
+      '/account/moderation',
+    );
+    const appeal = await t.db.appeal.findUniqueOrThrow({ where: { decisionId: decision.id } });
+    const decided = await send(
+      `/c/${c.slug}/review/appeals/${appeal.id}`,
+      owner.cookie,
+      { outcome: 'REVERSED', reason: 'Era un aviso oficial, no publicidad.' },
+      `/c/${c.slug}/review`,
+    );
+    expect(decided.statusCode).toBe(303);
+    expect(await t.db.membership.count({ where: { communityId: c.id, userId: member.user.id, state: 'BANNED' } })).toBe(
+      0,
+    );
+  });
+});
+
 describe('watched words', () => {
   it('are kept by the community’s owners and the site’s admins, as words, and block, hold or flag', async () => {
     const { c, owner, moderator, member } = await community();
@@ -406,6 +456,12 @@ describe('watched words', () => {
     const removed = await send(`/admin/watched-words/${entry.id}/delete`, adminCookie, {}, '/admin/watched-words');
     expect(removed.statusCode).toBe(303);
     expect(await t.db.watchedWord.count({ where: { communityId: null } })).toBe(0);
+    // Every process compiles a list again once it changed (watched-word-lists.ts): the next post is judged by the new one.
+    expect((await newThread(c.slug, member.cookie, { body: `${QUESTION_TEXT} Sin mordida.` })).statusCode).toBe(303);
+    await send(listUrl, owner.cookie, { phrase: 'chiringuito', action: 'BLOCK' }, listUrl);
+    expect((await newThread(c.slug, member.cookie, { body: `${QUESTION_TEXT} Otro chiringuito.` })).statusCode).toBe(
+      422,
+    );
     expect(await t.db.auditEntry.count({ where: { action: 'moderation.watched_word_removed' } })).toBeGreaterThan(0);
   });
 });

@@ -28,6 +28,7 @@ CREATE TABLE "watched_words" (
     "action" "WatchedWordAction" NOT NULL,
     "added_by_id" UUID,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "watched_words_pkey" PRIMARY KEY ("id")
 );
