@@ -86,6 +86,10 @@ export function createJobs({
           )),
       },
       {
+        name: NOTIFICATION_JOBS.moderated,
+        handler: async (data) => void (await fanOut().moderated(text(data, 'decisionId'), data.appealDecided === true)),
+      },
+      {
         name: NOTIFICATION_JOBS.email,
         concurrency: 4,
         handler: async (data) => void (await mail().sendNotificationEmail(text(data, 'notificationId'))),

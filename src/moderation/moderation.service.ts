@@ -120,8 +120,8 @@ export function createModerationService({
   db: Db;
   audit: AuditLog;
   communities: CommunitiesService;
-  /** A held post approved is told to people as a post just published. */
-  events: Pick<NotificationEvents, 'postPublished'>;
+  /** A held post approved is told to people as a post just published; a restriction to the person it is about. */
+  events: Pick<NotificationEvents, 'postPublished' | 'moderated'>;
 }) {
   /** The communities this viewer moderates, as a filter (site admins: every community). */
   function moderatedWhere(viewer: Viewer): Prisma.CommunityWhereInput {
@@ -290,6 +290,7 @@ export function createModerationService({
         },
         select: { id: true },
       });
+      if (restrictive) await events.moderated(decision.id, false, tx);
       if (action === 'approve' || (action === 'restore' && post.status === 'REJECTED')) {
         // Published for the first time: people are told now, as they would have been.
         await events.postPublished(post.id, tx);
@@ -496,6 +497,7 @@ export function createModerationService({
             if (post.status === 'REJECTED') await events.postPublished(post.id, tx);
           }
         }
+        await events.moderated(decision.id, true, tx);
         await record(
           context,
           'moderation.appeal_decided',

@@ -22,6 +22,7 @@ export const NOTIFICATION_JOBS = {
   reacted: 'notifications.reacted',
   joinRequested: 'notifications.join-requested',
   invited: 'notifications.invited',
+  moderated: 'notifications.moderated',
   email: 'notifications.email',
   digestSweep: 'notifications.digest-sweep',
   digest: 'notifications.digest',
@@ -41,6 +42,8 @@ export interface NotificationEvents {
     invitedById: string | null,
     tx?: Prisma.TransactionClient,
   ): Promise<void>;
+  /** A moderator restricted the person's post or participation, or decided their appeal: they are told. */
+  moderated(decisionId: string, appealDecided: boolean, tx?: Prisma.TransactionClient): Promise<void>;
 }
 
 export function createNotificationEvents(queue: JobQueue): NotificationEvents {
@@ -55,6 +58,8 @@ export function createNotificationEvents(queue: JobQueue): NotificationEvents {
       queue.send(NOTIFICATION_JOBS.joinRequested, { communityId, userId }, { tx }),
     invited: (communityId, userId, invitedById, tx) =>
       queue.send(NOTIFICATION_JOBS.invited, { communityId, userId, invitedById }, { tx }),
+    moderated: (decisionId, appealDecided, tx) =>
+      queue.send(NOTIFICATION_JOBS.moderated, { decisionId, appealDecided }, { tx }),
   };
 }
 
@@ -353,7 +358,34 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     return 1;
   }
 
-  return { postPublished, answerAccepted, reacted, joinRequested, invited };
+  /**
+   * The person a moderation decision is about is told of it (and again of their appeal's outcome), with a
+   * link to its statement of reasons; the moderator is not named. The key is the decision's: a retried
+   * job tells them once. Nothing for an account that is gone or suspended, or whose choice is OFF.
+   */
+  async function moderated(decisionId: string, appealDecided: boolean): Promise<number> {
+    const decision = await db.moderationDecision.findUnique({
+      where: { id: decisionId },
+      select: { subjectId: true, communityId: true, subject: { select: { status: true } } },
+    });
+    if (!decision?.subjectId || decision.subject?.status !== 'ACTIVE') return 0;
+    const userId = decision.subjectId;
+    const dedupeKey = `moderation:${decisionId}${appealDecided ? ':appeal' : ''}`;
+    const prefs = await db.notificationPreference.findUnique({
+      where: { userId_kind: { userId, kind: 'MODERATION' } },
+      select: { delivery: true },
+    });
+    const delivery = deliveryFor('MODERATION', new Map(prefs ? [['MODERATION', prefs.delivery as Delivery]] : []));
+    if (delivery === 'OFF') return 0;
+    await db.notification.createMany({
+      data: [{ recipientId: userId, kind: 'MODERATION', communityId: decision.communityId, dedupeKey }],
+      skipDuplicates: true,
+    });
+    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
+    return 1;
+  }
+
+  return { postPublished, answerAccepted, reacted, joinRequested, invited, moderated };
 }
 
 function precedence(kind: NotificationKind): number {

@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   'REACTIONS',
   'JOIN_REQUEST',
   'INVITATION',
+  'MODERATION',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -54,6 +55,8 @@ export const DEFAULT_DELIVERY: Readonly<Record<NotificationKind, Delivery>> = {
   REACTIONS: 'DIGEST',
   JOIN_REQUEST: 'DIGEST',
   INVITATION: 'DIGEST',
+  // A restriction and its statement of reasons reach the person without delay (DSA Art. 17(1)).
+  MODERATION: 'EMAIL',
 };
 
 /** The delivery a person chose for `kind`, or the default. */

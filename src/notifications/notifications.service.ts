@@ -51,6 +51,8 @@ export function visibleNotificationWhere(actor: CommunityActor): Prisma.Notifica
           ],
         },
       },
+      // About the person themselves (a decision on their post or participation): always theirs to read.
+      { kind: 'MODERATION' },
       {
         kind: 'INVITATION',
         community: {
@@ -70,6 +72,7 @@ const LIST_SELECT = {
   readAt: true,
   postId: true,
   threadId: true,
+  dedupeKey: true,
   actor: { select: { displayName: true, handle: true } },
   community: { select: { name: true, slug: true } },
   thread: { select: { title: true } },
@@ -96,8 +99,13 @@ export function notificationHref(row: {
   kind: string;
   postId: string | null;
   threadId: string | null;
+  dedupeKey?: string;
   community: { slug: string };
 }): string {
+  if (row.kind === 'MODERATION') {
+    const decisionId = /^moderation:([0-9a-f-]{36})/.exec(row.dedupeKey ?? '')?.[1];
+    return `/account/moderation${decisionId ? `#decision-${decisionId}` : ''}`;
+  }
   const community = `/c/${encodeURIComponent(row.community.slug)}`;
   if (row.kind === 'JOIN_REQUEST') return `${community}/members#pending-title`;
   if (row.kind === 'INVITATION' || !row.threadId) return community;
@@ -194,6 +202,7 @@ export function createNotificationsService({ db }: { db: Db }) {
           kind: true,
           postId: true,
           threadId: true,
+          dedupeKey: true,
           readAt: true,
           community: { select: { slug: true } },
         },

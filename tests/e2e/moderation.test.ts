@@ -42,7 +42,7 @@ describe('moderation, in Chromium', () => {
     });
     await addMembership(server.db, community.id, moderator.id, 'ACTIVE', 'MODERATOR');
     await addMembership(server.db, community.id, citizen.id);
-    const a = await openPerson(browser, { javaScriptEnabled: false });
+    const a = await openPerson(browser);
     const m = await openPerson(browser);
     const s = await openPerson(browser);
     try {
@@ -95,8 +95,25 @@ describe('moderation, in Chromium', () => {
       await m.page.getByText('Decisión registrada.').waitFor();
       await m.page.getByText('No hay nada pendiente de revisión.').waitFor();
 
-      // 3. Lucía reads the statement of reasons and appeals.
-      await a.page.goto(`${server.baseUrl}/account/moderation`);
+      // Pau's other pages: a post's moderation page, the report form (on Lucía's published question), the
+      // community's watched words (not his: he is no owner).
+      const approved = await server.db.post.findFirstOrThrow({
+        where: { authorId: citizen.id, thread: { title: 'Ayuda para el alquiler joven' } },
+      });
+      await m.page.goto(`${server.baseUrl}/c/${community.slug}/review/posts/${approved.id}`);
+      await m.page.getByRole('heading', { level: 1, name: 'Moderar una publicación' }).waitFor();
+      await expectAccessible(m.page);
+      await m.page.goto(
+        `${server.baseUrl}/c/${community.slug}/threads/${approved.threadId}/posts/${approved.id}/report`,
+      );
+      await m.page.getByRole('heading', { level: 1, name: 'Denunciar una publicación' }).waitFor();
+      await expectAccessible(m.page);
+
+      // 3. Lucía is told by the bell, reads the statement of reasons and appeals.
+      await server.app.jobs.queue.drain();
+      await a.page.goto(`${server.baseUrl}/notifications`);
+      await a.page.getByRole('link', { name: /ha tomado una decisión sobre su participación/ }).click();
+      await a.page.getByRole('heading', { level: 1, name: 'Decisiones de moderación' }).waitFor();
       await a.page.getByRole('heading', { level: 1, name: 'Decisiones de moderación' }).waitFor();
       expect(await a.page.getByText('Publica un IBAN completo en una comunidad abierta.').count()).toBe(1);
       expect(await a.page.getByText('Lo detectaron automáticamente').count()).toBe(1);
@@ -105,6 +122,20 @@ describe('moderation, in Chromium', () => {
       await a.page.getByRole('button', { name: 'Enviar el recurso' }).click();
       await a.page.getByText('Recurso enviado').waitFor();
       expect(await a.page.getByText(/pendiente de resolución/).count()).toBe(1);
+
+      // Elena, the owner, keeps the community's watched words.
+      const o = await openPerson(browser);
+      try {
+        await signInThroughForm(o.page, server.baseUrl, owner);
+        await o.page.goto(`${server.baseUrl}/c/${community.slug}/watched-words`);
+        await o.page.getByLabel('Palabra o frase').fill('chiringuito');
+        await o.page.getByRole('radio', { name: 'Retener para revisión' }).check();
+        await o.page.getByRole('button', { name: 'Añadir a la lista' }).click();
+        await o.page.getByRole('button', { name: 'Quitar «chiringuito»' }).waitFor();
+        await expectAccessible(o.page);
+      } finally {
+        await o.context.close();
+      }
 
       // 4. The site admin decides the appeal from the site's queue (Pau took the decision: not him).
       await signInThroughForm(s.page, server.baseUrl, admin);

@@ -206,6 +206,16 @@ describe('hold → approve / reject → appeal → decided', () => {
     );
 
     const decision = await t.db.moderationDecision.findFirstOrThrow({ where: { postId: post.id } });
+    // The author is told at once, without naming the moderator, with a link to the statement.
+    await t.app.jobs.queue.drain();
+    const told = await t.db.notification.findFirstOrThrow({
+      where: { recipientId: member.user.id, kind: 'MODERATION' },
+    });
+    expect(told.actorId).toBeNull();
+    const bell = await get('/notifications', member.cookie);
+    expect(bell.body).toContain(`La moderación de ${c.name} ha tomado una decisión sobre su participación`);
+    const followed = await get(`/notifications/${told.id}`, member.cookie);
+    expect(followed.headers.location).toBe(`/account/moderation#decision-${decision.id}`);
     const appealUrl = `/account/moderation/${decision.id}/appeal`;
     const empty = await send(appealUrl, member.cookie, { note: '   ' }, '/account/moderation');
     expect(empty.statusCode).toBe(422);

@@ -467,6 +467,7 @@ describe('marking read, preferences and watch levels: bad input', () => {
         'delivery.REACTIONS': 'OFF',
         'delivery.JOIN_REQUEST': 'EMAIL',
         'delivery.INVITATION': 'EMAIL',
+        'delivery.MODERATION': 'EMAIL',
         digestFrequency: 'WEEKLY',
         digestHour: '7',
         timeZone: 'Atlantic/Canary',

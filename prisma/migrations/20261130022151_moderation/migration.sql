@@ -16,6 +16,9 @@ CREATE TYPE "ModerationDetection" AS ENUM ('AUTOMATED', 'REPORT', 'MODERATOR');
 -- CreateEnum
 CREATE TYPE "AppealOutcome" AS ENUM ('UPHELD', 'REVERSED');
 
+-- AlterEnum
+ALTER TYPE "NotificationKind" ADD VALUE 'MODERATION';
+
 -- AlterTable
 ALTER TABLE "threads" ADD COLUMN     "restricted" BOOLEAN NOT NULL DEFAULT false;
 
