@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { cookieHeader, openForm, submitForm } from '../support/forms.js';
+import { cookieHeader, openForm, signInAs, submitForm } from '../support/forms.js';
 import { startTestOidcProvider, type TestOidcProvider, unusedPort } from '../support/oidc-provider.js';
 
 // Single sign-on against a real OpenID provider (oidc-provider) on 127.0.0.1: each test runs the whole
@@ -274,6 +274,37 @@ describe('signing in through an identity provider', () => {
 });
 
 describe('organizations that sign in through single sign-on only', () => {
+  it('are chosen by a site admin on the organization form, audited', async () => {
+    const organization = await createOrganization(t.db);
+    const admin = await createUser(t.db, { role: 'ADMIN', email: `admin-${unique()}@${domain}` });
+    const cookie = await signInAs(t.app, admin.email);
+    const fields = {
+      name: organization.name,
+      slug: organization.slug,
+      kind: organization.kind,
+      emailDomains: organization.emailDomains.join('\n'),
+    };
+    const edit = `/admin/organizations/${organization.id}/edit`;
+    const on = await submitForm(
+      t.app,
+      `/admin/organizations/${organization.id}`,
+      { ...fields, ssoOnly: 'on' },
+      { cookie, formUrl: edit },
+    );
+    expect(on.statusCode).toBe(303);
+    expect((await t.db.organization.findUniqueOrThrow({ where: { id: organization.id } })).ssoOnly).toBe(true);
+    const form = await t.app.inject({ method: 'GET', url: edit, headers: { cookie } });
+    expect(form.body).toMatch(/name="ssoOnly" type="checkbox" value="on" checked/);
+    const off = await submitForm(t.app, `/admin/organizations/${organization.id}`, fields, { cookie, formUrl: edit });
+    expect(off.statusCode).toBe(303);
+    expect((await t.db.organization.findUniqueOrThrow({ where: { id: organization.id } })).ssoOnly).toBe(false);
+    const entry = await t.db.auditEntry.findFirst({
+      where: { action: 'admin.organization_update', targetId: organization.id },
+      orderBy: { at: 'desc' },
+    });
+    expect(entry?.details).toMatchObject({ changes: { ssoOnly: { from: true, to: false } } });
+  });
+
   it('refuse a password sign-in for their addresses, pointing to the button', async () => {
     const user = await createUser(t.db, { email: `solo-sso-${unique()}@${ssoOnlyDomain}` });
     const response = await submitForm(t.app, '/sign-in', { email: user.email, password: TEST_PASSWORD });
