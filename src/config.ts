@@ -221,6 +221,7 @@ export const envSchema = z.object({
   ATTACHMENT_TYPES: attachmentTypes.default([...DEFAULT_ATTACHMENT_TYPES]),
   ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
   OIDC_PROVIDERS: oidcProviders.optional(),
+  BACKUP_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/backups'),
 });
 
 /** One OpenID Connect identity provider people may sign in with (OIDC_PROVIDERS). */
@@ -293,6 +294,8 @@ export interface Config {
   };
   /** Single sign-on: the OpenID Connect providers offered on the sign-in page (none: passwords only). */
   readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Where `npm run backup` writes its archives unless given a folder. */
+  readonly backupDir: string;
 }
 
 export class ConfigError extends Error {
@@ -386,6 +389,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       perPost: env.ATTACHMENTS_PER_POST,
     }),
     oidcProviders: Object.freeze([...(env.OIDC_PROVIDERS ?? [])]),
+    backupDir: path.resolve(projectRoot, env.BACKUP_DIR),
   });
 }
 
