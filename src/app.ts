@@ -37,6 +37,8 @@ import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
 import { createProfilesService } from './profiles/profiles.service.js';
+import { ssoRoutes } from './sso/sso.routes.js';
+import { createSsoService } from './sso/sso.service.js';
 import { threadsRoutes } from './threads/threads.routes.js';
 import { createThreadsService } from './threads/threads.service.js';
 
@@ -195,9 +197,12 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
+  const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
+  await app.register(ssoRoutes, { sso, auth, config });
   await app.register(accountsRoutes, {
     auth,
     config,
+    sso,
     accounts: createAccountsService({
       db,
       config,

@@ -81,6 +81,70 @@ const postgresUrl = z
     error: 'expected a postgresql:// URL such as postgresql://user:password@host:5432/database',
   });
 
+/** A provider's id: in its callback URL (/sign-in/sso/<id>/callback) and in the audit log. */
+const providerId = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+const claimName = z.string().min(1).max(100);
+
+const oidcProviderSchema = z.object({
+  id: z.string().regex(providerId, { error: 'expected 1 to 32 lower-case letters, digits or hyphens' }),
+  name: z.string().min(1, { error: 'expected the name people see on the button' }).max(60),
+  issuer: z.url({ error: 'expected the issuer URL, such as https://login.example.org/realms/agora' }),
+  clientId: z.string().min(1, { error: 'expected the client id registered at the provider' }),
+  clientSecret: z.string().min(1, { error: 'expected the client secret registered at the provider' }),
+  scope: z
+    .string()
+    .refine((scope) => scope.split(/\s+/).includes('openid'), { error: 'expected the scopes to include openid' })
+    .default('openid email profile'),
+  claims: z
+    .object({
+      email: claimName.default('email'),
+      emailVerified: claimName.default('email_verified'),
+      name: claimName.default('name'),
+      organization: claimName.optional(),
+      department: claimName.optional(),
+    })
+    .default({ email: 'email', emailVerified: 'email_verified', name: 'name' }),
+});
+
+/** Where an issuer may be plain http: a provider on this machine (tests, a local try-out). */
+function isLoopbackUrl(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+}
+
+const oidcProviders = z.string().transform((value, context): OidcProviderConfig[] => {
+  const fail = (message: string) => {
+    context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail(
+      'expected a JSON array such as [{"id":"aoc","name":"AOC","issuer":"https://…","clientId":"…","clientSecret":"…"}]',
+    );
+  }
+  const result = z.array(oidcProviderSchema).max(10).safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = (issue?.path ?? [])
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+      .join('');
+    return fail(`${where || 'value'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const seen = new Set<string>();
+  for (const [index, provider] of result.data.entries()) {
+    if (seen.has(provider.id)) return fail(`[${index}].id: "${provider.id}" is used twice`);
+    seen.add(provider.id);
+    const issuer = new URL(provider.issuer);
+    if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackUrl(issuer))) {
+      return fail(`[${index}].issuer: expected an https:// URL (plain http only for localhost)`);
+    }
+  }
+  return result.data.map((provider) => Object.freeze({ ...provider, claims: Object.freeze({ ...provider.claims }) }));
+});
+
 export const envSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'expected development, production or test' })
@@ -156,7 +220,31 @@ export const envSchema = z.object({
     .default(10),
   ATTACHMENT_TYPES: attachmentTypes.default([...DEFAULT_ATTACHMENT_TYPES]),
   ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
+  OIDC_PROVIDERS: oidcProviders.optional(),
+  BACKUP_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/backups'),
 });
+
+/** One OpenID Connect identity provider people may sign in with (OIDC_PROVIDERS). */
+export interface OidcProviderConfig {
+  /** Lower-case id: in the callback URL /sign-in/sso/<id>/callback, in sessions and in the audit log. */
+  readonly id: string;
+  /** What the button says: "Entrar con <name>". */
+  readonly name: string;
+  /** The issuer; its /.well-known/openid-configuration is read (OpenID Connect Discovery 1.0). */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Space-separated scopes asked for; `openid` must be among them. */
+  readonly scope: string;
+  /** Which claims of the ID token (or userinfo) carry these facts. */
+  readonly claims: {
+    readonly email: string;
+    readonly emailVerified: string;
+    readonly name: string;
+    readonly organization?: string | undefined;
+    readonly department?: string | undefined;
+  };
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -204,6 +292,10 @@ export interface Config {
     readonly allowedTypes: readonly AttachmentType[];
     readonly perPost: number;
   };
+  /** Single sign-on: the OpenID Connect providers offered on the sign-in page (none: passwords only). */
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Where `npm run backup` writes its archives unless given a folder. */
+  readonly backupDir: string;
 }
 
 export class ConfigError extends Error {
@@ -296,6 +388,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       allowedTypes: Object.freeze([...env.ATTACHMENT_TYPES]),
       perPost: env.ATTACHMENTS_PER_POST,
     }),
+    oidcProviders: Object.freeze([...(env.OIDC_PROVIDERS ?? [])]),
+    backupDir: path.resolve(projectRoot, env.BACKUP_DIR),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import type { Auth, SessionMeta, Viewer } from './auth.js';
 import { verifyAgainstDummy, verifyPassword } from './password.js';
 import { type SignInThrottle, throttleKeys } from './sign-in-throttle.js';
+import { isSsoOnlyEmail } from './sso-only.js';
 
 // Sessions: signing in (with the lock-outs of sign-in-throttle.ts) and out, and the sessions page,
 // where a person sees and ends their own. See docs/decisions/005.
@@ -13,6 +14,8 @@ export type SignInResult =
   | { readonly outcome: 'signed-in'; readonly cookie: Cookie }
   | { readonly outcome: 'invalid' }
   | { readonly outcome: 'suspended' }
+  /** The address's organization signs in through single sign-on only. */
+  | { readonly outcome: 'sso-only' }
   | { readonly outcome: 'locked'; readonly retryAfterSeconds: number };
 
 /** A new session's user agent and address: where the act that opens it came from. */
@@ -44,6 +47,16 @@ export function createAccountSessions({
           details: { reason: 'locked', email },
         });
         return { outcome: 'locked', retryAfterSeconds };
+      }
+      // Decided by the domain, before any account is looked up: the answer tells nothing about one.
+      if (await isSsoOnlyEmail(db, email)) {
+        await audit.record(context, {
+          action: 'account.sign_in',
+          outcome: 'DENIED',
+          actorId: null,
+          details: { reason: 'sso_only', email },
+        });
+        return { outcome: 'sso-only' };
       }
       const user = await db.user.findUnique({
         where: { email },
@@ -82,13 +95,24 @@ export function createAccountSessions({
       return { outcome: 'signed-in', cookie };
     },
 
-    async signOut(token: string, viewer: Viewer, context: AuditContext): Promise<void> {
+    /**
+     * Ends the session of `token`. Returns the single sign-on it was opened through, if any, so the
+     * caller can end the provider's session too (RP-Initiated Logout 1.0).
+     */
+    async signOut(
+      token: string,
+      viewer: Viewer,
+      context: AuditContext,
+    ): Promise<{ provider: string; idToken: string | null } | null> {
+      const sso = await auth.ssoOf(token);
       await auth.endSession(token);
       await audit.record(context, {
         action: 'account.sign_out',
         outcome: 'SUCCESS',
         target: { type: 'user', id: viewer.id },
+        ...(sso ? { details: { method: 'sso', provider: sso.provider } } : {}),
       });
+      return sso;
     },
 
     async signOutEverywhere(viewer: Viewer, context: AuditContext): Promise<void> {

@@ -6,6 +6,7 @@ import { type FormErrors, keptValues, parseForm, translateErrors } from '../form
 import { perAccountLimit, perTokenLimit, perTypedEmailLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { safeReturnPath } from '../plugins/views.js';
+import type { SsoService } from '../sso/sso.service.js';
 import {
   changeEmailForm,
   changePasswordForm,
@@ -46,8 +47,22 @@ const TOKEN_PROBLEM_STATUS: Readonly<Record<TokenProblem, number>> = { invalid: 
 
 export async function accountsRoutes(
   app: FastifyInstance,
-  { accounts, auth, config }: { accounts: AccountsService; auth: Auth; config: Config },
+  {
+    accounts,
+    auth,
+    config,
+    sso: ssoService,
+  }: { accounts: AccountsService; auth: Auth; config: Config; sso: SsoService },
 ) {
+  const ssoProviders = ssoService.listProviders();
+  /** The sign-in page: its form and one button per identity provider. */
+  function renderSignIn(reply: FastifyReply, options: Parameters<typeof renderForm>[3] = {}) {
+    return renderForm(reply, 'accounts/sign-in.eta', reply.request.t('accounts.signIn.title'), {
+      ...options,
+      extra: { ...options.extra, ssoProviders },
+    });
+  }
+
   // Forms that send e-mail or guess passwords get their own, tighter limit, counted per account: the
   // address typed in a signed-out form, the signed-in person otherwise — never per client address, which
   // a whole town hall shares behind its NAT (see plugins/rate-limit-keys.ts). Sign-in also has the
@@ -144,15 +159,12 @@ export async function accountsRoutes(
   // ── Sign in and out ──────────────────────────────────────────────────────
   app.get<{ Querystring: { returnTo?: string } }>('/sign-in', async (request, reply) => {
     if (request.viewer) return reply.redirect('/account', 303);
-    return renderForm(reply, 'accounts/sign-in.eta', request.t('accounts.signIn.title'), {
-      values: { returnTo: safeReturnPath(request.query.returnTo) ?? '' },
-    });
+    return renderSignIn(reply, { values: { returnTo: safeReturnPath(request.query.returnTo) ?? '' } });
   });
 
   app.post('/sign-in', { config: SIGN_IN_LIMIT }, async (request, reply) => {
-    const title = request.t('accounts.signIn.title');
     const form = parseForm(signInForm, request.body);
-    if (!form.ok) return renderForm(reply, 'accounts/sign-in.eta', title, { status: 422, ...form });
+    if (!form.ok) return renderSignIn(reply, { status: 422, ...form });
     const values = keptValues(request.body);
     // Whatever session this browser had ends here: signing in never reuses one.
     const previous = request.cookies[auth.cookieName];
@@ -164,19 +176,25 @@ export async function accountsRoutes(
         return reply.redirect(safeReturnPath(form.data.returnTo) ?? '/', 303);
       case 'locked':
         reply.header('retry-after', String(result.retryAfterSeconds));
-        return renderForm(reply, 'accounts/sign-in.eta', title, {
+        return renderSignIn(reply, {
           status: 429,
           values,
           formError: request.t('accounts.signIn.locked', { minutes: Math.ceil(result.retryAfterSeconds / 60) }),
         });
       case 'suspended':
-        return renderForm(reply, 'accounts/sign-in.eta', title, {
+        return renderSignIn(reply, {
           status: 403,
           values,
           formError: request.t('accounts.signIn.suspended'),
         });
+      case 'sso-only':
+        return renderSignIn(reply, {
+          status: 403,
+          values,
+          formError: request.t('accounts.sso.onlySignIn'),
+        });
       case 'invalid':
-        return renderForm(reply, 'accounts/sign-in.eta', title, {
+        return renderSignIn(reply, {
           status: 401,
           values,
           formError: request.t('accounts.signIn.invalid'),
@@ -186,9 +204,13 @@ export async function accountsRoutes(
 
   app.post('/sign-out', async (request, reply) => {
     const token = request.cookies[auth.cookieName];
-    if (request.viewer && token) await accounts.signOut(token, request.viewer, request.auditContext);
+    const sso = request.viewer && token ? await accounts.signOut(token, request.viewer, request.auditContext) : null;
     reply.setSessionCookie(auth.blankCookie());
-    return reply.redirect('/?notice=signed-out', 303);
+    // A session from single sign-on ends at the provider too, which sends the browser back here.
+    const providerLogout = sso
+      ? await ssoService.endSessionUrl(sso.provider, sso.idToken, '/?notice=signed-out')
+      : null;
+    return reply.redirect(providerLogout ?? '/?notice=signed-out', 303);
   });
 
   // ── Password reset ───────────────────────────────────────────────────────
@@ -202,6 +224,13 @@ export async function accountsRoutes(
       return renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title'), {
         status: 422,
         ...form,
+      });
+    }
+    if (await accounts.isSsoOnly(form.data.email)) {
+      return reply.code(403).view('accounts/password-reset-sent.eta', {
+        title: request.t('accounts.sso.onlyResetTitle'),
+        email: form.data.email,
+        message: request.t('accounts.sso.onlyReset'),
       });
     }
     await accounts.requestPasswordReset(form.data.email, request.locale, request.auditContext);

@@ -13,6 +13,7 @@ import type { Auth, Viewer } from './auth.js';
 import { findUsableToken, issueToken, TOKEN_TTL_MS, type TokenProblem, useToken } from './one-time-tokens.js';
 import { checkPassword, hashPassword, verifyPassword } from './password.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
+import { isSsoOnlyEmail } from './sso-only.js';
 
 export interface AccountsDeps {
   readonly db: Db;
@@ -144,6 +145,7 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         const settings = await db.siteSettings.findUnique({ where: { id: 1 }, select: { citizenSignupEnabled: true } });
         if (!settings?.citizenSignupEnabled) errors.email = 'accounts.signUp.citizensClosed';
       }
+      if (await isSsoOnlyEmail(db, input.email)) errors.email = 'accounts.sso.onlySignUp';
       const weak = passwordProblem(input.password, input);
       if (weak) errors.password = weak;
       if (await db.user.findUnique({ where: { handle: input.handle }, select: { id: true } })) {
@@ -308,6 +310,11 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
       });
     },
 
+    /** Whether `email`'s domain signs in through single sign-on only (no password, no reset). */
+    isSsoOnly(email: string): Promise<boolean> {
+      return isSsoOnlyEmail(db, email);
+    },
+
     async checkResetToken(token: unknown): Promise<TokenProblem | null> {
       const found = await findUsableToken(db, token, 'PASSWORD_RESET');
       return found.ok ? null : found.problem;
@@ -323,6 +330,17 @@ export function createAccountsService({ db, config, auth, mailer, audit, throttl
         where: { id: userId },
         select: { email: true, handle: true, displayName: true },
       });
+      // A link sent before the organization moved to single sign-on sets no password.
+      if (await isSsoOnlyEmail(db, user.email)) {
+        await audit.record(context, {
+          action: 'account.password_reset',
+          outcome: 'DENIED',
+          actorId: null,
+          target: { type: 'user', id: userId },
+          details: { reason: 'sso_only' },
+        });
+        throw new Invalid({ password: 'accounts.sso.onlyReset' });
+      }
       const weak = passwordProblem(password, user);
       if (weak) throw new Invalid({ password: weak });
       const passwordHash = await hashPassword(password);

@@ -23,6 +23,8 @@ export interface Viewer {
 export interface SessionMeta {
   readonly userAgent: string;
   readonly ipAddress: string;
+  /** For a session opened through single sign-on: the provider and its ID token (for RP-initiated logout). */
+  readonly sso?: { readonly provider: string; readonly idToken: string } | undefined;
 }
 
 export interface ValidatedSession {
@@ -72,6 +74,8 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
         createdAt,
         userAgent: meta.userAgent.slice(0, 300),
         ipAddress: meta.ipAddress,
+        ssoProvider: meta.sso?.provider ?? null,
+        ssoIdToken: meta.sso?.idToken ?? null,
       });
       return sessionCookie(session.id, { expiresAt: session.expiresAt, createdAt });
     },
@@ -101,6 +105,15 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
         },
         refreshedCookie: session.fresh ? sessionCookie(token, session) : null,
       };
+    },
+
+    /** The single sign-on a session was opened through, if any: what signing out of the provider needs. */
+    async ssoOf(token: string): Promise<{ provider: string; idToken: string | null } | null> {
+      const row = await db.session.findUnique({
+        where: { id: hashSessionToken(token) },
+        select: { ssoProvider: true, ssoIdToken: true },
+      });
+      return row?.ssoProvider ? { provider: row.ssoProvider, idToken: row.ssoIdToken } : null;
     },
 
     async endSession(token: string): Promise<void> {

@@ -14,6 +14,9 @@ export interface SessionAttributes {
   createdAt: Date;
   userAgent: string;
   ipAddress: string;
+  /** Set when the session was opened through single sign-on (see src/sso/). */
+  ssoProvider?: string | null;
+  ssoIdToken?: string | null;
 }
 
 export const VIEWER_SELECT = {
@@ -83,6 +86,8 @@ export function createSessionAdapter(db: Db): Adapter {
           createdAt: attributes.createdAt,
           userAgent: attributes.userAgent,
           ipAddress: attributes.ipAddress,
+          ssoProvider: attributes.ssoProvider ?? null,
+          ssoIdToken: attributes.ssoIdToken ?? null,
         },
       });
     },

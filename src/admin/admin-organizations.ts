@@ -66,7 +66,7 @@ export function createAdminOrganizations({ db, audit }: { db: Db; audit: AuditLo
     async getOrganization(id: string) {
       return db.organization.findUnique({
         where: { id },
-        select: { id: true, name: true, slug: true, kind: true, emailDomains: true },
+        select: { id: true, name: true, slug: true, kind: true, emailDomains: true, ssoOnly: true },
       });
     },
 
@@ -96,11 +96,12 @@ export function createAdminOrganizations({ db, audit }: { db: Db; audit: AuditLo
     async updateOrganization(id: string, input: OrganizationInput, context: AuditContext): Promise<boolean> {
       const before = await db.organization.findUnique({
         where: { id },
-        select: { name: true, slug: true, kind: true, emailDomains: true },
+        select: { name: true, slug: true, kind: true, emailDomains: true, ssoOnly: true },
       });
       if (!before) return false;
       await checkOrganization(input, id);
-      const changes: Record<string, { from: string | string[]; to: string | string[] }> = {};
+      const changes: Record<string, { from: string | string[] | boolean; to: string | string[] | boolean }> = {};
+      if (before.ssoOnly !== input.ssoOnly) changes.ssoOnly = { from: before.ssoOnly, to: input.ssoOnly };
       for (const field of ['name', 'slug', 'kind'] as const) {
         if (before[field] !== input[field]) changes[field] = { from: before[field], to: input[field] };
       }

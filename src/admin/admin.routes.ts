@@ -140,6 +140,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
           slug: organization.slug,
           kind: organization.kind,
           emailDomains: organization.emailDomains.join('\n'),
+          ssoOnly: organization.ssoOnly ? 'on' : '',
         },
         extra: { organization },
       },

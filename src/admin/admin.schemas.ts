@@ -67,6 +67,11 @@ export const organizationForm = z.object({
     .regex(SLUG_PATTERN, { error: 'admin.org.slugInvalid' }),
   kind: z.enum(ORGANIZATION_KINDS, { error: 'admin.org.kindRequired' }),
   emailDomains: domainsField,
+  /** A checkbox: sent as "on" when ticked, absent otherwise. */
+  ssoOnly: z
+    .unknown()
+    .optional()
+    .transform((value) => value === 'on'),
 });
 
 export type OrganizationInput = z.output<typeof organizationForm>;

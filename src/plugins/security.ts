@@ -56,7 +56,9 @@ export const securityPlugin = fp(
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'none'"],
-          formAction: ["'self'"],
+          // Signing out of a single sign-on redirects the sign-out form to the provider (RP-Initiated
+          // Logout), which browsers check against form-action.
+          formAction: ["'self'", ...new Set(config.oidcProviders.map((provider) => new URL(provider.issuer).origin))],
           frameAncestors: ["'none'"],
           // Only where Ágora is served over HTTPS: on a plain-HTTP intranet it would break every asset.
           upgradeInsecureRequests: https ? [] : null,
