@@ -223,7 +223,7 @@ const NORM_FLOOR = 150;
 export const DEFAULT_TRAINING: Required<TrainingOptions> = {
   l2: 1e-4,
   iterations: 50,
-  temperature: 0.4,
+  temperature: 0.45,
   learningRate: 0.5,
 };
 
