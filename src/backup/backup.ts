@@ -11,7 +11,7 @@ import { isStorageName } from '../attachments/attachment-files.js';
 import { migrationsDir as defaultMigrationsDir, projectRoot } from '../paths.js';
 
 // A backup is one .tar.gz: manifest.json, the database's rows (database/<table>.copy, PostgreSQL's COPY
-// text format) and the attached files (attachments/ab/cd/<name>). See docs/decisions/011-backups.md for
+// text format) and the attached files (attachments/ab/cd/<name>). See docs/decisions/011-single-sign-on-and-backups.md for
 // why the rows are copied by Ágora itself rather than by pg_dump.
 //
 // Consistency: every table is copied inside one REPEATABLE READ, READ ONLY transaction (one snapshot,
