@@ -56,7 +56,7 @@ export const appealForm = z.object({
 
 export const watchedWordForm = z.object({
   // The length and the words are judged by the service (watchedWordProblem), whose messages say why.
-  phrase: z.string({ error: 'moderation.words.empty' }).max(10_000, { error: 'moderation.words.tooLong' }),
+  phrase: z.string({ error: 'moderation.words.empty' }),
   action: z.enum(WATCHED_WORD_ACTIONS, { error: 'moderation.words.actionInvalid' }),
 });
 

@@ -46,8 +46,8 @@ function routesOf(app: FastifyInstance): Route[] {
     const depth = (match[1] ?? '').length / 4;
     const segment = match[2] ?? '';
     const parent = depth === 0 ? '' : (parents[depth - 1] ?? '');
-    const path =
-      depth === 0 ? segment : `${parent}${parent.endsWith('/') || segment.startsWith('/') ? '' : '/'}${segment}`;
+    // A child is printed as what follows its parent: "/watch" then "ed-words" is "/watched-words".
+    const path = depth === 0 ? segment : `${parent}${segment}`;
     parents[depth] = path;
     parents.length = depth + 1;
     // (Not the route a malformed URL is sent to: it answers 400 to anything.)

@@ -34,7 +34,7 @@ async function secretThreadWithFile() {
     t.app,
     `/c/${community.slug}/threads`,
     {
-      title: 'Plano reservado',
+      title: 'Plano de la nueva sede',
       kind: 'DISCUSSION',
       tag: 'PROFESSIONAL',
       body: 'Adjunto el plano de la nueva sede, que aún no es público.',

@@ -86,7 +86,9 @@ describe('the guards hold where citizens read and warn elsewhere', () => {
       expect((await get(`/c/${c.slug}`, cookie)).body).not.toContain('Reembolso del curso');
     }
     // Listed, marked, to its author and the moderators.
-    expect((await get(`/c/${c.slug}`, member.cookie)).body).toContain('Reembolso del curso');
+    const listed = (await get(`/c/${c.slug}`, member.cookie)).body;
+    expect(listed).toContain('Reembolso del curso');
+    expect(listed).toContain('Solo para su autoría y la moderación');
     expect((await get(`/c/${c.slug}`, owner.cookie)).body).toContain('Reembolso del curso');
 
     // The queue and the header count it for the moderators; the member sees no queue.
@@ -436,6 +438,9 @@ describe('watched words', () => {
     expect(tooLong.body).toContain('Una entrada tiene como máximo 100 caracteres.');
     expect(tooLong.body).toContain(long.trim().slice(0, 40));
     expect((await add({ phrase: '***', action: 'HOLD' })).body).toContain('Escriba al menos una letra o una cifra.');
+    const huge = await add({ phrase: 'x'.repeat(20_000), action: 'HOLD' });
+    expect(huge.statusCode).toBe(422);
+    expect(huge.body).toContain('Una entrada tiene como máximo 100 caracteres.');
     expect((await add({ phrase: 'chiringuito', action: 'NOPE' })).statusCode).toBe(422);
     // Regular-expression characters are words like any other: nothing is compiled from them.
     expect((await add({ phrase: '(a+)+$ pelotazo', action: 'FLAG' })).statusCode).toBe(303);
