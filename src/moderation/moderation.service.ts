@@ -86,6 +86,15 @@ const POST_REVIEW_SELECT = {
   },
 } as const satisfies Prisma.PostSelect;
 
+/** A report as moderators read it (the reporter is never shown to the person reported). */
+const REPORT_SELECT = {
+  id: true,
+  reason: true,
+  note: true,
+  createdAt: true,
+  reporter: { select: { displayName: true, handle: true } },
+} as const satisfies Prisma.ReportSelect;
+
 const DECISION_SELECT = {
   id: true,
   action: true,
@@ -184,16 +193,7 @@ export function createModerationService({
         createdAt: true,
         community: { select: { slug: true, name: true } },
         post: { select: POST_REVIEW_SELECT },
-        reports: {
-          select: {
-            id: true,
-            reason: true,
-            note: true,
-            createdAt: true,
-            reporter: { select: { displayName: true, handle: true } },
-          },
-          orderBy: { createdAt: 'asc' },
-        },
+        reports: { select: REPORT_SELECT, orderBy: { createdAt: 'asc' } },
         appeal: {
           select: {
             id: true,
@@ -424,14 +424,7 @@ export function createModerationService({
         }),
         db.report.findMany({
           where: { postId },
-          select: {
-            id: true,
-            reason: true,
-            note: true,
-            createdAt: true,
-            reporter: { select: { displayName: true, handle: true } },
-            reviewItem: { select: { resolvedAt: true } },
-          },
+          select: { ...REPORT_SELECT, reviewItem: { select: { resolvedAt: true } } },
           orderBy: { createdAt: 'asc' },
         }),
       ]);
