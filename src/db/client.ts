@@ -1,7 +1,27 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
+
+/**
+ * What a process's connection pool is doing, for /metrics: connections open, idle and requests waiting
+ * for one (node-postgres's own counters), and each time a connection was held — one statement, or a
+ * whole transaction — reported as it is released, in seconds.
+ */
+export interface PoolWatch {
+  readonly max: number;
+  counts(): { total: number; idle: number; waiting: number };
+  /** Called with the seconds each checked-out connection was held, when it goes back to the pool. */
+  onHeld(listener: (seconds: number) => void): void;
+}
+
+const watches = new WeakMap<object, PoolWatch>();
+
+/** The pool behind a client made by createDb (undefined for any other client). */
+export function poolWatchOf(db: Db): PoolWatch | undefined {
+  return watches.get(db);
+}
 
 /** The one way Ágora creates its Prisma client: WebAssembly query compiler + node-postgres, no native engine. */
 export function createDb(
@@ -9,11 +29,32 @@ export function createDb(
   poolMax: number,
   options: { readonly onQuery?: (sql: string) => void } = {},
 ): Db {
-  const adapter = new PrismaPg({ connectionString, max: poolMax });
+  // Our own pool (ended with the client: disposeExternalPool), so its counters can be read.
+  const pool = new pg.Pool({ connectionString, max: poolMax });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const { onQuery } = options;
-  if (!onQuery) return new PrismaClient({ adapter });
-  // Every SQL statement the client sends, for tests that count the queries behind a page.
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
-  client.$on('query', (event) => onQuery(event.query));
-  return client as unknown as Db;
+  let client: Db;
+  if (!onQuery) {
+    client = new PrismaClient({ adapter });
+  } else {
+    // Every SQL statement the client sends, for tests that count the queries behind a page.
+    const logging = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+    logging.$on('query', (event) => onQuery(event.query));
+    client = logging as unknown as Db;
+  }
+  const checkedOut = new WeakMap<pg.PoolClient, number>();
+  const listeners: ((seconds: number) => void)[] = [];
+  pool.on('acquire', (connection) => checkedOut.set(connection, performance.now()));
+  pool.on('release', (_error, connection) => {
+    const since = checkedOut.get(connection);
+    if (since === undefined || listeners.length === 0) return;
+    const seconds = (performance.now() - since) / 1000;
+    for (const listener of listeners) listener(seconds);
+  });
+  watches.set(client, {
+    max: poolMax,
+    counts: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    onHeld: (listener) => listeners.push(listener),
+  });
+  return client;
 }

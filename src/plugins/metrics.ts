@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db } from '../db/client.js';
+import { type Db, poolWatchOf } from '../db/client.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 
 // `GET /metrics` in Prometheus's text format (prom-client, the maintained client), for IT's monitoring
@@ -10,7 +10,9 @@ import type { JobQueue } from '../jobs/job-queue.js';
 // and without that setting, or with any other token, it is a 404 like an unknown page.
 //
 // Per process: requests by route pattern (never the raw path: a bounded number of series), method and
-// status, with a latency histogram, and Node's own (CPU, memory, event loop). Read from PostgreSQL at each
+// status, with a latency histogram; the database connection pool (connections open and idle, requests
+// waiting for one, how long each connection was held: a statement, or a whole transaction); and Node's
+// own (CPU, memory, event loop). Read from PostgreSQL at each
 // scrape, so every process reports the same cluster-wide figures: the job queues' depth and failures,
 // sign-in failures in the last 15 minutes, accounts locked out now, posts held for review, and whether the
 // database answers.
@@ -66,6 +68,43 @@ export const metricsPlugin = fp(
       help: '1 when PostgreSQL answered this scrape, 0 otherwise.',
       registers: [registry],
     });
+    const pool = poolWatchOf(db);
+    if (pool) {
+      new Gauge({
+        name: 'agora_db_pool_connections',
+        help: 'Database connections of this process, by state (open: all of them; idle: free to use).',
+        labelNames: ['state'] as const,
+        registers: [registry],
+        collect() {
+          const counts = pool.counts();
+          this.set({ state: 'open' }, counts.total);
+          this.set({ state: 'idle' }, counts.idle);
+        },
+      });
+      new Gauge({
+        name: 'agora_db_pool_max',
+        help: 'The most database connections this process opens (DATABASE_POOL_MAX).',
+        registers: [registry],
+        collect() {
+          this.set(pool.max);
+        },
+      });
+      new Gauge({
+        name: 'agora_db_pool_waiting',
+        help: 'Requests of this process waiting for a free database connection now.',
+        registers: [registry],
+        collect() {
+          this.set(pool.counts().waiting);
+        },
+      });
+      const held = new Histogram({
+        name: 'agora_db_connection_held_seconds',
+        help: 'How long a database connection was held: one statement, or a whole transaction.',
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers: [registry],
+      });
+      pool.onHeld((seconds) => held.observe(seconds));
+    }
     const signInFailures = new Gauge({
       name: 'agora_sign_in_failures_15m',
       help: 'Failed sign-ins (wrong password or unknown address) in the last 15 minutes, all processes.',

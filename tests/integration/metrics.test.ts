@@ -62,5 +62,12 @@ describe('GET /metrics', () => {
     expect(body).toContain('agora_jobs_queued{queue="notifications.email"}');
     expect(body).toContain('agora_jobs_failed{queue="notifications.post-published"}');
     expect(body).toContain('process_cpu_seconds_total');
+    expect(body).toContain('agora_review_pending{kind="HELD_POST"} 0');
+    // This process's pool (tests/support/app.ts opens 5 at the most), and the connections it held.
+    expect(body).toContain('agora_db_pool_max 5');
+    expect(body).toMatch(/agora_db_pool_connections\{state="open"\} [1-5]\n/);
+    expect(body).toMatch(/agora_db_pool_waiting 0\n/);
+    const held = Number(/agora_db_connection_held_seconds_count (\d+)/.exec(body)?.[1] ?? 0);
+    expect(held).toBeGreaterThan(0);
   });
 });
