@@ -33,9 +33,10 @@ ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/scripts/schema-engine-offline.mjs \
 # Dependencies first, so this layer is reused while package*.json do not change.
 # `npm ci` runs `prisma generate` (postinstall), which needs the Prisma config,
 # the schema and the offline engine stub.
+# Only the stub of scripts/: a change to another script must not undo this layer.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts ./scripts
+COPY scripts/schema-engine-offline.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 
 # The rest of the sources (.dockerignore keeps node_modules, dist, .env, the
