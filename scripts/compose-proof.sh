@@ -108,11 +108,28 @@ info "NODE_IMAGE=$NODE_IMAGE  POSTGRES_IMAGE=$POSTGRES_IMAGE"
 
 # --- 3. The app image ---------------------------------------------------------------------------------
 step "3. App image $APP_IMAGE (Dockerfile, --build-arg NODE_IMAGE=$NODE_IMAGE)"
+# The files the image is made of (all tracked files but documentation, tests, these scripts and the
+# compose file), "<blob hash> <path>" a line: at a revision, or (no argument) as they are now.
+NOT_IN_IMAGE='^(docs/|tests/|\.ci/|scripts/.*\.sh$|docker-compose\.yml$|\.env\.example$|.*\.md$)'
+image_files() {
+  if [ -n "${1:-}" ]; then
+    git -C "$ROOT" ls-tree -r "$1" | awk -v skip="$NOT_IN_IMAGE" '$4 !~ skip { print $3, $4 }' 
+  else
+    git -C "$ROOT" ls-files | grep -vE "$NOT_IN_IMAGE" | while IFS= read -r file; do
+      [ -e "$ROOT/$file" ] && printf '%s %s\n' "$(git -C "$ROOT" hash-object -- "$file")" "$file"
+    done
+  fi
+}
 REVISION="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]; then REVISION="$REVISION-dirty"; fi
-built_for="$(docker image inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}}/{{index .Config.Labels "agora.base"}}' "$APP_IMAGE" 2>/dev/null || true)"
-if [ "${AGORA_PROOF_REBUILD:-0}" != 1 ] && [ "$built_for" = "$REVISION/$NODE_IMAGE" ] && [ "${REVISION%-dirty}" = "$REVISION" ]; then
-  info "already built for $REVISION on $NODE_IMAGE: kept (AGORA_PROOF_REBUILD=1 rebuilds)"
+labels="$(docker image inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}} {{index .Config.Labels "agora.base"}}' "$APP_IMAGE" 2>/dev/null || true)"
+built_revision="${labels%% *}"
+# Rebuilding takes a quarter of an hour on the vfs storage driver: keep an image built from the same
+# files (a commit that only changed documentation, tests or these scripts changes nothing in it).
+if [ "${AGORA_PROOF_REBUILD:-0}" != 1 ] && [ "${labels#* }" = "$NODE_IMAGE" ] && [ -n "$built_revision" ] &&
+  [ "${built_revision%-dirty}" = "$built_revision" ] &&
+  [ "$(image_files "$built_revision" 2>/dev/null | sha256sum)" = "$(image_files | sha256sum)" ]; then
+  info "built from the same files (at ${built_revision:0:12}) on $NODE_IMAGE: kept (AGORA_PROOF_REBUILD=1 rebuilds)"
 else
   build_start=$(date +%s)
   # Host networking for `npm ci`: an engine without a bridge has no other way out.
@@ -169,19 +186,30 @@ EOF
 else
   printf 'services: {}\n' >"$OVERRIDE"
 fi
+COMPOSE_FILE_USED="$ROOT/docker-compose.yml"
+if [ "$HOST_NETWORK" = 1 ]; then
+  # Published ports mean nothing on the host's network, and docker-compose 1.29 refuses them there
+  # ("host" network_mode is incompatible with port_bindings); an override cannot remove a list, so
+  # the proof uses the compose file less its `ports:` entries.
+  COMPOSE_FILE_USED="$WORK/docker-compose.host-network.yml"
+  awk '/^    ports:/ { skip = 1; next } skip && (/^      / || /^\s*$/) { next } { skip = 0; print }' \
+    "$ROOT/docker-compose.yml" >"$COMPOSE_FILE_USED"
+  info "host network: $COMPOSE_FILE_USED is docker-compose.yml without its ports: entries"
+fi
 # A clean environment: variables of this shell (POSTGRES_PASSWORD…) must not win over the proof's file.
 CLEAN_ENV=(env -i PATH="$PATH" HOME="${HOME:-/root}")
 [ -n "${DOCKER_HOST:-}" ] && CLEAN_ENV+=(DOCKER_HOST="$DOCKER_HOST")
 compose() {
-  "${CLEAN_ENV[@]}" "${COMPOSE[@]}" --env-file "$ENV_FILE" -p "$PROJECT" -f "$ROOT/docker-compose.yml" -f "$OVERRIDE" "$@"
+  "${CLEAN_ENV[@]}" "${COMPOSE[@]}" --env-file "$ENV_FILE" -p "$PROJECT" --project-directory "$ROOT" \
+    -f "$COMPOSE_FILE_USED" -f "$OVERRIDE" "$@"
 }
 # Idempotent: what an earlier run left (KEEP=1, or a run cut short) goes first.
 compose down -v --remove-orphans >/dev/null 2>&1 || true
 COMPOSE_READY=1
 teardown() {
   if [ "$KEEP" = 1 ]; then
-    printf '\nKEEP=1: left running. Stop with:\n  %s --env-file %s -p %s -f %s -f %s down -v\n' \
-      "${COMPOSE[*]}" "$ENV_FILE" "$PROJECT" "$ROOT/docker-compose.yml" "$OVERRIDE"
+    printf '\nKEEP=1: left running. Stop with:\n  %s --env-file %s -p %s --project-directory %s -f %s -f %s down -v\n' \
+      "${COMPOSE[*]}" "$ENV_FILE" "$PROJECT" "$ROOT" "$COMPOSE_FILE_USED" "$OVERRIDE"
   else
     compose down -v --remove-orphans >/dev/null 2>&1 || true
   fi
