@@ -165,11 +165,20 @@ chmod 600 "$ENV_FILE"
 if [ "$HOST_NETWORK" = 1 ]; then
   # No bridge: every container shares the host's network, so they meet on 127.0.0.1, on ports of
   # their own (PGPORT is the default port of both postgres and pg_isready).
+  # Taken ports are a clear failure now rather than a database that half listens later.
+  for port in "$APP_PORT" "$DB_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      fail "port $port of this machine is taken: choose others with AGORA_PROOF_APP_PORT / AGORA_PROOF_DB_PORT"
+    fi
+  done
   url="postgresql://agora:$PASSWORD@127.0.0.1:$DB_PORT/agora"
+  # Loopback only: on the host's network, listening on every address would open the database (and
+  # the app) to the whole network.
   cat >"$OVERRIDE" <<EOF
 services:
   db:
     network_mode: host
+    command: ["postgres", "-c", "listen_addresses=127.0.0.1"]
     environment:
       PGPORT: "$DB_PORT"
   app:
