@@ -238,7 +238,7 @@ wait_healthy() {
     [ "$(date +%s)" -ge "$deadline" ] && fail "$service is '$state' after ${HEALTH_TIMEOUT} s"
     sleep 2
   done
-  info "$service: healthy after $(($(date +%s) - STARTED_AT)) s"
+  info "$service: healthy (at $(($(date +%s) - STARTED_AT)) s)"
 }
 step "5. Waiting for the health checks (db: pg_isready, app: GET /readyz)"
 wait_healthy db
