@@ -248,6 +248,9 @@ for service in app db; do
   id="$(container "$service")"
   info "$(docker inspect --format "$service: user={{.Config.User}} read_only={{.HostConfig.ReadonlyRootfs}} memory={{.HostConfig.Memory}} nano_cpus={{.HostConfig.NanoCpus}} pids={{.HostConfig.PidsLimit}} restart={{.HostConfig.RestartPolicy.Name}}" "$id")"
 done
+worker_state="$(docker inspect --format '{{.State.Status}} restarts={{.RestartCount}} read_only={{.HostConfig.ReadonlyRootfs}} memory={{.HostConfig.Memory}}' "$(container worker)")"
+info "worker: $worker_state"
+case "$worker_state" in "running restarts=0 "*) ;; *) fail "the worker is not running steadily: $worker_state" ;; esac
 [ "$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$(container app)")" = true ] || fail "the app's root file system is writable"
 docker exec "$(container app)" sh -c 'touch /app/x' 2>/dev/null && fail "the app could write into /app"
 info "app: writing into /app refused, as it should be; runs as uid $(docker exec "$(container app)" id -u)"
