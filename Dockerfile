@@ -1,7 +1,7 @@
-# syntax=docker/dockerfile:1
-#
 # Ágora's container image. Usually built by `docker compose up -d --build`
 # (see docker-compose.yml); on its own: `docker build -t agora .`
+# No `# syntax=` line: BuildKit would fetch that front end from Docker Hub, which
+# an air-gapped server cannot reach; nothing here needs more than the built-in one.
 #
 # It needs an external PostgreSQL (DATABASE_URL): the embedded database that
 # `npm start` uses on a developer's machine is never started in the container.
@@ -10,6 +10,8 @@
 # April 2029). Node.js 24 is in Maintenance LTS since then (end of life April
 # 2028) and remains a drop-in alternative:
 #   docker build --build-arg NODE_IMAGE=node:24-trixie-slim .
+# Without a registry, any image with Node.js and npm (and a `node` user, uid 1000)
+# does: scripts/build-local-base-images.sh builds one from Debian and npm packages.
 # Debian 13 (trixie) because Debian 12 (bookworm) left regular support in June
 # 2026 and trixie is the official Node.js images' default now. The slim variant
 # has no curl: the health check below uses Node's own fetch.
@@ -31,9 +33,10 @@ ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/scripts/schema-engine-offline.mjs \
 # Dependencies first, so this layer is reused while package*.json do not change.
 # `npm ci` runs `prisma generate` (postinstall), which needs the Prisma config,
 # the schema and the offline engine stub.
+# Only the stub of scripts/: a change to another script must not undo this layer.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts ./scripts
+COPY scripts/schema-engine-offline.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 
 # The rest of the sources (.dockerignore keeps node_modules, dist, .env, the
@@ -71,7 +74,8 @@ COPY --from=build /app/prisma ./prisma
 # an empty named volume on its first mount (a folder it created itself would belong to root).
 RUN mkdir -p /var/lib/agora/attachments && chown node:node /var/lib/agora/attachments
 
-# The official Node.js images ship an unprivileged `node` user (uid 1000).
+# The official Node.js images ship an unprivileged `node` user (uid 1000). The
+# compose file also makes the root file system read-only (read_only: true).
 USER node
 
 EXPOSE 3000

@@ -19,9 +19,19 @@ interface Service {
   healthcheck?: { test?: string | string[] };
   depends_on?: string[] | Record<string, { condition?: string }>;
   profiles?: string[];
+  restart?: string;
+  read_only?: boolean;
+  tmpfs?: string | string[];
+  mem_limit?: string | number;
+  cpus?: string | number;
+  pids_limit?: number;
+  env_file?: string | string[];
+  user?: string;
+  deploy?: { resources?: { limits?: { memory?: string; cpus?: string | number } } };
 }
 
 interface Compose {
+  name?: string;
   services?: Record<string, Service>;
   volumes?: Record<string, unknown>;
 }
@@ -80,8 +90,10 @@ describe('docker-compose.yml', () => {
   });
 
   describe('db', () => {
-    it('runs PostgreSQL 18', () => {
-      expect(service('db').image).toMatch(/^(docker\.io\/)?(library\/)?postgres:18([.\-@]|$)/);
+    it('runs PostgreSQL 18: the official image unless AGORA_POSTGRES_IMAGE names another', () => {
+      const image = service('db').image ?? '';
+      const official = /^\$\{AGORA_POSTGRES_IMAGE:-([^}]+)\}$/.exec(image)?.[1] ?? image;
+      expect(official).toMatch(/^(docker\.io\/)?(library\/)?postgres:18([.\-@]|$)/);
     });
 
     it('keeps its data in a declared named volume mounted at /var/lib/postgresql', () => {
@@ -172,6 +184,60 @@ describe('docker-compose.yml', () => {
     expect(checked).toContain('db.POSTGRES_PASSWORD');
   });
 
+  // Debian 12's docker-compose 1.29 refuses a top-level `name:` (COMPOSE_PROJECT_NAME in .env instead).
+  it('is read by docker-compose 1.29 too: no top-level name', () => {
+    expect(compose.name).toBeUndefined();
+  });
+
+  describe('what runs all the time (db, app, worker)', () => {
+    const running = () => Object.entries(services).filter(([, entry]) => (entry.profiles ?? []).length === 0);
+
+    it('is restarted unless stopped by hand', () => {
+      expect(running().map(([name]) => name)).toEqual(expect.arrayContaining(['db', 'app', 'worker']));
+      for (const [name, entry] of running()) expect(entry.restart, name).toBe('unless-stopped');
+    });
+
+    // mem_limit / cpus rather than deploy.resources: both compose versions apply them (1.29 ignores
+    // deploy.resources without --compatibility).
+    it('has memory, CPU and process limits', () => {
+      for (const [name, entry] of running()) {
+        expect(String(entry.mem_limit ?? ''), `${name}.mem_limit`).toMatch(/^\d+(\.\d+)?[kmg]b?$/i);
+        expect(Number(entry.cpus), `${name}.cpus`).toBeGreaterThan(0);
+        expect(entry.pids_limit, `${name}.pids_limit`).toBeGreaterThan(0);
+        expect(entry.deploy?.resources?.limits, `${name}: one way of setting limits`).toBeUndefined();
+      }
+    });
+  });
+
+  describe('app and worker (the image of the Dockerfile)', () => {
+    for (const name of ['app', 'worker']) {
+      it(`${name} runs with a read-only root file system, /tmp in memory`, () => {
+        const entry = service(name);
+        expect(entry.read_only).toBe(true);
+        const tmpfs = typeof entry.tmpfs === 'string' ? [entry.tmpfs] : (entry.tmpfs ?? []);
+        expect(tmpfs.map((mount) => mount.split(':')[0])).toContain('/tmp');
+        expect(entry.image).toBe(service('app').image);
+      });
+
+      it(`${name} keeps the image's unprivileged user`, () => {
+        expect(service(name).user ?? 'node').not.toMatch(/^(root|0)(:.*)?$/);
+      });
+
+      it(`${name} writes files only where it may: volumes or /tmp`, () => {
+        const environment = environmentOf(service(name));
+        const writable = [...mountsOf(service(name)).map((mount) => mount.target), '/tmp'];
+        for (const key of ['ATTACHMENTS_DIR', 'MAIL_OUTBOX_DIR']) {
+          const dir = environment[key] ?? '';
+          expect(dir, `${name}.${key}, absolute`).toMatch(/^\//);
+          expect(
+            writable.some((root) => dir === root || dir.startsWith(`${root}/`)),
+            `${name}.${key} (${dir}) under ${writable.join(', ')}`,
+          ).toBe(true);
+        }
+      });
+    }
+  });
+
   it('puts the mail catcher behind a profile', () => {
     const catchers = Object.entries(services).filter(([, entry]) =>
       /mailpit|mailhog|mailcatcher|smtp4dev/i.test(entry.image ?? ''),
@@ -213,6 +279,15 @@ describe('Dockerfile', () => {
   const lastFrom = instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM');
   const finalStage = instructions.slice(lastFrom + 1);
   const last = (keyword: string) => finalStage.filter((instruction) => instruction.keyword === keyword).at(-1);
+
+  it('builds offline from any base image given as NODE_IMAGE, the official one by default', () => {
+    // A `# syntax=` line makes BuildKit fetch its front end from Docker Hub.
+    expect(read('Dockerfile')).not.toMatch(/^#\s*syntax\s*=/m);
+    const defaultImage = instructions.find((instruction) => instruction.keyword === 'ARG')?.args ?? '';
+    expect(defaultImage).toMatch(/^NODE_IMAGE=node:\d+-[a-z]+-slim$/);
+    const froms = instructions.filter((instruction) => instruction.keyword === 'FROM').map((i) => i.args);
+    for (const from of froms) expect(from).toMatch(/^\$\{NODE_IMAGE\}\s/);
+  });
 
   it('builds in several stages', () => {
     expect(instructions.filter((instruction) => instruction.keyword === 'FROM').length).toBeGreaterThanOrEqual(2);
