@@ -9,6 +9,8 @@ import { Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type {
   AppealOutcome,
+  MembershipRole,
+  MembershipState,
   ModerationActionKind,
   ModerationDetection,
   ModerationGround,
@@ -249,6 +251,7 @@ export function createModerationService({
     if (action === 'ban' && post.authorId === viewer.id) throw new Invalid({ action: 'moderation.ban.notYourself' });
 
     return db.$transaction(async (tx) => {
+      let membershipBefore: { state: MembershipState; role: MembershipRole } | null = null;
       const subject = { id: post.id, threadId: post.threadId, isOpening: post.isOpening };
       if (transition.to !== null) {
         const moved = await changePostStatus(tx, subject, post.status, transition.to, {
@@ -264,7 +267,9 @@ export function createModerationService({
         const dismissed = await resolveReviewItems(tx, { postId: post.id, kind: 'REPORTED_POST' });
         if (dismissed === 0) return 'already-decided';
       } else if (action === 'ban') {
-        if (!(await banAuthor(tx, opened, post.authorId as string))) return 'already-decided';
+        const banned = await banAuthor(tx, opened, post.authorId as string);
+        if (banned === 'already-banned') return 'already-decided';
+        membershipBefore = banned;
       } else {
         // The post decided, nothing about it is left to review (a held post reported meanwhile, say).
         await resolveReviewItems(tx, { postId: post.id, kind: { in: ['HELD_POST', 'REPORTED_POST'] } });
@@ -286,6 +291,8 @@ export function createModerationService({
           statement: input.statement.trim(),
           statusBefore: post.status,
           statusAfter: transition.to ?? post.status,
+          memberStateBefore: membershipBefore?.state ?? null,
+          memberRoleBefore: membershipBefore?.role ?? null,
           reviewItemId: pending[0]?.id ?? null,
         },
         select: { id: true },
@@ -314,11 +321,18 @@ export function createModerationService({
     });
   }
 
-  /** Bans a post's author from the community (a membership in state BANNED); false when already banned. */
-  async function banAuthor(tx: Prisma.TransactionClient, opened: OpenedCommunity, userId: string): Promise<boolean> {
+  /**
+   * Bans a post's author from the community (a membership in state BANNED); the membership they had
+   * (null: none), for an appeal to give back, or 'already-banned'.
+   */
+  async function banAuthor(
+    tx: Prisma.TransactionClient,
+    opened: OpenedCommunity,
+    userId: string,
+  ): Promise<{ state: MembershipState; role: MembershipRole } | null | 'already-banned'> {
     const key = { communityId_userId: { communityId: opened.community.id, userId } };
     const membership = await tx.membership.findUnique({ where: key, select: { state: true, role: true } });
-    if (membership?.state === 'BANNED') return false;
+    if (membership?.state === 'BANNED') return 'already-banned';
     // Owners are not banned; moderators only by an owner (or a site admin), as on the members page.
     if (membership?.role === 'OWNER' && membership.state === 'ACTIVE') {
       throw new Invalid({ action: 'moderation.ban.ownerProtected' });
@@ -331,7 +345,7 @@ export function createModerationService({
       create: { communityId: opened.community.id, userId, state: 'BANNED', role: 'MEMBER' },
       update: { state: 'BANNED', role: 'MEMBER' },
     });
-    return true;
+    return membership;
   }
 
   return {
@@ -461,6 +475,8 @@ export function createModerationService({
               actorId: true,
               subjectId: true,
               statusAfter: true,
+              memberStateBefore: true,
+              memberRoleBefore: true,
               post: { select: { id: true, threadId: true, isOpening: true, status: true } },
             },
           },
@@ -480,9 +496,16 @@ export function createModerationService({
         const { decision } = appeal;
         if (input.outcome === 'REVERSED') {
           if (decision.action === 'BAN' && decision.subjectId) {
-            await tx.membership.deleteMany({
-              where: { communityId: opened.community.id, userId: decision.subjectId, state: 'BANNED' },
-            });
+            // The ban lifted: the membership they had comes back as it was (none: no row at all).
+            const where = { communityId: opened.community.id, userId: decision.subjectId, state: 'BANNED' as const };
+            if (decision.memberStateBefore && decision.memberRoleBefore) {
+              await tx.membership.updateMany({
+                where,
+                data: { state: decision.memberStateBefore, role: decision.memberRoleBefore },
+              });
+            } else {
+              await tx.membership.deleteMany({ where });
+            }
           } else if (decision.post && (decision.post.status === 'HIDDEN' || decision.post.status === 'REJECTED')) {
             const { post } = decision;
             await changePostStatus(tx, post, post.status, 'PUBLISHED');

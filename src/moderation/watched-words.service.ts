@@ -6,11 +6,10 @@ import type { Db } from '../db/client.js';
 import { Invalid, NotFound } from '../errors.js';
 import type { WatchedWordAction } from '../generated/prisma/enums.js';
 import {
+  typedEntryProblem,
   WATCHED_WORD_MAX,
   WATCHED_WORD_MAX_WORDS,
-  type WatchedWordProblem,
   watchedWordKey,
-  watchedWordProblem,
 } from '../policy/watched-words.js';
 
 // The watched-word lists (issue 10): the site's, kept by site admins, and each community's, kept by its
@@ -25,7 +24,8 @@ const PROBLEM_MESSAGES = {
   'too-long': 'moderation.words.tooLong',
   'too-many-words': 'moderation.words.tooManyWords',
   'no-word': 'moderation.words.noWord',
-} as const satisfies Record<WatchedWordProblem, string>;
+  'not-words': 'moderation.words.notWords',
+} as const satisfies Record<NonNullable<ReturnType<typeof typedEntryProblem>>, string>;
 
 /** A list's scope: the site's (null) or one community's. */
 type Scope = { communityId: string | null };
@@ -54,7 +54,7 @@ export function createWatchedWordsService({ db, audit }: { db: Db; audit: AuditL
     context: AuditContext,
   ): Promise<boolean> {
     const phrase = input.phrase.trim();
-    const problem = watchedWordProblem(phrase);
+    const problem = typedEntryProblem(phrase);
     if (problem) {
       throw new Invalid({
         phrase: { key: PROBLEM_MESSAGES[problem], params: { max: WATCHED_WORD_MAX, words: WATCHED_WORD_MAX_WORDS } },

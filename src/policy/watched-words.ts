@@ -97,6 +97,18 @@ export function watchedWordProblem(phrase: string): WatchedWordProblem | null {
   return null;
 }
 
+/** Characters an entry typed in a form may hold: letters, digits, spaces and what joins words (·'’-.). */
+const NOT_WORDS = /[^\p{L}\p{N}\s·'’\-.]/u;
+
+/**
+ * Why a list's form refuses a typed entry, or null: watchedWordProblem, or `not-words` when it holds
+ * other signs — "(a+)+$" or "\b" would be saved as the bare words "a" or "b" (entries are matched as
+ * words, never as patterns) and block almost every post; the owner is told instead.
+ */
+export function typedEntryProblem(phrase: string): WatchedWordProblem | 'not-words' | null {
+  return watchedWordProblem(phrase) ?? (NOT_WORDS.test(phrase.trim()) ? 'not-words' : null);
+}
+
 /** The key two entries share when they match the same texts ("Uso  interno" and "uso interno"). */
 export function watchedWordKey(phrase: string): string {
   return wordsOf(phrase).word.join(' ');

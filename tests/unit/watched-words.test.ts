@@ -3,6 +3,7 @@ import {
   compileWatchedWords,
   foldWord,
   strongestAction,
+  typedEntryProblem,
   watchedWordKey,
   watchedWordProblem,
 } from '../../src/policy/watched-words.js';
@@ -27,6 +28,13 @@ describe('watchedWordProblem', () => {
     expect(watchedWordProblem('uno dos tres cuatro cinco seis siete ocho nueve')).toBe('too-many-words');
     expect(watchedWordProblem('(a+)+$')).toBeNull();
     expect(watchedWordProblem('uso interno')).toBeNull();
+  });
+  it('refuses, in a form, entries with signs that would be dropped (typedEntryProblem)', () => {
+    expect(typedEntryProblem('(a+)+$')).toBe('not-words');
+    expect(typedEntryProblem('\\b')).toBe('not-words');
+    expect(typedEntryProblem('.*')).toBe('no-word');
+    expect(typedEntryProblem("uso interno l'ajuntament i col·legi")).toBeNull();
+    expect(typedEntryProblem('e-mail S.L.')).toBeNull();
   });
   it('gives one key to entries that match the same texts', () => {
     expect(watchedWordKey('  Uso   INTERNO ')).toBe(watchedWordKey('uso interno'));
