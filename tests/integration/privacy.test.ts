@@ -172,8 +172,11 @@ describe('a copy of my data (GDPR Art. 15 and 20)', () => {
     expect(after).toHaveLength(1);
     expect(after[0]?.size).toBe(row.size);
     expect(await t.db.notification.count({ where: { recipientId: ana.user.id, kind: 'DATA_EXPORT' } })).toBe(1);
+    const told = await t.db.notification.findFirstOrThrow({ where: { recipientId: ana.user.id, kind: 'DATA_EXPORT' } });
     const bell = await get('/notifications', ana.cookie);
-    expect(bell.body).toContain('/notifications/');
+    expect(bell.body).toContain('La copia de sus datos está lista para descargar');
+    expect(bell.body).toContain(`/notifications/${told.id}`);
+    expect((await get(`/notifications/${told.id}`, ana.cookie)).headers.location).toBe('/account/data');
 
     const listing = await get('/account/data', ana.cookie);
     expect(listing.body).toContain(`/account/data/exports/${row.id}`);
