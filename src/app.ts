@@ -35,6 +35,8 @@ import { notificationBellPlugin } from './plugins/notification-bell.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
+import { privacyRoutes } from './privacy/privacy.routes.js';
+import { createPrivacyService } from './privacy/privacy.service.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
 import { createProfilesService } from './profiles/profiles.service.js';
 import { ssoRoutes } from './sso/sso.routes.js';
@@ -220,6 +222,20 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     admin: createAdminService({ db, config, auth, audit, mailer, log: app.log }),
   });
   await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
+  await app.register(privacyRoutes, {
+    auth,
+    sensitiveMax: config.rateLimit.sensitiveMax,
+    privacy: createPrivacyService({
+      db,
+      audit,
+      queue: jobs.queue,
+      store: createAttachmentStore(config.attachments.dir),
+      exports: config.exports,
+      notifyExportReady: async () => {
+        // Only the job tells people (jobs.ts); a request never builds an export.
+      },
+    }),
+  });
 
   return app;
 }

@@ -222,6 +222,9 @@ export const envSchema = z.object({
   ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
   OIDC_PROVIDERS: oidcProviders.optional(),
   BACKUP_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/backups'),
+  /** Where data exports (GDPR Art. 15 and 20) are kept until they expire; default: `exports` in ATTACHMENTS_DIR. */
+  EXPORTS_DIR: z.string().min(1, { error: 'expected a folder path' }).optional(),
+  EXPORTS_KEEP_DAYS: positiveInt(7, 'a positive whole number of days'),
 });
 
 /** One OpenID Connect identity provider people may sign in with (OIDC_PROVIDERS). */
@@ -296,6 +299,8 @@ export interface Config {
   readonly oidcProviders: readonly OidcProviderConfig[];
   /** Where `npm run backup` writes its archives unless given a folder. */
   readonly backupDir: string;
+  /** Data exports (GDPR Art. 15 and 20): their folder, and how many days one can be downloaded. */
+  readonly exports: { readonly dir: string; readonly keepDays: number };
 }
 
 export class ConfigError extends Error {
@@ -390,6 +395,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     }),
     oidcProviders: Object.freeze([...(env.OIDC_PROVIDERS ?? [])]),
     backupDir: path.resolve(projectRoot, env.BACKUP_DIR),
+    exports: Object.freeze({
+      dir: env.EXPORTS_DIR
+        ? path.resolve(projectRoot, env.EXPORTS_DIR)
+        : path.join(path.resolve(projectRoot, env.ATTACHMENTS_DIR), 'exports'),
+      keepDays: env.EXPORTS_KEEP_DAYS,
+    }),
   });
 }
 

@@ -22,6 +22,9 @@ import notificationsEs from './notifications.es.json' with { type: 'json' };
 import policyCa from './policy.ca.json' with { type: 'json' };
 import policyEn from './policy.en.json' with { type: 'json' };
 import policyEs from './policy.es.json' with { type: 'json' };
+import privacyCa from './privacy.ca.json' with { type: 'json' };
+import privacyEn from './privacy.en.json' with { type: 'json' };
+import privacyEs from './privacy.es.json' with { type: 'json' };
 import profilesCa from './profiles.ca.json' with { type: 'json' };
 import profilesEn from './profiles.en.json' with { type: 'json' };
 import profilesEs from './profiles.es.json' with { type: 'json' };
@@ -48,6 +51,7 @@ const spanish = {
   ...policyEs,
   ...notificationsEs,
   ...moderationEs,
+  ...privacyEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -66,6 +70,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...policyCa,
     ...notificationsCa,
     ...moderationCa,
+    ...privacyCa,
   },
   en: {
     ...en,
@@ -78,6 +83,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...policyEn,
     ...notificationsEn,
     ...moderationEn,
+    ...privacyEn,
   },
 };
 

@@ -1,5 +1,6 @@
 import { createAttachmentStore } from '../attachments/attachment-files.js';
 import { discardStaleUploads } from '../attachments/stale-uploads.js';
+import { createAuditLog } from '../audit/audit.service.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
@@ -10,6 +11,8 @@ import {
   type NotificationEvents,
 } from '../notifications/notification-fanout.js';
 import { createNotificationMail, createSigningKeys, type SigningKeys } from '../notifications/notification-mail.js';
+import { PRIVACY_JOBS } from '../privacy/data-export.service.js';
+import { createPrivacyService } from '../privacy/privacy.service.js';
 import { createJobQueue, type JobData, type JobQueue, type JobQueueLog } from './job-queue.js';
 
 // Ágora's queues and what works them, built alike by the web process (app.ts) and `npm run worker`
@@ -52,6 +55,15 @@ export function createJobs({
   let queue: JobQueue;
   const fanOut = () => createNotificationFanOut({ db, queue });
   const mail = () => createNotificationMail({ db, mailer, queue, keys, publicUrl: config.publicUrl, log });
+  const privacy = () =>
+    createPrivacyService({
+      db,
+      audit: createAuditLog({ db }),
+      queue,
+      store,
+      exports: config.exports,
+      notifyExportReady: (userId, exportId) => fanOut().dataExportReady(userId, exportId),
+    });
   queue = createJobQueue({
     databaseUrl,
     workers,
@@ -108,6 +120,26 @@ export function createJobs({
         name: ATTACHMENT_JOBS.discardStale,
         cron: '17 * * * *',
         handler: async () => void (await discardStaleUploads({ db, store })),
+      },
+      // Data-protection rights (GDPR Art. 15, 17, 20 and 5(1)(e)): see src/privacy/.
+      {
+        name: PRIVACY_JOBS.buildExport,
+        handler: async (data) => void (await privacy().exports.buildExport(text(data, 'exportId'))),
+      },
+      {
+        name: PRIVACY_JOBS.discardExpiredExports,
+        cron: '23 * * * *',
+        handler: async () => void (await privacy().exports.discardExpiredExports()),
+      },
+      {
+        name: PRIVACY_JOBS.completeErasures,
+        cron: '41 * * * *',
+        handler: async () => void (await privacy().erasure.completePendingErasures()),
+      },
+      {
+        name: PRIVACY_JOBS.applyRetention,
+        cron: '30 3 * * *',
+        handler: async () => void (await privacy().retention.applyRetention()),
       },
     ],
   });

@@ -385,7 +385,30 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     return 1;
   }
 
-  return { postPublished, answerAccepted, reacted, joinRequested, invited, moderated };
+  /**
+   * The person who asked for a copy of their data (GDPR Art. 15 and 20) is told it is ready, with a link to
+   * /account/data. The key is the export's: a retried job tells them once. Nothing when their choice is OFF
+   * (the page still lists the export), nor for an account that is suspended or gone. Returns 1 when told.
+   */
+  async function dataExportReady(userId: string, exportId: string): Promise<number> {
+    const user = await db.user.findUnique({ where: { id: userId }, select: { status: true } });
+    if (user?.status !== 'ACTIVE') return 0;
+    const dedupeKey = `export:${exportId}`;
+    const prefs = await db.notificationPreference.findUnique({
+      where: { userId_kind: { userId, kind: 'DATA_EXPORT' } },
+      select: { delivery: true },
+    });
+    const delivery = deliveryFor('DATA_EXPORT', new Map(prefs ? [['DATA_EXPORT', prefs.delivery as Delivery]] : []));
+    if (delivery === 'OFF') return 0;
+    await db.notification.createMany({
+      data: [{ recipientId: userId, kind: 'DATA_EXPORT', communityId: null, dedupeKey }],
+      skipDuplicates: true,
+    });
+    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
+    return 1;
+  }
+
+  return { postPublished, answerAccepted, reacted, joinRequested, invited, moderated, dataExportReady };
 }
 
 function precedence(kind: NotificationKind): number {

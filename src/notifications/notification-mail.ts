@@ -228,7 +228,7 @@ export function createNotificationMail({
       reaction: notification.reaction,
       actorCount: notification.actorCount,
       actorName: notification.actor?.displayName ?? null,
-      communityName: notification.community.name,
+      communityName: notification.community?.name ?? '',
       threadTitle: notification.thread?.title ?? null,
     });
     const conversation = notification.threadId ? `<thread.${notification.threadId}@${host}>` : null;
@@ -245,7 +245,7 @@ export function createNotificationMail({
           summary,
           excerpt: notification.post ? excerptOf(notification.post.source) : '',
           link: absolute(`/notifications/${notification.id}`),
-          reason: t(`notifications.reason.${notification.kind}`, { community: notification.community.name }),
+          reason: t(`notifications.reason.${notification.kind}`, { community: notification.community?.name ?? '' }),
           preferencesLink: absolute('/account/notifications'),
           unsubscribeLink: unsubscribe,
         },
@@ -399,7 +399,7 @@ export function createNotificationMail({
               reaction: n.reaction,
               actorCount: n.actorCount,
               actorName: n.actor?.displayName ?? null,
-              communityName: n.community.name,
+              communityName: n.community?.name ?? '',
               threadTitle: n.thread?.title ?? null,
             }),
             // Through the notification, so that opening it from the digest marks it read.

@@ -15,6 +15,7 @@ export const NOTIFICATION_KINDS = [
   'JOIN_REQUEST',
   'INVITATION',
   'MODERATION',
+  'DATA_EXPORT',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -57,6 +58,8 @@ export const DEFAULT_DELIVERY: Readonly<Record<NotificationKind, Delivery>> = {
   INVITATION: 'DIGEST',
   // A restriction and its statement of reasons reach the person without delay (DSA Art. 17(1)).
   MODERATION: 'EMAIL',
+  // The copy of their data the person asked for (GDPR Art. 15): they are waiting for it.
+  DATA_EXPORT: 'EMAIL',
 };
 
 /** The delivery a person chose for `kind`, or the default. */

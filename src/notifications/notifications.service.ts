@@ -53,6 +53,8 @@ export function visibleNotificationWhere(actor: CommunityActor): Prisma.Notifica
       },
       // About the person themselves (a decision on their post or participation): always theirs to read.
       { kind: 'MODERATION' },
+      // Their own data export (GDPR Art. 15): shown while it can still be downloaded.
+      { kind: 'DATA_EXPORT' },
       {
         kind: 'INVITATION',
         community: {
@@ -100,12 +102,13 @@ export function notificationHref(row: {
   postId: string | null;
   threadId: string | null;
   dedupeKey?: string;
-  community: { slug: string };
+  community: { slug: string } | null;
 }): string {
   if (row.kind === 'MODERATION') {
     const decisionId = /^moderation:([0-9a-f-]{36})/.exec(row.dedupeKey ?? '')?.[1];
     return `/account/moderation${decisionId ? `#decision-${decisionId}` : ''}`;
   }
+  if (row.kind === 'DATA_EXPORT' || !row.community) return '/account/data';
   const community = `/c/${encodeURIComponent(row.community.slug)}`;
   if (row.kind === 'JOIN_REQUEST') return `${community}/members#pending-title`;
   if (row.kind === 'INVITATION' || !row.threadId) return community;
@@ -119,7 +122,7 @@ function toItem(row: ListRow): NotificationItem {
     reaction: row.reaction,
     actorCount: row.actorCount,
     actorName: row.actor?.displayName ?? null,
-    communityName: row.community.name,
+    communityName: row.community?.name ?? '',
     threadTitle: row.thread ? row.thread.title : null,
     notifiedAt: row.notifiedAt,
     unread: row.readAt === null,

@@ -80,6 +80,9 @@ const NOTICES = new Set([
   'profile-saved',
   'avatar-saved',
   'avatar-removed',
+  // Data-protection rights.
+  'data-export-requested',
+  'admin-retention-saved',
   // Admin area and partner invitations.
   'admin-organization-created',
   'admin-organization-updated',

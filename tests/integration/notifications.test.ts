@@ -468,6 +468,7 @@ describe('marking read, preferences and watch levels: bad input', () => {
         'delivery.JOIN_REQUEST': 'EMAIL',
         'delivery.INVITATION': 'EMAIL',
         'delivery.MODERATION': 'EMAIL',
+        'delivery.DATA_EXPORT': 'EMAIL',
         digestFrequency: 'WEEKLY',
         digestHour: '7',
         timeZone: 'Atlantic/Canary',
