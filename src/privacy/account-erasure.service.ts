@@ -154,6 +154,15 @@ export function createAccountErasureService({
     },
 
     /**
+     * How the person confirms: their password, or — for an account that signs in only through single
+     * sign-on and has none — their own e-mail address typed out.
+     */
+    async confirmationOf(userId: string): Promise<'password' | 'email'> {
+      const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
+      return user.passwordHash === '' ? 'email' : 'password';
+    },
+
+    /**
      * Erases the viewer's account (GDPR Art. 17) after checking their password. Invalid `{ password }` when it
      * is wrong (audited as a failure, nothing changed). Returns what was erased and what waits. Every session
      * ends: the caller clears the cookie.
@@ -167,14 +176,21 @@ export function createAccountErasureService({
         where: { id: userId },
         select: { passwordHash: true, email: true, erasedAt: true },
       });
-      if (user.erasedAt || !(await verifyPassword(user.passwordHash, input.password))) {
+      // An account with no password (it signs in through single sign-on) confirms with its own address.
+      const confirmed =
+        user.passwordHash === ''
+          ? input.password.trim().toLowerCase() === user.email.toLowerCase()
+          : await verifyPassword(user.passwordHash, input.password);
+      if (user.erasedAt || !confirmed) {
         await audit.record(context, {
           action: 'privacy.erase',
           outcome: 'FAILURE',
           target: { type: 'user', id: userId },
           details: { reason: 'wrong_password' },
         });
-        throw new Invalid({ password: 'accounts.password.currentWrong' });
+        throw new Invalid({
+          password: user.passwordHash === '' ? 'privacy.erase.emailWrong' : 'accounts.password.currentWrong',
+        });
       }
       const plan = await planFor(userId);
       const anonymous = anonymisedAccount(userId);

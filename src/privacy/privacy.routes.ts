@@ -65,10 +65,14 @@ export async function privacyRoutes(
     options: { status?: number; errors?: FormErrors; values?: Record<string, string> } = {},
   ) {
     const { request } = reply;
-    const plan = await privacy.erasure.plan(viewerOf(request).id);
+    const [plan, confirmation] = await Promise.all([
+      privacy.erasure.plan(viewerOf(request).id),
+      privacy.erasure.confirmationOf(viewerOf(request).id),
+    ]);
     return reply.code(options.status ?? 200).view('privacy/erase.eta', {
       title: request.t('privacy.erase.title'),
       plan,
+      confirmation,
       values: options.values ?? {},
       errors: translateErrors(request.t, options.errors),
       formError: null,

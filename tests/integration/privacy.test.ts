@@ -299,6 +299,31 @@ describe('erasing my account (GDPR Art. 17)', () => {
     expect((await get('/account', ana.cookie)).statusCode).toBe(200);
   });
 
+  it('lets an account without a password (single sign-on only) confirm with its own address', async () => {
+    const { ana } = await cast();
+    await t.db.user.update({ where: { id: ana.user.id }, data: { passwordHash: '' } });
+    const page = await get('/account/data/erase', ana.cookie);
+    expect(page.body).toContain('Su dirección de correo, para confirmar');
+    expect(page.body).not.toContain('type="password"');
+    const wrong = await send(
+      '/account/data/erase',
+      ana.cookie,
+      { mode: 'TOMBSTONE', password: 'otra@prueba.example', confirm: 'yes' },
+      '/account/data/erase',
+    );
+    expect(wrong.statusCode).toBe(422);
+    expect(fieldError(wrong.body, 'password')).toBe('No es la dirección de esta cuenta.');
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: ana.user.id } })).erasedAt).toBeNull();
+    const done = await send(
+      '/account/data/erase',
+      ana.cookie,
+      { mode: 'TOMBSTONE', password: ` ${ana.user.email.toUpperCase()} `, confirm: 'yes' },
+      '/account/data/erase',
+    );
+    expect(done.statusCode).toBe(303);
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: ana.user.id } })).erasedAt).not.toBeNull();
+  });
+
   it('TOMBSTONE keeps the words without the author; the profile goes and the address can sign up again', async () => {
     const { ana, bea, anaThread, beaAnswer, anaReply, beaUnderAna } = await cast();
     const erased = await send(
