@@ -344,17 +344,37 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     });
     if (membership?.state !== 'INVITED' || membership.user.status !== 'ACTIVE') return 0;
     const dedupeKey = `invite:${communityId}:${membership.updatedAt.getTime()}`;
+    return tellOne(userId, 'INVITATION', { actorId: invitedById, communityId, dedupeKey });
+  }
+
+  /**
+   * One person told of something about them alone, as their choice for `kind` says (nothing when OFF); the
+   * dedupe key makes a retried job tell them once. Returns 1 when told.
+   */
+  async function tellOne(
+    userId: string,
+    kind: 'INVITATION' | 'MODERATION' | 'DATA_EXPORT',
+    row: { actorId?: string | null; communityId: string | null; dedupeKey: string },
+  ): Promise<number> {
     const prefs = await db.notificationPreference.findUnique({
-      where: { userId_kind: { userId, kind: 'INVITATION' } },
+      where: { userId_kind: { userId, kind } },
       select: { delivery: true },
     });
-    const delivery = deliveryFor('INVITATION', new Map(prefs ? [['INVITATION', prefs.delivery as Delivery]] : []));
+    const delivery = deliveryFor(kind, new Map(prefs ? [[kind, prefs.delivery as Delivery]] : []));
     if (delivery === 'OFF') return 0;
     await db.notification.createMany({
-      data: [{ recipientId: userId, kind: 'INVITATION', actorId: invitedById, communityId, dedupeKey }],
+      data: [
+        {
+          recipientId: userId,
+          kind,
+          actorId: row.actorId ?? null,
+          communityId: row.communityId,
+          dedupeKey: row.dedupeKey,
+        },
+      ],
       skipDuplicates: true,
     });
-    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
+    if (delivery === 'EMAIL') await enqueueEmails(row.dedupeKey, [userId]);
     return 1;
   }
 
@@ -371,18 +391,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
     if (!decision?.subjectId || decision.subject?.status !== 'ACTIVE') return 0;
     const userId = decision.subjectId;
     const dedupeKey = `moderation:${decisionId}${appealDecided ? ':appeal' : ''}`;
-    const prefs = await db.notificationPreference.findUnique({
-      where: { userId_kind: { userId, kind: 'MODERATION' } },
-      select: { delivery: true },
-    });
-    const delivery = deliveryFor('MODERATION', new Map(prefs ? [['MODERATION', prefs.delivery as Delivery]] : []));
-    if (delivery === 'OFF') return 0;
-    await db.notification.createMany({
-      data: [{ recipientId: userId, kind: 'MODERATION', communityId: decision.communityId, dedupeKey }],
-      skipDuplicates: true,
-    });
-    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
-    return 1;
+    return tellOne(userId, 'MODERATION', { communityId: decision.communityId, dedupeKey });
   }
 
   /**
@@ -393,19 +402,7 @@ export function createNotificationFanOut({ db, queue }: { db: Db; queue: JobQueu
   async function dataExportReady(userId: string, exportId: string): Promise<number> {
     const user = await db.user.findUnique({ where: { id: userId }, select: { status: true } });
     if (user?.status !== 'ACTIVE') return 0;
-    const dedupeKey = `export:${exportId}`;
-    const prefs = await db.notificationPreference.findUnique({
-      where: { userId_kind: { userId, kind: 'DATA_EXPORT' } },
-      select: { delivery: true },
-    });
-    const delivery = deliveryFor('DATA_EXPORT', new Map(prefs ? [['DATA_EXPORT', prefs.delivery as Delivery]] : []));
-    if (delivery === 'OFF') return 0;
-    await db.notification.createMany({
-      data: [{ recipientId: userId, kind: 'DATA_EXPORT', communityId: null, dedupeKey }],
-      skipDuplicates: true,
-    });
-    if (delivery === 'EMAIL') await enqueueEmails(dedupeKey, [userId]);
-    return 1;
+    return tellOne(userId, 'DATA_EXPORT', { communityId: null, dedupeKey: `export:${exportId}` });
   }
 
   return { postPublished, answerAccepted, reacted, joinRequested, invited, moderated, dataExportReady };
