@@ -43,6 +43,7 @@ import { ssoRoutes } from './sso/sso.routes.js';
 import { createSsoService } from './sso/sso.service.js';
 import { threadsRoutes } from './threads/threads.routes.js';
 import { createThreadsService } from './threads/threads.service.js';
+import { topicAndFileRoutes } from './threads/topic-and-file.routes.js';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -198,6 +199,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     communities,
   });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
+  await app.register(topicAndFileRoutes, { threads });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
   await app.register(ssoRoutes, { sso, auth, config });

@@ -16,7 +16,6 @@ import { POST_TAGS } from '../policy/tags.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import type { EarlierSubmission } from './post-submissions.js';
 import {
-  attachmentParams,
   BODY_MAX,
   editForm,
   postParams,
@@ -29,7 +28,6 @@ import {
   threadForm,
   threadParams,
   titleForm,
-  topicParams,
 } from './threads.schemas.js';
 import {
   attachmentUrl,
@@ -567,35 +565,4 @@ export async function threadsRoutes(
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     });
   });
-
-  // ── Topics and attachments ───────────────────────────────────────────────────────────────────────
-  app.get('/t/:topic', async (request, reply) => {
-    const parsed = topicParams.safeParse(request.params);
-    if (!parsed.success) throw new NotFound('No such topic');
-    const { topic, threads: list } = await threads.topicThreads(parsed.data.topic.toLowerCase(), request.viewer);
-    if (!topic) throw new NotFound('No such topic');
-    return reply.view('threads/topic.eta', { title: `#${topic.slug}`, topic, threads: list });
-  });
-
-  async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {
-    const parsed = attachmentParams.safeParse(request.params);
-    if (!parsed.success) throw new NotFound('No such attachment');
-    const file = await threads.openAttachment(parsed.data.attachmentId, request.viewer, request.auditContext);
-    const encoded = encodeURIComponent(file.displayName);
-    return (
-      reply
-        .header('content-type', file.mimeType.startsWith('text/') ? `${file.mimeType}; charset=utf-8` : file.mimeType)
-        // Text is stored as UTF-8 whatever it came in. Images show in the page; anything else is
-        // downloaded, never opened as a page of ours.
-        .header('content-disposition', `${file.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encoded}`)
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('x-content-type-options', 'nosniff')
-        // For anonymous readers (an OPEN, PUBLIC community); whatever a session was needed for is
-        // made no-store by the security plugin.
-        .header('cache-control', 'private, max-age=3600')
-        .send(file.bytes)
-    );
-  }
-  app.get('/attachments/:attachmentId', serveAttachment);
-  app.get('/attachments/:attachmentId/:name', serveAttachment);
 }
