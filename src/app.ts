@@ -39,6 +39,8 @@ import { privacyRoutes } from './privacy/privacy.routes.js';
 import { createPrivacyService } from './privacy/privacy.service.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
 import { createProfilesService } from './profiles/profiles.service.js';
+import { searchRoutes } from './search/search.routes.js';
+import { createSearchService } from './search/search.service.js';
 import { ssoRoutes } from './sso/sso.routes.js';
 import { createSsoService } from './sso/sso.service.js';
 import { threadsRoutes } from './threads/threads.routes.js';
@@ -200,6 +202,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
   await app.register(topicAndFileRoutes, { threads });
+  await app.register(searchRoutes, { db, search: createSearchService({ db }) });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
   await app.register(ssoRoutes, { sso, auth, config });

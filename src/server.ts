@@ -7,6 +7,8 @@ import { createDb, type Db } from './db/client.js';
 import { type DatabaseHandle, openDatabase, redactUrl } from './db/database-server.js';
 import { applyMigrations, DatabaseConnectionError } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemoData } from './demo/demo-data.js';
+import { TEXT_VERSION } from './search/post-text.js';
+import { upgradePostText } from './search/text-upgrade.js';
 
 // Starts Ágora: config, database (embedded unless DATABASE_URL), migrations,
 // demo data, then listens. Any failure on the way is one line on stderr, a
@@ -51,6 +53,8 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
   await started.db.$queryRaw`SELECT 1`.catch((error: unknown) => {
     throw unreachable(error);
   });
+  const upgraded = await upgradePostText(started.db);
+  if (upgraded > 0) say(`Re-indexed ${upgraded} post(s) for search and topics (text normalisation ${TEXT_VERSION}).`);
   const demoAccounts = config.demoData ? await seedDemoData(started.db) : [];
 
   started.app = await buildApp({ config, db: started.db, databaseUrl: url });

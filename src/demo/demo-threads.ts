@@ -5,6 +5,8 @@ import type { CommunityAudience, CommunityVisibility, ReactionKind } from '../ge
 import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
 import { decidePost, type PolicyDecision } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
+import { postTextFields } from '../search/post-text.js';
+import { linkTopics } from '../topics/topic-links.js';
 import { DEMO_THREADS, type DemoPostData, type DemoThread } from './demo-thread-data.js';
 
 // The demo's threads: a few conversations in the demo communities, written as the threads service
@@ -196,6 +198,7 @@ async function writePost(
       parentId: place.parentId,
       isOpening: place.isOpening,
       source: post.body,
+      ...postTextFields(place.isOpening ? place.thread.title : null, post.body),
       html: rendered.html,
       tag: post.tag,
       onBehalfOfId: post.onBehalfOf ? required(world.organizations, post.onBehalfOf, 'organization') : null,
@@ -224,11 +227,7 @@ async function writePost(
       data: rendered.mentions.map((handle) => ({ postId, userId: required(world.users, handle, 'user').id })),
     });
   }
-  if (rendered.topics.length > 0) {
-    await tx.topic.createMany({ data: rendered.topics.map((slug) => ({ slug })), skipDuplicates: true });
-    const topics = await tx.topic.findMany({ where: { slug: { in: rendered.topics } }, select: { id: true } });
-    await tx.postTopic.createMany({ data: topics.map((topic) => ({ postId, topicId: topic.id })) });
-  }
+  await linkTopics(tx, postId, rendered.topics);
   const reactions: [ReactionKind, readonly string[] | undefined][] = [
     ['LIKE', post.likes],
     ['USEFUL', post.useful],

@@ -13,6 +13,9 @@ import emailEn from './email.en.json' with { type: 'json' };
 import emailEs from './email.es.json' with { type: 'json' };
 import en from './en.json' with { type: 'json' };
 import es from './es.json' with { type: 'json' };
+import findCa from './find.ca.json' with { type: 'json' };
+import findEn from './find.en.json' with { type: 'json' };
+import findEs from './find.es.json' with { type: 'json' };
 import moderationCa from './moderation.ca.json' with { type: 'json' };
 import moderationEn from './moderation.en.json' with { type: 'json' };
 import moderationEs from './moderation.es.json' with { type: 'json' };
@@ -52,6 +55,7 @@ const spanish = {
   ...notificationsEs,
   ...moderationEs,
   ...privacyEs,
+  ...findEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -71,6 +75,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...notificationsCa,
     ...moderationCa,
     ...privacyCa,
+    ...findCa,
   },
   en: {
     ...en,
@@ -84,6 +89,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...notificationsEn,
     ...moderationEn,
     ...privacyEn,
+    ...findEn,
   },
 };
 

@@ -1,12 +1,22 @@
 import type { Env, StateCore, Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { foldText } from '../text/fold.js';
 import { createMarkdownRenderer, isAllowedUrl, USER_LINK_REL } from './markdown.js';
 
-/** Candidates found in the source, outside code spans/blocks and outside links: lower-case, deduplicated, in order of first appearance. */
-export function findReferences(source: string): { handles: string[]; topics: string[] } {
+/** A #topic as written: its key (topicKey) and the form first written in this text, for display. */
+export interface TopicReference {
+  readonly key: string;
+  readonly label: string;
+}
+
+/**
+ * Candidates found in the source, outside code spans/blocks and outside links, deduplicated, in order of
+ * first appearance: handles lower-case, topics with their key and label.
+ */
+export function findReferences(source: string): { handles: string[]; topics: TopicReference[] } {
   const env: PostEnv = { candidates: newReferences() };
   renderer.parse(source, env);
-  return { handles: [...env.candidates.handles], topics: [...env.candidates.topics] };
+  return { handles: [...env.candidates.handles], topics: topicList(env.candidates.topics) };
 }
 
 export interface PostMarkdownContext {
@@ -19,7 +29,7 @@ export interface PostMarkdownContext {
 export interface RenderedPost {
   readonly html: string; // sanitized, safe to insert raw
   readonly mentions: string[]; // handles actually linked (lower-case, dedup)
-  readonly topics: string[]; // topic slugs actually linked (dedup)
+  readonly topics: TopicReference[]; // topics actually linked (dedup by key)
 }
 
 /**
@@ -32,20 +42,37 @@ export function renderPostMarkdown(source: string, context: PostMarkdownContext)
   const linked = newReferences();
   const env: PostEnv = { candidates: newReferences(), context, linked };
   const html = sanitizeHtml(renderer.render(source, env), SANITIZE_OPTIONS);
-  return { html, mentions: [...linked.handles], topics: [...linked.topics] };
+  return { html, mentions: [...linked.handles], topics: topicList(linked.topics) };
 }
 
-/** A topic's slug from what follows '#': lower-case, accents folded (contratación → contratacion). */
-export function topicSlug(text: string): string {
-  // Lower-case first: some capitals lower-case to a letter plus a combining mark (İ → i̇).
-  return text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
+/**
+ * A topic's key from what follows '#' (or from a topic typed anywhere, such as an expertise on a profile or
+ * /t/<any spelling>): src/text/fold.ts foldText without a leading '#' — "Contratación" → "contratacion",
+ * "Año" → "año", "Col.legi" → "col·legi".
+ */
+export function topicKey(text: string): string {
+  return foldText(text.trim().replace(/^#/, ''));
+}
+
+/** A label as people write it: the middle dot written one way (ŀl, l.l → l·l), nothing else changed. */
+function topicLabel(text: string): string {
+  return text
+    .normalize('NFC')
+    .replace(/\u0140/g, 'l·')
+    .replace(/\u013F/g, 'L·')
+    .replace(/(?<=[lL])[.\u2027\u22C5](?=[lL])/g, '·');
+}
+
+function topicList(topics: ReadonlyMap<string, string>): TopicReference[] {
+  return [...topics].map(([key, label]) => ({ key, label }));
 }
 
 // --- Parsing ---
 
 interface References {
   readonly handles: Set<string>;
-  readonly topics: Set<string>;
+  /** key → the first label written. */
+  readonly topics: Map<string, string>;
 }
 
 /** markdown-it's env, which keeps the link reference definitions in `references`. */
@@ -58,7 +85,7 @@ interface PostEnv extends Env {
 }
 
 function newReferences(): References {
-  return { handles: new Set(), topics: new Set() };
+  return { handles: new Set(), topics: new Map() };
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -74,9 +101,11 @@ const WORD = String.raw`\p{L}\p{M}\p{N}_`;
 // A mention: not inside a word, an e-mail address (ana.garcia@example.org) or a path (example.org/@ana), and
 // the whole handle (no "@ana" out of "@ana_garcia" or "@ana.garcia", which is how e-mail domains look).
 const MENTION = String.raw`(?<![${WORD}.@+/-])@(?<handle>[A-Za-z0-9](?:[A-Za-z0-9_-]{1,28}[A-Za-z0-9]))(?![${WORD}@-]|\.[\p{L}\p{N}])`;
-// A topic: a letter, then letters, digits, '_' or '-', 2–50 in all. Not inside a word (C#, page#fragment),
-// after '&' (what is left of an entity) or '/' (example.org/#fragment), or after another '#'.
-const TOPIC = String.raw`(?<![${WORD}&/#])#(?<topic>\p{L}[\p{L}\p{M}\p{Nd}_-]{1,49})(?![${WORD}-])`;
+// A topic: a letter, then letters, digits, '_' or '-', 2–50 in all; a Catalan middle dot between two letters
+// belongs to it (#col·legi, #Il·lustració, also typed "l.l"). Not inside a word (C#, page#fragment), after
+// '&' (what is left of an entity) or '/' (example.org/#fragment), or after another '#'.
+const TOPIC_CHAR = String.raw`(?:[\p{L}\p{M}\p{Nd}_-]|(?<=\p{L})[·\u2027\u22C5](?=\p{L})|(?<=[lL])\.(?=[lL]))`;
+const TOPIC = String.raw`(?<![${WORD}&/#])#(?<topic>\p{L}${TOPIC_CHAR}{1,49})(?![${WORD}-]|[·\u2027\u22C5]\p{L})`;
 const REFERENCE = new RegExp(`${MENTION}|${TOPIC}`, 'gu');
 
 /** What a text token's neighbours contribute to the look-behind and look-ahead of REFERENCE. */
@@ -176,11 +205,12 @@ function referenceLink(
     return { href: `/u/${handle}`, className: 'mention' };
   }
   if (topicText !== undefined) {
-    const slug = topicSlug(topicText);
-    env.candidates.topics.add(slug);
+    const key = topicKey(topicText);
+    const label = topicLabel(topicText);
+    if (!env.candidates.topics.has(key)) env.candidates.topics.set(key, label);
     if (env.context === undefined) return undefined;
-    env.linked?.topics.add(slug);
-    return { href: `/t/${encodeURIComponent(slug)}`, className: 'topic' };
+    if (env.linked && !env.linked.topics.has(key)) env.linked.topics.set(key, label);
+    return { href: `/t/${encodeURIComponent(key)}`, className: 'topic' };
   }
   return undefined;
 }

@@ -6,7 +6,7 @@ import type { Mailer } from '../email/mailer.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { createTranslator, isLocale, type Locale, type Translate } from '../i18n/i18n.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import { topicSlug } from '../markdown/post-markdown.js';
+import { topicKey } from '../markdown/post-markdown.js';
 import { NOTIFICATION_JOBS } from './notification-fanout.js';
 import {
   type Delivery,
@@ -365,7 +365,7 @@ export function createNotificationMail({
                   posts: {
                     some: {
                       isOpening: true,
-                      topics: { some: { topic: { slug: { in: expertise.map((entry) => topicSlug(entry)) } } } },
+                      topics: { some: { topic: { slug: { in: expertise.map((entry) => topicKey(entry)) } } } },
                     },
                   },
                 },

@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import { Invalid, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ThreadKind } from '../generated/prisma/enums.js';
-import { findReferences, renderPostMarkdown } from '../markdown/post-markdown.js';
+import { findReferences, renderPostMarkdown, type TopicReference } from '../markdown/post-markdown.js';
 import { openReviewItem } from '../moderation/review-items.js';
 import { createWatchedWordLists } from '../moderation/watched-word-lists.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
@@ -20,6 +20,8 @@ import {
   warningDigest,
 } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
+import { postTextFields } from '../search/post-text.js';
+import { linkTopics } from '../topics/topic-links.js';
 import { attachmentUrl } from './attachment-urls.js';
 import type { ThreadRow } from './thread-selects.js';
 
@@ -255,19 +257,14 @@ export function createPostPipeline({
     tx: Prisma.TransactionClient,
     postId: string,
     viewer: Viewer,
-    rendered: { mentionedIds: string[]; topics: string[] },
+    rendered: { mentionedIds: string[]; topics: TopicReference[] },
     attachmentIds: readonly string[],
   ) {
     await tx.mention.deleteMany({ where: { postId } });
     if (rendered.mentionedIds.length > 0) {
       await tx.mention.createMany({ data: rendered.mentionedIds.map((userId) => ({ postId, userId })) });
     }
-    await tx.postTopic.deleteMany({ where: { postId } });
-    if (rendered.topics.length > 0) {
-      await tx.topic.createMany({ data: rendered.topics.map((slug) => ({ slug })), skipDuplicates: true });
-      const topics = await tx.topic.findMany({ where: { slug: { in: rendered.topics } }, select: { id: true } });
-      await tx.postTopic.createMany({ data: topics.map((topic) => ({ postId, topicId: topic.id })) });
-    }
+    await linkTopics(tx, postId, rendered.topics);
     // Files left out of an edit are let go of; the ones named are claimed (only if still the author's own).
     await tx.attachment.updateMany({
       where: { postId, id: { notIn: [...attachmentIds] } },
@@ -292,7 +289,8 @@ export function createPostPipeline({
     place: { threadId: string; parentId: string | null; isOpening: boolean },
     form: { body: string; tag: PostTag; attachmentIds: readonly string[]; submissionKey: string | null },
     judged: Judged,
-    rendered: { html: string; mentionedIds: string[]; topics: string[] },
+    rendered: { html: string; mentionedIds: string[]; topics: TopicReference[] },
+    title: string | null = null,
   ): Promise<string> {
     const post = await tx.post.create({
       data: {
@@ -300,6 +298,7 @@ export function createPostPipeline({
         authorId: viewer.id,
         submissionKey: form.submissionKey,
         source: form.body,
+        ...postTextFields(title, form.body),
         html: rendered.html,
         tag: form.tag,
         onBehalfOfId: judged.onBehalfOf,
@@ -330,7 +329,7 @@ export function createPostPipeline({
     viewer: Viewer,
     postId: string,
     judged: Judged,
-    rendered: { mentionedIds: string[]; topics: string[] },
+    rendered: { mentionedIds: string[]; topics: TopicReference[] },
     attachmentIds: readonly string[],
   ) {
     await linkPost(tx, postId, viewer, rendered, attachmentIds);

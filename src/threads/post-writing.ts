@@ -9,6 +9,7 @@ import type { PostStatus } from '../generated/prisma/enums.js';
 import { changePostStatus } from '../moderation/post-status.js';
 import { resolveReviewItems } from '../moderation/review-items.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
+import { postTextFields } from '../search/post-text.js';
 import { isUnchangedEdit } from './post-changes.js';
 import type { PostPipeline } from './post-pipeline.js';
 import {
@@ -96,6 +97,7 @@ export function createPostWriting({
         { ...form, submissionKey: check.key },
         judged,
         rendered,
+        form.title,
       );
       return { threadId: thread.id, postId, communitySlug: opened.community.slug, held: judged.held };
     });
@@ -229,6 +231,7 @@ export function createPostWriting({
         where: { id: post.id, status: post.status },
         data: {
           source: form.body,
+          ...postTextFields(title, form.body),
           html: rendered.html,
           tag: form.tag,
           onBehalfOfId: judged.onBehalfOf,

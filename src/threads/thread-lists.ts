@@ -88,7 +88,7 @@ export function createThreadLists({ db }: { db: Db }) {
    * an unknown one): a topic used only in a secret community must not be confirmed by a different answer.
    */
   async function topicThreads(slug: string, viewer: Viewer | null) {
-    const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true } });
+    const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true, label: true } });
     if (!topic) return { topic: null, threads: [] };
     const threads = await db.thread.findMany({
       where: {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
+import { topicKey } from '../markdown/post-markdown.js';
 import { attachmentParams, topicParams } from './threads.schemas.js';
 import type { ThreadsService } from './threads.service.js';
 
@@ -9,9 +10,10 @@ export async function topicAndFileRoutes(app: FastifyInstance, { threads }: { th
   app.get('/t/:topic', async (request, reply) => {
     const parsed = topicParams.safeParse(request.params);
     if (!parsed.success) throw new NotFound('No such topic');
-    const { topic, threads: list } = await threads.topicThreads(parsed.data.topic.toLowerCase(), request.viewer);
+    // Any spelling of the topic answers with it: /t/Contratación, /t/contratacion, /t/col.legi.
+    const { topic, threads: list } = await threads.topicThreads(topicKey(parsed.data.topic), request.viewer);
     if (!topic) throw new NotFound('No such topic');
-    return reply.view('threads/topic.eta', { title: `#${topic.slug}`, topic, threads: list });
+    return reply.view('threads/topic.eta', { title: `#${topic.label}`, topic, threads: list });
   });
 
   async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {

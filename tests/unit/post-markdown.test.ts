@@ -3,7 +3,7 @@ import {
   findReferences,
   type PostMarkdownContext,
   renderPostMarkdown,
-  topicSlug,
+  topicKey,
 } from '../../src/markdown/post-markdown.js';
 
 const REL = 'rel="nofollow noopener noreferrer ugc"';
@@ -30,6 +30,11 @@ function mention(handle: string, text = `@${handle}`): string {
 
 function topic(slug: string, text: string): string {
   return `<a href="/t/${slug}" class="topic">${text}</a>`;
+}
+
+/** The topic keys of a rendering, in order. */
+function keys(rendered: { topics: readonly { key: string }[] }): string[] {
+  return rendered.topics.map((entry) => entry.key);
 }
 
 describe('renderPostMarkdown: mentions', () => {
@@ -110,30 +115,30 @@ describe('renderPostMarkdown: topics', () => {
       `<p>Nueva ${topic('contratacion', '#Contratación')} en ${topic('girona_2025', '#Girona_2025')} y ` +
         `${topic('obra-publica', '#obra-pública')}</p>\n`,
     );
-    expect(rendered.topics).toEqual(['contratacion', 'girona_2025', 'obra-publica']);
+    expect(keys(rendered)).toEqual(['contratacion', 'girona_2025', 'obra-publica']);
   });
 
   it('reports each topic once, whatever its case and accents', () => {
-    expect(render('#Contratación #contratacion #CONTRATACIÓN').topics).toEqual(['contratacion']);
+    expect(keys(render('#Contratación #contratacion #CONTRATACIÓN'))).toEqual(['contratacion']);
   });
 
   it('percent-encodes letters the slug keeps (ß, other scripts)', () => {
     const rendered = render('#Straße #Αθήνα');
-    expect(rendered.topics).toEqual(['straße', 'αθηνα']);
-    expect(rendered.html).toContain('href="/t/stra%C3%9Fe"');
+    expect(keys(rendered)).toEqual(['strasse', 'αθηνα']);
+    expect(rendered.html).toContain('href="/t/strasse"');
     expect(rendered.html).toContain('href="/t/%CE%B1%CE%B8%CE%B7%CE%BD%CE%B1"');
   });
 
   it('needs a letter first and 2 to 50 characters', () => {
-    expect(render('#1 #2025 #a #ab').topics).toEqual(['ab']);
-    expect(render(`#${'a'.repeat(50)}`).topics).toEqual(['a'.repeat(50)]);
-    expect(render(`#${'a'.repeat(51)}`).topics).toEqual([]);
+    expect(keys(render('#1 #2025 #a #ab'))).toEqual(['ab']);
+    expect(keys(render(`#${'a'.repeat(50)}`))).toEqual(['a'.repeat(50)]);
+    expect(keys(render(`#${'a'.repeat(51)}`))).toEqual([]);
   });
 
   it('does not take entities or escapes for topics', () => {
     for (const source of ['&#35;tema', '&#x23;tema', String.raw`\#tema`, '&amp;#tema', 'R&amp;D#tema', '&#x41;bc']) {
       const rendered = render(source);
-      expect(rendered.topics, source).toEqual([]);
+      expect(keys(rendered), source).toEqual([]);
       expect(rendered.html, source).not.toContain('class="topic"');
     }
     expect(html('&#35;tema &amp; #tema')).toBe(`<p>#tema &amp; ${topic('tema', '#tema')}</p>\n`);
@@ -148,14 +153,14 @@ describe('renderPostMarkdown: topics', () => {
       'C#sharp',
       '##doble',
     ]) {
-      expect(render(source).topics, source).toEqual([]);
+      expect(keys(render(source)), source).toEqual([]);
     }
     expect(html('https://x.org/#frag')).toBe(`<p><a href="https://x.org/#frag" ${REL}>https://x.org/#frag</a></p>\n`);
   });
 
   it('does not look inside code', () => {
     const rendered = render('`#tema`\n\n```\n#tema\n```');
-    expect(rendered.topics).toEqual([]);
+    expect(keys(rendered)).toEqual([]);
     expect(rendered.html).not.toContain('class="topic"');
   });
 
@@ -165,17 +170,43 @@ describe('renderPostMarkdown: topics', () => {
   });
 });
 
-describe('topicSlug', () => {
+describe('topicKey', () => {
   it.each([
     ['Contratación', 'contratacion'],
-    ['ÑANDÚ', 'nandu'],
+    ['ÑANDÚ', 'ñandu'],
+    ['Año', 'año'],
+    ['Plaça', 'plaça'],
     ['Pingüino', 'pinguino'],
     ['Col·lecció', 'col·leccio'],
+    ['Col.lecció', 'col·leccio'],
+    ['Coŀlecció', 'col·leccio'],
+    ['#Il·lustració', 'il·lustracio'],
     ['İstanbul', 'istanbul'],
     ['Girona_2025', 'girona_2025'],
     ['contrataci\u006f\u0301n', 'contratacion'],
+    ['an\u0303o', 'año'],
   ])('%s → %s', (text, slug) => {
-    expect(topicSlug(text)).toBe(slug);
+    expect(topicKey(text)).toBe(slug);
+  });
+});
+
+describe('renderPostMarkdown: topics as Spanish and Catalan write them', () => {
+  it('keeps ñ and ç as letters: #año is not #ano, #plaça is not #placa', () => {
+    expect(keys(render('#año #ano #plaça #placa #AÑO'))).toEqual(['año', 'ano', 'plaça', 'placa']);
+  });
+
+  it('takes the Catalan middle dot as part of the word, however it is typed', () => {
+    const rendered = render('#col·legi, #Il·lustració, #col.legi i #coŀlegi; #fi· i #a·');
+    expect(rendered.topics).toEqual([
+      { key: 'col·legi', label: 'col·legi' },
+      { key: 'il·lustracio', label: 'Il·lustració' },
+      { key: 'fi', label: 'fi' },
+    ]);
+    expect(rendered.html).toContain(`${topic('col%C2%B7legi', '#col·legi')}`);
+  });
+
+  it('keeps the form first written as the label', () => {
+    expect(render('#Contratación y #contratacion').topics).toEqual([{ key: 'contratacion', label: 'Contratación' }]);
   });
 });
 
@@ -278,7 +309,10 @@ describe('findReferences', () => {
   it('finds every candidate, lower-case, once, in order of first appearance', () => {
     expect(findReferences('@Nadie habla con @ana de #Contratación; @ANA y #contratacion otra vez #Obras')).toEqual({
       handles: ['nadie', 'ana'],
-      topics: ['contratacion', 'obras'],
+      topics: [
+        { key: 'contratacion', label: 'Contratación' },
+        { key: 'obras', label: 'Obras' },
+      ],
     });
   });
 

@@ -1,0 +1,330 @@
+import type { Viewer } from '../accounts/auth.js';
+import type { Db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
+import { LISTED_THREAD_WHERE } from '../moderation/post-visibility.js';
+import { decodeCursor, encodeCursor } from '../threads/thread-lists.js';
+import { communityIn, readableCommunityIds } from './readable-communities.js';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  type ParsedQuery,
+  type SearchTerm,
+  searchKey,
+} from './search-query.js';
+import { highlightSnippet, plainText } from './snippet.js';
+
+// Full-text search over thread titles and posts, in PostgreSQL (issue 12). Each post's words are indexed
+// by a trigger (migration text_search) with the stemmer of its language, as written and folded; a query
+// is matched with the stemmers of every language Ágora indexes, so a Catalan query finds Catalan posts
+// and "contratacion" finds "contratación". Only what the viewer may read is ever matched, counted or
+// ranked: published posts, in listed threads, of communities communityAccessWhere lets them read.
+
+export const RESULTS_PER_PAGE = 20;
+
+/** What a search may be narrowed to; every field already checked (src/search/search.schemas.ts). */
+export interface SearchFilters {
+  readonly communityId: string | null;
+  readonly tag: PostTag | null;
+  readonly kind: ThreadKind | null;
+  /** yes: questions with an accepted answer, other threads with a reply; no: the others. */
+  readonly answered: 'yes' | 'no' | null;
+  readonly authorId: string | null;
+  /** Inclusive days, UTC: from 00:00 of `from` to the end of `to`. */
+  readonly from: Date | null;
+  readonly to: Date | null;
+}
+
+export const NO_FILTERS: SearchFilters = {
+  communityId: null,
+  tag: null,
+  kind: null,
+  answered: null,
+  authorId: null,
+  from: null,
+  to: null,
+};
+
+export interface SearchHit {
+  readonly postId: string;
+  readonly threadId: string;
+  readonly threadTitle: string;
+  readonly threadKind: ThreadKind;
+  readonly isOpening: boolean;
+  /** This post is its question's accepted answer. */
+  readonly isAccepted: boolean;
+  /** Its thread is a question with an accepted answer. */
+  readonly solved: boolean;
+  readonly tag: PostTag;
+  readonly createdAt: Date;
+  readonly community: { readonly slug: string; readonly name: string };
+  readonly author: { readonly handle: string; readonly displayName: string; readonly active: boolean } | null;
+  /** Escaped HTML with the matched words in <mark>. */
+  readonly snippetHtml: string;
+  /** The thread's title, likewise. */
+  readonly titleHtml: string;
+}
+
+export interface SearchPage {
+  readonly hits: readonly SearchHit[];
+  /** The cursor of the next page, if there is one. */
+  readonly next: string | null;
+  /** A cursor was given that belongs to another search: the first page was shown instead. */
+  readonly staleCursor: boolean;
+  /** The words were all too common to search for (stop words): nothing was searched. */
+  readonly onlyStopWords: boolean;
+}
+
+/** The languages whose stemmers a query is read with: those posts are indexed with (agora_ts_config). */
+const QUERY_LANGUAGES = ['es', 'ca', 'en', 'und'] as const;
+
+/** One term as a tsquery in one configuration, as written and folded (stems of both forms match). */
+function termQuery(config: Prisma.Sql, term: SearchTerm): Prisma.Sql {
+  const folded = Prisma.sql`replace(agora_fold(${term.text}), '·', '')`;
+  switch (term.kind) {
+    case 'word':
+      return Prisma.sql`(plainto_tsquery(${config}, ${term.text}) || plainto_tsquery(${config}, ${folded}))`;
+    case 'phrase':
+      return Prisma.sql`(phraseto_tsquery(${config}, ${term.text}) || phraseto_tsquery(${config}, ${folded}))`;
+    case 'prefix':
+      // The word is quoted as a tsquery literal by quote_literal: nothing the person typed is syntax.
+      return Prisma.sql`(to_tsquery(${config}, quote_literal(${term.text}) || ':*') || to_tsquery(${config}, quote_literal(${folded}) || ':*'))`;
+  }
+}
+
+function languageQuery(language: string, query: ParsedQuery, positiveOnly: boolean): Prisma.Sql {
+  const config = Prisma.sql`agora_ts_config(${language})`;
+  const parts = query.include.map((term) => termQuery(config, term));
+  if (!positiveOnly) for (const term of query.exclude) parts.push(Prisma.sql`(!! ${termQuery(config, term)})`);
+  return Prisma.sql`(${Prisma.join(parts, ' && ')})`;
+}
+
+/** The whole query: each language's reading of it, any of which may match. */
+function fullQuery(
+  query: ParsedQuery,
+  positiveOnly = false,
+  languages: readonly string[] = QUERY_LANGUAGES,
+): Prisma.Sql {
+  return Prisma.join(
+    languages.map((language) => languageQuery(language, query, positiveOnly)),
+    ' || ',
+  );
+}
+
+/** The SQL conditions of the filters, on posts `p` and threads `t`. */
+function filterConditions(filters: SearchFilters): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
+  if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
+  if (filters.tag) conditions.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
+  if (filters.kind) conditions.push(Prisma.sql`t.kind = ${filters.kind}::"ThreadKind"`);
+  // As the thread list's "unanswered" (src/threads/thread-lists.ts): no reply yet, or a question with no
+  // accepted answer.
+  const unanswered = Prisma.sql`(t.reply_count = 0 OR (t.kind = 'QUESTION' AND t.accepted_post_id IS NULL))`;
+  if (filters.answered === 'no') conditions.push(unanswered);
+  if (filters.answered === 'yes') conditions.push(Prisma.sql`NOT ${unanswered}`);
+  if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
+  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${filters.from}`);
+  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${new Date(filters.to.getTime() + 86_400_000)}`);
+  return conditions;
+}
+
+/** Lexemes of a tsquery's text ('contrat':* | 'contratacion' & …), for marking the matched words. */
+function lexemesOf(queryText: string): string[] {
+  return [
+    ...new Set([...queryText.matchAll(/'((?:[^']|'')+)'/g)].map((match) => (match[1] ?? '').replaceAll("''", "'"))),
+  ];
+}
+
+export function createSearchService({ db }: { db: Db }) {
+  /**
+   * One page of results for a parsed query (parseQuery; at least one term to include), best first.
+   * Relevance is PostgreSQL's cover density (ts_rank_cd; a title counts 2.5 times a body), times 1.5 for
+   * an accepted answer and 1.2 for a solved question's opening post, times 1 + ln(1 + "útil" reactions),
+   * divided by 1 + age / 180 days. Pages are a keyset over (score, id) with the moment of the first page
+   * kept in the cursor, so a page never repeats or skips a result because time passed. A cursor of another
+   * query or filters is ignored (`staleCursor`). `solvedOnly` keeps the questions with an accepted answer
+   * and matches their question and accepted answer only (the "solved questions" view).
+   */
+  async function search(
+    viewer: Viewer | null,
+    query: ParsedQuery,
+    filters: SearchFilters,
+    options: { readonly after?: string | null; readonly solvedOnly?: boolean } = {},
+  ): Promise<SearchPage> {
+    const key = searchKey(query, {
+      ...Object.fromEntries(
+        Object.entries(filters).map(([name, value]) => [name, value instanceof Date ? value.toISOString() : value]),
+      ),
+      solved: options.solvedOnly ? '1' : null,
+    });
+    const given = decodeSearchCursor(options.after);
+    const cursor = given && given.key === key ? given : null;
+    const staleCursor = Boolean(options.after) && cursor === null;
+    const now = cursor?.now ?? new Date();
+
+    const [built] = await db.$queryRaw<{ query: string; positive: string; nodes: number }[]>`
+      SELECT q::text AS query, (${fullQuery(query, true)})::text AS positive,
+        -- Words that a language drops as too common (de, la, the…) all of them: nothing worth searching for.
+        least(${Prisma.join(
+          ['es', 'ca', 'en'].map((language) => Prisma.sql`numnode(${fullQuery(query, true, [language])})`),
+          ', ',
+        )}) AS nodes
+      FROM (SELECT (${fullQuery(query)}) AS q) AS built`;
+    if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true };
+
+    const communities = await readableCommunityIds(db, viewer);
+    if (communities !== null && communities.length === 0) {
+      return { hits: [], next: null, staleCursor, onlyStopWords: false };
+    }
+    const conditions = [
+      Prisma.sql`p.search_vector @@ ${built.query}::tsquery`,
+      Prisma.sql`p.status = 'PUBLISHED'`,
+      Prisma.sql`p.deleted_at IS NULL`,
+      Prisma.sql`NOT t.restricted`,
+      communityIn(Prisma.sql`t.community_id`, communities),
+      ...filterConditions(filters),
+    ];
+    if (options.solvedOnly) {
+      conditions.push(
+        Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND (p.is_opening OR p.id = t.accepted_post_id)`,
+      );
+    }
+    const score = Prisma.sql`(
+      ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_vector, ${built.query}::tsquery)
+      * (CASE WHEN t.accepted_post_id = p.id THEN 1.5 WHEN p.is_opening AND t.accepted_post_id IS NOT NULL THEN 1.2 ELSE 1 END)
+      * (1 + ln(1 + (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL')))
+      / (1 + extract(epoch FROM (${now}::timestamptz - p.created_at)) / (86400.0 * 180))
+    )::float8`;
+    // In the solved view a thread is one result, at the score of its better matching post.
+    const ranked = options.solvedOnly
+      ? Prisma.sql`SELECT DISTINCT ON (t.id) t.id AS thread_id, p.id AS id, ${score} AS score
+          FROM posts p JOIN threads t ON t.id = p.thread_id
+          WHERE ${Prisma.join(conditions, ' AND ')}
+          ORDER BY t.id, score DESC`
+      : Prisma.sql`SELECT p.id AS id, ${score} AS score
+          FROM posts p JOIN threads t ON t.id = p.thread_id
+          WHERE ${Prisma.join(conditions, ' AND ')}`;
+    const after = cursor
+      ? Prisma.sql`WHERE (ranked.score, ranked.id) < (${cursor.score}::float8, ${cursor.id}::uuid)`
+      : Prisma.empty;
+    const rows = await db.$queryRaw<{ id: string; score: number }[]>`
+      SELECT ranked.id, ranked.score FROM (${ranked}) AS ranked ${after}
+      ORDER BY ranked.score DESC, ranked.id DESC
+      LIMIT ${RESULTS_PER_PAGE + 1}`;
+
+    const page = rows.slice(0, RESULTS_PER_PAGE);
+    const posts = await db.post.findMany({
+      where: { id: { in: page.map((row) => row.id) } },
+      select: {
+        id: true,
+        source: true,
+        isOpening: true,
+        tag: true,
+        createdAt: true,
+        author: { select: { handle: true, displayName: true, status: true } },
+        thread: {
+          select: {
+            id: true,
+            title: true,
+            kind: true,
+            acceptedPostId: true,
+            community: { select: { slug: true, name: true } },
+          },
+        },
+      },
+    });
+    const byId = new Map(posts.map((post) => [post.id, post]));
+    const lexemes = lexemesOf(built.positive);
+    const hits = page.flatMap((row): SearchHit[] => {
+      const post = byId.get(row.id);
+      if (!post) return [];
+      return [
+        {
+          postId: post.id,
+          threadId: post.thread.id,
+          threadTitle: post.thread.title,
+          threadKind: post.thread.kind,
+          isOpening: post.isOpening,
+          isAccepted: post.thread.acceptedPostId === post.id,
+          solved: post.thread.kind === 'QUESTION' && post.thread.acceptedPostId !== null,
+          tag: post.tag,
+          createdAt: post.createdAt,
+          community: post.thread.community,
+          author: post.author
+            ? {
+                handle: post.author.handle,
+                displayName: post.author.displayName,
+                active: post.author.status === 'ACTIVE',
+              }
+            : null,
+          snippetHtml: highlightSnippet(plainText(post.source), lexemes),
+          titleHtml: highlightSnippet(post.thread.title, lexemes, 400),
+        },
+      ];
+    });
+    const last = page.at(-1);
+    const next =
+      rows.length > RESULTS_PER_PAGE && last ? encodeSearchCursor({ key, now, score: last.score, id: last.id }) : null;
+    return { hits, next, staleCursor, onlyStopWords: false };
+  }
+
+  /**
+   * Questions with an accepted answer in every community the viewer may read, latest activity first, a
+   * keyset page at a time (src/threads/thread-lists.ts's cursor): each with its accepted answer's author
+   * and an excerpt of it. The "solved questions" view when nothing is typed.
+   */
+  async function latestSolved(viewer: Viewer | null, after: string | null) {
+    const cursor = decodeCursor(after ?? undefined);
+    const communities = await readableCommunityIds(db, viewer);
+    const threads = await db.thread.findMany({
+      where: {
+        ...LISTED_THREAD_WHERE,
+        kind: 'QUESTION',
+        acceptedPostId: { not: null },
+        acceptedPost: { status: 'PUBLISHED' },
+        ...(communities === null ? {} : { communityId: { in: communities } }),
+        ...(cursor
+          ? {
+              OR: [
+                { lastActivityAt: { lt: cursor.lastActivityAt } },
+                { lastActivityAt: cursor.lastActivityAt, id: { lt: cursor.id } },
+              ],
+            }
+          : {}),
+      },
+      select: {
+        id: true,
+        title: true,
+        lastActivityAt: true,
+        replyCount: true,
+        community: { select: { slug: true, name: true } },
+        acceptedPost: {
+          select: {
+            id: true,
+            source: true,
+            createdAt: true,
+            author: { select: { handle: true, displayName: true, status: true } },
+          },
+        },
+      },
+      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+      take: RESULTS_PER_PAGE + 1,
+    });
+    const page = threads.slice(0, RESULTS_PER_PAGE);
+    const last = page.at(-1);
+    return {
+      threads: page.map((thread) => ({
+        ...thread,
+        answerHtml: thread.acceptedPost ? highlightSnippet(plainText(thread.acceptedPost.source), [], 200) : '',
+      })),
+      next:
+        threads.length > RESULTS_PER_PAGE && last
+          ? encodeCursor({ pinned: false, lastActivityAt: last.lastActivityAt, id: last.id })
+          : null,
+    };
+  }
+
+  return { search, latestSolved };
+}
+
+export type SearchService = ReturnType<typeof createSearchService>;
