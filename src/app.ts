@@ -13,6 +13,8 @@ import { createCommunitiesService } from './communities/communities.service.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createMailer } from './email/mailer.js';
+import { feedRoutes } from './feed/feed.routes.js';
+import { createFeedService } from './feed/feed.service.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { createHomeService } from './home/home.service.js';
@@ -39,6 +41,7 @@ import { privacyRoutes } from './privacy/privacy.routes.js';
 import { createPrivacyService } from './privacy/privacy.service.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
 import { createProfilesService } from './profiles/profiles.service.js';
+import { createPeopleService } from './search/people.service.js';
 import { searchRoutes } from './search/search.routes.js';
 import { createSearchService } from './search/search.service.js';
 import { ssoRoutes } from './sso/sso.routes.js';
@@ -193,7 +196,9 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     events: jobs.events,
     attachments: { store: createAttachmentStore(config.attachments.dir), perPost: config.attachments.perPost },
   });
-  await app.register(homeRoutes, { home: createHomeService({ db }), threads });
+  const feed = createFeedService({ db });
+  await app.register(homeRoutes, { home: createHomeService({ db }), feed });
+  await app.register(feedRoutes, { feed, people: createPeopleService({ db }) });
   await app.register(communitiesRoutes, { communities, threads, config, notifications, moderation });
   await app.register(moderationRoutes, {
     moderation,
@@ -201,7 +206,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     communities,
   });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
-  await app.register(topicAndFileRoutes, { threads });
+  await app.register(topicAndFileRoutes, { threads, follows: feed });
   await app.register(searchRoutes, { db, search: createSearchService({ db }) });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
@@ -221,7 +226,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
       log: app.log,
     }),
   });
-  await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }) });
+  await app.register(profilesRoutes, { config, profiles: createProfilesService({ db, audit }), follows: feed });
   await app.register(adminRoutes, {
     audit,
     admin: createAdminService({ db, config, auth, audit, mailer, log: app.log }),

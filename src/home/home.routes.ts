@@ -1,16 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { ThreadsService } from '../threads/threads.service.js';
+import { feedPage } from '../feed/feed.routes.js';
+import type { FeedService } from '../feed/feed.service.js';
 import type { HomeService } from './home.service.js';
 
-export async function homeRoutes(
-  app: FastifyInstance,
-  { home, threads }: { home: HomeService; threads: ThreadsService },
-) {
+export async function homeRoutes(app: FastifyInstance, { home, feed }: { home: HomeService; feed: FeedService }) {
   app.get('/', async (request, reply) => {
-    const [page, recent] = await Promise.all([
-      home.getHomePage(),
-      request.viewer ? threads.recentForMember(request.viewer) : Promise.resolve(null),
-    ]);
-    return reply.view('home/index.eta', { title: null, ...page, recent });
+    // Signed in, the home page is the person's feed (issue 12); signed out, what Ágora is and who is in it.
+    if (request.viewer) {
+      const { status, data } = await feedPage(request, feed);
+      return reply.code(status).view('feed/home.eta', { title: request.t('find.feed.title'), ...data });
+    }
+    return reply.view('home/index.eta', { title: null, ...(await home.getHomePage()) });
   });
 }

@@ -44,6 +44,9 @@ function hashPublicFiles(dir: string): Map<string, string> {
 }
 
 const NOTICES = new Set([
+  // Follows.
+  'followed',
+  'unfollowed',
   // Notifications.
   'notification-read',
   'notifications-all-read',

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROFILE_FIELDS } from '../access/profile-access.js';
 import type { Config } from '../config.js';
 import { Invalid, NotFound } from '../errors.js';
+import type { FeedService } from '../feed/feed.service.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
@@ -35,7 +36,11 @@ function checkedValues(value: unknown): string[] {
 
 export async function profilesRoutes(
   app: FastifyInstance,
-  { profiles, config }: { profiles: ProfilesService; config: Config },
+  {
+    profiles,
+    config,
+    follows,
+  }: { profiles: ProfilesService; config: Config; follows: Pick<FeedService, 'isFollowing'> },
 ) {
   // Re-encoding a picture costs CPU: uploads get the tighter limit of sensitive forms.
   // Uploads and profile edits (the bio is rendered from markdown): their own limit, per account.
@@ -72,7 +77,11 @@ export async function profilesRoutes(
     if (!params.success) throw new NotFound();
     const profile = await profiles.findProfile(params.data.handle, request.viewer);
     if (!profile) throw new NotFound();
-    return reply.view('profiles/profile.eta', { title: profile.displayName, profile });
+    const following =
+      request.viewer && !profile.isOwner
+        ? await follows.isFollowing(request.viewer, { handle: profile.handle })
+        : false;
+    return reply.view('profiles/profile.eta', { title: profile.displayName, profile, following });
   });
 
   app.get('/u/:handle/avatar.webp', async (request, reply) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_FIELDS, type ProfileField } from '../access/profile-access.js';
+import { foldText } from '../text/fold.js';
 
 // Messages are catalog keys; the routes translate them beside each field.
 
@@ -22,7 +23,8 @@ export function splitExpertise(source: string): string[] {
   const tags: string[] = [];
   for (const raw of source.split(',')) {
     const tag = raw.trim().replace(/\s+/g, ' ');
-    const key = tag.toLocaleLowerCase();
+    // As topics are compared (src/text/fold.ts): "Contratación" and "contratacion" are one expertise.
+    const key = foldText(tag.replace(/^#/, ''));
     if (tag === '' || seen.has(key)) continue;
     seen.add(key);
     tags.push(tag);

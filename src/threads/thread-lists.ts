@@ -9,7 +9,6 @@ import { COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
 
 export const TOPIC_THREADS_LIMIT = 50;
-export const RECENT_THREADS_LIMIT = 10;
 
 // Lists of threads: a community's (pinned first, then latest activity, a keyset page at a time) and
 // lists across communities. In the latter the access rules are part of each query (communityAccessWhere),
@@ -103,24 +102,5 @@ export function createThreadLists({ db }: { db: Db }) {
     return threads.length === 0 ? { topic: null, threads } : { topic, threads };
   }
 
-  /** The latest conversations in the communities where the viewer is an active member, for the home page. */
-  async function recentForMember(viewer: Viewer, limit = RECENT_THREADS_LIMIT) {
-    return db.thread.findMany({
-      where: {
-        ...LISTED_THREAD_WHERE,
-        community: {
-          AND: [
-            { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } },
-            // A membership counts only while its holder is in the audience: the access rules have the last word.
-            communityAccessWhere(actorOf(viewer), 'read'),
-          ],
-        },
-      },
-      select: { ...THREAD_SELECT, community: { select: COMMUNITY_FACTS_SELECT } },
-      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-    });
-  }
-
-  return { listThreads, topicThreads, recentForMember };
+  return { listThreads, topicThreads };
 }

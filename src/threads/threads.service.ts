@@ -26,7 +26,7 @@ import { createThreadReading } from './thread-reading.js';
 export { attachmentUrl } from './attachment-urls.js';
 export { type ComposeOptions, PostNeedsConfirmation, PostRefused } from './post-pipeline.js';
 export { PENDING_UPLOAD_MS } from './thread-attachments.js';
-export { RECENT_THREADS_LIMIT, THREADS_PER_PAGE, TOPIC_THREADS_LIMIT } from './thread-lists.js';
+export { THREADS_PER_PAGE, TOPIC_THREADS_LIMIT } from './thread-lists.js';
 export { DECISIONS_LIMIT, type OpenedThread, type PostView, type TagExplanation } from './thread-reading.js';
 
 export interface AttachmentsDependency {

@@ -1,19 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
+import type { FeedService } from '../feed/feed.service.js';
 import { topicKey } from '../markdown/post-markdown.js';
 import { attachmentParams, topicParams } from './threads.schemas.js';
 import type { ThreadsService } from './threads.service.js';
 
 // Topic pages and the files of posts: read-only routes beside the thread pages (threads.routes.ts).
 
-export async function topicAndFileRoutes(app: FastifyInstance, { threads }: { threads: ThreadsService }) {
+export async function topicAndFileRoutes(
+  app: FastifyInstance,
+  { threads, follows }: { threads: ThreadsService; follows: Pick<FeedService, 'isFollowing'> },
+) {
   app.get('/t/:topic', async (request, reply) => {
     const parsed = topicParams.safeParse(request.params);
     if (!parsed.success) throw new NotFound('No such topic');
     // Any spelling of the topic answers with it: /t/Contratación, /t/contratacion, /t/col.legi.
     const { topic, threads: list } = await threads.topicThreads(topicKey(parsed.data.topic), request.viewer);
     if (!topic) throw new NotFound('No such topic');
-    return reply.view('threads/topic.eta', { title: `#${topic.label}`, topic, threads: list });
+    const following = request.viewer ? await follows.isFollowing(request.viewer, { topicKey: topic.slug }) : false;
+    return reply.view('threads/topic.eta', { title: `#${topic.label}`, topic, threads: list, following });
   });
 
   async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {

@@ -66,6 +66,15 @@ async function thread(
 beforeAll(async () => {
   t = await createTestApp();
   cast = await createMatrixCast(t);
+  // Every opening post is on the topic #zumbido; every signed-in viewer follows it and the author.
+  const topic = await t.db.topic.create({ data: { slug: WORD, label: WORD } });
+  for (const viewer of cast.viewers) {
+    if (!viewer.user) continue;
+    await t.db.follow.create({ data: { followerId: viewer.user.id, topicId: topic.id } });
+    if (viewer.user.id !== cast.author.id) {
+      await t.db.follow.create({ data: { followerId: viewer.user.id, userId: cast.author.id } });
+    }
+  }
   let n = 0;
   for (const audience of AUDIENCES) {
     for (const visibility of VISIBILITIES) {
@@ -95,6 +104,8 @@ beforeAll(async () => {
         ],
       );
       const accepted = question.posts.find((post) => post.source.startsWith('Respuesta aceptada'));
+      const opening = question.posts.find((post) => post.source.startsWith('Texto'));
+      await t.db.postTopic.create({ data: { postId: opening?.id ?? '', topicId: topic.id } });
       await t.db.thread.update({ where: { id: question.id }, data: { acceptedPostId: accepted?.id ?? null } });
       await thread(c.id, author, `Hilo hiloretenido${n} ${WORD}`, { source: `Apertura ${WORD}`, status: 'HELD' });
       await thread(c.id, author, `Título tituloborrado${n} ${WORD}`, {
@@ -132,7 +143,7 @@ async function allPages(viewer: MatrixViewer, url: string): Promise<string> {
   let body = '';
   let next: string | undefined = url;
   for (let pages = 0; next && pages < 10; pages++) {
-    const response: { statusCode: number; body: string } = await t.app.inject({ method: "GET", url: next, headers });
+    const response: { statusCode: number; body: string } = await t.app.inject({ method: 'GET', url: next, headers });
     expect(response.statusCode, `${viewer.name}: ${next}`).toBe(200);
     body += response.body;
     next = /href="([^"]+)" rel="next"/.exec(response.body)?.[1]?.replaceAll('&amp;', '&');
@@ -185,6 +196,26 @@ describe('search and solved questions, for every audience × visibility and ever
           expect(message(response.body), where).toBe(message(unknown.body));
           expect(response.body.includes(c.slug) && !response.body.includes(`value="${c.slug}"`), where).toBe(false);
         }
+      }
+    }
+  }, 120_000);
+});
+
+describe('the expert ranking and the home feed, for every audience × visibility and every viewer', () => {
+  it('count and show only what the viewer may read', async () => {
+    for (const viewer of cast.viewers) {
+      const readable = cases.filter((c) => matrixReads(viewer, c));
+      const experts = await allPages(viewer, `/people?topic=${WORD}`);
+      const ranked = experts.split('id="declared-title"')[0] ?? '';
+      if (readable.length === 0) expect(ranked, viewer.name).not.toContain('respuestas aceptadas');
+      else expect(ranked, viewer.name).toContain(`${readable.length} respuestas aceptadas`);
+      if (!viewer.cookie) continue;
+      const feed = await allPages(viewer, '/');
+      for (const c of cases) {
+        const where = `${viewer.name} in ${c.audience}/${c.visibility}: the feed`;
+        expect(feed.includes(`publicado${c.n}`), where).toBe(matrixReads(viewer, c));
+        expect(feed.includes(`aceptada${c.n}`), where).toBe(matrixReads(viewer, c));
+        for (const secret of c.secrets) expect(feed.includes(secret), `${where} shows ${secret}`).toBe(false);
       }
     }
   }, 120_000);

@@ -1,0 +1,301 @@
+import type { Viewer } from '../accounts/auth.js';
+import { actorOf } from '../communities/communities.service.js';
+import { communityAccessWhere } from '../communities/community-access-where.js';
+import type { Db } from '../db/client.js';
+import { NotFound, Refused } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
+import { topicKey } from '../markdown/post-markdown.js';
+import { communityIn, readableCommunityIds } from '../search/readable-communities.js';
+import { plainText } from '../search/snippet.js';
+
+// Follows and the home feed (issue 12). A person follows people and topics; their home page is a feed of
+// the new threads and replies of the communities they belong to, of the people they follow and on the
+// topics they follow — as far as they may read them: published posts, in listed threads, of communities
+// communityAccessWhere lets them read (the same rule as every page, decided in SQL).
+
+export const FEED_PER_PAGE = 20;
+export const EXCERPT_LENGTH = 280;
+export const UNANSWERED_LIMIT = 5;
+
+export interface FeedFilters {
+  readonly tag: PostTag | null;
+  readonly kind: ThreadKind | null;
+}
+
+export interface FeedItem {
+  readonly postId: string;
+  readonly isOpening: boolean;
+  readonly createdAt: Date;
+  readonly tag: PostTag;
+  readonly excerpt: string;
+  readonly thread: { readonly id: string; readonly title: string; readonly kind: ThreadKind };
+  readonly community: { readonly slug: string; readonly name: string };
+  readonly author: { readonly handle: string; readonly displayName: string; readonly active: boolean } | null;
+}
+
+/** Keyset cursor of the feed: the last post's (created at, id). */
+export function encodeFeedCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+/** The cursor, or null when it does not decode to one (any text in, never a throw). */
+export function decodeFeedCursor(text: string | null | undefined): { createdAt: Date; id: string } | null {
+  if (!text || text.length > 200) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [at, id] = value as unknown[];
+    const createdAt = new Date(String(at));
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    return { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+function excerptOf(source: string): string {
+  const text = plainText(source);
+  if (text.length <= EXCERPT_LENGTH) return text;
+  const cut = text.lastIndexOf(' ', EXCERPT_LENGTH);
+  return `${text.slice(0, cut > EXCERPT_LENGTH / 2 ? cut : EXCERPT_LENGTH)}…`;
+}
+
+export function createFeedService({ db }: { db: Db }) {
+  /** Communities the viewer belongs to and may read (a membership counts only inside the audience). */
+  async function joinedCommunityIds(viewer: Viewer): Promise<string[]> {
+    const rows = await db.community.findMany({
+      where: {
+        AND: [
+          { memberships: { some: { userId: viewer.id, state: 'ACTIVE' } } },
+          communityAccessWhere(actorOf(viewer), 'read'),
+        ],
+      },
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  async function followedIds(viewer: Viewer) {
+    const follows = await db.follow.findMany({
+      where: { followerId: viewer.id },
+      select: { userId: true, topicId: true },
+    });
+    return {
+      users: follows.flatMap((follow) => (follow.userId ? [follow.userId] : [])),
+      topics: follows.flatMap((follow) => (follow.topicId ? [follow.topicId] : [])),
+    };
+  }
+
+  /**
+   * A page of the viewer's feed, newest first: posts of joined communities, by followed people, or on
+   * followed topics (the post's own or its thread's opening post's), readable by the viewer, narrowed by
+   * tag and thread kind; a keyset page (created at, id) at a time. Each source is read on its own index
+   * and limited before they are merged, so a long history is never scanned.
+   */
+  async function feed(viewer: Viewer, filters: FeedFilters, after: string | null) {
+    const cursor = decodeFeedCursor(after);
+    const [joined, followed, readable] = await Promise.all([
+      joinedCommunityIds(viewer),
+      followedIds(viewer),
+      readableCommunityIds(db, viewer),
+    ]);
+    const common = [
+      Prisma.sql`p.status = 'PUBLISHED'`,
+      Prisma.sql`p.deleted_at IS NULL`,
+      Prisma.sql`NOT t.restricted`,
+      communityIn(Prisma.sql`t.community_id`, readable),
+    ];
+    if (filters.tag) common.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
+    if (filters.kind) common.push(Prisma.sql`t.kind = ${filters.kind}::"ThreadKind"`);
+    if (cursor) common.push(Prisma.sql`(p.created_at, p.id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
+    const limit = FEED_PER_PAGE + 1;
+    const branch = (from: Prisma.Sql, condition: Prisma.Sql) => Prisma.sql`(
+      SELECT p.id, p.created_at FROM ${from}
+      WHERE ${condition} AND ${Prisma.join(common, ' AND ')}
+      ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit})`;
+    const posts = Prisma.sql`posts p JOIN threads t ON t.id = p.thread_id`;
+    const branches: Prisma.Sql[] = [];
+    if (joined.length > 0) branches.push(branch(posts, Prisma.sql`t.community_id = ANY(${joined}::uuid[])`));
+    if (followed.users.length > 0)
+      branches.push(branch(posts, Prisma.sql`p.author_id = ANY(${followed.users}::uuid[])`));
+    if (followed.topics.length > 0) {
+      const topics = Prisma.sql`${followed.topics}::uuid[]`;
+      branches.push(
+        branch(
+          Prisma.sql`post_topics pt JOIN posts p ON p.id = pt.post_id JOIN threads t ON t.id = p.thread_id`,
+          Prisma.sql`pt.topic_id = ANY(${topics})`,
+        ),
+        // Replies in threads whose opening post is on the topic.
+        branch(
+          Prisma.sql`post_topics pt JOIN posts op ON op.id = pt.post_id AND op.is_opening JOIN threads t ON t.id = op.thread_id JOIN posts p ON p.thread_id = t.id`,
+          Prisma.sql`pt.topic_id = ANY(${topics}) AND NOT p.is_opening`,
+        ),
+      );
+    }
+    if (branches.length === 0) return { items: [], next: null, empty: true };
+    const rows = await db.$queryRaw<{ id: string; created_at: Date }[]>`
+      SELECT DISTINCT id, created_at FROM (${Prisma.join(branches, ' UNION ALL ')}) AS candidates
+      ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
+    const page = rows.slice(0, FEED_PER_PAGE);
+    const found = await db.post.findMany({
+      where: { id: { in: page.map((row) => row.id) } },
+      select: {
+        id: true,
+        isOpening: true,
+        createdAt: true,
+        tag: true,
+        source: true,
+        author: { select: { handle: true, displayName: true, status: true } },
+        thread: { select: { id: true, title: true, kind: true, community: { select: { slug: true, name: true } } } },
+      },
+    });
+    const byId = new Map(found.map((post) => [post.id, post]));
+    const items = page.flatMap((row): FeedItem[] => {
+      const post = byId.get(row.id);
+      if (!post) return [];
+      return [
+        {
+          postId: post.id,
+          isOpening: post.isOpening,
+          createdAt: post.createdAt,
+          tag: post.tag,
+          excerpt: excerptOf(post.source),
+          thread: { id: post.thread.id, title: post.thread.title, kind: post.thread.kind },
+          community: post.thread.community,
+          author: post.author
+            ? {
+                handle: post.author.handle,
+                displayName: post.author.displayName,
+                active: post.author.status === 'ACTIVE',
+              }
+            : null,
+        },
+      ];
+    });
+    const last = page.at(-1);
+    return {
+      items,
+      next: rows.length > FEED_PER_PAGE && last ? encodeFeedCursor({ createdAt: last.created_at, id: last.id }) : null,
+      empty: false,
+    };
+  }
+
+  /**
+   * Unanswered questions on the viewer's topics (followed, or listed in their expertise): readable
+   * questions with no accepted answer whose opening post is on one of them, newest first, at most
+   * UNANSWERED_LIMIT; never the viewer's own.
+   */
+  async function unansweredOnMyTopics(viewer: Viewer) {
+    const [followed, me] = await Promise.all([
+      followedIds(viewer),
+      db.user.findUnique({ where: { id: viewer.id }, select: { expertise: true } }),
+    ]);
+    const keys = (me?.expertise ?? []).map((entry) => topicKey(entry)).filter((key) => key.length > 0);
+    const fromExpertise = keys.length
+      ? await db.topic.findMany({ where: { slug: { in: keys } }, select: { id: true } })
+      : [];
+    const topics = [...new Set([...followed.topics, ...fromExpertise.map((topic) => topic.id)])];
+    if (topics.length === 0) return [];
+    const readable = await readableCommunityIds(db, viewer);
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT t.id FROM threads t
+      WHERE t.kind = 'QUESTION' AND t.accepted_post_id IS NULL AND NOT t.restricted
+        AND (t.author_id IS NULL OR t.author_id <> ${viewer.id}::uuid)
+        AND ${communityIn(Prisma.sql`t.community_id`, readable)}
+        AND EXISTS (
+          SELECT 1 FROM posts op JOIN post_topics pt ON pt.post_id = op.id
+          WHERE op.thread_id = t.id AND op.is_opening AND op.status = 'PUBLISHED' AND pt.topic_id = ANY(${topics}::uuid[]))
+      ORDER BY t.created_at DESC, t.id DESC
+      LIMIT ${UNANSWERED_LIMIT}`;
+    const threads = await db.thread.findMany({
+      where: { id: { in: rows.map((row) => row.id) } },
+      select: {
+        id: true,
+        title: true,
+        replyCount: true,
+        createdAt: true,
+        community: { select: { slug: true, name: true } },
+      },
+    });
+    const byId = new Map(threads.map((thread) => [thread.id, thread]));
+    return rows.flatMap((row) => byId.get(row.id) ?? []);
+  }
+
+  /** What the viewer follows, for their home page: people (active) and topics, by name. */
+  async function following(viewer: Viewer) {
+    const follows = await db.follow.findMany({
+      where: { followerId: viewer.id, OR: [{ user: { status: 'ACTIVE' } }, { topicId: { not: null } }] },
+      select: {
+        user: { select: { handle: true, displayName: true } },
+        topic: { select: { slug: true, label: true } },
+      },
+      orderBy: { createdAt: 'asc' },
+      take: 200,
+    });
+    return {
+      people: follows.flatMap((follow) => (follow.user ? [follow.user] : [])),
+      topics: follows.flatMap((follow) => (follow.topic ? [follow.topic] : [])),
+    };
+  }
+
+  /**
+   * Follows a person (by handle) or stops: idempotent, so a form sent twice changes nothing more. An
+   * unknown or suspended person answers NotFound; oneself is Refused.
+   */
+  async function setPersonFollow(viewer: Viewer, handle: string, follow: boolean): Promise<void> {
+    const person = await db.user.findFirst({
+      where: { handle: { equals: handle, mode: 'insensitive' }, status: 'ACTIVE' },
+      select: { id: true },
+    });
+    if (!person) throw new NotFound('No such person');
+    if (person.id === viewer.id) throw new Refused('find.follow.self');
+    if (follow) {
+      await db.follow.createMany({ data: [{ followerId: viewer.id, userId: person.id }], skipDuplicates: true });
+    } else {
+      await db.follow.deleteMany({ where: { followerId: viewer.id, userId: person.id } });
+    }
+  }
+
+  /**
+   * Follows a topic (by any spelling) or stops. A topic the viewer can read nothing on is, for them, a
+   * topic that does not exist (as its page): NotFound.
+   */
+  async function setTopicFollow(viewer: Viewer, typed: string, follow: boolean): Promise<void> {
+    const topic = await db.topic.findUnique({ where: { slug: topicKey(typed) }, select: { id: true } });
+    if (!topic) throw new NotFound('No such topic');
+    if (follow) {
+      const readable = await readableCommunityIds(db, viewer);
+      const visible = await db.post.findFirst({
+        where: {
+          status: 'PUBLISHED',
+          thread: { restricted: false, ...(readable === null ? {} : { communityId: { in: readable } }) },
+          topics: { some: { topicId: topic.id } },
+        },
+        select: { id: true },
+      });
+      if (!visible) throw new NotFound('No such topic');
+      await db.follow.createMany({ data: [{ followerId: viewer.id, topicId: topic.id }], skipDuplicates: true });
+    } else {
+      await db.follow.deleteMany({ where: { followerId: viewer.id, topicId: topic.id } });
+    }
+  }
+
+  /** Whether the viewer follows this person (by handle) or topic (by key), for the button on its page. */
+  async function isFollowing(viewer: Viewer, target: { handle: string } | { topicKey: string }): Promise<boolean> {
+    const row = await db.follow.findFirst({
+      where: {
+        followerId: viewer.id,
+        ...('handle' in target
+          ? { user: { handle: { equals: target.handle, mode: 'insensitive' } } }
+          : { topic: { slug: target.topicKey } }),
+      },
+      select: { id: true },
+    });
+    return row !== null;
+  }
+
+  return { feed, unansweredOnMyTopics, following, setPersonFollow, setTopicFollow, isFollowing };
+}
+
+export type FeedService = ReturnType<typeof createFeedService>;

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
+import { signInAs, submitForm } from '../support/forms.js';
+import { threadTestKit } from '../support/threads.js';
+
+// People and expertise, follows and the home feed through HTTP (issue 12).
+
+let t: TestApp;
+let home: { id: string; name: string };
+const kit = threadTestKit(
+  () => t,
+  () => home,
+);
+
+type Person = Awaited<ReturnType<typeof kit.person>>;
+let lucia: Person;
+let reader: Person;
+let citizen: Person;
+let slug: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  home = await createOrganization(t.db, { name: 'Ayuntamiento de Vilanova' });
+  const community = await kit.community({ name: 'Padrón municipal' });
+  slug = community.c.slug;
+  reader = community.member;
+  lucia = await kit.person();
+  await t.db.user.update({
+    where: { id: lucia.user.id },
+    data: { displayName: 'Lucía Martín', jobTitle: 'Técnica de contratación', expertise: ['Contratación', 'Padrón'] },
+  });
+  await addMembership(t.db, community.c.id, lucia.user.id);
+  citizen = await kit.person({ kind: 'CITIZEN', organizationId: null });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+function names(body: string): string[] {
+  return [...body.matchAll(/class="person-card__name"><a href="\/u\/([^"]+)"/g)].map((match) => match[1] ?? '');
+}
+
+describe('/people', () => {
+  it('finds "Lucía Martín" typed as "lucia martin", and by job title, organization and expertise', async () => {
+    for (const q of ['lucia martin', 'LUCÍA', 'tecnica contratacion', 'vilanova martin', 'padron']) {
+      const response = await kit.get(`/people?q=${encodeURIComponent(q)}`, reader.cookie);
+      expect(response.statusCode, q).toBe(200);
+      expect(names(response.body), q).toContain(lucia.user.handle);
+    }
+    const nobody = await kit.get('/people?q=zzzz-nadie', reader.cookie);
+    expect(names(nobody.body)).toEqual([]);
+  });
+
+  it('matches citizens only on what the person made public', async () => {
+    const byName = await kit.get('/people?q=lucia', citizen.cookie);
+    expect(names(byName.body)).toContain(lucia.user.handle);
+    expect(byName.body).not.toContain('Técnica de contratación');
+    const byJob = await kit.get('/people?q=tecnica', citizen.cookie);
+    expect(names(byJob.body)).not.toContain(lucia.user.handle);
+    await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: ['jobTitle'] } });
+    const nowPublic = await kit.get('/people?q=tecnica', citizen.cookie);
+    expect(names(nowPublic.body)).toContain(lucia.user.handle);
+    expect(nowPublic.body).toContain('Técnica de contratación');
+    await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: [] } });
+  });
+
+  it('refuses a query that is too long with a message, the words kept', async () => {
+    const response = await kit.get(`/people?q=${'x'.repeat(150)}`, reader.cookie);
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('como mucho 100 caracteres');
+    expect(response.body).toContain(`value="${'x'.repeat(150)}"`);
+    for (const q of ['%26%7C!()%3A*', '%25%25', '_']) {
+      expect((await kit.get(`/people?q=${q}`, reader.cookie)).statusCode).toBe(200);
+    }
+  });
+
+  it('ranks who knows about a topic by accepted answers and "útil" reactions the viewer may read', async () => {
+    const question = await kit.openThread(slug, reader.cookie, {
+      title: 'Altas en el padrón',
+      body: '¿Cómo tramitáis las altas en el #Padrón de personas sin domicilio fijo?',
+    });
+    const answer = await kit.postReply(question.url, lucia.cookie, {
+      body: 'Las damos de alta en la dirección del centro de servicios sociales.',
+    });
+    const other = await kit.person();
+    await addMembership(t.db, (await t.db.community.findUniqueOrThrow({ where: { slug } })).id, other.user.id);
+    const useful = await kit.postReply(question.url, other.cookie, {
+      body: 'Nosotros pedimos un informe de los servicios sociales.',
+    });
+    await t.db.thread.update({ where: { id: question.id }, data: { acceptedPostId: answer } });
+    await t.db.reaction.create({ data: { postId: useful, userId: reader.user.id, kind: 'USEFUL' } });
+
+    const response = await kit.get('/people?topic=padron', reader.cookie);
+    expect(response.statusCode).toBe(200);
+    const ranked = names(response.body.split('id="declared-title"')[0] ?? '');
+    expect(ranked).toEqual([lucia.user.handle, other.user.handle]);
+    expect(response.body).toContain('1 respuestas aceptadas');
+    // Declared on her profile, too.
+    expect(names(response.body.split('id="declared-title"')[1] ?? '')).toContain(lucia.user.handle);
+
+    // A citizen may not read this inter-administrative community: nothing there counts for them.
+    const outside = await kit.get('/people?topic=padron', citizen.cookie);
+    expect(names(outside.body.split('id="declared-title"')[0] ?? '')).toEqual([]);
+  });
+});
+
+describe('follows and the home feed', () => {
+  it('an employee follows a person and sees their next post from a community they did not join', async () => {
+    const follower = await kit.person();
+    const elsewhere = await createCommunity(t.db, {
+      organizationId: home.id,
+      ownerId: lucia.user.id,
+      name: 'Urbanismo',
+    });
+    const empty = await kit.get('/', follower.cookie);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('Su inicio está vacío');
+
+    const followed = await submitForm(
+      t.app,
+      `/u/${lucia.user.handle}/follow`,
+      {},
+      { cookie: follower.cookie, formUrl: `/u/${lucia.user.handle}` },
+    );
+    expect(followed.statusCode).toBe(303);
+    const again = await submitForm(
+      t.app,
+      `/u/${lucia.user.handle}/follow`,
+      {},
+      { cookie: follower.cookie, formUrl: `/u/${lucia.user.handle}` },
+    );
+    expect(again.statusCode).toBe(303);
+    expect(await t.db.follow.count({ where: { followerId: follower.user.id } })).toBe(1);
+    expect((await kit.get(`/u/${lucia.user.handle}`, follower.cookie)).body).toContain('aria-pressed="true"');
+
+    await kit.openThread(elsewhere.slug, lucia.cookie, {
+      title: 'Plan general de ordenación',
+      kind: 'DISCUSSION',
+      body: 'Abrimos el debate del plan general.',
+    });
+    const feed = await kit.get('/', follower.cookie);
+    expect(feed.body).toContain('Plan general de ordenación');
+    expect(feed.body).toContain('Nueva conversación');
+    expect(feed.body).toContain('tag tag--');
+    expect((await kit.get('/?kind=QUESTION', follower.cookie)).body).not.toContain('Plan general de ordenación');
+    expect((await kit.get('/?kind=DISCUSSION&tag=PROFESSIONAL', follower.cookie)).body).toContain(
+      'Plan general de ordenación',
+    );
+
+    const unfollowed = await submitForm(
+      t.app,
+      `/u/${lucia.user.handle}/unfollow`,
+      {},
+      { cookie: follower.cookie, formUrl: `/u/${lucia.user.handle}` },
+    );
+    expect(unfollowed.statusCode).toBe(303);
+    expect((await kit.get('/', follower.cookie)).body).not.toContain('Plan general de ordenación');
+  });
+
+  it('follows a topic by any spelling, and shows unsolved questions on it beside the feed', async () => {
+    const follower = await kit.person();
+    const response = await submitForm(t.app, '/t/PADRON/follow', {}, { cookie: follower.cookie, formUrl: '/t/padron' });
+    expect(response.statusCode).toBe(303);
+    await kit.openThread(slug, reader.cookie, {
+      title: 'Bajas de oficio',
+      body: '¿Quién firma las bajas de oficio del #padrón?',
+    });
+    const page = await kit.get('/', follower.cookie);
+    expect(page.body).toContain('Bajas de oficio');
+    const aside = page.body.split('id="unanswered-title"')[1] ?? '';
+    expect(aside).toContain('Bajas de oficio');
+    expect(aside).not.toContain('Altas en el padrón');
+  });
+
+  it('refuses to follow oneself, an unknown person or a topic with nothing readable', async () => {
+    const me = await kit.person();
+    const self = await submitForm(
+      t.app,
+      `/u/${me.user.handle}/follow`,
+      {},
+      { cookie: me.cookie, formUrl: `/u/${me.user.handle}` },
+    );
+    expect(self.statusCode).toBe(403);
+    const nobody = await submitForm(t.app, '/u/nadie-nunca/follow', {}, { cookie: me.cookie, formUrl: '/people' });
+    expect(nobody.statusCode).toBe(404);
+    const noTopic = await submitForm(t.app, '/t/inexistente/follow', {}, { cookie: me.cookie, formUrl: '/people' });
+    expect(noTopic.statusCode).toBe(404);
+    const signedOut = await t.app.inject({ method: 'POST', url: `/u/${lucia.user.handle}/follow` });
+    expect([303, 403]).toContain(signedOut.statusCode);
+    expect(await t.db.follow.count({ where: { followerId: me.user.id } })).toBe(0);
+  });
+
+  it('pages the feed with keyset cursors; bad filters and cursors never fail', async () => {
+    const author = await kit.person();
+    const c = await createCommunity(t.db, { organizationId: home.id, ownerId: author.user.id, name: 'Muchos hilos' });
+    const reader2 = await createUser(t.db, { organizationId: home.id });
+    await addMembership(t.db, c.id, reader2.id);
+    const cookie = await signInAs(t.app, reader2.email);
+    for (let i = 0; i < 23; i++) {
+      await t.db.thread.create({
+        data: {
+          communityId: c.id,
+          authorId: author.user.id,
+          title: `Hilo del feed ${String(i).padStart(2, '0')}`,
+          kind: 'DISCUSSION',
+          tag: 'PROFESSIONAL',
+          posts: {
+            create: {
+              authorId: author.user.id,
+              isOpening: true,
+              source: `Texto ${i}`,
+              html: '',
+              tag: 'PROFESSIONAL',
+              createdAt: new Date(Date.now() - i * 60_000),
+            },
+          },
+        },
+      });
+    }
+    const first = await kit.get('/', cookie);
+    const titles = (body: string) => [...body.matchAll(/Hilo del feed (\d\d)/g)].map((match) => match[1]);
+    expect(titles(first.body)).toHaveLength(20);
+    const next = /href="([^"]+)" rel="next"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const second = await kit.get(next, cookie);
+    expect(titles(second.body)).toEqual(['20', '21', '22']);
+    expect((await kit.get('/?after=basura', cookie)).statusCode).toBe(200);
+    const bad = await kit.get('/?tag=SECRETO&kind=X', cookie);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Elija una etiqueta');
+  });
+});
