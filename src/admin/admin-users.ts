@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import { Invalid } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { SiteRole, UserStatus } from '../generated/prisma/enums.js';
+import { foldText } from '../text/fold.js';
 import { escapeLike } from './admin-search.js';
 
 // People, as site admins manage them: finding them, their page, suspending and reactivating, the admin
@@ -25,16 +26,22 @@ export function createAdminUsers({ db, auth, audit }: { db: Db; auth: Auth; audi
   return {
     /** Case-insensitive search in name, e-mail and handle; 50 a page. */
     async searchUsers(q: string, page: number) {
-      const term = q.replace(/^@/, '');
-      const where: Prisma.UserWhereInput = term
-        ? {
-            OR: [
-              { displayName: { contains: escapeLike(term), mode: 'insensitive' } },
-              { email: { contains: escapeLike(term), mode: 'insensitive' } },
-              { handle: { contains: escapeLike(term), mode: 'insensitive' } },
-            ],
-          }
-        : {};
+      const term = q.trim().replace(/^@/, '');
+      // Each word, as Spanish and Catalan are compared (src/text/fold.ts): in the name, job title,
+      // organization, department or expertise (users.search_text, folded), the address or the handle.
+      const words = term.split(/\s+/).filter((word) => word !== '');
+      const where: Prisma.UserWhereInput =
+        words.length > 0
+          ? {
+              AND: words.map((word) => ({
+                OR: [
+                  { searchText: { contains: escapeLike(foldText(word)) } },
+                  { email: { contains: escapeLike(word), mode: 'insensitive' as const } },
+                  { handle: { contains: escapeLike(word), mode: 'insensitive' as const } },
+                ],
+              })),
+            }
+          : {};
       const [total, users] = await Promise.all([
         db.user.count({ where }),
         db.user.findMany({

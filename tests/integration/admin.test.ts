@@ -306,6 +306,9 @@ describe('users', () => {
     expect(byName.statusCode).toBe(200);
     expect(byName.body).toContain(`href="/admin/users/${ana.id}"`);
     expect(byName.body).not.toContain(`href="/admin/users/${otro.id}"`);
+    // Accents and case as Spanish is typed (src/text/fold.ts).
+    const folded = await get(`/admin/users?q=${encodeURIComponent(`ana busqueda ${tag}`)}`);
+    expect(folded.body).toContain(`href="/admin/users/${ana.id}"`);
     const byEmail = await get(`/admin/users?q=${encodeURIComponent(`OTRO.${tag}@`)}`);
     expect(byEmail.body).toContain(`href="/admin/users/${otro.id}"`);
     expect(byEmail.body).not.toContain(`href="/admin/users/${ana.id}"`);
@@ -486,7 +489,8 @@ describe('site settings', () => {
       siteName: name,
       citizenSignupEnabled: true,
     });
-    expect((await get('/')).body).toContain(`<h1>${name}</h1>`);
+    // The site's name heads the home page of everyone not signed in (signed in, it is their feed).
+    expect((await t.app.inject({ method: 'GET', url: '/' })).body).toContain(`<h1>${name}</h1>`);
     const form = await get('/admin/settings');
     expect(form.body).toMatch(/name="citizenSignupEnabled" type="checkbox" value="on" checked/);
 
