@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Audience, type CommunityActor, can, type Visibility } from '../../src/access/communities.js';
+import { AUDIENCES, createMatrixCast, VISIBILITIES } from '../support/access-matrix.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { signInAs, submitForm, submitMultipart } from '../support/forms.js';
+import { addMembership, createCommunity } from '../support/factories.js';
+import { submitForm, submitMultipart } from '../support/forms.js';
 
 // Held, rejected and hidden posts leak through no page to anyone but their author and the community's
 // moderators (issue 10): every audience × visibility, every kind of viewer, every page that shows posts
@@ -12,8 +13,6 @@ import { signInAs, submitForm, submitMultipart } from '../support/forms.js';
 
 let t: TestApp;
 
-const AUDIENCES: Audience[] = ['INTERNAL', 'INTERADMINISTRATIVE', 'OPEN'];
-const VISIBILITIES: Visibility[] = ['PUBLIC', 'PRIVATE', 'SECRET'];
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 interface Viewer {
@@ -44,78 +43,26 @@ const viewers: Viewer[] = [];
 const cases: Case[] = [];
 let authorHandle = '';
 
-function actorOf(user: Awaited<ReturnType<typeof createUser>>, administration: boolean): CommunityActor {
-  return {
-    id: user.id,
-    kind: user.kind,
-    role: user.role,
-    status: 'ACTIVE',
-    organizationId: user.organizationId,
-    organizationIsAdministration: administration,
-    emailVerified: true,
-  };
-}
-
 beforeAll(async () => {
   t = await createTestApp();
-  const townHall = await createOrganization(t.db, { kind: 'MUNICIPALITY' });
-  const province = await createOrganization(t.db, { kind: 'PROVINCE' });
-  const partnerBody = await createOrganization(t.db, { kind: 'PARTNER' });
-  const owner = await createUser(t.db, { organizationId: townHall.id });
-  const ownerCookie = await signInAs(t.app, owner.email);
-  const author = await createUser(t.db, { organizationId: townHall.id, kind: 'EMPLOYEE' });
+  const matrix = await createMatrixCast(t);
+  const { townHall, owner, ownerCookie, author, authorCookie } = matrix;
   authorHandle = author.handle;
-  const authorCookie = await signInAs(t.app, author.email);
-  const admin = await createUser(t.db, { role: 'ADMIN', kind: 'CITIZEN', organizationId: null });
-  const adminCookie = await signInAs(t.app, admin.email);
   await t.db.watchedWord.create({ data: { phrase: 'retenlo', scopedKey: 'site:retenlo', action: 'HOLD' } });
-
-  const people: [string, Parameters<typeof createUser>[1], boolean, 'member' | 'moderator' | 'none'][] = [
-    ['member of the owner organization', { organizationId: townHall.id }, true, 'member'],
-    ['employee of another administration, member', { organizationId: province.id }, true, 'member'],
-    ['employee of the owner organization, not a member', { organizationId: townHall.id }, true, 'none'],
-    ['partner, member', { organizationId: partnerBody.id, kind: 'PARTNER' }, false, 'member'],
-    ['citizen, member', { kind: 'CITIZEN', organizationId: null }, false, 'member'],
-    ['citizen', { kind: 'CITIZEN', organizationId: null }, false, 'none'],
-    ['moderator', { organizationId: townHall.id }, true, 'moderator'],
-  ];
-  const cast: { user: Awaited<ReturnType<typeof createUser>>; role: 'member' | 'moderator' | 'none' }[] = [];
-  for (const [name, options, administration, role] of people) {
-    const user = await createUser(t.db, options);
-    cast.push({ user, role });
+  for (const viewer of matrix.viewers) {
     viewers.push({
-      name,
-      cookie: await signInAs(t.app, user.email),
-      actor: actorOf(user, administration),
-      member: role === 'member',
-      moderator: role === 'moderator',
-      author: false,
+      name: viewer.name,
+      cookie: viewer.cookie,
+      actor: viewer.actor,
+      member: viewer.role === 'member',
+      moderator: viewer.role === 'moderator',
+      author: viewer.author,
     });
   }
-  viewers.push({
-    name: 'author',
-    cookie: authorCookie,
-    actor: actorOf(author, true),
-    member: true,
-    moderator: false,
-    author: true,
-  });
-  viewers.push({
-    name: 'site admin',
-    cookie: adminCookie,
-    actor: actorOf(admin, false),
-    member: false,
-    moderator: false,
-    author: false,
-  });
-  viewers.push({
-    name: 'signed-out visitor',
-    cookie: undefined,
-    actor: null,
-    member: false,
-    moderator: false,
-    author: false,
-  });
+  // The author is made a member of each community on their own, below.
+  const cast = matrix.viewers.flatMap((viewer) =>
+    viewer.user && !viewer.author ? [{ user: viewer.user, role: viewer.role }] : [],
+  );
 
   let n = 0;
   for (const audience of AUDIENCES) {

@@ -570,17 +570,17 @@ describe('accepted answers, reactions and moderation', () => {
 });
 
 describe('the home page', () => {
-  it('shows members the latest conversations of their communities, and nobody else', async () => {
+  it('shows members the latest conversations of their communities in their feed, and nobody else', async () => {
     const { c, owner, member } = await community({ visibility: 'PRIVATE' });
     await openThread(c.slug, owner.cookie, { title: 'Conversación para la portada' });
     const home = await get('/', member.cookie);
-    expect(home.body).toContain('Últimas conversaciones en sus comunidades');
+    expect(home.body).toContain('<h1>Su inicio</h1>');
     expect(home.body).toContain('Conversación para la portada');
     const outsider = await person();
     const theirs = await get('/', outsider.cookie);
     expect(theirs.body).not.toContain('Conversación para la portada');
-    expect(theirs.body).toContain('Todavía no hay conversaciones en sus comunidades.');
-    expect((await get('/')).body).not.toContain('Últimas conversaciones');
+    expect(theirs.body).toContain('Su inicio está vacío');
+    expect((await get('/')).body).not.toContain('Su inicio');
   });
 });
 

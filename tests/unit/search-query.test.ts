@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  parseQuery,
+  searchKey,
+  TERMS_MAX,
+} from '../../src/search/search-query.js';
+import { highlightSnippet, plainText } from '../../src/search/snippet.js';
+
+describe('parseQuery', () => {
+  it('reads words, "phrases", prefix* and -exclusions', () => {
+    expect(parseQuery('contrato "menor cuantía" licita* -obras')).toEqual({
+      include: [
+        { kind: 'word', text: 'contrato' },
+        { kind: 'phrase', text: 'menor cuantía' },
+        { kind: 'prefix', text: 'licita' },
+      ],
+      exclude: [{ kind: 'word', text: 'obras' }],
+      dropped: 0,
+    });
+  });
+
+  it('takes tsquery operators as separators only', () => {
+    expect(parseQuery('&|!():*')).toEqual({ include: [], exclude: [], dropped: 0 });
+    expect(parseQuery("a&b|c!d:*e'f").include.map((term) => term.text)).toEqual(['a', 'b', 'c', 'd', "e'f"]);
+  });
+
+  it('searches nothing for exclusions alone', () => {
+    expect(parseQuery('-obras -contratos').include).toEqual([]);
+    expect(parseQuery('-obras -contratos').exclude).toEqual([]);
+  });
+
+  it('keeps the middle dot and apostrophes inside words, and a hyphen not before a word', () => {
+    expect(parseQuery("col·legi l'Ajuntament co-financiado").include.map((term) => term.text)).toEqual([
+      'col·legi',
+      "l'Ajuntament",
+      'co-financiado',
+    ]);
+  });
+
+  it(`searches at most ${TERMS_MAX} terms and says how many it left`, () => {
+    const query = parseQuery('uno dos tres cuatro cinco seis siete ocho nueve diez');
+    expect(query.include).toHaveLength(TERMS_MAX);
+    expect(query.dropped).toBe(2);
+  });
+
+  it('needs three letters for a prefix', () => {
+    expect(parseQuery('ab*').include).toEqual([{ kind: 'word', text: 'ab' }]);
+  });
+});
+
+describe('search cursors', () => {
+  const key = searchKey(parseQuery('contratos'), { tag: null });
+  it('round-trip, and belong to their query and filters', () => {
+    const cursor = {
+      key,
+      now: new Date('2026-11-30T10:00:00Z'),
+      score: 0.123456789,
+      id: '0b9c2d1e-1111-4222-8333-444455556666',
+    };
+    expect(decodeSearchCursor(encodeSearchCursor(cursor))).toEqual(cursor);
+    expect(searchKey(parseQuery('Contratos'), { tag: null })).toBe(key);
+    expect(searchKey(parseQuery('contratos'), { tag: 'PERSONAL' })).not.toBe(key);
+    expect(searchKey(parseQuery('obras'), { tag: null })).not.toBe(key);
+  });
+
+  it('decode to nothing from anything else', () => {
+    for (const text of ['', 'x', '%%%', Buffer.from('[1,2,3,4]').toString('base64url'), 'a'.repeat(400)]) {
+      expect(decodeSearchCursor(text)).toBeNull();
+    }
+  });
+});
+
+describe('highlightSnippet', () => {
+  it('escapes the text and marks the words that match a lexeme, accents or not', () => {
+    expect(highlightSnippet('La <b>Contratación</b> & otras', ['contrat'])).toBe(
+      'La &lt;b&gt;<mark>Contratación</mark>&lt;/b&gt; &amp; otras',
+    );
+  });
+
+  it('opens a window around the first match in a long text, cut at words', () => {
+    const text = `${'palabra '.repeat(100)}contratación ${'final '.repeat(100)}`;
+    const snippet = highlightSnippet(text, ['contratacion'], 120);
+    expect(snippet.startsWith('…')).toBe(true);
+    expect(snippet.endsWith('…')).toBe(true);
+    expect(snippet).toContain('<mark>contratación</mark>');
+    expect(snippet.length).toBeLessThan(200);
+  });
+
+  it('plainText drops Markdown marks and link targets', () => {
+    expect(plainText('## Título\n\n**Negrita** y [enlace](https://x.org) `código`\n> cita')).toBe(
+      'Título Negrita y enlace código cita',
+    );
+  });
+});
