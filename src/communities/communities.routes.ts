@@ -171,8 +171,11 @@ export async function communitiesRoutes(
     options: { status?: number; errors?: FormErrors; values?: Record<string, string> } = {},
   ) {
     const { request } = reply;
-    const lists = await communities.listMembers(opened);
+    const q = (request.query as { q?: unknown } | undefined)?.q;
+    const search = typeof q === 'string' ? q.slice(0, 100) : '';
+    const lists = await communities.listMembers(opened, request.viewer, search);
     return reply.code(options.status ?? 200).view('communities/members.eta', {
+      search,
       title: request.t('communities.members.title', { name: opened.community.name }),
       community: opened.community,
       can: opened.permissions,

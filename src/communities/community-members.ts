@@ -5,11 +5,12 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipRole, MembershipState } from '../generated/prisma/enums.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
+import { matchingPeople } from '../search/people.service.js';
 import { countingMemberWhere } from './community-access-where.js';
 import { factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
 
@@ -152,8 +153,18 @@ export function createCommunityMembers({
     },
 
     /** Members and, for moderators, requests, invitations and bans. */
-    async listMembers(opened: OpenedCommunity) {
+    /**
+     * The community's people as the members page lists them; `q` keeps the active members whose visible
+     * fields hold its words (folded: "lucia" finds "Lucía"; src/search/people.service.ts matchingPeople).
+     */
+    async listMembers(opened: OpenedCommunity, viewer: Viewer | null = null, q = '') {
       requirePermission(opened, 'read');
+      const matching = await matchingPeople(
+        db,
+        viewer,
+        q,
+        Prisma.sql`SELECT user_id FROM memberships WHERE community_id = ${opened.community.id}::uuid`,
+      );
       const moderator = opened.permissions.moderate;
       const states: MembershipState[] = moderator ? ['ACTIVE', 'PENDING', 'INVITED', 'BANNED'] : ['ACTIVE'];
       const rows = await db.membership.findMany({
@@ -166,7 +177,11 @@ export function createCommunityMembers({
           OR: [
             { state: { in: ['PENDING', 'BANNED'] } },
             { state: 'INVITED', invitedByEmail: false },
-            { state: 'ACTIVE', user: countingMemberWhere(opened.community) },
+            {
+              state: 'ACTIVE',
+              user: countingMemberWhere(opened.community),
+              ...(matching === null ? {} : { userId: { in: matching } }),
+            },
           ],
         },
         select: {

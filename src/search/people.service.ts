@@ -116,6 +116,27 @@ function wordCondition(viewer: Viewer | null, word: string): Prisma.Sql {
   )`;
 }
 
+/**
+ * The ids of the people among `candidates` (a SQL list of user ids) whose visible fields hold every
+ * folded word of `text`, for this viewer (see wordCondition); null when `text` has no word (no filter).
+ */
+export async function matchingPeople(
+  db: Db,
+  viewer: Viewer | null,
+  text: string,
+  candidates: Prisma.Sql,
+): Promise<string[] | null> {
+  const words = searchWords(text);
+  if (words.length === 0) return null;
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT u.id FROM users u
+    WHERE u.id IN (${candidates}) AND ${Prisma.join(
+      words.map((word) => wordCondition(viewer, word)),
+      ' AND ',
+    )}`;
+  return rows.map((row) => row.id);
+}
+
 export function createPeopleService({ db }: { db: Db }) {
   async function cards(viewer: Viewer | null, ids: readonly string[]): Promise<Map<string, PersonCard>> {
     const rows = await db.user.findMany({ where: { id: { in: [...ids] }, status: 'ACTIVE' }, select: CARD_SELECT });

@@ -66,6 +66,15 @@ describe('/people', () => {
     await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: [] } });
   });
 
+  it("searches a community's members the same way", async () => {
+    const response = await kit.get(`/c/${slug}/members?q=${encodeURIComponent('LUCIA martin')}`, reader.cookie);
+    expect(response.statusCode).toBe(200);
+    const list = (body: string) => body.split('id="members-title"')[1] ?? '';
+    expect(list(response.body)).toContain('Lucía Martín');
+    expect(list(response.body)).not.toContain(reader.user.displayName);
+    expect(list((await kit.get(`/c/${slug}/members`, reader.cookie)).body)).toContain(reader.user.displayName);
+  });
+
   it('refuses a query that is too long with a message, the words kept', async () => {
     const response = await kit.get(`/people?q=${'x'.repeat(150)}`, reader.cookie);
     expect(response.statusCode).toBe(400);
