@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NotFound } from '../errors.js';
-import { type FormErrors, translateErrors } from '../forms.js';
+import { translateErrors } from '../forms.js';
 import type { MessageKey, Translate } from '../i18n/i18n.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { POST_TAGS } from '../policy/tags.js';
@@ -166,7 +166,7 @@ export async function balanceRoutes(
     request: FastifyRequest,
     reply: FastifyReply,
     target: BalanceTarget,
-    extra: { status?: number; errors?: FormErrors; notice?: boolean } = {},
+    extra: { status?: number; formError?: MessageKey } = {},
   ) {
     const { path, title } = placeOf(request, target);
     const resolved = resolvePeriod(request.query, timeZone, new Date());
@@ -177,7 +177,7 @@ export async function balanceRoutes(
       action: path,
       tagOptions,
       scopeNav: target.scope === 'SITE',
-      formError: null,
+      formError: extra.formError ? request.t(extra.formError) : null,
     };
     if (!resolved.ok) {
       // The typed tag stays selectable so that what was typed is kept.
@@ -204,7 +204,7 @@ export async function balanceRoutes(
     return reply.code(extra.status ?? 200).view('balance/show.eta', {
       ...base,
       values: resolved.values,
-      errors: translateErrors(request.t, extra.errors ?? {}),
+      errors: {},
       period,
       totals: periodTotals(figures.weeks),
       charts: await chartBlocks(request.t, request.locale, figures.weeks, `${path}.csv?${query.toString()}`),
@@ -247,7 +247,7 @@ export async function balanceRoutes(
     if (!form.success || !target.canChangePublic) {
       return renderBalance(request, reply, target, {
         status: 422,
-        errors: { publicBalance: { key: 'balance.public.notOpen' } },
+        formError: 'balance.public.notOpen',
       });
     }
     await balance.setPublicBalance(target, form.data.publicBalance === 'on', request.auditContext);
