@@ -32,9 +32,16 @@ export function mondayOf(day: string): string {
   return addDays(day, -weekday);
 }
 
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day (YYYY-MM-DD) an instant falls on in a time zone. */
 export function dayIn(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(at);
 }
 
 /** How many weeks a page shows when no period is given: the last twelve, this one included. */
@@ -114,6 +121,9 @@ export function resolvePeriod(query: unknown, timeZone: string, now: Date): Peri
 /** Every Monday from firstWeek to lastWeek, inclusive: the rows of the tables, weeks without posts included. */
 export function weeksBetween(firstWeek: string, lastWeek: string): string[] {
   const weeks: string[] = [];
-  for (let week = firstWeek; week <= lastWeek; week = addDays(week, 7)) weeks.push(week);
+  const last = Date.parse(`${lastWeek}T00:00:00Z`);
+  for (let at = Date.parse(`${firstWeek}T00:00:00Z`); at <= last; at += 7 * 86_400_000) {
+    weeks.push(new Date(at).toISOString().slice(0, 10));
+  }
   return weeks;
 }

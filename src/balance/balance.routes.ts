@@ -16,9 +16,12 @@ import { type ResolvedPeriod, resolvePeriod } from './balance-period.js';
 
 export const CHARTS = ['mix', 'crossing', 'questions', 'people', 'rules'] as const;
 type Chart = (typeof CHARTS)[number];
+const DRAWN_CHARTS = ['mix', 'crossing', 'questions', 'people'] as const;
+type DrawnChart = (typeof DRAWN_CHARTS)[number];
 
 const slugParams = z.object({ slug: z.string().min(1).max(60) });
 const chartQuery = z.object({ chart: z.enum(CHARTS) });
+const drawnChartQuery = z.object({ chart: z.enum(DRAWN_CHARTS) });
 const publicForm = z.object({ publicBalance: z.enum(['on', 'off']) });
 
 const TAG_COLORS = { PERSONAL: '#8c4a00', PROFESSIONAL: '#005a9c', ORGANIZATIONAL: '#2e7d32' } as const;
@@ -30,7 +33,7 @@ function slugOf(request: FastifyRequest): string {
 }
 
 /** Each chart's columns: a stable name for the CSV, a catalog key for the page, the value of a week. */
-function columnsOf(chart: Exclude<Chart, 'rules'>) {
+function columnsOf(chart: DrawnChart) {
   const column = (name: string, label: MessageKey, value: (w: BalanceWeek) => number | null, kind = 'count') => ({
     name,
     label,
@@ -71,10 +74,7 @@ function columnsOf(chart: Exclude<Chart, 'rules'>) {
 }
 
 /** What each chart draws: which columns, as what kind of chart. */
-const CHART_SHAPES: Record<
-  Exclude<Chart, 'rules'>,
-  { kind: ChartOptions['kind']; drawn: string[]; percent?: boolean }
-> = {
+const CHART_SHAPES: Record<DrawnChart, { kind: ChartOptions['kind']; drawn: string[]; percent?: boolean }> = {
   mix: { kind: 'stacked-bars', drawn: ['personal_posts', 'professional_posts', 'organizational_posts'] },
   crossing: { kind: 'lines', drawn: ['crossing_share'], percent: true },
   questions: { kind: 'grouped-bars', drawn: ['questions', 'answered', 'accepted'] },
@@ -83,50 +83,78 @@ const CHART_SHAPES: Record<
 
 const SERIES_COLORS = ['#005a9c', '#8c4a00', '#2e7d32'];
 
+const formattersByLocale = new Map<string, (value: number | null, kind: string) => string>();
+
+/** How a table shows a value of a kind (count, share, seconds as hours), in the reader's language; built once per language. */
 function formatters(locale: string) {
+  const known = formattersByLocale.get(locale);
+  if (known) return known;
+  const built = buildFormatters(locale);
+  formattersByLocale.set(locale, built);
+  return built;
+}
+
+function buildFormatters(locale: string) {
   const number = new Intl.NumberFormat(locale);
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   const hours = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
-  return (value: number | null, kind: string) => {
-    if (value === null) return '—';
+  const format = (value: number, kind: string) => {
     if (kind === 'share') return percent.format(value);
     if (kind === 'seconds') return hours.format(value / 3600);
     return number.format(value);
   };
+  // Intl's format is the page's main cost over five years of weeks; the same few values come back often.
+  const known = new Map<string, string>();
+  return (value: number | null, kind: string) => {
+    if (value === null) return '—';
+    const key = `${kind}:${value}`;
+    let text = known.get(key);
+    if (text === undefined) {
+      text = format(value, kind);
+      if (known.size < 10_000) known.set(key, text);
+    }
+    return text;
+  };
 }
 
-async function chartBlocks(t: Translate, locale: string, weeks: readonly BalanceWeek[], csvBase: string) {
+/** What a chart draws, for renderChart: its series and their colours, one point per week and series. */
+function chartOptionsOf(chart: DrawnChart, t: Translate, weeks: readonly BalanceWeek[]): ChartOptions {
+  const shape = CHART_SHAPES[chart];
+  const drawn = columnsOf(chart).filter((c) => shape.drawn.includes(c.name));
+  return {
+    kind: shape.kind,
+    percent: shape.percent ?? false,
+    xTitle: t('balance.column.week'),
+    yTitle: t(`balance.chart.${chart}.axis` as MessageKey),
+    series: drawn.map((c, index) => ({
+      label: t(c.label),
+      color:
+        chart === 'mix'
+          ? TAG_COLORS[POST_TAGS[index] ?? 'PERSONAL']
+          : (SERIES_COLORS[index] ?? SERIES_COLORS[0] ?? '#000'),
+    })),
+    points: weeks.flatMap((w) => drawn.map((c) => ({ week: w.week, series: t(c.label), value: c.value(w) }))),
+  };
+}
+
+/**
+ * The page's blocks: per chart its title, the URL of its SVG (an image of its own, so that the page
+ * stays small and the browser keeps the drawing), its table and its CSV.
+ */
+function chartBlocks(t: Translate, locale: string, weeks: readonly BalanceWeek[], path: string, query: string) {
   const format = formatters(locale);
-  const blocks = [];
-  for (const chart of ['mix', 'crossing', 'questions', 'people'] as const) {
+  return DRAWN_CHARTS.map((chart) => {
     const columns = columnsOf(chart);
-    const shape = CHART_SHAPES[chart];
-    const drawn = columns.filter((c) => shape.drawn.includes(c.name));
-    const svg = await renderChart({
-      kind: shape.kind,
-      percent: shape.percent ?? false,
-      xTitle: t('balance.column.week'),
-      yTitle: t(`balance.chart.${chart}.axis` as MessageKey),
-      series: drawn.map((c, index) => ({
-        label: t(c.label),
-        color:
-          chart === 'mix'
-            ? TAG_COLORS[POST_TAGS[index] ?? 'PERSONAL']
-            : (SERIES_COLORS[index] ?? SERIES_COLORS[0] ?? '#000'),
-      })),
-      points: weeks.flatMap((w) => drawn.map((c) => ({ week: w.week, series: t(c.label), value: c.value(w) }))),
-    });
-    blocks.push({
+    return {
       id: chart,
       title: t(`balance.chart.${chart}.title` as MessageKey),
       description: t(`balance.chart.${chart}.description` as MessageKey),
-      svg,
-      csvHref: `${csvBase}&chart=${chart}`,
+      src: `${path}.svg?${query}&chart=${chart}`,
+      csvHref: `${path}.csv?${query}&chart=${chart}`,
       columns: columns.map((c) => t(c.label)),
       rows: weeks.map((w) => ({ week: w.week, cells: columns.map((c) => format(c.value(w), c.kind)) })),
-    });
-  }
-  return blocks;
+    };
+  });
 }
 
 function csvOf(chart: Chart, weeks: readonly BalanceWeek[], rules: readonly RuleCount[]): string {
@@ -207,7 +235,7 @@ export async function balanceRoutes(
       errors: {},
       period,
       totals: periodTotals(figures.weeks),
-      charts: await chartBlocks(request.t, request.locale, figures.weeks, `${path}.csv?${query.toString()}`),
+      charts: chartBlocks(request.t, request.locale, figures.weeks, path, query.toString()),
       rules: figures.rules,
       rulesCsv: `${path}.csv?${query.toString()}&chart=rules`,
     });
@@ -233,6 +261,25 @@ export async function balanceRoutes(
       .header('content-disposition', `attachment; filename="${file}"`)
       .send(csvOf(chart.data.chart, figures.weeks, figures.rules));
   }
+
+  /** A chart as an SVG image; a bad filter is a 400 (the page beside it shows the message). */
+  async function sendSvg(request: FastifyRequest, reply: FastifyReply, target: BalanceTarget) {
+    const chart = drawnChartQuery.safeParse(request.query);
+    const resolved = resolvePeriod(request.query, timeZone, new Date());
+    if (!chart.success || !resolved.ok) return reply.code(400).type('text/plain; charset=utf-8').send('Bad filter');
+    const figures = await balance.readFigures(target, resolved.period);
+    const svg = await renderChart(chartOptionsOf(chart.data.chart, request.t, figures.weeks));
+    // Private: a balance may be for its moderators only. A few minutes: the roll-up runs every five.
+    return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'private, max-age=300').send(svg);
+  }
+
+  app.get('/c/:slug/balance.svg', async (request, reply) =>
+    sendSvg(request, reply, await balance.openCommunity(slugOf(request), request.viewer, null)),
+  );
+  app.get('/o/:slug/balance.svg', async (request, reply) =>
+    sendSvg(request, reply, await balance.openOrganization(slugOf(request), request.viewer)),
+  );
+  app.get('/admin/balance.svg', async (request, reply) => sendSvg(request, reply, balance.openSite(request.viewer)));
 
   app.get('/c/:slug/balance', async (request, reply) =>
     renderBalance(request, reply, await balance.openCommunity(slugOf(request), request.viewer, request.auditContext)),

@@ -161,8 +161,15 @@ describe("a community's balance", () => {
   it('shows its owners every figure per week, counted from readable posts only', async () => {
     const page = await get(`${base()}?${PERIOD}`, ownerCookie);
     expect(page.statusCode, page.body.slice(0, 400)).toBe(200);
-    expect(page.body).toContain('<svg');
-    expect(page.body).toContain('aria-hidden="true"');
+    // Each chart is an image of its own, drawn by Vega-Lite, with its table beside it.
+    const src = /<img class="balance-chart__figure" src="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(src).toBe(`${base()}.svg?${PERIOD}&chart=mix`);
+    const svg = await get(src ?? '', ownerCookie);
+    expect(svg.statusCode).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(svg.body).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.body).toContain('Profesional');
+    expect((await get(src ?? '', readerCookie)).statusCode).toBe(404);
     expect(page.body).toContain('id="table-mix"');
     expect(page.body).toContain('id="table-rules"');
 
