@@ -77,6 +77,11 @@ export const BENCH_ROUTES: readonly BenchRoute[] = [
     path: () => benchBalancePath(set.slug, 365),
   })),
   { name: 'balance-1m-5y', path: () => benchBalancePath('bench-equilibrio-1m', 5 * 365 - 7) },
+  // One of its charts, an SVG image of its own (drawn once, then from the cache while the figures stay).
+  {
+    name: 'balance-chart',
+    path: () => `${benchBalancePath('bench-equilibrio-1m', 365).replace('/balance?', '/balance.svg?')}&chart=mix`,
+  },
 ];
 
 // ─── The data they run on, written in order; each step is idempotent. Extend here. ───
