@@ -81,6 +81,12 @@ describe('the balance, in Chromium', () => {
       expect(await crossing.getByRole('cell', { name: '100 %' }).count()).toBe(1);
       const questions = o.page.getByRole('table', { name: 'Preguntas y respuestas: datos por semana' });
       expect(await questions.getByRole('cell', { name: '1', exact: true }).count()).toBe(3); // asked, answered, median 1 h
+      // The chart is an image the browser drew (CSP allows it), its text pointing at the table.
+      const chart = o.page.getByRole('img', { name: /Gráfico: Tipos de mensaje por semana/ });
+      await chart.waitFor();
+      expect(
+        await chart.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth)),
+      ).toBeGreaterThan(0);
       expect(await o.page.getByRole('link', { name: /Descargar «Tipos de mensaje por semana» en CSV/ }).count()).toBe(
         1,
       );
