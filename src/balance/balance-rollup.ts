@@ -6,7 +6,8 @@ import { addDays } from './balance-period.js';
 // community, the communities each organization owns, the site) in balance_weeks, and per rule and
 // outcome in balance_rule_weeks, so that a balance page reads a few hundred rows whatever the number
 // of posts. A week is recomputed whole, in one transaction (delete, then insert): running it twice
-// gives the same rows, so the job may be retried or run by two workers at once.
+// gives the same rows, so the job may be retried or run by two workers at once (a week's runs take
+// turns on an advisory lock).
 //
 // What counts (the same for every viewer, so the public view of an OPEN community shows nothing
 // its readers could not count themselves): readable posts only — PUBLISHED, in a thread that is not
@@ -38,6 +39,9 @@ export function createBalanceRollup({ db, timeZone }: { db: Db; timeZone: string
     const to = startOfDayIn(addDays(week, 7), timeZone);
     const weekDate = new Date(`${week}T00:00:00Z`);
     await db.$transaction(async (tx) => {
+      // Two runs of the same week (a retry beside a late first try, two workers) take turns: the second
+      // would otherwise not see the first's new rows, delete nothing and fail on their keys.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('balance-week'), (${weekDate}::date - date '2000-01-03'))`;
       await tx.$executeRaw`DELETE FROM balance_weeks WHERE week = ${weekDate}::date`;
       await tx.$executeRaw`DELETE FROM balance_rule_weeks WHERE week = ${weekDate}::date`;
       // Posts of the week, then questions asked in the week (answers and acceptance whenever they came:
