@@ -281,6 +281,13 @@ export async function balanceRoutes(
   );
   app.get('/admin/balance.svg', async (request, reply) => sendSvg(request, reply, balance.openSite(request.viewer)));
 
+  app.get('/account/balances', { preHandler: requireViewer }, async (request, reply) =>
+    reply.view('balance/mine.eta', {
+      title: request.t('balance.mine.title'),
+      ...(await balance.listOwnBalances(viewerOf(request))),
+    }),
+  );
+
   app.get('/c/:slug/balance', async (request, reply) =>
     renderBalance(request, reply, await balance.openCommunity(slugOf(request), request.viewer, request.auditContext)),
   );

@@ -107,6 +107,31 @@ export function createBalanceService({
     },
 
     /**
+     * The balances a person may open in full, for the list on their account: the site's (site admins),
+     * their organizations' (official voices; site admins reach every one from /admin/organizations) and
+     * those of the communities they own or moderate (active memberships), by name. Two indexed reads.
+     */
+    async listOwnBalances(viewer: Viewer) {
+      const [voices, memberships] = await Promise.all([
+        db.officialVoice.findMany({
+          where: { userId: viewer.id },
+          select: { organization: { select: { name: true, slug: true } } },
+          orderBy: { organization: { name: 'asc' } },
+        }),
+        db.membership.findMany({
+          where: { userId: viewer.id, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } },
+          select: { community: { select: { name: true, slug: true } } },
+          orderBy: { community: { name: 'asc' } },
+        }),
+      ]);
+      return {
+        site: viewer.role === 'ADMIN',
+        organizations: voices.map((voice) => voice.organization),
+        communities: memberships.map((membership) => membership.community),
+      };
+    },
+
+    /**
      * The figures of a period: one entry per week from the period's first Monday to its last (the
      * roll-up's weeks, so a period starting mid-week shows that whole week), and, on the full view,
      * the rules' counts over those weeks, most frequent first. Two indexed reads, a few hundred rows.

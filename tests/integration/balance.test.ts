@@ -314,4 +314,18 @@ describe("an organization's and the site's balance", () => {
     // The same four people, from the same two organizations.
     expect(await csv(`/admin/balance.csv?${PERIOD}&chart=people`, adminCookie)).toContain('2024-01-08,4,2');
   });
+
+  it("lists on a person's account the balances they may open, and nothing for someone who may open none", async () => {
+    const mine = await get('/account/balances', ownerCookie);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body).toContain(`href="/c/${community.slug}/balance"`);
+    expect(mine.body).toContain(`href="/o/${orgA.slug}/balance"`); // an official voice since the test above
+    expect(mine.body).not.toContain('href="/admin/balance"');
+    const reader = await get('/account/balances', readerCookie); // b1 owns the other community only
+    expect(reader.body).not.toContain(`href="/c/${community.slug}/balance"`);
+    const citizen = await get('/account/balances', await signInAs(t.app, c1.email));
+    expect(citizen.body).toContain('No moderas ninguna comunidad');
+    expect((await get('/account/balances', adminCookie)).body).toContain('href="/admin/balance"');
+    expect((await get('/account/balances')).statusCode).not.toBe(200);
+  });
 });
