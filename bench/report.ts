@@ -14,6 +14,8 @@ export interface Measurement {
   readonly result: LoadResult;
   /** Closed loop: req/s over the ceiling's closed-loop req/s. */
   readonly ratioToCeiling?: number;
+  /** Ágora's CPU time (user + system, this process: not PostgreSQL's) per answer, in ms. */
+  readonly cpuMsPerRequest?: number;
 }
 
 export const CEILING_NAME = 'bare-fastify';
@@ -39,7 +41,7 @@ function modeLabel(measurement: Measurement): string {
 const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1);
 
 export function renderTable(measurements: readonly Measurement[]): string {
-  const header = ['route', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs ceiling'];
+  const header = ['route', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'errors', 'non-2xx', 'vs ceiling'];
   const rows = measurements.map((measurement) => {
     const { result, ratioToCeiling } = measurement;
     const latency = reportedLatency(measurement);
@@ -49,6 +51,7 @@ export function renderTable(measurements: readonly Measurement[]): string {
       `${Math.round(result.requestsPerSecond)}${rateHeld(measurement) ? '' : ' !'}`,
       ms(latency.p50),
       ms(latency.p99),
+      measurement.cpuMsPerRequest === undefined ? '—' : ms(measurement.cpuMsPerRequest),
       String(result.errors),
       String(result.non2xx),
       ratioToCeiling === undefined ? '—' : `${(ratioToCeiling * 100).toFixed(1)} %`,

@@ -150,7 +150,11 @@ async function measureAll(targets: readonly Target[], settings: Settings, signal
       progress(
         `[${measurements.length + 1}/${total}] ${target.name} ${target.path}: ${label}, ${settings.durationSeconds} s`,
       );
+      // The server runs in this process (the load in a child): its CPU time over the answers it gave.
+      const cpuBefore = process.cpuUsage();
       const result = await runLoad(job, signal);
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuMsPerRequest = result.completed > 0 ? (cpu.user + cpu.system) / 1000 / result.completed : 0;
       if (mode === 'closed-loop' && target.name === CEILING_NAME) ceiling = result.requestsPerSecond;
       const measurement: Measurement = {
         route: target.name,
@@ -158,12 +162,13 @@ async function measureAll(targets: readonly Target[], settings: Settings, signal
         mode,
         ...(mode === 'fixed-rate' ? { targetRate: settings.rate } : {}),
         result,
+        ...(target.name === CEILING_NAME ? {} : { cpuMsPerRequest }),
         ...(mode === 'closed-loop' && ceiling ? { ratioToCeiling: result.requestsPerSecond / ceiling } : {}),
       };
       measurements.push(measurement);
       const latency = reportedLatency(measurement);
       progress(
-        `      ${result.requestsPerSecond.toFixed(0)} req/s${rateHeld(measurement) ? '' : ' (rate not held)'}, p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, ${result.errors} errors, ${result.non2xx} non-2xx`,
+        `      ${result.requestsPerSecond.toFixed(0)} req/s${rateHeld(measurement) ? '' : ' (rate not held)'}, p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, CPU ${cpuMsPerRequest.toFixed(2)} ms/req, ${result.errors} errors, ${result.non2xx} non-2xx`,
       );
     }
   }

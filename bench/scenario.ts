@@ -1,6 +1,7 @@
 import type { Db } from '../src/db/client.js';
 import { seedDemoData } from '../src/demo/demo-data.js';
 import type { OrganizationKind } from '../src/generated/prisma/enums.js';
+import { BENCH_BALANCE_SEEDS, BENCH_BALANCE_SETS, benchBalancePath } from './balance.js';
 import { BENCH_CONVERSATION_SLUG, BENCH_REPLY_COUNT, BENCH_THREAD_SEEDS, BENCH_THREADS_SLUG } from './threads.js';
 
 // What `npm run bench` measures and the data it measures it on. New pages add
@@ -70,6 +71,17 @@ export const BENCH_ROUTES: readonly BenchRoute[] = [
         'link to older threads',
       ),
   },
+  // The balance (bench/balance.ts): one year of a community at two sizes, and five years of the large one.
+  ...BENCH_BALANCE_SETS.map((set) => ({
+    name: `balance-${set.slug.replace('bench-equilibrio-', '')}`,
+    path: () => benchBalancePath(set.slug, 365),
+  })),
+  { name: 'balance-1m-5y', path: () => benchBalancePath('bench-equilibrio-1m', 5 * 365 - 7) },
+  // One of its charts, an SVG image of its own (drawn once, then from the cache while the figures stay).
+  {
+    name: 'balance-chart',
+    path: () => `${benchBalancePath('bench-equilibrio-1m', 365).replace('/balance?', '/balance.svg?')}&chart=mix`,
+  },
 ];
 
 // ─── The data they run on, written in order; each step is idempotent. Extend here. ───
@@ -95,4 +107,5 @@ export const BENCH_SEEDS: ReadonlyArray<{ readonly name: string; seed(db: Db): P
   { name: 'demo data', seed: seedDemoData },
   { name: `${BENCH_ORGANIZATION_COUNT} organizations`, seed: seedBenchOrganizations },
   ...BENCH_THREAD_SEEDS,
+  ...BENCH_BALANCE_SEEDS,
 ];

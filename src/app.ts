@@ -6,8 +6,12 @@ import { createAuth } from './accounts/auth.js';
 import { createSignInThrottle } from './accounts/sign-in-throttle.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { createAdminService } from './admin/admin.service.js';
+import { createSuggestionFeedbackReport } from './admin/admin-suggestion-feedback.js';
 import { createAttachmentStore } from './attachments/attachment-files.js';
 import { createAuditLog } from './audit/audit.service.js';
+import { balanceRoutes } from './balance/balance.routes.js';
+import { createBalanceService } from './balance/balance.service.js';
+import { BALANCE_JOBS } from './balance/balance-rollup.js';
 import { communitiesRoutes } from './communities/communities.routes.js';
 import { createCommunitiesService } from './communities/communities.service.js';
 import type { Config } from './config.js';
@@ -167,7 +171,15 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   // Started once the app is ready, without holding it up: a database that is down at start (the health
   // check then answers 503) leaves the queue to start on its first use.
   app.addHook('onReady', async () => {
-    jobs.queue.start().catch((error: unknown) => app.log.error({ err: error }, 'the job queue could not start'));
+    jobs.queue
+      .start()
+      // Where this process works the queues, the balance catches up with what was written while none ran.
+      .then(() =>
+        config.jobWorkers === 'in-process'
+          ? jobs.queue.send(BALANCE_JOBS.catchUp, {}, { singletonKey: BALANCE_JOBS.catchUp })
+          : undefined,
+      )
+      .catch((error: unknown) => app.log.error({ err: error }, 'the job queue could not start'));
   });
   app.addHook('onClose', async () => {
     await jobs.queue.stop(config.shutdownTimeoutMs);
@@ -230,6 +242,12 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(adminRoutes, {
     audit,
     admin: createAdminService({ db, config, auth, audit, mailer, log: app.log }),
+    feedback: createSuggestionFeedbackReport({ db }),
+    timeZone: config.timeZone,
+  });
+  await app.register(balanceRoutes, {
+    balance: createBalanceService({ db, communities, audit }),
+    timeZone: config.timeZone,
   });
   await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
   await app.register(privacyRoutes, {

@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import { BALANCE_JOBS } from './balance/balance-rollup.js';
 import { type Config, ConfigError, loadConfig, readProcessEnv } from './config.js';
 import { createDb } from './db/client.js';
 import { redactUrl } from './db/database-server.js';
@@ -51,6 +52,8 @@ async function main() {
     await db.$disconnect();
     process.exit(1);
   }
+  // The balance catches up with what was written while no worker ran.
+  await jobs.queue.send(BALANCE_JOBS.catchUp, {}, { singletonKey: BALANCE_JOBS.catchUp });
   say(`Ágora's worker is running the job queues on ${redactUrl(url)}.`);
 
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {

@@ -2,9 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canAdminister } from '../access/admin-access.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import { resolvePeriod } from '../balance/balance-period.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import { FEEDBACK_LANGUAGES } from '../policy/suggestion-feedback.js';
+import { POST_TAGS } from '../policy/tags.js';
 import {
   AUDIT_OUTCOMES,
   auditQuery,
@@ -20,6 +23,7 @@ import {
   userStatusForm,
 } from './admin.schemas.js';
 import { type AdminService, AUDIT_ENTRIES_PER_PAGE, USERS_PER_PAGE } from './admin.service.js';
+import type { createSuggestionFeedbackReport } from './admin-suggestion-feedback.js';
 
 interface PageOptions {
   status?: number;
@@ -71,7 +75,21 @@ const kindOptions = (request: FastifyRequest) =>
  * admins only. To anyone else every URL here answers 404, GET or POST, before CSRF or body
  * parsing: the area's existence is not disclosed.
  */
-export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admin: AdminService; audit: AuditLog }) {
+export async function adminRoutes(
+  app: FastifyInstance,
+  {
+    admin,
+    audit,
+    feedback,
+    timeZone,
+  }: {
+    admin: AdminService;
+    audit: AuditLog;
+    /** The suggestion feedback (issue 13, item 2); the site's time zone turns the days typed into instants. */
+    feedback: ReturnType<typeof createSuggestionFeedbackReport>;
+    timeZone: string;
+  },
+) {
   app.addHook('onRequest', async (request) => {
     if (canAdminister(request.viewer)) return;
     // A signed-in person probing the admin area is worth a line in the log; anonymous crawlers are not.
@@ -351,6 +369,36 @@ export async function adminRoutes(app: FastifyInstance, { admin, audit }: { admi
         previousLink: page > 1 ? pageLink('/admin/audit', filters, page - 1) : null,
         nextLink: result.hasNext ? pageLink('/admin/audit', filters, page + 1) : null,
       },
+    });
+  });
+
+  // ── Learning from people: how often authors kept the suggested tag ────────
+  app.get('/admin/suggestions', async (request, reply) => {
+    const title = request.t('admin.feedback.title');
+    const resolved = resolvePeriod(request.query, timeZone, new Date());
+    const tagOptions = POST_TAGS.map((tag) => ({ value: tag, label: request.t(`policy.tag.${tag}`) }));
+    const percent = new Intl.NumberFormat(request.locale, { style: 'percent', maximumFractionDigits: 1 });
+    const extra = {
+      languages: FEEDBACK_LANGUAGES,
+      allTags: POST_TAGS,
+      percent: (value: number | null) => (value === null ? '—' : percent.format(value)),
+    };
+    if (!resolved.ok) {
+      const typed = resolved.values.tag ?? '';
+      const options =
+        typed && !POST_TAGS.some((tag) => tag === typed) ? [...tagOptions, { value: typed, label: typed }] : tagOptions;
+      return renderPage(reply, 'admin/suggestions.eta', title, {
+        status: 422,
+        errors: resolved.errors,
+        values: resolved.values,
+        extra: { ...extra, tagOptions: options, tags: POST_TAGS, feedback: null },
+      });
+    }
+    const { period } = resolved;
+    const summary = await feedback.summarize({ from: period.from, to: period.to });
+    return renderPage(reply, 'admin/suggestions.eta', title, {
+      values: resolved.values,
+      extra: { ...extra, tagOptions, tags: period.tag ? [period.tag] : POST_TAGS, feedback: summary },
     });
   });
 }

@@ -17,6 +17,7 @@ export const COMMUNITY_SELECT = {
   audience: true,
   visibility: true,
   welcomedTags: true,
+  publicBalance: true,
   archivedAt: true,
   ownerOrganizationId: true,
   ownerOrganization: { select: { name: true } },

@@ -4,6 +4,9 @@ import accountsEs from './accounts.es.json' with { type: 'json' };
 import adminCa from './admin.ca.json' with { type: 'json' };
 import adminEn from './admin.en.json' with { type: 'json' };
 import adminEs from './admin.es.json' with { type: 'json' };
+import balanceCa from './balance.ca.json' with { type: 'json' };
+import balanceEn from './balance.en.json' with { type: 'json' };
+import balanceEs from './balance.es.json' with { type: 'json' };
 import ca from './ca.json' with { type: 'json' };
 import communitiesCa from './communities.ca.json' with { type: 'json' };
 import communitiesEn from './communities.en.json' with { type: 'json' };
@@ -56,6 +59,7 @@ const spanish = {
   ...moderationEs,
   ...privacyEs,
   ...findEs,
+  ...balanceEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -76,6 +80,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...moderationCa,
     ...privacyCa,
     ...findCa,
+    ...balanceCa,
   },
   en: {
     ...en,
@@ -90,6 +95,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...moderationEn,
     ...privacyEn,
     ...findEn,
+    ...balanceEn,
   },
 };
 

@@ -1,6 +1,7 @@
 import { createAttachmentStore } from '../attachments/attachment-files.js';
 import { discardStaleUploads } from '../attachments/stale-uploads.js';
 import { createAuditLog } from '../audit/audit.service.js';
+import { BALANCE_JOBS, createBalanceRollup } from '../balance/balance-rollup.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
@@ -120,6 +121,13 @@ export function createJobs({
         name: ATTACHMENT_JOBS.discardStale,
         cron: '17 * * * *',
         handler: async () => void (await discardStaleUploads({ db, store })),
+      },
+      // The balance's weekly roll-up (issue 13, item 4): the weeks writes touched, every five minutes and
+      // once at start (app.ts, worker.ts). Idempotent: a week is recomputed whole.
+      {
+        name: BALANCE_JOBS.catchUp,
+        cron: '*/5 * * * *',
+        handler: async () => void (await createBalanceRollup({ db, timeZone: config.timeZone }).catchUp()),
       },
       // Data-protection rights (GDPR Art. 15, 17, 20 and 5(1)(e)): see src/privacy/.
       {

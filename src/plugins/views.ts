@@ -97,6 +97,7 @@ const NOTICES = new Set([
   'admin-voice-revoked',
   'admin-invitation-sent',
   'admin-settings-saved',
+  'balance-public-saved',
   'invitation-accepted',
   'community-created',
   'community-joined',
