@@ -107,6 +107,8 @@ export async function threadsRoutes(
 ) {
   // Counted per author, not per client address: a town hall's staff share one address (issue 9).
   const POST_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 6, 10 * 60_000);
+  // A post form refused because the database is away comes back with its words (plugins/errors.ts).
+  const POST_FORM = { ...POST_LIMIT, keepsWords: true };
 
   function slugOf(request: FastifyRequest): string {
     const slug = (request.params as { slug?: unknown }).slug;
@@ -274,7 +276,7 @@ export async function threadsRoutes(
       },
     });
 
-    uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_LIMIT }, async (request, reply) => {
+    uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_FORM }, async (request, reply) => {
       const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
       if (!opened.permissions.read) throw new NotFound('No such community content');
       // The same form sent again goes where the first one went, before anything (files too) is stored twice.
@@ -313,7 +315,7 @@ export async function threadsRoutes(
 
     uploads.post(
       '/c/:slug/threads/:threadId/replies',
-      { onRequest: requireViewer, config: POST_LIMIT },
+      { onRequest: requireViewer, config: POST_FORM },
       async (request, reply) => {
         const opened = await threadOf(request);
         const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
@@ -345,7 +347,7 @@ export async function threadsRoutes(
 
     uploads.post(
       '/c/:slug/threads/:threadId/posts/:postId/edit',
-      { onRequest: requireViewer, config: POST_LIMIT },
+      { onRequest: requireViewer, config: POST_FORM },
       async (request, reply) => {
         const opened = await threadOf(request);
         const postId = postIdOf(request);
