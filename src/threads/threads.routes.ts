@@ -26,6 +26,7 @@ import {
   THREAD_KINDS,
   TITLE_MAX,
   threadForm,
+  threadPageQuery,
   threadParams,
   titleForm,
 } from './threads.schemas.js';
@@ -71,6 +72,17 @@ function partsOf(value: unknown): UploadedPart[] {
   return list.filter(
     (item): item is UploadedPart => item instanceof UploadedPart && !(item.filename === '' && item.bytes?.length === 0),
   );
+}
+
+/**
+ * A reaction's fields: `kind` and `state`, or the thread page's one button value `reaction=<kind>:<state>`
+ * (one form serves every post's buttons, see views/threads/show.eta).
+ */
+function reactionFields(body: unknown): Record<string, unknown> {
+  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (typeof fields.reaction !== 'string') return fields;
+  const [kind, state] = fields.reaction.split(':');
+  return { kind, state };
 }
 
 /** What the policy said about a draft, ready for the form. */
@@ -134,7 +146,8 @@ export async function threadsRoutes(
 
   function redirectToPost(reply: FastifyReply, written: EarlierSubmission) {
     const notice = written.held ? 'post-held' : 'reply-posted';
-    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}#post-${written.postId}`;
+    // `at`: the page holding the post, in a thread long enough to be paged (reply-pages.ts).
+    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}&at=${written.postId}#post-${written.postId}`;
     return reply.redirect(url, 303);
   }
 
@@ -391,7 +404,10 @@ export async function threadsRoutes(
     retitle: { status: number; value: string; errors: FormErrors } | null = null,
   ) {
     const { request } = reply;
-    const page = await threads.showThread(opened, request.viewer);
+    // A form sent back (a draft) shows the page it was written on: the one holding the post it answers.
+    const asked = threadPageQuery.parse(request.method === 'GET' ? (request.query ?? {}) : {});
+    const draftParent = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined;
+    const page = await threads.showThread(opened, request.viewer, draftParent ? { at: draftParent } : asked);
     const form =
       request.viewer && page.canReply
         ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
@@ -514,7 +530,7 @@ export async function threadsRoutes(
   app.post('/c/:slug/threads/:threadId/posts/:postId/react', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await threadOf(request);
     const postId = postIdOf(request);
-    const form = reactionForm.safeParse(request.body ?? {});
+    const form = reactionForm.safeParse(reactionFields(request.body));
     if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
     await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
     return reply.redirect(`${threadPath(opened.opened.community.slug, opened.thread.id)}#post-${postId}`, 303);
