@@ -12,6 +12,7 @@ import { COMMUNITIES_PER_PAGE, createCommunitiesService } from '../../src/commun
 import {
   communityAccessWhere,
   communityReadersWhere,
+  countCountingMembers,
   countingMemberWhere,
 } from '../../src/communities/community-access-where.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -206,6 +207,23 @@ describe('countingMemberWhere', () => {
       });
       expect(rows.map((row) => row.userId).sort(), `${c.audience} ${c.visibility}`).toEqual(expected);
     }
+  });
+});
+
+describe('countCountingMembers (the directory’s member counts, in SQL)', () => {
+  it('counts, for every community of the matrix at once, the members countingMemberWhere finds', async () => {
+    const counts = await countCountingMembers(
+      t.db,
+      communities.map((c) => c.id),
+    );
+    for (const c of communities) {
+      const facts = { ownerOrganizationId: c.ownerOrganizationId, audience: c.audience };
+      const expected = await t.db.membership.count({
+        where: { communityId: c.id, state: 'ACTIVE', user: countingMemberWhere(facts) },
+      });
+      expect(counts.get(c.id) ?? 0, `${c.audience} ${c.visibility} ${c.state}`).toBe(expected);
+    }
+    expect([...counts.values()].some((count) => count > 1)).toBe(true);
   });
 });
 
