@@ -29,7 +29,7 @@ export interface DatasetParameters {
 }
 
 /** Bump when the generator changes what it writes: every kept data set is then built again. */
-export const DATASET_VERSION = 1;
+export const DATASET_VERSION = 2;
 
 export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = {
   large: {
@@ -62,6 +62,10 @@ export const DATASET_VIEWER_HANDLE = 'scale-person-1';
 export const DATASET_TOPICS = { popular: 'urbanismo', rare: 'padron' } as const;
 /** The open public community that holds a tenth of all threads (the deep keyset page is measured there). */
 export const BIG_COMMUNITY_SLUG = 'scale-community-2';
+/** The title of the big community's thread of LONG_THREAD_REPLIES replies (the long-thread page). */
+export const LONG_THREAD_TITLE = 'Hilo largo: 200 respuestas sobre la ordenanza de terrazas';
+export const LONG_THREAD_REPLIES = 200;
+
 /** The password of every person of the data sets. */
 export const DATASET_PASSWORD = 'una frase larga de prueba';
 
@@ -258,6 +262,31 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
       [],
     ],
     [
+      `a thread of ${LONG_THREAD_REPLIES} replies`,
+      // The big community's latest unpinned thread becomes the long one: its replies replaced by
+      // LONG_THREAD_REPLIES: three quarters replies to the thread from many people, a quarter answers under
+      // the first of them.
+      `WITH target AS (
+         SELECT t.id, t.last_activity_at FROM threads t JOIN communities c ON c.id = t.community_id
+          WHERE c.slug = $2 AND NOT t.pinned ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 1),
+       retitled AS (UPDATE threads SET title = $3, reply_count = $1 WHERE id = (SELECT id FROM target)),
+       dropped AS (DELETE FROM posts WHERE thread_id = (SELECT id FROM target) AND NOT is_opening),
+       u AS (SELECT id, substring(handle::text from 14)::int AS n FROM users WHERE handle LIKE 'scale-person-%'),
+       tops AS (
+         INSERT INTO posts (id, thread_id, author_id, is_opening, source, html, tag, created_at)
+         SELECT gen_random_uuid(), target.id, u.id, false, 'Respuesta ' || r,
+                '<p>Respuesta ' || r || ': en nuestro ayuntamiento la ordenanza de terrazas se aprobó con un informe de movilidad y otro de ruido; os dejo el <a href="https://example.org/modelo">modelo</a>.</p>',
+                'PROFESSIONAL', target.last_activity_at - make_interval(mins => $1::int - r)
+           FROM target, generate_series(1, $1::int) AS r JOIN u ON u.n = r * 37 % (SELECT count(*) FROM u)
+          WHERE r % 4 <> 0
+         RETURNING id, created_at)
+       INSERT INTO posts (id, thread_id, author_id, parent_id, is_opening, source, html, tag, created_at)
+       SELECT gen_random_uuid(), target.id, (SELECT id FROM u WHERE n = 1), tops.id, false, 'Gracias',
+              '<p>Gracias, nos sirve: lo adaptamos a nuestro municipio.</p>', 'PERSONAL', tops.created_at + interval '1 second'
+         FROM target, (SELECT id, created_at FROM tops ORDER BY created_at LIMIT $1::int / 4) AS tops`,
+      [LONG_THREAD_REPLIES, BIG_COMMUNITY_SLUG, LONG_THREAD_TITLE],
+    ],
+    [
       'topics',
       `INSERT INTO topics (id, slug) VALUES (gen_random_uuid(), $1), (gen_random_uuid(), $2) ON CONFLICT DO NOTHING`,
       [DATASET_TOPICS.popular, DATASET_TOPICS.rare],
@@ -319,9 +348,18 @@ export async function datasetThreadPath(url: string): Promise<string> {
   return withClient(url, async (client) => {
     const rows = await client.query(
       `SELECT t.id FROM threads t JOIN communities c ON c.id = t.community_id
-        WHERE c.slug = $1 AND t.reply_count = (SELECT max(reply_count) FROM threads) ORDER BY t.id LIMIT 1`,
-      [BIG_COMMUNITY_SLUG],
+        WHERE c.slug = $1 AND t.title <> $2 ORDER BY t.reply_count DESC, t.id LIMIT 1`,
+      [BIG_COMMUNITY_SLUG, LONG_THREAD_TITLE],
     );
     return `/c/${BIG_COMMUNITY_SLUG}/threads/${rows.rows[0]?.id}`;
+  });
+}
+
+/** The big community's thread of LONG_THREAD_REPLIES replies. */
+export async function longThreadPath(url: string): Promise<string> {
+  return withClient(url, async (client) => {
+    const rows = await client.query('SELECT id FROM threads WHERE title = $1', [LONG_THREAD_TITLE]);
+    if (!rows.rows[0]) throw new Error('no long thread in the data set');
+    return `/c/${BIG_COMMUNITY_SLUG}/threads/${rows.rows[0].id}`;
   });
 }

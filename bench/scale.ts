@@ -15,6 +15,7 @@ import {
   datasetThreadPath,
   deepCursor,
   ensureDataset,
+  longThreadPath,
 } from './dataset.js';
 import { type LoadResult, runLoad } from './load.js';
 
@@ -52,6 +53,9 @@ export const SCALE_PAGES: ScalePage[] = [
   },
   { name: 'thread', signedIn: true, path: ({ url }) => datasetThreadPath(url) },
   { name: 'profile', signedIn: false, path: () => `/u/${DATASET_VIEWER_HANDLE}` },
+  // The long thread (200 replies, 50 of them answers): the issue's CPU per view, signed out and as a member.
+  { name: 'thread-200', signedIn: false, path: ({ url }) => longThreadPath(url) },
+  { name: 'thread-200-member', signedIn: true, path: ({ url }) => longThreadPath(url) },
 ];
 
 export interface ScaleSettings {
