@@ -29,7 +29,7 @@ export interface DatasetParameters {
 }
 
 /** Bump when the generator changes what it writes: every kept data set is then built again. */
-export const DATASET_VERSION = 2;
+export const DATASET_VERSION = 3;
 
 export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = {
   large: {
@@ -58,7 +58,7 @@ export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = 
 
 /** The person the bench signs in as: an employee of an administration, member of many communities. */
 export const DATASET_VIEWER_HANDLE = 'scale-person-1';
-/** A topic on every tenth thread's opening post (popular), and one on every thousandth (rare). */
+/** A topic on every tenth thread's opening post (popular), and one on every thousandth (rare, in the big community). */
 export const DATASET_TOPICS = { popular: 'urbanismo', rare: 'padron' } as const;
 /** The open public community that holds a tenth of all threads (the deep keyset page is measured there). */
 export const BIG_COMMUNITY_SLUG = 'scale-community-2';
@@ -293,11 +293,16 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
     ],
     [
       'topics on opening posts',
+      // By the thread's number (in its title): the popular topic on threads 3, 13, 23… (spread over the
+      // communities), the rare one on threads 0, 1000, 2000… (in the big open community: readable by all).
       `INSERT INTO post_topics (post_id, topic_id)
        SELECT p.id, tp.id
-         FROM posts p JOIN threads t ON t.id = p.thread_id
-         JOIN topics tp ON tp.slug = CASE WHEN abs(hashtext(t.id::text)) % 1000 = 0 THEN $2 ELSE $1 END
-        WHERE p.is_opening AND (abs(hashtext(t.id::text)) % 10 = 0)`,
+         FROM posts p
+         JOIN threads t ON t.id = p.thread_id
+         JOIN topics tp ON tp.slug = CASE WHEN substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0 THEN $2 ELSE $1 END
+        WHERE p.is_opening AND t.title LIKE 'Hilo %'
+          AND (substring(t.title from '^Hilo ([0-9]+):')::int % 10 = 3
+               OR substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0)`,
       [DATASET_TOPICS.popular, DATASET_TOPICS.rare],
     ],
   ];

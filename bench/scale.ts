@@ -176,6 +176,15 @@ export async function benchAtScale(
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       const cookie = await datasetSession(url, DATASET_VIEWER_HANDLE);
       for (const page of pages) {
+        try {
+          rows.push(await measurePage(page));
+        } catch (error) {
+          progress(
+            `  ${page.name} (${parameters.name}): not measured, ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+      async function measurePage(page: ScalePage): Promise<ScaleRow> {
         const pathname = await page.path({ url, parameters });
         const headers = page.signedIn ? { cookie } : undefined;
         const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
@@ -213,10 +222,10 @@ export async function benchAtScale(
           errors: fixed.result.errors + peak.errors,
           non2xx: fixed.result.non2xx + peak.non2xx,
         };
-        rows.push(row);
         progress(
           `  ${page.name} (${parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
         );
+        return row;
       }
     } finally {
       if (app) await app.close();
