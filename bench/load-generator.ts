@@ -53,7 +53,13 @@ function statusCodes(results: readonly autocannon.Result[]): Record<string, numb
 async function closedLoop(job: LoadJob): Promise<LoadResult> {
   const responses = newResponses(true);
   const run = start(
-    { url: job.url, connections: job.connections, duration: job.durationSeconds, timeout: job.timeoutSeconds },
+    {
+      url: job.url,
+      connections: job.connections,
+      duration: job.durationSeconds,
+      timeout: job.timeoutSeconds,
+      ...(job.headers ? { headers: job.headers } : {}),
+    },
     responses,
   );
   const result = await run.result;
@@ -102,6 +108,7 @@ async function fixedRate(job: LoadJob, rate: number): Promise<LoadResult> {
               const run = start(
                 {
                   url: job.url,
+                  ...(job.headers ? { headers: job.headers } : {}),
                   connections: 1,
                   overallRate: share,
                   amount: share * (job.durationSeconds + 1),

@@ -13,6 +13,8 @@ export interface LoadJob {
   readonly rate?: number;
   /** Seconds before a request counts as a timeout (an error). */
   readonly timeoutSeconds: number;
+  /** Sent with every request (a session cookie, for pages seen signed in). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {

@@ -22,6 +22,7 @@ import {
   renderTable,
   reportedLatency,
 } from './report.js';
+import { benchAtScale, renderScaleTable, SCALE_PAGES, type ScaleRow } from './scale.js';
 import { BENCH_ROUTES, BENCH_SEEDS, type RouteContext } from './scenario.js';
 
 // `npm run bench`: Ágora on an embedded PostgreSQL seeded for the purpose, each
@@ -35,6 +36,7 @@ const USAGE = `Usage: npm run bench -- [options]   (each option also reads BENCH
   --rate-connections <n>  connections for the fixed-rate mode, started in turn over a second (default 20)
   --connections <n>       connections for the closed-loop mode (default 10)
   --routes <a,b>          only these routes (names: ${BENCH_ROUTES.map((route) => route.name).join(', ')})
+  --scale <a,b|none>      list pages at two data sizes, 20 req/s then closed loop (default all: ${SCALE_PAGES.map((page) => page.name).join(', ')})
   --help                  this text`;
 
 interface Settings {
@@ -45,6 +47,7 @@ interface Settings {
   readonly connections: number;
   readonly timeoutSeconds: number;
   readonly routes: readonly string[];
+  readonly scalePages: readonly string[];
 }
 
 class UsageError extends Error {}
@@ -59,6 +62,7 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
       'rate-connections': { type: 'string' },
       connections: { type: 'string' },
       routes: { type: 'string' },
+      scale: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -79,7 +83,16 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
   const unknown = routes.filter((name) => !known.has(name));
   if (unknown.length > 0)
     throw new UsageError(`unknown route(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  const scaleList = values.scale ?? env.BENCH_SCALE ?? 'all';
+  const scaleKnown = SCALE_PAGES.map((page) => page.name);
+  const scalePages =
+    scaleList === 'all' ? scaleKnown : scaleList === 'none' ? [] : scaleList.split(',').map((name) => name.trim());
+  const unknownScale = scalePages.filter((name) => !scaleKnown.includes(name));
+  if (unknownScale.length > 0) {
+    throw new UsageError(`unknown scale page(s): ${unknownScale.join(', ')}; known: ${scaleKnown.join(', ')}`);
+  }
   return {
+    scalePages,
     durationSeconds: number('duration', 'BENCH_DURATION', 5, 1, 300),
     warmupSeconds: number('warmup', 'BENCH_WARMUP', 1, 0, 60),
     rate: number('rate', 'BENCH_RATE', 100, 1, 100_000),
@@ -258,6 +271,21 @@ async function main(): Promise<number> {
     }
 
     const measurements = await measureAll(targets, settings, controller.signal);
+    let scale: { rows: ScaleRow[]; built: Record<string, number | null> } | null = null;
+    if (settings.scalePages.length > 0) {
+      progress('List pages at two sizes (bench/dataset.ts, bench/scale.ts)');
+      scale = await benchAtScale(
+        database.url,
+        database.dataDir,
+        {
+          durationSeconds: settings.durationSeconds,
+          rate: 20,
+          connections: settings.connections,
+          pages: settings.scalePages,
+        },
+        progress,
+      );
+    }
     progress(`Notifications: an announcement to ${FANOUT_SIZES.join(' and ')} members`);
     const notifications = await benchNotifications(database.url, progress);
     progress('Text guards: personal data, confidentiality markers, 1,000 watched words');
@@ -274,6 +302,16 @@ async function main(): Promise<number> {
         ...(busy ? [`! ${busy}`] : []),
         ...notes,
         '',
+        ...(scale
+          ? [
+              'List pages at two sizes (small → large; "!" = over the goal: p99 ratio ≤ 1.25, PostgreSQL CPU ratio ≤ 1.5):',
+              renderScaleTable(scale.rows),
+              `Data sets: ${Object.entries(scale.built)
+                .map(([name, seconds]) => `${name} ${seconds === null ? 'kept' : `built in ${seconds.toFixed(0)} s`}`)
+                .join(', ')}`,
+              '',
+            ]
+          : []),
         renderNotificationBench(notifications),
         '',
         renderPolicyBench(policyGuards),
@@ -296,6 +334,7 @@ async function main(): Promise<number> {
       measurements,
       notifications,
       policyGuards,
+      scale,
     };
     await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
     progress(`Results written to ${path.relative(process.cwd(), output)}`);

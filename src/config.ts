@@ -172,6 +172,9 @@ export const envSchema = z.object({
       error: 'expected in-process (this process runs the jobs) or none (`npm run worker` runs them)',
     })
     .default('in-process'),
+  COMPRESS: z
+    .enum(['on', 'off'], { error: 'expected on (Ágora compresses its answers) or off (a proxy in front does)' })
+    .default('on'),
   DEMO_DATA: booleanText.optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -266,6 +269,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Whether the web process also works the job queues ('none': a separate `npm run worker` does). */
   readonly jobWorkers: 'in-process' | 'none';
+  /** Whether Ágora compresses its answers (brotli or gzip); false where a proxy in front already does. */
+  readonly compress: boolean;
   readonly demoData: boolean;
   readonly logLevel: Env['LOG_LEVEL'];
   /** `sensitiveMax`: sign-ups, password resets and the like, per address per 15 minutes. */
@@ -358,6 +363,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     database: Object.freeze(database),
     migrateOnStart: env.MIGRATE_ON_START,
     jobWorkers: env.JOB_WORKERS,
+    compress: env.COMPRESS === 'on',
     metricsToken: env.METRICS_TOKEN ?? null,
     // Demo data belongs to the embedded database that `npm start` runs; a real server opts in.
     demoData: env.DEMO_DATA ?? database.kind === 'embedded',

@@ -20,7 +20,7 @@ import { renderMarkdown } from '../markdown/markdown.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
-import { communityAccessWhere, countingMemberWhere } from './community-access-where.js';
+import { communityAccessWhere, countCountingMembers } from './community-access-where.js';
 import { createCommunityMembers } from './community-members.js';
 import { actorOf, COMMUNITY_SELECT, factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
 
@@ -149,19 +149,8 @@ export function createCommunitiesService({
       const membershipOf = (row: (typeof rows)[number]) =>
         (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null;
       const readable = rows.filter((row) => can(actor, 'read', factsOf(row), membershipOf(row)));
-      const counts =
-        readable.length === 0
-          ? []
-          : await db.membership.groupBy({
-              by: ['communityId'],
-              where: {
-                state: 'ACTIVE',
-                OR: readable.map((row) => ({ communityId: row.id, user: countingMemberWhere(row) })),
-              },
-              _count: { _all: true },
-            });
       const readableIds = new Set(readable.map((row) => row.id));
-      const memberCount = new Map(counts.map((row) => [row.communityId, row._count._all]));
+      const memberCount = await countCountingMembers(db, [...readableIds]);
       return {
         total,
         communities: rows.map((row) => ({

@@ -1,5 +1,5 @@
 import type { CommunityActor, CommunityFacts } from '../access/communities.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { MembershipState } from '../generated/prisma/enums.js';
 
 // The access rules of src/access/communities.ts for 'see' and 'read', written as a query condition, so a
@@ -97,4 +97,32 @@ export function communityReadersWhere(
   const conditions = [audience, looking].filter((condition) => condition !== null);
   if (conditions.length === 0) return { status: 'ACTIVE' };
   return { status: 'ACTIVE', OR: [{ role: 'ADMIN' }, { AND: conditions }] };
+}
+
+/**
+ * How many members count (countingMemberWhere, written in SQL) in each of these communities, in one
+ * statement on memberships (community_id, state, role): a Map from community id to count (absent: 0).
+ * Prisma's groupBy over countingMemberWhere joined users once per community (24 joins for a directory
+ * page, 0.3 s over 200,000 memberships); tests/integration/community-access-where.test.ts checks the two agree.
+ */
+export async function countCountingMembers(
+  db: { $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Prisma.PrismaPromise<T> },
+  communityIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (communityIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<{ communityId: string; members: bigint }[]>`
+    SELECT m.community_id AS "communityId", count(*) AS members
+      FROM memberships m
+      JOIN communities c ON c.id = m.community_id
+      JOIN users u ON u.id = m.user_id
+      LEFT JOIN organizations o ON o.id = u.organization_id
+     WHERE m.community_id IN (${Prisma.join(communityIds.map((id) => Prisma.sql`${id}::uuid`))})
+       AND m.state = 'ACTIVE' AND u.status = 'ACTIVE'
+       AND (c.audience = 'OPEN'
+            OR (u.email_verified_at IS NOT NULL
+                AND ((c.audience = 'INTERNAL' AND u.kind = 'EMPLOYEE' AND u.organization_id = c.owner_organization_id)
+                     OR (c.audience = 'INTERADMINISTRATIVE'
+                         AND ((u.kind = 'EMPLOYEE' AND o.kind <> 'PARTNER') OR u.kind = 'PARTNER')))))
+     GROUP BY m.community_id`;
+  return new Map(rows.map((row) => [row.communityId, Number(row.members)]));
 }

@@ -30,7 +30,8 @@ export function createDb(
   options: { readonly onQuery?: (sql: string) => void } = {},
 ): Db {
   // Our own pool (ended with the client: disposeExternalPool), so its counters can be read.
-  const pool = new pg.Pool({ connectionString, max: poolMax });
+  // A connection that cannot be had within 5 s fails (a 503, see db/unavailable.ts) instead of waiting forever.
+  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: 5000 });
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const { onQuery } = options;
   let client: Db;

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError, BadRequest, Refused, UnstorableInput } from '../errors.js';
+import { keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
 import { failedReadingBody } from './input-guard.js';
@@ -18,6 +20,8 @@ const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']
 
 /** Which page an error becomes. Anything not known to be the client's fault is a 500. */
 export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage {
+  // The database away (restarting, unreachable, every connection busy): the service will be back.
+  if (isDatabaseUnavailable(error)) return { status: 503, title: 'error.503.title', text: 'error.503.text' };
   if (error instanceof AppError) {
     const status = error.statusCode;
     if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
@@ -37,12 +41,65 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
   return { status: 500, title: 'error.500.title', text: 'error.500.text' };
 }
 
+/** The words of a post form refused while the database was away, to send again from the 503 page. */
+interface KeptDraft {
+  readonly action: string;
+  readonly title: string | null;
+  readonly body: string | null;
+  readonly hidden: { name: string; value: string }[];
+  readonly hadFiles: boolean;
+}
+
+/**
+ * What a form of a route marked `keepsWords` had typed: every text field (never the CSRF token or a
+ * password), the title and text shown to edit, the rest (tag, kind, parent, one-time submission key,
+ * files already stored) kept hidden so that sending it again is the same submission. Files sent with it
+ * could not be stored and are named as lost; null for any other route.
+ */
+function draftOf(request: FastifyRequest): KeptDraft | null {
+  if (request.method !== 'POST' || request.routeOptions.config.keepsWords !== true) return null;
+  const body = request.body;
+  if (!body || typeof body !== 'object') return null;
+  const values = keptValues(body);
+  const hidden: { name: string; value: string }[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (name !== 'title' && name !== 'body' && name !== 'intent') hidden.push({ name, value });
+  }
+  // Repeated fields (the ids of files already stored) arrive as arrays.
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (!Array.isArray(value) || name === 'files') continue;
+    for (const item of value) if (typeof item === 'string') hidden.push({ name, value: item });
+  }
+  const files = (body as Record<string, unknown>).files;
+  // An empty file input still sends a part, without a name.
+  const hadFiles = (Array.isArray(files) ? files : [files]).some(
+    (part) => typeof part === 'object' && part !== null && 'filename' in part && part.filename !== '',
+  );
+  return {
+    action: request.url,
+    title: values.title ?? null,
+    body: values.body ?? null,
+    hidden,
+    hadFiles,
+  };
+}
+
 async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, page: ErrorPage): Promise<void> {
   reply.code(page.status);
   // An error raised before our hooks ran (a malformed URL) still gets a page in the layout.
   if (!request.t) setRequestLocale(request);
   if (!reply.locals) request.server.preparePage(request, reply);
   try {
+    if (page.status === 503) {
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      const html = await reply.viewAsync('errors/unavailable.eta', {
+        title: request.t(page.title),
+        text: request.t(page.text),
+        draft: draftOf(request),
+      });
+      await reply.type('text/html; charset=utf-8').send(html);
+      return;
+    }
     const html = await reply.viewAsync('errors/error.eta', {
       status: page.status,
       title: request.t(page.title),
@@ -62,7 +119,8 @@ export async function handleError(error: FastifyError, request: FastifyRequest, 
   const malformedBody =
     !(error instanceof AppError) && typeof error.statusCode !== 'number' && failedReadingBody(request);
   const page = errorPageFor(malformedBody ? new BadRequest(error.message) : error);
-  if (page.status >= 500) request.log.error({ err: error }, 'request failed');
+  if (page.status === 503) request.log.warn({ err: error }, 'database unavailable');
+  else if (page.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, status: page.status }, error.message);
   await renderErrorPage(request, reply, page);
 }

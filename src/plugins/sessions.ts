@@ -2,11 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cookie } from 'lucia';
 import type { Auth, Viewer } from '../accounts/auth.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in person, or null. */
     viewer: Viewer | null;
+    /**
+     * The database was away when the session was read: the error, raised again once the body is parsed
+     * (a preHandler), so a post form refused for it can come back with its words (plugins/errors.ts).
+     */
+    sessionUnavailable: unknown;
   }
   interface FastifyReply {
     setSessionCookie(cookie: Cookie): void;
@@ -15,7 +21,8 @@ declare module 'fastify' {
 
 /** A preHandler: people who are not signed in go to the sign-in page, and come back here afterwards. */
 export async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
-  if (request.viewer) return;
+  // Not "signed out": the session could not be read. The preHandler below answers 503.
+  if (request.viewer || request.sessionUnavailable !== null) return;
   const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
   return reply.redirect(`/sign-in${returnTo}`, 303);
 }
@@ -30,6 +37,7 @@ export function viewerOf(request: FastifyRequest): Viewer {
 export const sessionsPlugin = fp(
   async (app: FastifyInstance, { auth }: { auth: Auth }) => {
     app.decorateRequest('viewer', null);
+    app.decorateRequest('sessionUnavailable', null);
     app.decorateReply('setSessionCookie', function (this: FastifyReply, cookie: Cookie) {
       this.setCookie(cookie.name, cookie.value, cookie.attributes);
     });
@@ -38,13 +46,25 @@ export const sessionsPlugin = fp(
       if (request.routeOptions.config.publicAsset) return;
       const token = request.cookies[auth.cookieName];
       if (!token) return;
-      const validated = await auth.validate(token);
+      let validated: Awaited<ReturnType<Auth['validate']>>;
+      try {
+        validated = await auth.validate(token);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        request.sessionUnavailable = error;
+        return;
+      }
       if (!validated) {
         reply.setSessionCookie(auth.blankCookie());
         return;
       }
       request.viewer = validated.viewer;
       if (validated.refreshedCookie) reply.setSessionCookie(validated.refreshedCookie);
+    });
+
+    // After the body is parsed (and the CSRF token checked): the outage met while reading the session.
+    app.addHook('preHandler', async (request) => {
+      if (request.sessionUnavailable !== null) throw request.sessionUnavailable;
     });
   },
   { name: 'agora-sessions', dependencies: ['@fastify/cookie'] },

@@ -12,6 +12,11 @@ import { publicDir, viewsDir } from '../paths.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    /**
+     * A post form (a new thread, a reply): refused because the database is away, its words come back in
+     * a form on the 503 page (plugins/errors.ts), to send again when the service is back.
+     */
+    keepsWords?: boolean;
     /** A file from public/: served without looking up the session. */
     publicAsset?: boolean;
     /**

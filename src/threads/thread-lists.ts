@@ -3,7 +3,7 @@ import { actorOf, type OpenedCommunity } from '../communities/communities.servic
 import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { LISTED_THREAD_WHERE, READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import { COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
@@ -24,7 +24,18 @@ export function encodeCursor(row: { pinned: boolean; lastActivityAt: Date; id: s
   );
 }
 
-export function decodeCursor(text: string | undefined): { pinned: boolean; lastActivityAt: Date; id: string } | null {
+/** How far ahead of the clock a cursor's time may be (clocks of several app processes differ a little). */
+const CURSOR_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The position a `?after=` names, or null — the first page — when it does not decode, names a time in
+ * the future (no row can be there: a forged or mangled cursor) or an id that is not a UUID. A cursor
+ * copied from another list is only a position: it pages this list from there, reading nothing else.
+ */
+export function decodeCursor(
+  text: string | undefined,
+  now: Date = new Date(),
+): { pinned: boolean; lastActivityAt: Date; id: string } | null {
   if (!text) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -32,6 +43,7 @@ export function decodeCursor(text: string | undefined): { pinned: boolean; lastA
     const [pinned, at, id] = value as unknown[];
     const date = new Date(String(at));
     if ((pinned !== 0 && pinned !== 1) || Number.isNaN(date.getTime())) return null;
+    if (date.getTime() > now.getTime() + CURSOR_CLOCK_SKEW_MS) return null;
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
     return { pinned: pinned === 1, lastActivityAt: date, id };
   } catch {
@@ -51,34 +63,41 @@ export function createThreadLists({ db }: { db: Db }) {
   async function listThreads(opened: OpenedCommunity, query: ListQuery, viewer: Viewer | null = null) {
     requireRead(opened);
     const cursor = decodeCursor(query.after);
-    const filters: Prisma.ThreadWhereInput[] = [{ communityId: opened.community.id }];
+    // The page's ids in one statement whose keyset condition is a row comparison on the columns of the
+    // index (community_id, pinned DESC, last_activity_at DESC, id DESC): a deep page starts where the
+    // cursor points instead of filtering every row above it (Prisma writes an OR that bounds `pinned` only).
+    const conditions: Prisma.Sql[] = [Prisma.sql`t.community_id = ${opened.community.id}::uuid`];
     if (!opened.permissions.moderate) {
-      filters.push(viewer ? { OR: [LISTED_THREAD_WHERE, { authorId: viewer.id }] } : LISTED_THREAD_WHERE);
-    }
-    if (query.kind) filters.push({ kind: query.kind });
-    if (query.tag) filters.push({ tag: query.tag });
-    // "Unanswered": nobody has replied yet, or a question still has no accepted answer.
-    if (query.unanswered) filters.push({ OR: [{ replyCount: 0 }, { kind: 'QUESTION', acceptedPostId: null }] });
-    if (cursor) {
-      const later: Prisma.ThreadWhereInput = {
-        OR: [
-          { lastActivityAt: { lt: cursor.lastActivityAt } },
-          { lastActivityAt: cursor.lastActivityAt, id: { lt: cursor.id } },
-        ],
-      };
-      filters.push(
-        cursor.pinned ? { OR: [{ pinned: false }, { pinned: true, ...later }] } : { pinned: false, ...later },
+      // LISTED_THREAD_WHERE (moderation/post-visibility.ts) in SQL: a restricted thread only to its author.
+      conditions.push(
+        viewer ? Prisma.sql`(NOT t.restricted OR t.author_id = ${viewer.id}::uuid)` : Prisma.sql`NOT t.restricted`,
       );
     }
-    const rows = await db.thread.findMany({
-      where: { AND: filters },
-      select: THREAD_SELECT,
-      orderBy: [{ pinned: 'desc' }, { lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: THREADS_PER_PAGE + 1,
-    });
+    if (query.kind) conditions.push(Prisma.sql`t.kind = ${query.kind}::"ThreadKind"`);
+    if (query.tag) conditions.push(Prisma.sql`t.tag = ${query.tag}::"PostTag"`);
+    // "Unanswered": nobody has replied yet, or a question still has no accepted answer.
+    if (query.unanswered) {
+      conditions.push(Prisma.sql`(t.reply_count = 0 OR (t.kind = 'QUESTION' AND t.accepted_post_id IS NULL))`);
+    }
+    if (cursor) {
+      conditions.push(
+        Prisma.sql`(t.pinned, t.last_activity_at, t.id) < (${cursor.pinned}, ${cursor.lastActivityAt}::timestamptz, ${cursor.id}::uuid)`,
+      );
+    }
+    const ids = await db.$queryRaw<{ id: string }[]>`
+      SELECT t.id FROM threads t
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY t.pinned DESC, t.last_activity_at DESC, t.id DESC
+       LIMIT ${THREADS_PER_PAGE + 1}`;
+    const found =
+      ids.length === 0
+        ? []
+        : await db.thread.findMany({ where: { id: { in: ids.map((row) => row.id) } }, select: THREAD_SELECT });
+    const byId = new Map(found.map((row) => [row.id, row]));
+    const rows = ids.map((row) => byId.get(row.id)).filter((row) => row !== undefined);
     const page = rows.slice(0, THREADS_PER_PAGE);
     const last = page.at(-1);
-    return { threads: page, next: rows.length > THREADS_PER_PAGE && last ? encodeCursor(last) : null };
+    return { threads: page, next: ids.length > THREADS_PER_PAGE && last ? encodeCursor(last) : null };
   }
 
   /**

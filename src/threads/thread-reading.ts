@@ -10,6 +10,7 @@ import type { Cue } from '../policy/classifier.js';
 import { TEXT_GUARD_CODES } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
 import { htmlWithoutSuspendedMentions } from './post-mentions.js';
+import { type ReplyPageRequest, replyPage } from './reply-pages.js';
 import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
@@ -163,19 +164,24 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
   }
 
   /** The thread page: every post in conversation order, a constant number of queries however many there are. */
-  async function showThread({ opened, thread }: OpenedThread, viewer: Viewer | null) {
+  async function showThread(
+    { opened, thread }: OpenedThread,
+    viewer: Viewer | null,
+    pageRequest: ReplyPageRequest = {},
+  ) {
+    // A long thread: one page of its replies (reply-pages.ts); a short one: every post.
+    const pagination = await replyPage(db, thread, pageRequest);
+    const ids = pagination.postIds;
+    const reactionsOf: Prisma.ReactionWhereInput = ids ? { postId: { in: ids } } : { post: { threadId: thread.id } };
     const [rows, counts, mine, rerendered] = await Promise.all([
       db.post.findMany({
-        where: { threadId: thread.id },
+        where: ids ? { id: { in: ids } } : { threadId: thread.id },
         select: POST_SELECT,
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       }),
-      db.reaction.groupBy({ by: ['postId', 'kind'], where: { post: { threadId: thread.id } }, _count: { _all: true } }),
+      db.reaction.groupBy({ by: ['postId', 'kind'], where: reactionsOf, _count: { _all: true } }),
       viewer
-        ? db.reaction.findMany({
-            where: { userId: viewer.id, post: { threadId: thread.id } },
-            select: { postId: true, kind: true },
-          })
+        ? db.reaction.findMany({ where: { userId: viewer.id, ...reactionsOf }, select: { postId: true, kind: true } })
         : Promise.resolve([]),
       htmlWithoutSuspendedMentions(db, thread.id),
     ]);
@@ -265,6 +271,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
       opening,
       replies,
       accepted,
+      pagination: pagination.pages > 1 ? { page: pagination.page, pages: pagination.pages } : null,
       // Nobody replies to a thread whose opening post is not published: there is nothing yet to answer.
       canReply: mayPost && !thread.restricted,
       canReact: opened.permissions.post && opened.community.archivedAt === null,

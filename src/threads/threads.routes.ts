@@ -26,6 +26,7 @@ import {
   THREAD_KINDS,
   TITLE_MAX,
   threadForm,
+  threadPageQuery,
   threadParams,
   titleForm,
 } from './threads.schemas.js';
@@ -73,6 +74,17 @@ function partsOf(value: unknown): UploadedPart[] {
   );
 }
 
+/**
+ * A reaction's fields: `kind` and `state`, or the thread page's one button value `reaction=<kind>:<state>`
+ * (one form serves every post's buttons, see views/threads/show.eta).
+ */
+function reactionFields(body: unknown): Record<string, unknown> {
+  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (typeof fields.reaction !== 'string') return fields;
+  const [kind, state] = fields.reaction.split(':');
+  return { kind, state };
+}
+
 /** What the policy said about a draft, ready for the form. */
 interface PolicyNotice {
   readonly kind: 'refused' | 'warning';
@@ -107,6 +119,8 @@ export async function threadsRoutes(
 ) {
   // Counted per author, not per client address: a town hall's staff share one address (issue 9).
   const POST_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 6, 10 * 60_000);
+  // A post form refused because the database is away comes back with its words (plugins/errors.ts).
+  const POST_FORM = { ...POST_LIMIT, keepsWords: true };
 
   function slugOf(request: FastifyRequest): string {
     const slug = (request.params as { slug?: unknown }).slug;
@@ -132,7 +146,8 @@ export async function threadsRoutes(
 
   function redirectToPost(reply: FastifyReply, written: EarlierSubmission) {
     const notice = written.held ? 'post-held' : 'reply-posted';
-    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}#post-${written.postId}`;
+    // `at`: the page holding the post, in a thread long enough to be paged (reply-pages.ts).
+    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}&at=${written.postId}#post-${written.postId}`;
     return reply.redirect(url, 303);
   }
 
@@ -274,7 +289,7 @@ export async function threadsRoutes(
       },
     });
 
-    uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_LIMIT }, async (request, reply) => {
+    uploads.post('/c/:slug/threads', { onRequest: requireViewer, config: POST_FORM }, async (request, reply) => {
       const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
       if (!opened.permissions.read) throw new NotFound('No such community content');
       // The same form sent again goes where the first one went, before anything (files too) is stored twice.
@@ -313,7 +328,7 @@ export async function threadsRoutes(
 
     uploads.post(
       '/c/:slug/threads/:threadId/replies',
-      { onRequest: requireViewer, config: POST_LIMIT },
+      { onRequest: requireViewer, config: POST_FORM },
       async (request, reply) => {
         const opened = await threadOf(request);
         const earlier = await threads.earlierSubmission(viewerOf(request), keptValues(request.body));
@@ -345,7 +360,7 @@ export async function threadsRoutes(
 
     uploads.post(
       '/c/:slug/threads/:threadId/posts/:postId/edit',
-      { onRequest: requireViewer, config: POST_LIMIT },
+      { onRequest: requireViewer, config: POST_FORM },
       async (request, reply) => {
         const opened = await threadOf(request);
         const postId = postIdOf(request);
@@ -389,7 +404,10 @@ export async function threadsRoutes(
     retitle: { status: number; value: string; errors: FormErrors } | null = null,
   ) {
     const { request } = reply;
-    const page = await threads.showThread(opened, request.viewer);
+    // A form sent back (a draft) shows the page it was written on: the one holding the post it answers.
+    const asked = threadPageQuery.parse(request.method === 'GET' ? (request.query ?? {}) : {});
+    const draftParent = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined;
+    const page = await threads.showThread(opened, request.viewer, draftParent ? { at: draftParent } : asked);
     const form =
       request.viewer && page.canReply
         ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
@@ -512,7 +530,7 @@ export async function threadsRoutes(
   app.post('/c/:slug/threads/:threadId/posts/:postId/react', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await threadOf(request);
     const postId = postIdOf(request);
-    const form = reactionForm.safeParse(request.body ?? {});
+    const form = reactionForm.safeParse(reactionFields(request.body));
     if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
     await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
     return reply.redirect(`${threadPath(opened.opened.community.slug, opened.thread.id)}#post-${postId}`, 303);

@@ -98,6 +98,15 @@ export const listQuery = z.object({
   after: z.string().max(200).optional().catch(undefined),
 });
 
+/** A thread page's `?page=` (a number or `last`) and `?at=<post id>`; anything else reads as page 1. */
+export const threadPageQuery = z.object({
+  page: z
+    .union([z.literal('last'), z.coerce.number().int().min(1).max(1_000_000)])
+    .optional()
+    .catch(undefined),
+  at: z.uuid().optional().catch(undefined),
+});
+
 export const threadParams = z.object({ slug: z.string().max(60), threadId: z.uuid() });
 export const postParams = threadParams.extend({ postId: z.uuid() });
 export const attachmentParams = z.object({ attachmentId: z.uuid() });

@@ -7,9 +7,12 @@ import {
   type MembershipState,
   type Visibility,
 } from '../../src/access/communities.js';
+import type { Viewer } from '../../src/accounts/auth.js';
+import { COMMUNITIES_PER_PAGE, createCommunitiesService } from '../../src/communities/communities.service.js';
 import {
   communityAccessWhere,
   communityReadersWhere,
+  countCountingMembers,
   countingMemberWhere,
 } from '../../src/communities/community-access-where.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -112,6 +115,73 @@ describe('communityAccessWhere', () => {
   });
 });
 
+describe('the directory (/communities)', () => {
+  it('lists, page by page, exactly the communities can(see) allows, for everyone', async () => {
+    // listDirectory reads only the database; the other dependencies are for other methods.
+    const service = createCommunitiesService({ db: t.db } as unknown as Parameters<typeof createCommunitiesService>[0]);
+    const matrix = new Map(communities.map((c) => [c.id, c]));
+    const slugs = await t.db.community.findMany({ select: { id: true, slug: true } });
+    const idOf = new Map(slugs.map((row) => [row.slug, row.id]));
+    for (const { name, actor } of actors) {
+      const viewer: Viewer | null = actor && {
+        ...actor,
+        handle: 'x',
+        displayName: 'x',
+        email: 'x@example.org',
+        locale: null,
+        emailVerified: actor.emailVerified,
+        sessionId: 'x',
+      };
+      const expected = communities
+        .filter((c) =>
+          can(
+            actor,
+            'see',
+            {
+              ownerOrganizationId: c.ownerOrganizationId,
+              audience: c.audience,
+              visibility: c.visibility,
+              archived: false,
+            },
+            c.state ? { role: 'MEMBER', state: c.state } : null,
+          ),
+        )
+        .map((c) => c.id)
+        .sort();
+      const listed: string[] = [];
+      let total = 0;
+      for (let page = 1; page <= Math.ceil(communities.length / COMMUNITIES_PER_PAGE) + 1; page++) {
+        const result = await service.listDirectory(viewer, { page });
+        total = result.total;
+        listed.push(...result.communities.map((c) => idOf.get(c.slug) ?? c.slug));
+        // A member count only where the viewer may read (who belongs is part of reading).
+        for (const c of result.communities) {
+          const row = matrix.get(idOf.get(c.slug) ?? '');
+          if (!row) continue;
+          const reads = can(
+            actor,
+            'read',
+            {
+              ownerOrganizationId: row.ownerOrganizationId,
+              audience: row.audience,
+              visibility: row.visibility,
+              archived: false,
+            },
+            row.state ? { role: 'MEMBER', state: row.state } : null,
+          );
+          expect(c.members === null, `member count of ${row.audience}/${row.visibility}/${row.state} as ${name}`).toBe(
+            !reads,
+          );
+        }
+      }
+      const fromMatrix = listed.filter((id) => matrix.has(id)).sort();
+      expect(fromMatrix, `directory as ${name}`).toEqual(expected);
+      expect(new Set(listed).size, `no community twice as ${name}`).toBe(listed.length);
+      expect(total).toBe(listed.length);
+    }
+  });
+});
+
 describe('countingMemberWhere', () => {
   it('finds exactly the active members whose membership decide() counts ("member")', async () => {
     const people = actors.filter((entry) => entry.actor !== null);
@@ -137,6 +207,23 @@ describe('countingMemberWhere', () => {
       });
       expect(rows.map((row) => row.userId).sort(), `${c.audience} ${c.visibility}`).toEqual(expected);
     }
+  });
+});
+
+describe('countCountingMembers (the directory’s member counts, in SQL)', () => {
+  it('counts, for every community of the matrix at once, the members countingMemberWhere finds', async () => {
+    const counts = await countCountingMembers(
+      t.db,
+      communities.map((c) => c.id),
+    );
+    for (const c of communities) {
+      const facts = { ownerOrganizationId: c.ownerOrganizationId, audience: c.audience };
+      const expected = await t.db.membership.count({
+        where: { communityId: c.id, state: 'ACTIVE', user: countingMemberWhere(facts) },
+      });
+      expect(counts.get(c.id) ?? 0, `${c.audience} ${c.visibility} ${c.state}`).toBe(expected);
+    }
+    expect([...counts.values()].some((count) => count > 1)).toBe(true);
   });
 });
 

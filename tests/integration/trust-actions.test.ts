@@ -69,12 +69,12 @@ describe('toggles carry the state they ask for', () => {
     // Two tabs show "Me gusta (0)": both buttons mean "add".
     const first = await tab(url, member.cookie);
     const second = await tab(url, member.cookie);
+    // The button of the thread's one action form that names this post and this reaction.
     const press = (from: typeof first) => {
-      const start = from.html.indexOf(`action="${action}"`);
-      const forms = from.html.slice(start).split('</form>');
-      const form = forms.find((f) => f.includes(`name="kind" value="${kind}"`)) ?? '';
-      const state = /name="state" value="(on|off)"/.exec(form)?.[1] ?? '';
-      return send(from, action, { kind, state });
+      const value = new RegExp(`formaction="${action}" name="reaction" value="(${kind}:(?:on|off))"`).exec(
+        from.html,
+      )?.[1];
+      return send(from, action, { reaction: value ?? '' });
     };
     expect((await press(first)).statusCode).toBe(303);
     expect(await count()).toBe(1);

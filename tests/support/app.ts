@@ -19,7 +19,11 @@ export interface TestApp {
 /** Ágora built exactly as server.ts builds it, on a database of the calling test file's own. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { readonly onQuery?: (sql: string) => void } = {},
+  options: {
+    readonly onQuery?: (sql: string) => void;
+    /** Where the app's Prisma client connects, given the test database's URL (a relay in front of it, say). */
+    readonly clientUrl?: (databaseUrl: string) => Promise<string>;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   // Every test comes from 127.0.0.1: the per-address limit on sensitive forms would trip across tests.
@@ -34,7 +38,8 @@ export async function createTestApp(
     JOB_WORKERS: 'none',
     ...env,
   });
-  const db = createDb(database.url, 5, options);
+  const clientUrl = options.clientUrl ? await options.clientUrl(database.url) : database.url;
+  const db = createDb(clientUrl, 5, options.onQuery ? { onQuery: options.onQuery } : {});
   const app = await buildApp({ config, db, databaseUrl: database.url, logger: false });
   return {
     app,

@@ -1,0 +1,278 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/db/client.js';
+import {
+  BIG_COMMUNITY_SLUG,
+  DATASET_TOPICS,
+  DATASET_VIEWER_HANDLE,
+  DATASETS,
+  type DatasetParameters,
+  datasetSession,
+  datasetThreadPath,
+  deepCursor,
+  ensureDataset,
+  longThreadPath,
+} from './dataset.js';
+import { type LoadResult, runLoad } from './load.js';
+
+// The list pages at two sizes of the same site (bench/dataset.ts), back to back in one run: p99 at a
+// fixed 20 req/s, the peak in closed loop, and the CPU each request cost Node (this process: the app
+// runs here, the load generator in a child) and PostgreSQL (its processes, from /proc), then the large
+// ÷ small ratios the issue's goals are written in (p99 ≤ 1.25×, PostgreSQL CPU ≤ 1.5×).
+
+/** A page measured at both sizes. `path` may depend on the data set (a cursor, an id). */
+export interface ScalePage {
+  readonly name: string;
+  /** Seen signed in as DATASET_VIEWER_HANDLE (else signed out). */
+  readonly signedIn: boolean;
+  path(context: ScaleContext): string | Promise<string>;
+}
+
+export interface ScaleContext {
+  /** The data set's database URL (for a path that needs an id or a cursor). */
+  readonly url: string;
+  readonly parameters: DatasetParameters;
+}
+
+// ─── The pages measured at both sizes, in order. Extend here (search, feed, people…). ───
+export const SCALE_PAGES: ScalePage[] = [
+  { name: 'directory', signedIn: true, path: () => '/communities' },
+  { name: 'directory?q', signedIn: true, path: () => '/communities?q=urbanismo' },
+  { name: 'topic', signedIn: true, path: () => `/t/${DATASET_TOPICS.popular}` },
+  { name: 'topic-rare', signedIn: false, path: () => `/t/${DATASET_TOPICS.rare}` },
+  { name: 'home', signedIn: true, path: () => '/' },
+  { name: 'list', signedIn: true, path: () => `/c/${BIG_COMMUNITY_SLUG}` },
+  {
+    name: 'list-deep',
+    signedIn: true,
+    path: async ({ url }) => `/c/${BIG_COMMUNITY_SLUG}?after=${await deepCursor(url, 0.9)}`,
+  },
+  { name: 'thread', signedIn: true, path: ({ url }) => datasetThreadPath(url) },
+  { name: 'profile', signedIn: false, path: () => `/u/${DATASET_VIEWER_HANDLE}` },
+  // The long thread (200 replies, 50 of them answers): the issue's CPU per view, signed out and as a member.
+  { name: 'thread-200', signedIn: false, path: ({ url }) => longThreadPath(url) },
+  { name: 'thread-200-member', signedIn: true, path: ({ url }) => longThreadPath(url) },
+];
+
+export interface ScaleSettings {
+  readonly durationSeconds: number;
+  /** The fixed rate p99 is measured at (the issue's table: 20 req/s). */
+  readonly rate: number;
+  readonly connections: number;
+  readonly pages: readonly string[];
+}
+
+export interface ScaleRow {
+  readonly page: string;
+  readonly size: string;
+  readonly path: string;
+  readonly p99Ms: number;
+  readonly p50Ms: number;
+  /** Closed loop. */
+  readonly requestsPerSecond: number;
+  /** CPU milliseconds per request at the fixed rate. */
+  readonly nodeCpuMs: number;
+  readonly postgresCpuMs: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) of the PostgreSQL backends serving `database` (children of the server's
+ * postmaster whose process title names that database): the work of the pages measured, without the
+ * checkpointer, autovacuum or other databases' sessions.
+ */
+export function postgresCpuSeconds(dataDir: string, database: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return Number.NaN;
+  }
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid … utime(14) stime(15): fields after the ")" of comm, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) !== postmaster) continue;
+    let title = '';
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!title.includes(` ${database} `)) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+function nodeCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+async function measured(
+  job: Parameters<typeof runLoad>[0],
+  dataDir: string | null,
+  database: string,
+): Promise<{ result: LoadResult; node: number; postgres: number }> {
+  const node0 = nodeCpuSeconds();
+  const pg0 = dataDir ? postgresCpuSeconds(dataDir, database) : Number.NaN;
+  const result = await runLoad(job);
+  const node = nodeCpuSeconds() - node0;
+  const postgres = dataDir ? postgresCpuSeconds(dataDir, database) - pg0 : Number.NaN;
+  return { result, node, postgres };
+}
+
+/**
+ * Builds (or finds) both data sets on the bench's PostgreSQL, serves each with its own Ágora in this
+ * process, and measures every page at both sizes. `dataDir`: the server's data folder, for its CPU.
+ */
+export async function benchAtScale(
+  serverUrl: string,
+  dataDir: string | null,
+  settings: ScaleSettings,
+  progress: (line: string) => void,
+): Promise<{ rows: ScaleRow[]; built: Record<string, number | null> }> {
+  const rows: ScaleRow[] = [];
+  const built: Record<string, number | null> = {};
+  const pages = SCALE_PAGES.filter((page) => settings.pages.includes(page.name));
+  for (const parameters of [DATASETS.small, DATASETS.large]) {
+    progress(`Data set ${parameters.name}: ${parameters.people} people, ${parameters.threads} threads…`);
+    const { url, builtSeconds } = await ensureDataset(serverUrl, parameters, progress);
+    built[parameters.name] = builtSeconds;
+    progress(builtSeconds === null ? '  kept from an earlier run' : `  built in ${builtSeconds.toFixed(0)} s`);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '100000000',
+      DATABASE_URL: url,
+      JOB_WORKERS: 'none',
+      MIGRATE_ON_START: 'false',
+      DEMO_DATA: 'false',
+      // The bench's session must not slide (a write) while it is measured.
+      SESSION_IDLE_MINUTES: '1440',
+      HOST: '127.0.0.1',
+      PORT: '0',
+    });
+    const db = createDb(url, config.database.poolMax);
+    let app: FastifyInstance | undefined;
+    try {
+      app = await buildApp({ config, db, databaseUrl: url });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const cookie = await datasetSession(url, DATASET_VIEWER_HANDLE);
+      for (const page of pages) {
+        try {
+          rows.push(await measurePage(page));
+        } catch (error) {
+          progress(
+            `  ${page.name} (${parameters.name}): not measured, ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+      async function measurePage(page: ScalePage): Promise<ScaleRow> {
+        const pathname = await page.path({ url, parameters });
+        const headers = page.signedIn ? { cookie } : undefined;
+        const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
+        await check.arrayBuffer();
+        if (!check.ok) throw new Error(`${page.name} (${parameters.name}) ${pathname} answered ${check.status}`);
+        const job = { url: `${base}${pathname}`, timeoutSeconds: 10, ...(headers ? { headers } : {}) };
+        // Warm up (plans, caches, the JIT), then the fixed rate, then the peak.
+        await runLoad({ ...job, connections: settings.connections, durationSeconds: 1 });
+        const fixed = await measured(
+          {
+            ...job,
+            connections: Math.min(10, settings.rate),
+            rate: settings.rate,
+            durationSeconds: settings.durationSeconds,
+          },
+          dataDir,
+          new URL(url).pathname.slice(1),
+        );
+        const peak = await runLoad({
+          ...job,
+          connections: settings.connections,
+          durationSeconds: settings.durationSeconds,
+        });
+        const latency = fixed.result.correctedLatencyMs ?? fixed.result.latencyMs;
+        const requests = Math.max(1, fixed.result.completed);
+        const row: ScaleRow = {
+          page: page.name,
+          size: parameters.name,
+          path: pathname.length > 60 ? `${pathname.slice(0, 57)}…` : pathname,
+          p99Ms: latency.p99,
+          p50Ms: latency.p50,
+          requestsPerSecond: peak.requestsPerSecond,
+          nodeCpuMs: (fixed.node * 1000) / requests,
+          postgresCpuMs: (fixed.postgres * 1000) / requests,
+          errors: fixed.result.errors + peak.errors,
+          non2xx: fixed.result.non2xx + peak.non2xx,
+        };
+        progress(
+          `  ${page.name} (${parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
+        );
+        return row;
+      }
+    } finally {
+      if (app) await app.close();
+      else await db.$disconnect();
+    }
+  }
+  return { rows, built };
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+/** The table: per page, both sizes and the large ÷ small ratios, with the issue's goals marked. */
+export function renderScaleTable(rows: readonly ScaleRow[]): string {
+  const pages = [...new Set(rows.map((row) => row.page))];
+  const header = [
+    'page',
+    'p99 ms small → large',
+    'ratio',
+    'req/s small → large',
+    'node CPU ms/req',
+    'PG CPU ms/req',
+    'PG ratio',
+    'errors',
+  ];
+  const lines = pages.map((page) => {
+    const small = rows.find((row) => row.page === page && row.size === 'small');
+    const large = rows.find((row) => row.page === page && row.size === 'large');
+    if (!small || !large) return [page, '—', '—', '—', '—', '—', '—', '—'];
+    const p99Ratio = large.p99Ms / small.p99Ms;
+    const pgRatio = large.postgresCpuMs / small.postgresCpuMs;
+    return [
+      page,
+      `${fixed(small.p99Ms)} → ${fixed(large.p99Ms)}`,
+      `${fixed(p99Ratio, 2)}${p99Ratio > 1.25 ? ' !' : ''}`,
+      `${fixed(small.requestsPerSecond, 0)} → ${fixed(large.requestsPerSecond, 0)}`,
+      `${fixed(small.nodeCpuMs)} → ${fixed(large.nodeCpuMs)}`,
+      `${fixed(small.postgresCpuMs)} → ${fixed(large.postgresCpuMs)}`,
+      `${fixed(pgRatio, 2)}${pgRatio > 1.5 ? ' !' : ''}`,
+      String(small.errors + small.non2xx + large.errors + large.non2xx),
+    ];
+  });
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)),
+  );
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
+  return [format(header), widths.map((width) => '─'.repeat(width)).join('  '), ...lines.map(format)].join('\n');
+}

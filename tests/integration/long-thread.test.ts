@@ -1,0 +1,167 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAGED_FROM, REPLIES_PER_PAGE } from '../../src/threads/reply-pages.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { createOrganization } from '../support/factories.js';
+import { threadTestKit } from '../support/threads.js';
+
+// A long thread: its replies a page at a time past PAGED_FROM, every page reachable without JavaScript;
+// one form for every post's buttons; pages compressed (brotli, gzip) unless COMPRESS=off.
+
+let t: TestApp;
+let townHall: { id: string };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  townHall = await createOrganization(t.db);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const kit = threadTestKit(
+  () => t,
+  () => townHall,
+);
+
+/** A thread of `tops` replies to it, every third with one answer under it; reply_count kept as posting does. */
+async function longThread(tops: number) {
+  const cast = await kit.community();
+  const { id, url } = await kit.openThread(cast.c.slug, cast.member.cookie);
+  const base = Date.now() - 86_400_000;
+  const replies = await t.db.post.createManyAndReturn({
+    data: Array.from({ length: tops }, (_, i) => ({
+      threadId: id,
+      authorId: cast.member.user.id,
+      source: `respuesta ${i}`,
+      html: `<p>respuesta-${String(i).padStart(4, '0')}</p>`,
+      tag: 'PROFESSIONAL' as const,
+      createdAt: new Date(base + i * 1000),
+    })),
+    select: { id: true, createdAt: true },
+  });
+  const parents = replies.filter((_, i) => i % 3 === 0);
+  const answers = await t.db.post.createManyAndReturn({
+    data: parents.map((parent, i) => ({
+      threadId: id,
+      authorId: cast.owner.user.id,
+      parentId: parent.id,
+      source: `contestación ${i}`,
+      html: `<p>contestación-${String(i).padStart(4, '0')}</p>`,
+      tag: 'PROFESSIONAL' as const,
+      createdAt: new Date(parent.createdAt.getTime() + 500),
+    })),
+    select: { id: true, parentId: true },
+  });
+  await t.db.thread.update({ where: { id }, data: { replyCount: replies.length + answers.length } });
+  return { ...cast, id, url, replies, answers };
+}
+
+const repliesOn = (html: string) => [...html.matchAll(/<p>respuesta-(\d{4})<\/p>/g)].map((m) => Number(m[1]));
+const answersOn = (html: string) => html.split('<p>contestación-').length - 1;
+
+describe('a long thread', () => {
+  it('shows its replies a page at a time, each with its answers, and links the pages', async () => {
+    const tops = REPLIES_PER_PAGE * 2 + 50;
+    const { url, member } = await longThread(tops);
+    const first = await kit.get(url, member.cookie);
+    expect(first.statusCode).toBe(200);
+    expect(repliesOn(first.body)).toEqual(Array.from({ length: REPLIES_PER_PAGE }, (_, i) => i));
+    expect(answersOn(first.body)).toBe(Math.ceil(REPLIES_PER_PAGE / 3));
+    expect(first.body).toContain('página 1 de 3');
+    expect(first.body).toContain(`href="${url}?page=2#replies-title" rel="next"`);
+    // The opening post is on every page.
+    const third = await kit.get(`${url}?page=3`, member.cookie);
+    expect(repliesOn(third.body)).toEqual(Array.from({ length: 50 }, (_, i) => 2 * REPLIES_PER_PAGE + i));
+    expect(third.body).toContain('Licencias de obra menor');
+    expect(third.body).not.toContain('rel="next"');
+    expect(repliesOn((await kit.get(`${url}?page=last`, member.cookie)).body)).toEqual(repliesOn(third.body));
+  });
+
+  it('finds the page of a post (?at=), the one a new reply is sent to', async () => {
+    const { url, member, answers, replies } = await longThread(REPLIES_PER_PAGE + 60);
+    // An answer under reply 201 (on page 2).
+    const answer = answers.find((a) => a.parentId === replies[201]?.id);
+    const page = await kit.get(`${url}?at=${answer?.id}`, member.cookie);
+    expect(page.body).toContain('página 2 de 2');
+    expect(page.body).toContain(`id="post-${answer?.id}"`);
+
+    const sent = await kit.replyTo(url, member.cookie, { body: 'Una respuesta más al final del hilo largo.' });
+    expect(sent.statusCode).toBe(303);
+    const location = String(sent.headers.location);
+    expect(location).toMatch(/[?&]at=[0-9a-f-]{36}#post-/);
+    const landed = await kit.get(location.replace(/#.*$/, ''), member.cookie);
+    expect(landed.body).toContain('Una respuesta más al final del hilo largo.');
+  });
+
+  it('answers any ?page= or ?at= with a page, never an error', async () => {
+    const { url, member } = await longThread(REPLIES_PER_PAGE + 60);
+    for (const query of [
+      'page=0',
+      'page=-1',
+      'page=abc',
+      'page=999999',
+      'page=1e3',
+      'at=nope',
+      `at=${crypto.randomUUID()}`,
+    ]) {
+      const page = await kit.get(`${url}?${query}`, member.cookie);
+      expect(page.statusCode, query).toBe(200);
+      expect(repliesOn(page.body).length, query).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps a short thread on one page, as before', async () => {
+    const { url, member } = await longThread(PAGED_FROM - 100);
+    const page = await kit.get(`${url}?page=2`, member.cookie);
+    expect(repliesOn(page.body)).toHaveLength(PAGED_FROM - 100);
+    expect(page.body).not.toContain('class="pagination"');
+  });
+
+  it('gives a member one form for every post’s buttons, each naming its post', async () => {
+    const { url, member, id } = await longThread(30);
+    const page = await kit.get(url, member.cookie);
+    expect(page.body.split('id="post-actions"').length - 1).toBe(1);
+    expect(page.body).not.toContain('name="kind" value="LIKE"');
+    const likes = [...page.body.matchAll(/formaction="([^"]+)\/react" name="reaction" value="LIKE:on"/g)];
+    // The opening post, 30 replies and the 10 answers under every third.
+    expect(likes.length).toBe(41);
+    expect(likes[1]?.[1]).toMatch(new RegExp(`/threads/${id}/posts/[0-9a-f-]{36}$`));
+  });
+});
+
+describe('compression', () => {
+  it('sends pages in brotli or gzip as the browser accepts, plain otherwise', async () => {
+    const { url, member } = await longThread(20);
+    const plain = await kit.get(url, member.cookie);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const br = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: member.cookie, 'accept-encoding': 'br, gzip' },
+    });
+    expect(br.headers['content-encoding']).toBe('br');
+    const text = brotliDecompressSync(br.rawPayload).toString('utf8');
+    expect(text).toContain('respuesta-0019');
+    expect(br.rawPayload.length).toBeLessThan(text.length / 3);
+    const gz = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: member.cookie, 'accept-encoding': 'gzip' },
+    });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString('utf8')).toContain('respuesta-0019');
+  });
+
+  it('leaves it to the proxy with COMPRESS=off', async () => {
+    const off = await createTestApp({ COMPRESS: 'off' });
+    try {
+      const page = await off.app.inject({ method: 'GET', url: '/sign-in', headers: { 'accept-encoding': 'br, gzip' } });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-encoding']).toBeUndefined();
+      expect(page.body).toContain('<h1');
+    } finally {
+      await off.close();
+    }
+  });
+});
