@@ -9,6 +9,7 @@ import {
   refusalStatus,
 } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
+import { escapeLike } from '../admin/admin-search.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
@@ -18,6 +19,7 @@ import type { PostTag } from '../generated/prisma/enums.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
+import { searchWords } from '../text/fold.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
 import { communityAccessWhere, countCountingMembers } from './community-access-where.js';
@@ -113,20 +115,14 @@ export function createCommunitiesService({
 
     /** The directory: what the viewer may see, matching the search, a page at a time (all in SQL). */
     async listDirectory(viewer: Viewer | null, query: { q?: string; audience?: Audience; page: number }) {
-      const q = query.q?.trim();
+      // Each word, folded as Spanish and Catalan are compared (src/text/fold.ts), in the name or description.
+      const words = searchWords(query.q ?? '');
       const where: Prisma.CommunityWhereInput = {
         AND: [
           // The access rules decide, as a condition of the query: the same rules as every page.
           communityAccessWhere(actorOf(viewer), 'see'),
           query.audience ? { audience: query.audience } : {},
-          q
-            ? {
-                OR: [
-                  { name: { contains: q, mode: 'insensitive' } },
-                  { description: { contains: q, mode: 'insensitive' } },
-                ],
-              }
-            : {},
+          ...words.map((word) => ({ searchText: { contains: escapeLike(word) } })),
         ],
       };
       const [total, rows] = await Promise.all([

@@ -206,6 +206,23 @@ describe('who sees what, through HTTP', () => {
     }
   });
 
+  it('the directory finds a name typed without its accents or case, and never reads _ as a wildcard', async () => {
+    const p = await people();
+    const community = await createCommunity(t.db, {
+      organizationId: townHall.id,
+      ownerId: p.owner.user.id,
+      name: `Contratación Pública ${Date.now()}`,
+    });
+    for (const q of ['contratacion publica', 'CONTRATACIÓN', 'pública contratación']) {
+      const body = (await get(`/communities?q=${encodeURIComponent(q)}`, p.colleague.cookie)).body;
+      expect(body.includes(community.slug), q).toBe(true);
+    }
+    for (const q of ['contratacion privada', 'contrat_cion']) {
+      const body = (await get(`/communities?q=${encodeURIComponent(q)}`, p.colleague.cookie)).body;
+      expect(body.includes(community.slug), q).toBe(false);
+    }
+  });
+
   it('a private community shows name and description to outsiders in the audience, but not its members or rules', async () => {
     const p = await people();
     const community = await createCommunity(t.db, {

@@ -165,4 +165,3 @@ CREATE TRIGGER departments_name_to_users AFTER UPDATE OF name ON departments
 UPDATE users SET display_name = display_name;
 CREATE INDEX "users_search_text_trgm_idx" ON "users" USING gin ("search_text" gin_trgm_ops);
 CREATE INDEX "users_display_name_folded_trgm_idx" ON "users" USING gin (agora_fold("display_name") gin_trgm_ops);
-CREATE INDEX "communities_name_folded_trgm_idx" ON "communities" USING gin (agora_fold("name") gin_trgm_ops);
