@@ -29,7 +29,7 @@ export interface DatasetParameters {
 }
 
 /** Bump when the generator changes what it writes: every kept data set is then built again. */
-export const DATASET_VERSION = 3;
+export const DATASET_VERSION = 5;
 
 export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = {
   large: {
@@ -55,6 +55,12 @@ export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = 
     viewerCommunities: 20,
   },
 };
+
+/**
+ * Words the search pages look for (issue 12): one in the titles of exactly 20 threads at either size (a
+ * specific question: its matches do not grow with the site), one in a hundredth of them (a common word).
+ */
+export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones' } as const;
 
 /** The person the bench signs in as: an employee of an administration, member of many communities. */
 export const DATASET_VIEWER_HANDLE = 'scale-person-1';
@@ -174,10 +180,11 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
             admins AS (SELECT id, k FROM orgs WHERE kind <> 'PARTNER'),
             partners AS (SELECT id, k FROM orgs WHERE kind = 'PARTNER')
        INSERT INTO users (id, email, email_verified_at, password_hash, kind, handle, display_name, job_title,
-                          organization_id, updated_at)
+                          expertise, organization_id, updated_at)
        SELECT gen_random_uuid(), 'scale-person-' || i || '@scale.example', now(), $2,
               (CASE WHEN i % 20 = 19 THEN 'CITIZEN' WHEN i % 20 = 18 THEN 'PARTNER' ELSE 'EMPLOYEE' END)::"UserKind",
               'scale-person-' || i, 'Persona ' || i, 'Técnica de urbanismo',
+              CASE WHEN i % 50 = 0 THEN ARRAY['Urbanismo', 'Padrón'] ELSE ARRAY[]::text[] END,
               CASE WHEN i % 20 = 19 THEN NULL
                    WHEN i % 20 = 18 THEN (SELECT id FROM partners WHERE k = i % (SELECT count(*) FROM partners))
                    ELSE (SELECT id FROM admins WHERE k = i % (SELECT count(*) FROM admins)) END,
@@ -232,7 +239,9 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
             u AS (SELECT id, substring(handle::text from 14)::int AS n FROM users WHERE handle LIKE 'scale-person-%')
        INSERT INTO threads (id, community_id, author_id, title, kind, tag, pinned, reply_count, last_activity_at,
                             created_at, updated_at)
-       SELECT gen_random_uuid(), c.id, u.id, 'Hilo ' || i || ': ¿cómo tramitáis las licencias de obra menor?',
+       SELECT gen_random_uuid(), c.id, u.id,
+              'Hilo ' || i || ': ¿cómo tramitáis ' || CASE WHEN i < 20 THEN 'los veladores de las terrazas'
+                WHEN i % 100 = 42 THEN 'las subvenciones de concurrencia' ELSE 'las licencias de obra menor' END || '?',
               (ARRAY['DISCUSSION','QUESTION','DISCUSSION','ANNOUNCEMENT'])[1 + i % 4]::"ThreadKind",
               (ARRAY['PROFESSIONAL','PERSONAL','PROFESSIONAL','ORGANIZATIONAL'])[1 + i % 4]::"PostTag",
               i % 50 = 0, $3::int + i % 3,
@@ -288,15 +297,15 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
     ],
     [
       'topics',
-      `INSERT INTO topics (id, slug) VALUES (gen_random_uuid(), $1), (gen_random_uuid(), $2) ON CONFLICT DO NOTHING`,
+      `INSERT INTO topics (id, slug, label) VALUES (gen_random_uuid(), $1, $1), (gen_random_uuid(), $2, $2) ON CONFLICT DO NOTHING`,
       [DATASET_TOPICS.popular, DATASET_TOPICS.rare],
     ],
     [
       'topics on opening posts',
       // By the thread's number (in its title): the popular topic on threads 3, 13, 23… (spread over the
       // communities), the rare one on threads 0, 1000, 2000… (in the big open community: readable by all).
-      `INSERT INTO post_topics (post_id, topic_id)
-       SELECT p.id, tp.id
+      `INSERT INTO post_topics (post_id, topic_id, created_at)
+       SELECT p.id, tp.id, p.created_at
          FROM posts p
          JOIN threads t ON t.id = p.thread_id
          JOIN topics tp ON tp.slug = CASE WHEN substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0 THEN $2 ELSE $1 END
@@ -304,6 +313,33 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
           AND (substring(t.title from '^Hilo ([0-9]+):')::int % 10 = 3
                OR substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0)`,
       [DATASET_TOPICS.popular, DATASET_TOPICS.rare],
+    ],
+    [
+      'accepted answers',
+      // A third of the questions solved by their first reply (the solved view, the expert ranking).
+      `UPDATE threads t SET accepted_post_id = (
+          SELECT p.id FROM posts p WHERE p.thread_id = t.id AND NOT p.is_opening ORDER BY p.created_at, p.id LIMIT 1)
+        WHERE t.kind = 'QUESTION' AND substring(t.title from '^Hilo ([0-9]+):')::int % 3 = 0`,
+      [],
+    ],
+    [
+      'the viewer follows 20 people and the popular topic',
+      `INSERT INTO follows (id, follower_id, user_id)
+       SELECT gen_random_uuid(), (SELECT id FROM users WHERE handle = $1), u.id
+         FROM users u WHERE u.handle IN (SELECT 'scale-person-' || n FROM generate_series(2, 21) AS n);
+       INSERT INTO follows (id, follower_id, topic_id)
+       SELECT gen_random_uuid(), (SELECT id FROM users WHERE handle = $1), id FROM topics WHERE slug = $2`
+        .replace(/\$1/g, `'${DATASET_VIEWER_HANDLE}'`)
+        .replace(/\$2/g, `'${DATASET_TOPICS.popular}'`),
+      [],
+    ],
+    // The triggers were off for speed (session_replication_role): what they keep is written now.
+    ['triggers back on', 'SET session_replication_role = origin', []],
+    ['search vectors of every post', `UPDATE posts SET language = 'es'`, []],
+    [
+      'people and communities folded for search',
+      'UPDATE users SET display_name = display_name; UPDATE communities SET name = name',
+      [],
     ],
   ];
 }

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import {
   BIG_COMMUNITY_SLUG,
+  DATASET_SEARCH,
   DATASET_TOPICS,
   DATASET_VIEWER_HANDLE,
   DATASETS,
@@ -56,6 +57,15 @@ export const SCALE_PAGES: ScalePage[] = [
   // The long thread (200 replies, 50 of them answers): the issue's CPU per view, signed out and as a member.
   { name: 'thread-200', signedIn: false, path: ({ url }) => longThreadPath(url) },
   { name: 'thread-200-member', signedIn: true, path: ({ url }) => longThreadPath(url) },
+  // Issue 12: search (a specific question: 20 matches at either size; a common word: 1 % of threads),
+  // the solved questions, people, who knows about a topic. The signed-in home page above is the feed.
+  { name: 'search', signedIn: true, path: () => `/search?q=${DATASET_SEARCH.specific}` },
+  { name: 'search-common', signedIn: true, path: () => `/search?q=${DATASET_SEARCH.common}` },
+  { name: 'search-out', signedIn: false, path: () => `/search?q=${DATASET_SEARCH.specific}` },
+  { name: 'solved', signedIn: true, path: () => '/solved' },
+  { name: 'people', signedIn: true, path: () => '/people' },
+  { name: 'people?q', signedIn: true, path: () => '/people?q=persona+12' },
+  { name: 'who-knows', signedIn: true, path: () => `/people?topic=${DATASET_TOPICS.rare}` },
 ];
 
 export interface ScaleSettings {

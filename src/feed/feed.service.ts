@@ -121,11 +121,16 @@ export function createFeedService({ db }: { db: Db }) {
       branches.push(branch(posts, Prisma.sql`p.author_id = ANY(${followed.users}::uuid[])`));
     if (followed.topics.length > 0) {
       const topics = Prisma.sql`${followed.topics}::uuid[]`;
+      // Posts on the topic, newest first from post_topics' own (topic, created at) index: walking every post
+      // by time to find a topic's few would read the whole table.
+      const onTopic = [...common];
+      if (cursor) onTopic.push(Prisma.sql`(pt.created_at, pt.post_id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
       branches.push(
-        branch(
-          Prisma.sql`post_topics pt JOIN posts p ON p.id = pt.post_id JOIN threads t ON t.id = p.thread_id`,
-          Prisma.sql`pt.topic_id = ANY(${topics})`,
-        ),
+        Prisma.sql`(
+          SELECT p.id, p.created_at
+          FROM post_topics pt JOIN posts p ON p.id = pt.post_id JOIN threads t ON t.id = p.thread_id
+          WHERE pt.topic_id = ANY(${topics}) AND ${Prisma.join(onTopic, ' AND ')}
+          ORDER BY pt.created_at DESC, pt.post_id DESC LIMIT ${limit})`,
         // Replies in threads whose opening post is on the topic.
         branch(
           Prisma.sql`post_topics pt JOIN posts op ON op.id = pt.post_id AND op.is_opening JOIN threads t ON t.id = op.thread_id JOIN posts p ON p.thread_id = t.id`,

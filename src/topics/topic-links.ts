@@ -17,9 +17,13 @@ export async function linkTopics(
     data: topics.map((topic) => ({ slug: topic.key, label: topic.label })),
     skipDuplicates: true,
   });
-  const rows = await tx.topic.findMany({
-    where: { slug: { in: topics.map((topic) => topic.key) } },
-    select: { id: true },
+  const [rows, post] = await Promise.all([
+    tx.topic.findMany({ where: { slug: { in: topics.map((topic) => topic.key) } }, select: { id: true } }),
+    tx.post.findUniqueOrThrow({ where: { id: postId }, select: { createdAt: true } }),
+  ]);
+  // The post's own time (not an edit's): the feed reads a topic's posts newest first from this.
+  await tx.postTopic.createMany({
+    data: rows.map((topic) => ({ postId, topicId: topic.id, createdAt: post.createdAt })),
+    skipDuplicates: true,
   });
-  await tx.postTopic.createMany({ data: rows.map((topic) => ({ postId, topicId: topic.id })), skipDuplicates: true });
 }
