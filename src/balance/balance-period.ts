@@ -81,13 +81,22 @@ export type PeriodResult =
  * The values typed come back as they were, to fill the form again.
  */
 export function resolvePeriod(query: unknown, timeZone: string, now: Date): PeriodResult {
-  const raw = periodQuery.safeParse(query ?? {});
+  // A field given twice counts once (the first), as in every other form.
+  const first = Object.fromEntries(
+    Object.entries((query ?? {}) as Record<string, unknown>).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value[0] : value,
+    ]),
+  );
+  const raw = periodQuery.safeParse(first);
   const typed = raw.success ? raw.data : { from: '', to: '', tag: '' };
   const values = { from: typed.from, to: typed.to, tag: typed.tag };
   const errors: Record<string, FieldMessage> = {};
   const today = dayIn(now, timeZone);
   const toDay = typed.to === '' ? today : typed.to;
-  const fromDay = typed.from === '' ? addDays(mondayOf(toDay), -7 * (DEFAULT_WEEKS - 1)) : typed.from;
+  // The default start counts back from a real day only (a malformed `to` is refused below).
+  const fromDay =
+    typed.from === '' ? addDays(mondayOf(isCalendarDay(toDay) ? toDay : today), -7 * (DEFAULT_WEEKS - 1)) : typed.from;
   if (!raw.success) errors.from = { key: 'balance.period.invalidDay' };
   if (typed.from !== '' && !isCalendarDay(typed.from)) errors.from = { key: 'balance.period.invalidDay' };
   if (typed.to !== '' && !isCalendarDay(typed.to)) errors.to = { key: 'balance.period.invalidDay' };
@@ -107,6 +116,8 @@ export function resolvePeriod(query: unknown, timeZone: string, now: Date): Peri
       if (problem === 'backwards') errors.to ??= { key };
       else errors.from ??= { key };
     }
+    // Weeks not yet lived are not figures: the period ends today at the latest.
+    if (toDay > today) errors.to ??= { key: 'balance.period.toFuture' };
     if (Object.keys(errors).length === 0) {
       return {
         ok: true,

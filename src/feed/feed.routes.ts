@@ -38,7 +38,7 @@ export async function feedRoutes(app: FastifyInstance, { feed, people }: { feed:
           : request.t('people.title'),
       values: { q, topic },
       errors,
-      list,
+      found: list,
       experts,
       nextLink,
     });
@@ -51,14 +51,17 @@ export async function feedRoutes(app: FastifyInstance, { feed, people }: { feed:
       if (!params.success) throw new NotFound();
       await feed.setPersonFollow(viewer, params.data.handle, on);
       return reply.redirect(
-        `/u/${encodeURIComponent(params.data.handle)}?notice=${on ? 'followed' : 'unfollowed'}`,
+        `/u/${encodeURIComponent(params.data.handle)}?notice=${on ? 'followed' : 'unfollowed'}#follow`,
         303,
       );
     }
     const params = topicParams.safeParse(request.params);
     if (!params.success) throw new NotFound();
     await feed.setTopicFollow(viewer, params.data.topic, on);
-    return reply.redirect(`/t/${encodeURIComponent(params.data.topic)}?notice=${on ? 'followed' : 'unfollowed'}`, 303);
+    return reply.redirect(
+      `/t/${encodeURIComponent(params.data.topic)}?notice=${on ? 'followed' : 'unfollowed'}#follow`,
+      303,
+    );
   }
   const guarded = { preHandler: requireViewer };
   app.post('/u/:handle/follow', guarded, (request, reply) => follow(request, reply, 'person', true));

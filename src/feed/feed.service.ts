@@ -6,6 +6,7 @@ import { NotFound, Refused } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
 import { topicKey } from '../markdown/post-markdown.js';
+import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
 import { communityIn, readableCommunityIds } from '../search/readable-communities.js';
 import { plainText } from '../search/snippet.js';
 
@@ -46,8 +47,8 @@ export function decodeFeedCursor(text: string | null | undefined): { createdAt: 
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [at, id] = value as unknown[];
-    const createdAt = new Date(String(at));
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    const createdAt = cursorDate(at);
+    if (createdAt === null || !isCursorUuid(id)) return null;
     return { createdAt, id };
   } catch {
     return null;

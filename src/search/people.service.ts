@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { topicKey } from '../markdown/post-markdown.js';
 import { likePattern, searchWords } from '../text/fold.js';
+import { cursorText, isCursorUuid } from './cursor-values.js';
 import { communityIn, readableCommunityIds } from './readable-communities.js';
 
 // People and expertise (issue 12): /people lists the people the viewer may see (every active account:
@@ -88,8 +89,9 @@ function decodePeopleCursor(text: string | null): { displayName: string; id: str
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;
-    const [displayName, id] = value as unknown[];
-    if (typeof displayName !== 'string' || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    const [name, id] = value as unknown[];
+    const displayName = cursorText(name);
+    if (displayName === null || !isCursorUuid(id)) return null;
     return { displayName, id };
   } catch {
     return null;
@@ -107,6 +109,7 @@ function wordCondition(viewer: Viewer | null, word: string): Prisma.Sql {
   const verified = Prisma.sql`u.email_verified_at IS NOT NULL`;
   return Prisma.sql`(
     agora_fold(u.display_name) LIKE ${pattern}
+    OR agora_fold(u.handle::text) LIKE ${pattern}
     OR ('jobTitle' = ANY(u.public_fields) AND agora_fold(u.job_title) LIKE ${pattern})
     OR ('expertise' = ANY(u.public_fields) AND agora_fold(array_to_string(u.expertise, ' ')) LIKE ${pattern})
     OR ('organization' = ANY(u.public_fields) AND ${verified}
@@ -175,7 +178,7 @@ export function createPeopleService({ db }: { db: Db }) {
 
   /**
    * "Who knows about X": the topic (by any spelling), the people ranked by ACCEPTED_WEIGHT × their accepted
-   * answers + the "útil" reactions to their posts, in threads whose opening post is on the topic — only
+   * answers + the "útil" reactions of others to their posts, in threads whose opening post is on the topic — only
    * published posts, in listed threads of communities the viewer may read, so the ranking counts nothing
    * the viewer could not count themselves — and the people who list it among their expertise (where the
    * viewer may see that field). `topic: null` when no topic has that key.
@@ -207,7 +210,7 @@ export function createPeopleService({ db }: { db: Db }) {
         ), contributions AS (
           SELECT p.author_id,
             (p.id = a.accepted_post_id)::int AS accepted,
-            (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL')::int AS useful
+            (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id <> p.author_id)::int AS useful
           FROM about a JOIN posts p ON p.thread_id = a.id AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL
           WHERE p.author_id IS NOT NULL
         )

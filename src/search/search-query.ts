@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { foldText } from '../text/fold.js';
+import { cursorDate, isCursorUuid } from './cursor-values.js';
 
 // What a person types into the search box, read the way web search engines read it (and PostgreSQL's
 // websearch_to_tsquery): words must all appear, "a phrase" must appear as written, word* finds every word
@@ -28,8 +29,8 @@ export interface ParsedQuery {
   readonly dropped: number;
 }
 
-/** A word: letters or digits, with a middle dot, apostrophe or hyphen inside (col·legi, l'any, e-mail). */
-const WORD = /[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[·'’-](?=[\p{L}\p{N}]))*/gu;
+/** A word: letters or digits, with a middle dot (however typed, "l.l" too), apostrophe or hyphen inside (col·legi, l'any, e-mail). */
+const WORD = /[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[·⋅‧∙'’-](?=[\p{L}\p{N}])|(?<=[lL])\.(?=[lL]))*/gu;
 
 /**
  * Reads a query. Returns no terms at all for text without a letter or digit ("&|!():*"), which the page
@@ -118,10 +119,10 @@ export function decodeSearchCursor(text: string | undefined | null): SearchCurso
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 4) return null;
     const [key, at, score, id] = value as unknown[];
-    const now = new Date(String(at));
+    const now = cursorDate(at);
     if (typeof key !== 'string' || !/^[0-9a-f]{16}$/.test(key)) return null;
-    if (Number.isNaN(now.getTime()) || typeof score !== 'number' || !Number.isFinite(score)) return null;
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    if (now === null || typeof score !== 'number' || !Number.isFinite(score)) return null;
+    if (!isCursorUuid(id)) return null;
     return { key, now, score, id };
   } catch {
     return null;

@@ -75,7 +75,7 @@ export async function searchRoutes(app: FastifyInstance, { db, search }: { db: D
     if (!failed && form.query)
       result = await search.search(request.viewer, form.query, filters, { after: form.after, solvedOnly });
     else if (!failed && solvedOnly && form.values.q.trim() === '')
-      solved = await search.latestSolved(request.viewer, form.after);
+      solved = await search.latestSolved(request.viewer, form.after, filters);
     const nextLink = (cursor: string | null) => {
       if (!cursor) return null;
       const params = new URLSearchParams();

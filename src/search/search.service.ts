@@ -140,7 +140,7 @@ export function createSearchService({ db }: { db: Db }) {
    * One page of results for a parsed query (parseQuery; at least one term to include), best first.
    * Relevance is PostgreSQL's cover density (ts_rank_cd; a title counts 2.5 times a body), times 1.5 for
    * an accepted answer and 1.2 for a solved question's opening post, times 1 + ln(1 + "útil" reactions),
-   * divided by 1 + age / 180 days. Pages are a keyset over (score, id) with the moment of the first page
+   * divided by 1 + age / 180 days. A person's reactions to their own post never count. Pages are a keyset over (score, id) with the moment of the first page
    * kept in the cursor, so a page never repeats or skips a result because time passed. A cursor of another
    * query or filters is ignored (`staleCursor`). `solvedOnly` keeps the questions with an accepted answer
    * and matches their question and accepted answer only (the "solved questions" view).
@@ -194,7 +194,7 @@ export function createSearchService({ db }: { db: Db }) {
     const score = Prisma.sql`(
       ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_vector, ${built.query}::tsquery)
       * (CASE WHEN t.accepted_post_id = p.id THEN 1.5 WHEN p.is_opening AND t.accepted_post_id IS NOT NULL THEN 1.2 ELSE 1 END)
-      * (1 + ln(1 + (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL')))
+      * (1 + ln(1 + (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id IS DISTINCT FROM p.author_id)))
       / (1 + extract(epoch FROM (${now}::timestamptz - p.created_at)) / (86400.0 * 180))
     )::float8`;
     const from = Prisma.sql`matched p JOIN threads t ON t.id = p.thread_id`;
@@ -275,17 +275,33 @@ export function createSearchService({ db }: { db: Db }) {
   /**
    * Questions with an accepted answer in every community the viewer may read, latest activity first, a
    * keyset page at a time (src/threads/thread-lists.ts's cursor): each with its accepted answer's author
-   * and an excerpt of it. The "solved questions" view when nothing is typed.
+   * and an excerpt of it. The "solved questions" view when nothing is typed; the filters as search reads
+   * them, on the question (its community, tag, author and day).
    */
-  async function latestSolved(viewer: Viewer | null, after: string | null) {
+  async function latestSolved(viewer: Viewer | null, after: string | null, filters: SearchFilters = NO_FILTERS) {
     const cursor = decodeCursor(after ?? undefined);
+    // Solved questions only: a kind other than a question, or "unanswered", leaves nothing.
+    if ((filters.kind && filters.kind !== 'QUESTION') || filters.answered === 'no') return { threads: [], next: null };
     const communities = await readableCommunityIds(db, viewer);
+    const created =
+      filters.from || filters.to
+        ? {
+            createdAt: {
+              ...(filters.from ? { gte: filters.from } : {}),
+              ...(filters.to ? { lt: new Date(filters.to.getTime() + 86_400_000) } : {}),
+            },
+          }
+        : {};
     const threads = await db.thread.findMany({
       where: {
         ...LISTED_THREAD_WHERE,
         kind: 'QUESTION',
         acceptedPostId: { not: null },
         acceptedPost: { status: 'PUBLISHED' },
+        ...(filters.communityId ? { communityId: filters.communityId } : {}),
+        ...(filters.tag ? { tag: filters.tag } : {}),
+        ...(filters.authorId ? { authorId: filters.authorId } : {}),
+        ...created,
         ...(communities === null ? {} : { communityId: { in: communities } }),
         ...(cursor
           ? {

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { LISTED_THREAD_WHERE, READABLE_POST_WHERE } from '../moderation/post-visibility.js';
+import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
 import { COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
 
@@ -41,10 +42,10 @@ export function decodeCursor(
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3) return null;
     const [pinned, at, id] = value as unknown[];
-    const date = new Date(String(at));
-    if ((pinned !== 0 && pinned !== 1) || Number.isNaN(date.getTime())) return null;
+    const date = cursorDate(at, now);
+    if ((pinned !== 0 && pinned !== 1) || date === null) return null;
     if (date.getTime() > now.getTime() + CURSOR_CLOCK_SKEW_MS) return null;
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    if (!isCursorUuid(id)) return null;
     return { pinned: pinned === 1, lastActivityAt: date, id };
   } catch {
     return null;

@@ -121,7 +121,7 @@ describe('finding an answer and its expert in Chromium', () => {
       // Follow him.
       await page.getByRole('button', { name: /^Seguir/ }).click();
       await page.getByRole('status').filter({ hasText: 'Ahora lo sigue' }).waitFor();
-      expect(await page.getByRole('button', { name: /Siguiendo/ }).getAttribute('aria-pressed')).toBe('true');
+      await page.getByRole('button', { name: /Siguiendo/ }).waitFor();
       await expectAccessible(page);
 
       // His next post, in a community Elena never joined, is on her home page.

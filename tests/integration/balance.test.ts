@@ -324,7 +324,7 @@ describe("an organization's and the site's balance", () => {
     const reader = await get('/account/balances', readerCookie); // b1 owns the other community only
     expect(reader.body).not.toContain(`href="/c/${community.slug}/balance"`);
     const citizen = await get('/account/balances', await signInAs(t.app, c1.email));
-    expect(citizen.body).toContain('No moderas ninguna comunidad');
+    expect(citizen.body).toContain('No modera ninguna comunidad');
     expect((await get('/account/balances', adminCookie)).body).toContain('href="/admin/balance"');
     expect((await get('/account/balances')).statusCode).not.toBe(200);
   });

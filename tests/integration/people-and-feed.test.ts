@@ -105,7 +105,7 @@ describe('/people', () => {
     expect(response.statusCode).toBe(200);
     const ranked = names(response.body.split('id="declared-title"')[0] ?? '');
     expect(ranked).toEqual([lucia.user.handle, other.user.handle]);
-    expect(response.body).toContain('1 respuestas aceptadas');
+    expect(response.body).toContain('1 respuesta aceptada');
     // Declared on her profile, too.
     expect(names(response.body.split('id="declared-title"')[1] ?? '')).toContain(lucia.user.handle);
 
@@ -142,7 +142,7 @@ describe('follows and the home feed', () => {
     );
     expect(again.statusCode).toBe(303);
     expect(await t.db.follow.count({ where: { followerId: follower.user.id } })).toBe(1);
-    expect((await kit.get(`/u/${lucia.user.handle}`, follower.cookie)).body).toContain('aria-pressed="true"');
+    expect((await kit.get(`/u/${lucia.user.handle}`, follower.cookie)).body).toContain('Siguiendo (dejar de seguir)');
 
     await kit.openThread(elsewhere.slug, lucia.cookie, {
       title: 'Plan general de ordenación',

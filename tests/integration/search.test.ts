@@ -208,6 +208,28 @@ describe('/search: filters', () => {
 });
 
 describe('/search: bad input', () => {
+  it('reads a crafted page cursor the database would refuse as no cursor, on every keyset page', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const first = await search('q=paginado');
+    const next = /after=([^"&]+)"? rel="next"|after=([A-Za-z0-9_-]+)/.exec(first.body);
+    const real = JSON.parse(Buffer.from(next?.[1] ?? next?.[2] ?? '', 'base64url').toString('utf8')) as unknown[];
+    const badId = 'e6d28a4f03540-46ec-8f74-70cde6af677d';
+    const farPast = '-271821-04-20T00:00:00.000Z';
+    const urls = [
+      `/search?q=paginado&after=${b64([real[0], real[1], real[2], badId])}`,
+      `/search?q=paginado&after=${b64([real[0], farPast, real[2], real[3]])}`,
+      `/?after=${b64(['2026-11-30T05:58:14.265Z', badId])}`,
+      `/?after=${b64([farPast, '0b9c2d1e-1111-4222-8333-444455556666'])}`,
+      `/people?after=${b64(['A', '------------------------------------'])}`,
+      `/people?after=${b64(['A\u0000', '0b9c2d1e-1111-4222-8333-444455556666'])}`,
+      `/solved?after=${b64([0, '2026-11-01T00:00:00Z', '------------------------------------'])}`,
+      `/solved?after=${b64([0, farPast, '0b9c2d1e-1111-4222-8333-444455556666'])}`,
+      `/c/${slug}?after=${b64([0, '2026-11-01T00:00:00Z', '------------------------------------'])}`,
+      `/c/${slug}?after=${b64([0, farPast, '0b9c2d1e-1111-4222-8333-444455556666'])}`,
+    ];
+    for (const url of urls) expect((await kit.get(url, reader.cookie)).statusCode, url).toBe(200);
+  });
+
   it.each([
     ['q=%26%7C!()%3A*', 'Escriba al menos una palabra'],
     [`q=${'a'.repeat(1000)}`, 'demasiado larga'],

@@ -44,14 +44,25 @@ describe('the period filter', () => {
     });
     expect(refusal({ from: '2027-01-01', to: '2027-02-01' })?.errors).toEqual({
       from: { key: 'balance.period.future' },
+      to: { key: 'balance.period.toFuture' },
+    });
+    // Weeks not yet lived are not figures: a period may end today at the latest.
+    expect(refusal({ from: '2026-01-01', to: '2027-06-01' })?.errors).toEqual({
+      to: { key: 'balance.period.toFuture' },
+    });
+    // A day with a time, or given twice, is read as typed: refused beside its own field, never a 500.
+    expect(refusal({ to: '2026-11-30T00:00' })?.errors).toEqual({ to: { key: 'balance.period.invalidDay' } });
+    expect(resolvePeriod({ tag: ['PERSONAL', 'PROFESSIONAL'] }, TZ, NOW)).toMatchObject({
+      ok: true,
+      period: { tag: 'PERSONAL' },
     });
     expect(refusal({ from: '2026-02-30' })?.errors).toEqual({ from: { key: 'balance.period.invalidDay' } });
     expect(refusal({ tag: 'gossip' })).toEqual({
       errors: { tag: { key: 'balance.tag.unknown', params: { tag: 'gossip' } } },
       values: { from: '', to: '', tag: 'gossip' },
     });
-    // Five years of 366 days fit; a period ending after today is fine (it reports up to now).
-    expect(refusal({ from: '2021-12-01', to: '2026-12-01' })).toBeNull();
+    // Five years of 366 days fit.
+    expect(refusal({ from: '2021-11-30', to: '2026-11-30' })).toBeNull();
     expect(resolvePeriod({ tag: 'professional' }, TZ, NOW)).toMatchObject({
       ok: true,
       period: { tag: 'PROFESSIONAL' },

@@ -134,7 +134,7 @@ LANGUAGE plpgsql AS $trigger$
 BEGIN
   -- The organization and department are claims until the address is proven (src/access/affiliation.ts
   -- shownOrganization): until then nobody finds the person by them.
-  NEW.search_text := agora_fold(concat_ws(' ', NEW.display_name, NEW.job_title,
+  NEW.search_text := agora_fold(concat_ws(' ', NEW.display_name, NEW.handle, NEW.job_title,
     (SELECT name FROM organizations WHERE id = NEW.organization_id AND NEW.email_verified_at IS NOT NULL),
     (SELECT name FROM departments WHERE id = NEW.department_id AND NEW.email_verified_at IS NOT NULL),
     array_to_string(NEW.expertise, ' ')));
@@ -142,7 +142,7 @@ BEGIN
 END
 $trigger$;
 
-CREATE TRIGGER users_search_text BEFORE INSERT OR UPDATE OF display_name, job_title, expertise, organization_id, department_id, email_verified_at ON users
+CREATE TRIGGER users_search_text BEFORE INSERT OR UPDATE OF display_name, handle, job_title, expertise, organization_id, department_id, email_verified_at ON users
   FOR EACH ROW EXECUTE FUNCTION users_search_text();
 
 CREATE OR REPLACE FUNCTION names_to_users_search_text() RETURNS trigger
