@@ -44,7 +44,14 @@ function names(body: string): string[] {
 
 describe('/people', () => {
   it('finds "Lucía Martín" typed as "lucia martin", and by job title, organization and expertise', async () => {
-    for (const q of ['lucia martin', 'LUCÍA', 'tecnica contratacion', 'vilanova martin', 'padron']) {
+    for (const q of [
+      'lucia martin',
+      'LUCÍA',
+      'tecnica contratacion',
+      'vilanova martin',
+      'padron',
+      `@${lucia.user.handle}`,
+    ]) {
       const response = await kit.get(`/people?q=${encodeURIComponent(q)}`, reader.cookie);
       expect(response.statusCode, q).toBe(200);
       expect(names(response.body), q).toContain(lucia.user.handle);
@@ -101,8 +108,11 @@ describe('/people', () => {
     await t.db.thread.update({ where: { id: question.id }, data: { acceptedPostId: answer } });
     await t.db.reaction.create({ data: { postId: useful, userId: reader.user.id, kind: 'USEFUL' } });
 
+    // Her own "útil" on her own answer counts for nothing.
+    await t.db.reaction.create({ data: { postId: answer, userId: lucia.user.id, kind: 'USEFUL' } });
     const response = await kit.get('/people?topic=padron', reader.cookie);
     expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('0 reacciones «útil»');
     const ranked = names(response.body.split('id="declared-title"')[0] ?? '');
     expect(ranked).toEqual([lucia.user.handle, other.user.handle]);
     expect(response.body).toContain('1 respuesta aceptada');

@@ -89,7 +89,7 @@ describe('/search: words as people type them', () => {
   });
 
   it('keeps the Catalan middle dot inside the word, however it is typed', async () => {
-    for (const q of ['col·legi', 'col.legi', 'collegi', 'il·lustracions']) {
+    for (const q of ['col·legi', 'col.legi', 'collegi', 'il·lustracions', 'il.lustracions', 'col⋅legi']) {
       const response = await search(`q=${encodeURIComponent(q)}`);
       expect(resultLinks(response.body), q).toContain(ids.catalan?.url);
     }
@@ -290,6 +290,26 @@ describe('/solved', () => {
     expect(response.body).toContain('Contratación pública de servicios de limpieza');
     expect(response.body).toContain(reader.user.displayName);
     expect(response.body).not.toContain('Eleccions al col·legi electoral');
+  });
+
+  it('applies its filters with no words typed', async () => {
+    expect((await kit.get(`/solved?community=${slug}`, reader.cookie)).body).toContain(
+      'Contratación pública de servicios de limpieza',
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await kit.get(`/solved?from=${today}`, reader.cookie)).body).toContain(
+      'Contratación pública de servicios de limpieza',
+    );
+    for (const query of [
+      'kind=DISCUSSION',
+      'answered=no',
+      'from=2001-01-01&to=2001-12-31',
+      'tag=PERSONAL',
+      `author=${reader.user.handle}`,
+    ]) {
+      const body = (await kit.get(`/solved?${query}`, reader.cookie)).body;
+      expect(body, query).not.toContain('Contratación pública de servicios de limpieza');
+    }
   });
 
   it('searches them, one result per question', async () => {
