@@ -6,6 +6,7 @@ import { NotFound, Refused } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
 import { topicKey } from '../markdown/post-markdown.js';
+import { type Byline, bylineOf } from '../search/byline.js';
 import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
 import { communityIn, readableCommunityIds } from '../search/readable-communities.js';
 import { plainText } from '../search/snippet.js';
@@ -32,7 +33,7 @@ export interface FeedItem {
   readonly excerpt: string;
   readonly thread: { readonly id: string; readonly title: string; readonly kind: ThreadKind };
   readonly community: { readonly slug: string; readonly name: string };
-  readonly author: { readonly handle: string; readonly displayName: string; readonly active: boolean } | null;
+  readonly author: Byline | null;
 }
 
 /** Keyset cursor of the feed: the last post's (created at, id). */
@@ -169,13 +170,7 @@ export function createFeedService({ db }: { db: Db }) {
           excerpt: excerptOf(post.source),
           thread: { id: post.thread.id, title: post.thread.title, kind: post.thread.kind },
           community: post.thread.community,
-          author: post.author
-            ? {
-                handle: post.author.handle,
-                displayName: post.author.displayName,
-                active: post.author.status === 'ACTIVE',
-              }
-            : null,
+          author: bylineOf(post.author),
         },
       ];
     });

@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
 import { LISTED_THREAD_WHERE } from '../moderation/post-visibility.js';
 import { decodeCursor, encodeCursor } from '../threads/thread-lists.js';
+import { type Byline, bylineOf } from './byline.js';
 import { communityIn, readableCommunityIds } from './readable-communities.js';
 import {
   decodeSearchCursor,
@@ -58,7 +59,7 @@ export interface SearchHit {
   readonly tag: PostTag;
   readonly createdAt: Date;
   readonly community: { readonly slug: string; readonly name: string };
-  readonly author: { readonly handle: string; readonly displayName: string; readonly active: boolean } | null;
+  readonly author: Byline | null;
   /** Escaped HTML with the matched words in <mark>. */
   readonly snippetHtml: string;
   /** The thread's title, likewise. */
@@ -254,13 +255,7 @@ export function createSearchService({ db }: { db: Db }) {
           tag: post.tag,
           createdAt: post.createdAt,
           community: post.thread.community,
-          author: post.author
-            ? {
-                handle: post.author.handle,
-                displayName: post.author.displayName,
-                active: post.author.status === 'ACTIVE',
-              }
-            : null,
+          author: bylineOf(post.author),
           snippetHtml: highlightSnippet(plainText(post.source), lexemes),
           titleHtml: highlightSnippet(post.thread.title, lexemes, 400),
         },
