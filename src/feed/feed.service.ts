@@ -199,16 +199,21 @@ export function createFeedService({ db }: { db: Db }) {
     const topics = [...new Set([...followed.topics, ...fromExpertise.map((topic) => topic.id)])];
     if (topics.length === 0) return [];
     const readable = await readableCommunityIds(db, viewer);
-    const rows = await db.$queryRaw<{ id: string }[]>`
-      SELECT t.id FROM threads t
-      WHERE t.kind = 'QUESTION' AND t.accepted_post_id IS NULL AND NOT t.restricted
+    // Newest first from post_topics' (topic, created at) index, then the few threads checked: scanning every
+    // thread for its opening post's topics costs a whole table per page.
+    const candidates = await db.$queryRaw<{ id: string }[]>`
+      SELECT t.id
+      FROM post_topics pt
+      JOIN posts op ON op.id = pt.post_id AND op.is_opening AND op.status = 'PUBLISHED'
+      JOIN threads t ON t.id = op.thread_id
+      WHERE pt.topic_id = ANY(${topics}::uuid[])
+        AND t.kind = 'QUESTION' AND t.accepted_post_id IS NULL AND NOT t.restricted
         AND (t.author_id IS NULL OR t.author_id <> ${viewer.id}::uuid)
         AND ${communityIn(Prisma.sql`t.community_id`, readable)}
-        AND EXISTS (
-          SELECT 1 FROM posts op JOIN post_topics pt ON pt.post_id = op.id
-          WHERE op.thread_id = t.id AND op.is_opening AND op.status = 'PUBLISHED' AND pt.topic_id = ANY(${topics}::uuid[]))
-      ORDER BY t.created_at DESC, t.id DESC
-      LIMIT ${UNANSWERED_LIMIT}`;
+      ORDER BY pt.created_at DESC, pt.post_id DESC
+      LIMIT ${UNANSWERED_LIMIT * topics.length}`;
+    // An opening post on two of the topics names its thread twice.
+    const rows = [...new Set(candidates.map((row) => row.id))].slice(0, UNANSWERED_LIMIT).map((id) => ({ id }));
     const threads = await db.thread.findMany({
       where: { id: { in: rows.map((row) => row.id) } },
       select: {
