@@ -83,20 +83,20 @@ export async function feedPage(request: FastifyRequest, feed: FeedService) {
   if (kind === undefined) errors.kind = request.t('search.field.kindUnknown' as MessageKey);
   const failed = Object.keys(errors).length > 0;
   const after = first(query?.after) || null;
-  const [page, unanswered, following] = await Promise.all([
+  const {
+    feed: page,
+    unanswered,
+    following,
+  } = await feed.homePage(
+    viewer,
     failed
-      ? Promise.resolve({ items: [], next: null, empty: false })
-      : feed.feed(
-          viewer,
-          {
-            tag: (tag ?? null) as (typeof POST_TAGS)[number] | null,
-            kind: (kind ?? null) as (typeof THREAD_KINDS)[number] | null,
-          },
-          after,
-        ),
-    feed.unansweredOnMyTopics(viewer),
-    feed.following(viewer),
-  ]);
+      ? null
+      : {
+          tag: (tag ?? null) as (typeof POST_TAGS)[number] | null,
+          kind: (kind ?? null) as (typeof THREAD_KINDS)[number] | null,
+        },
+    after,
+  );
   const nextParams = new URLSearchParams({
     ...(values.tag ? { tag: values.tag } : {}),
     ...(values.kind ? { kind: values.kind } : {}),

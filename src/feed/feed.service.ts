@@ -19,6 +19,8 @@ import { plainText } from '../search/snippet.js';
 export const FEED_PER_PAGE = 20;
 export const EXCERPT_LENGTH = 280;
 export const UNANSWERED_LIMIT = 5;
+/** Follows named beside the feed. */
+export const FOLLOWING_SHOWN = 200;
 
 export interface FeedFilters {
   readonly tag: PostTag | null;
@@ -63,6 +65,18 @@ function excerptOf(source: string): string {
   return `${text.slice(0, cut > EXCERPT_LENGTH / 2 ? cut : EXCERPT_LENGTH)}…`;
 }
 
+interface HomeContext {
+  readonly viewer: Viewer;
+  /** Communities the viewer may read (null: every one, a site admin). */
+  readonly readable: string[] | null;
+  readonly joined: string[];
+  readonly followed: { readonly users: string[]; readonly topics: string[] };
+  readonly following: {
+    readonly people: { handle: string; displayName: string }[];
+    readonly topics: { slug: string; label: string }[];
+  };
+}
+
 export function createFeedService({ db }: { db: Db }) {
   /** Communities the viewer belongs to and may read (a membership counts only inside the audience). */
   async function joinedCommunityIds(viewer: Viewer): Promise<string[]> {
@@ -78,14 +92,45 @@ export function createFeedService({ db }: { db: Db }) {
     return rows.map((row) => row.id);
   }
 
-  async function followedIds(viewer: Viewer) {
-    const follows = await db.follow.findMany({
-      where: { followerId: viewer.id },
-      select: { userId: true, topicId: true },
-    });
+  /**
+   * What the home page needs to know about the viewer once, for the feed and the list beside it: the
+   * communities they may read and those they belong to, and whom and what they follow (ids, and the names
+   * of the active people and the topics, for "you follow").
+   */
+  async function homeContext(viewer: Viewer): Promise<HomeContext> {
+    const [joined, follows, readable] = await Promise.all([
+      joinedCommunityIds(viewer),
+      db.follow.findMany({
+        where: { followerId: viewer.id },
+        select: {
+          userId: true,
+          topicId: true,
+          user: { select: { handle: true, displayName: true, status: true } },
+          topic: { select: { slug: true, label: true } },
+        },
+        orderBy: { createdAt: 'asc' },
+      }),
+      readableCommunityIds(db, viewer),
+    ]);
     return {
-      users: follows.flatMap((follow) => (follow.userId ? [follow.userId] : [])),
-      topics: follows.flatMap((follow) => (follow.topicId ? [follow.topicId] : [])),
+      viewer,
+      joined,
+      readable,
+      followed: {
+        users: follows.flatMap((follow) => (follow.userId ? [follow.userId] : [])),
+        topics: follows.flatMap((follow) => (follow.topicId ? [follow.topicId] : [])),
+      },
+      // The list beside the feed names at most FOLLOWING_SHOWN, as it always has.
+      following: {
+        people: follows
+          .slice(0, FOLLOWING_SHOWN)
+          .flatMap((follow) =>
+            follow.user?.status === 'ACTIVE'
+              ? [{ handle: follow.user.handle, displayName: follow.user.displayName }]
+              : [],
+          ),
+        topics: follows.slice(0, FOLLOWING_SHOWN).flatMap((follow) => (follow.topic ? [follow.topic] : [])),
+      },
     };
   }
 
@@ -95,13 +140,9 @@ export function createFeedService({ db }: { db: Db }) {
    * tag and thread kind; a keyset page (created at, id) at a time. Each source is read on its own index
    * and limited before they are merged, so a long history is never scanned.
    */
-  async function feed(viewer: Viewer, filters: FeedFilters, after: string | null) {
+  async function feed(context: HomeContext, filters: FeedFilters, after: string | null) {
     const cursor = decodeFeedCursor(after);
-    const [joined, followed, readable] = await Promise.all([
-      joinedCommunityIds(viewer),
-      followedIds(viewer),
-      readableCommunityIds(db, viewer),
-    ]);
+    const { joined, followed, readable } = context;
     const common = [
       Prisma.sql`p.status = 'PUBLISHED'`,
       Prisma.sql`p.deleted_at IS NULL`,
@@ -187,18 +228,15 @@ export function createFeedService({ db }: { db: Db }) {
    * questions with no accepted answer whose opening post is on one of them, newest first, at most
    * UNANSWERED_LIMIT; never the viewer's own.
    */
-  async function unansweredOnMyTopics(viewer: Viewer) {
-    const [followed, me] = await Promise.all([
-      followedIds(viewer),
-      db.user.findUnique({ where: { id: viewer.id }, select: { expertise: true } }),
-    ]);
+  async function unansweredOnMyTopics(context: HomeContext) {
+    const { viewer, followed, readable } = context;
+    const me = await db.user.findUnique({ where: { id: viewer.id }, select: { expertise: true } });
     const keys = (me?.expertise ?? []).map((entry) => topicKey(entry)).filter((key) => key.length > 0);
     const fromExpertise = keys.length
       ? await db.topic.findMany({ where: { slug: { in: keys } }, select: { id: true } })
       : [];
     const topics = [...new Set([...followed.topics, ...fromExpertise.map((topic) => topic.id)])];
     if (topics.length === 0) return [];
-    const readable = await readableCommunityIds(db, viewer);
     // Newest first from post_topics' (topic, created at) index, then the few threads checked: scanning every
     // thread for its opening post's topics costs a whole table per page.
     const candidates = await db.$queryRaw<{ id: string }[]>`
@@ -228,21 +266,18 @@ export function createFeedService({ db }: { db: Db }) {
     return rows.flatMap((row) => byId.get(row.id) ?? []);
   }
 
-  /** What the viewer follows, for their home page: people (active) and topics, by name. */
-  async function following(viewer: Viewer) {
-    const follows = await db.follow.findMany({
-      where: { followerId: viewer.id, OR: [{ user: { status: 'ACTIVE' } }, { topicId: { not: null } }] },
-      select: {
-        user: { select: { handle: true, displayName: true } },
-        topic: { select: { slug: true, label: true } },
-      },
-      orderBy: { createdAt: 'asc' },
-      take: 200,
-    });
-    return {
-      people: follows.flatMap((follow) => (follow.user ? [follow.user] : [])),
-      topics: follows.flatMap((follow) => (follow.topic ? [follow.topic] : [])),
-    };
+  /**
+   * The signed-in home page: a page of the feed (none when `filters` is null: the filters were refused),
+   * the unsolved questions on the viewer's topics, and whom and what they follow. What the three share
+   * (the readable and joined communities, the follows) is read once.
+   */
+  async function homePage(viewer: Viewer, filters: FeedFilters | null, after: string | null) {
+    const context = await homeContext(viewer);
+    const [page, unanswered] = await Promise.all([
+      filters ? feed(context, filters, after) : Promise.resolve({ items: [], next: null, empty: false }),
+      unansweredOnMyTopics(context),
+    ]);
+    return { feed: page, unanswered, following: context.following };
   }
 
   /**
@@ -301,7 +336,7 @@ export function createFeedService({ db }: { db: Db }) {
     return row !== null;
   }
 
-  return { feed, unansweredOnMyTopics, following, setPersonFollow, setTopicFollow, isFollowing };
+  return { homePage, setPersonFollow, setTopicFollow, isFollowing };
 }
 
 export type FeedService = ReturnType<typeof createFeedService>;
