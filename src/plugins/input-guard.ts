@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequest, UnstorableInput } from '../errors.js';
+import { visibleFieldText } from '../text/visible-text.js';
 
 // One place, for every route, refuses input that can be neither stored nor echoed: PostgreSQL's
 // `text` cannot hold U+0000 (it answered 500), a lone UTF-16 surrogate has no UTF-8 form, and
@@ -73,6 +74,26 @@ export function findInputProblem(value: unknown, text: boolean, where: string): 
   return null;
 }
 
+/** Fields whose every character counts, seen or not: secrets are compared, never shown. */
+const VERBATIM_FIELDS = /password|token|secret|_csrf/i;
+
+/**
+ * Every text field of a form body as people see it (text/visible-text.ts): bidirectional controls
+ * removed, invisible blanks at its ends removed, and '' when nothing in it would show, so that each
+ * field's own rules (required, lengths) judge what is really there. Changes `body` in place; a body
+ * that is not a form (findInputProblem refused it) is left alone.
+ */
+export function keepVisibleText(body: unknown): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const fields = body as Record<string, unknown>;
+  for (const [name, value] of Object.entries(fields)) {
+    if (VERBATIM_FIELDS.test(name)) continue;
+    if (typeof value === 'string') fields[name] = visibleFieldText(value);
+    else if (Array.isArray(value))
+      fields[name] = value.map((item) => (typeof item === 'string' ? visibleFieldText(item) : item));
+  }
+}
+
 /** Requests between the start of preValidation and the first preHandler: their body is being read. */
 const readingBody = new WeakSet<FastifyRequest>();
 
@@ -99,6 +120,7 @@ export const inputGuardPlugin = fp(
         findInputProblem(request.body, true, 'body');
       if (found?.kind === 'unstorable') throw new UnstorableInput(found.where);
       if (found) throw new BadRequest(`Not a form's shape at ${found.where}`);
+      keepVisibleText(request.body);
     });
   },
   { name: 'agora-input-guard' },

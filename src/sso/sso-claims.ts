@@ -1,4 +1,5 @@
 import type { OidcProviderConfig } from '../config.js';
+import { visibleFieldText } from '../text/visible-text.js';
 
 // What an identity provider says about a person, read from its claims by the names configured for it
 // (OIDC_PROVIDERS' `claims`). Pure: no HTTP, no database.
@@ -15,9 +16,10 @@ export interface SsoIdentity {
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
+/** A claim's text as a form's would be kept (text/visible-text.ts): null when nothing in it shows. */
 function text(value: unknown, max: number): string | null {
   if (typeof value !== 'string') return null;
-  const trimmed = value.trim();
+  const trimmed = visibleFieldText(value).trim();
   return trimmed.length > 0 && trimmed.length <= max ? trimmed : null;
 }
 

@@ -72,6 +72,11 @@ describe('readSsoIdentity', () => {
     expect(readSsoIdentity({ email: 'no es un correo', email_verified: true }, names).email).toBeNull();
     expect(readSsoIdentity({ email: ['ana@a.es'], email_verified: true }, names).email).toBeNull();
   });
+
+  it('keeps a name as a form would: no bidirectional override, nothing when nothing shows', () => {
+    expect(readSsoIdentity({ email: 'ana@a.es', name: 'Ana \u202EaicraG' }, names).name).toBe('Ana aicraG');
+    expect(readSsoIdentity({ email: 'ana@a.es', name: '\u200B\u3164' }, names).name).toBeNull();
+  });
 });
 
 describe('handleBaseFor', () => {
