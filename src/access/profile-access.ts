@@ -1,7 +1,7 @@
 // Who sees which parts of a person's profile. Pure: plain data in, plain answers out; the profiles
 // service enforces it (hidden values never reach a template).
 
-import { type AffiliationFacts, isVerifiedAffiliate } from './affiliation.js';
+import { type AffiliationFacts, isVerifiedAffiliate, shownOrganization } from './affiliation.js';
 
 /** The profile fields a person may make public; name and handle are always visible. */
 export const PROFILE_FIELDS = ['jobTitle', 'organization', 'department', 'bio', 'expertise', 'avatar'] as const;
@@ -49,4 +49,19 @@ export function visibleProfileFields(viewer: ProfileViewer | null, owner: Profil
 /** Whether the avatar may be cached by shared caches: only when anyone at all may see it. */
 export function isPublicProfileField(owner: Pick<ProfileOwner, 'publicFields'>, field: ProfileField): boolean {
   return owner.publicFields.includes(field);
+}
+
+/**
+ * The organization shown beside a person's name in a byline or a member list: the profile's
+ * `organization` field, by the same rule as the profile (visibleProfileFields), and only once the
+ * person's address proved it (affiliation.ts shownOrganization). A citizen or a signed-out visitor
+ * reading a thread learns no more of an employee than their profile tells them.
+ */
+export function organizationBesideName<T>(
+  viewer: ProfileViewer | null,
+  owner: ProfileOwner & { readonly emailVerifiedAt: Date | null },
+  organization: T | null,
+): T | null {
+  if (!visibleProfileFields(viewer, owner).has('organization')) return null;
+  return shownOrganization({ emailVerifiedAt: owner.emailVerifiedAt, organization });
 }

@@ -1,12 +1,16 @@
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { AuditOutcome } from '../generated/prisma/enums.js';
+import type { Translate } from '../i18n/i18n.js';
 import type { AuditQuery } from './admin.schemas.js';
 import { escapeLike, startOfDayIn } from './admin-search.js';
+import { actionName, idsInDetails, type NamedRecord, readableDetails, readableTarget } from './audit-reading.js';
 
 // The audit log as site admins read it: filtered by action, outcome, actor and days, newest first.
 
 export const AUDIT_ENTRIES_PER_PAGE = 100;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createAdminAuditSearch({
   db,
@@ -16,9 +20,57 @@ export function createAdminAuditSearch({
   /** The site's time zone: the days typed are its days. */
   timeZone: string;
 }) {
+  /**
+   * Names and pages of the people, organizations, communities, threads and posts with these ids, in
+   * one query per kind. A site admin reads every community (design.md), so every name is theirs to see.
+   */
+  async function recordNames(t: Translate, ids: readonly string[]): Promise<Map<string, NamedRecord>> {
+    const wanted = [...new Set(ids.map((id) => id.toLowerCase()))];
+    const names = new Map<string, NamedRecord>();
+    if (wanted.length === 0) return names;
+    const where = { id: { in: wanted } };
+    const [users, organizations, communities, threads, posts] = await Promise.all([
+      db.user.findMany({ where, select: { id: true, handle: true, displayName: true } }),
+      db.organization.findMany({ where, select: { id: true, name: true } }),
+      db.community.findMany({ where, select: { id: true, name: true, slug: true } }),
+      db.thread.findMany({ where, select: { id: true, title: true, community: { select: { slug: true } } } }),
+      db.post.findMany({
+        where,
+        select: {
+          id: true,
+          threadId: true,
+          thread: { select: { title: true, community: { select: { slug: true } } } },
+        },
+      }),
+    ]);
+    const titled = (title: string) => title || t('threads.untitled');
+    for (const user of users) {
+      names.set(user.id, { label: `${user.displayName} (@${user.handle})`, href: `/admin/users/${user.id}` });
+    }
+    for (const organization of organizations) {
+      names.set(organization.id, { label: organization.name, href: `/admin/organizations/${organization.id}/edit` });
+    }
+    for (const community of communities)
+      names.set(community.id, { label: community.name, href: `/c/${community.slug}` });
+    for (const thread of threads) {
+      names.set(thread.id, { label: titled(thread.title), href: `/c/${thread.community.slug}/threads/${thread.id}` });
+    }
+    for (const post of posts) {
+      names.set(post.id, {
+        label: t('admin.audit.postIn', { title: titled(post.thread.title) }),
+        href: `/c/${post.thread.community.slug}/threads/${post.threadId}#post-${post.id}`,
+      });
+    }
+    return names;
+  }
+
   return {
-    /** Newest first, 100 a page; dates are whole days in the site's time zone, both ends included. */
-    async searchAudit(query: AuditQuery) {
+    /**
+     * Newest first, 100 a page; dates are whole days in the site's time zone, both ends included. Each
+     * entry comes readable (audit-reading.ts): its action named in `t`'s language, its target and the
+     * ids in its details by name, with links to their pages.
+     */
+    async searchAudit(query: AuditQuery, t: Translate) {
       const where: Prisma.AuditEntryWhereInput = {};
       if (query.action) where.action = { startsWith: escapeLike(query.action) };
       if (query.outcome) where.outcome = query.outcome as AuditOutcome;
@@ -54,44 +106,17 @@ export function createAdminAuditSearch({
         take: AUDIT_ENTRIES_PER_PAGE + 1,
       });
       const entries = rows.slice(0, AUDIT_ENTRIES_PER_PAGE);
-      // Names for the targets, in one query per kind.
-      const ids = (type: string) => [
-        ...new Set(entries.filter((e) => e.targetType === type && e.targetId).map((e) => e.targetId ?? '')),
-      ];
-      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-      const [users, organizations] = await Promise.all([
-        db.user.findMany({
-          where: { id: { in: ids('user').filter((id) => uuid.test(id)) } },
-          select: { id: true, handle: true },
-        }),
-        db.organization.findMany({
-          where: { id: { in: ids('organization').filter((id) => uuid.test(id)) } },
-          select: { id: true, name: true },
-        }),
+      const names = await recordNames(t, [
+        ...entries.flatMap((entry) => (entry.targetId && UUID.test(entry.targetId) ? [entry.targetId] : [])),
+        ...entries.flatMap((entry) => [...idsInDetails(entry.details)]),
       ]);
-      const userHandles = new Map(users.map((user) => [user.id, `@${user.handle}`]));
-      const organizationNames = new Map(organizations.map((organization) => [organization.id, organization.name]));
       return {
         entries: entries.map((entry) => ({
           ...entry,
           id: entry.id.toString(),
-          detailsJson: JSON.stringify(entry.details),
-          target: entry.targetType
-            ? {
-                type: entry.targetType,
-                id: entry.targetId,
-                label:
-                  (entry.targetType === 'user' && userHandles.get(entry.targetId ?? '')) ||
-                  (entry.targetType === 'organization' && organizationNames.get(entry.targetId ?? '')) ||
-                  null,
-                href:
-                  entry.targetType === 'user' && userHandles.has(entry.targetId ?? '')
-                    ? `/admin/users/${entry.targetId}`
-                    : entry.targetType === 'organization' && organizationNames.has(entry.targetId ?? '')
-                      ? `/admin/organizations/${entry.targetId}/edit`
-                      : null,
-              }
-            : null,
+          actionName: actionName(t, entry.action),
+          details: readableDetails(t, entry.details, names),
+          target: readableTarget(t, entry.targetType ? { type: entry.targetType, id: entry.targetId } : null, names),
         })),
         page: query.page,
         hasNext: rows.length > AUDIT_ENTRIES_PER_PAGE,

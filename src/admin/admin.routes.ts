@@ -359,7 +359,7 @@ export async function adminRoutes(
       });
     }
     const { page, ...filters } = form.data;
-    const result = await admin.searchAudit(form.data);
+    const result = await admin.searchAudit(form.data, request.t);
     return renderPage(reply, 'admin/audit.eta', title, {
       values: { ...filters },
       extra: {

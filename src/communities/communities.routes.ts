@@ -135,6 +135,8 @@ export async function communitiesRoutes(
     const summary = opened.permissions.read
       ? await communities.summarizeMembers(opened)
       : { moderators: [], memberCount: 0 };
+    // Names of members, moderators included, are for people signed in (see /c/:slug/members).
+    if (!request.viewer) summary.moderators = [];
     const query = listQuery.parse(request.query ?? {});
     const threadList = opened.permissions.read ? await threads.listThreads(opened, query, request.viewer) : null;
     const pendingReview = await moderation.pendingIn(opened);
@@ -162,6 +164,11 @@ export async function communitiesRoutes(
   app.get('/c/:slug/members', async (request, reply) => {
     const opened = await openFor(request);
     if (!opened.permissions.read) return reply.redirect(`/c/${encodeURIComponent(opened.community.slug)}`, 303);
+    // Who belongs to a community is personal data (a citizen's name in an open one): not for visitors
+    // who have not signed in (issue 14, item 8). They are asked to sign in and come back.
+    if (!request.viewer) {
+      return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(`/c/${opened.community.slug}/members`)}`, 303);
+    }
     return renderMembers(reply, opened);
   });
 

@@ -1,5 +1,5 @@
-import { shownOrganization } from '../access/affiliation.js';
 import { actorFromUserRow, type CommunityActor, can, decide } from '../access/communities.js';
+import { organizationBesideName } from '../access/profile-access.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
@@ -195,16 +195,26 @@ export function createCommunityMembers({
               displayName: true,
               emailVerifiedAt: true,
               status: true,
+              kind: true,
+              publicFields: true,
               organization: { select: { name: true } },
             },
           },
         },
         orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
       });
-      // Beside a name, an organization is shown only once the address proved it (affiliation.ts).
-      const shown = rows.map(({ user: { emailVerifiedAt, ...user }, ...row }) => ({
+      // Beside a name, an organization is shown as the person's profile would show it to the viewer, and
+      // only once the address proved it (access/profile-access.ts organizationBesideName).
+      const shown = rows.map(({ user: { emailVerifiedAt, publicFields, kind, ...user }, ...row }) => ({
         ...row,
-        user: { ...user, organization: shownOrganization({ emailVerifiedAt, organization: user.organization }) },
+        user: {
+          ...user,
+          organization: organizationBesideName(
+            viewer,
+            { ...user, kind, publicFields, emailVerifiedAt },
+            user.organization,
+          ),
+        },
       }));
       const of = (state: MembershipState) => shown.filter((row) => row.state === state);
       return { members: of('ACTIVE'), pending: of('PENDING'), invited: of('INVITED'), banned: of('BANNED') };

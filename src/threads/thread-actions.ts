@@ -110,6 +110,10 @@ export function createThreadActions({
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
     const post = await postOf(thread, postId);
     if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
+    // An answer is someone else's help: the asker's own reply is never the accepted answer (issue 14).
+    if (accept && post.authorId !== null && post.authorId === thread.authorId) {
+      throw new Refused('threads.refused.acceptOwn');
+    }
     await db.$transaction(async (tx) => {
       if (accept) {
         // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).

@@ -6,7 +6,7 @@ import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { LISTED_THREAD_WHERE, READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
-import { COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
+import { bylineAuthor, COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
 
 export const TOPIC_THREADS_LIMIT = 50;
@@ -95,7 +95,10 @@ export function createThreadLists({ db }: { db: Db }) {
         ? []
         : await db.thread.findMany({ where: { id: { in: ids.map((row) => row.id) } }, select: THREAD_SELECT });
     const byId = new Map(found.map((row) => [row.id, row]));
-    const rows = ids.map((row) => byId.get(row.id)).filter((row) => row !== undefined);
+    const rows = ids
+      .map((row) => byId.get(row.id))
+      .filter((row) => row !== undefined)
+      .map((row) => (row.author ? { ...row, author: bylineAuthor(viewer, row.author) } : row));
     const page = rows.slice(0, THREADS_PER_PAGE);
     const last = page.at(-1);
     return { threads: page, next: ids.length > THREADS_PER_PAGE && last ? encodeCursor(last) : null };

@@ -7,6 +7,18 @@ import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
 // Reactions to posts: one of each kind per person and post, counted on the thread page (thread-reading.ts).
 
+/**
+ * Reactions nobody gives their own post: "útil" is what others found useful — it ranks answers in
+ * search and people in "who knows", and shows in the balance — so it is never self-given (issue 14,
+ * item 8). A "me gusta" of one's own is harmless and allowed.
+ */
+export const NOT_FOR_OWN_POSTS: readonly ReactionKind[] = ['USEFUL'];
+
+/** Whether a person may give their own post a reaction of this kind. */
+export function mayReactToOwnPost(kind: ReactionKind): boolean {
+  return !NOT_FOR_OWN_POSTS.includes(kind);
+}
+
 export function createThreadReactions({
   db,
   events,
@@ -31,6 +43,7 @@ export function createThreadReactions({
     if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
     const post = await postOf(thread, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
+    if (on && post.authorId === viewer.id && !mayReactToOwnPost(kind)) throw new Refused('threads.refused.ownUseful');
     if (on) {
       const added = await db.reaction.createMany({
         data: [{ postId: post.id, userId: viewer.id, kind }],

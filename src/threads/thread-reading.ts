@@ -11,7 +11,8 @@ import { TEXT_GUARD_CODES } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
 import { htmlWithoutSuspendedMentions } from './post-mentions.js';
 import { type ReplyPageRequest, replyPage } from './reply-pages.js';
-import { AUTHOR_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
+import { mayReactToOwnPost } from './thread-reactions.js';
+import { AUTHOR_SELECT, bylineAuthor, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
 // a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
@@ -107,6 +108,8 @@ export interface PostView {
   readonly explanation: TagExplanation | null;
   readonly reactions: Readonly<Record<ReactionKind, number>>;
   readonly mine: Readonly<Record<ReactionKind, boolean>>;
+  /** Which reactions the viewer may give this post (none of some kinds to their own: thread-reactions.ts). */
+  readonly reactable: Readonly<Record<ReactionKind, boolean>>;
   readonly accepted: boolean;
   readonly canEdit: boolean;
   readonly canDelete: boolean;
@@ -245,16 +248,27 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
         edited: row.editedAt !== null,
         editedAt: row.editedAt,
         createdAt: row.createdAt,
-        author: removed ? null : row.author,
+        author: removed || !row.author ? null : bylineAuthor(viewer, row.author),
         onBehalfOf: row.onBehalfOf?.name ?? null,
         attachments: deleted ? [] : row.attachments,
         explanation: deleted ? null : explanationOf(row.decisions[0]),
         reactions: { LIKE: countOf.get(`${row.id}:LIKE`) ?? 0, USEFUL: countOf.get(`${row.id}:USEFUL`) ?? 0 },
         mine: { LIKE: mineSet.has(`${row.id}:LIKE`), USEFUL: mineSet.has(`${row.id}:USEFUL`) },
+        // Taking back a reaction given before the rule stays possible.
+        reactable: {
+          LIKE: !own || mayReactToOwnPost('LIKE') || mineSet.has(`${row.id}:LIKE`),
+          USEFUL: !own || mayReactToOwnPost('USEFUL') || mineSet.has(`${row.id}:USEFUL`),
+        },
         accepted: thread.acceptedPostId === row.id,
         canEdit: own && (readable || row.status === 'HELD') && mayPost,
         canDelete: own && (readable || row.status === 'HELD') && opened.community.archivedAt === null,
-        canAccept: mayAccept && !row.isOpening && readable,
+        // Nobody accepts the asker's own reply as the answer to their question; one accepted before
+        // this rule may still be withdrawn.
+        canAccept:
+          mayAccept &&
+          !row.isOpening &&
+          readable &&
+          (row.authorId !== thread.authorId || thread.acceptedPostId === row.id),
         canAnswer: mayPost && !row.isOpening && row.parentId === null && readable,
         answers: [],
       });

@@ -1,3 +1,4 @@
+import { organizationBesideName, type ProfileViewer } from '../access/profile-access.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 // What thread pages and lists select: only the fields they show or judge.
@@ -9,8 +10,19 @@ export const AUTHOR_SELECT = {
   kind: true,
   /** A suspended person's byline links nowhere: their profile answers 404. */
   status: true,
+  /** With emailVerifiedAt, what organizationBesideName judges (access/profile-access.ts). */
+  publicFields: true,
+  emailVerifiedAt: true,
   organization: { select: { name: true } },
 } as const;
+
+type AuthorRow = Prisma.UserGetPayload<{ select: typeof AUTHOR_SELECT }>;
+
+/** An author as a byline shows them to `viewer`: their organization only where their profile would show it. */
+export function bylineAuthor(viewer: ProfileViewer | null, author: AuthorRow): AuthorRow {
+  const organization = organizationBesideName(viewer, author, author.organization);
+  return organization === author.organization ? author : { ...author, organization };
+}
 
 export const THREAD_SELECT = {
   id: true,

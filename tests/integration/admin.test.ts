@@ -175,7 +175,9 @@ describe('organizations', () => {
 
     const list = await get('/admin/organizations?notice=admin-organization-created');
     expect(list.body).toContain('Organización creada.');
-    expect(list.body).toContain(`href="/admin/organizations/${organization.id}/edit">Ayuntamiento de Villanueva</a>`);
+    expect(list.body).toContain(
+      `href="/admin/organizations/${organization.id}/edit"><bdi>Ayuntamiento de Villanueva</bdi></a>`,
+    );
 
     const editUrl = `/admin/organizations/${organization.id}/edit`;
     const form = await get(editUrl);
@@ -373,7 +375,7 @@ describe('users', () => {
     expect(suspend.body).toMatch(/id="field-status"[^>]*aria-describedby="[^"]*field-status-error"/);
     const demote = await adminPost(`${page}/role`, { role: 'USER' }, page);
     expect(demote.statusCode).toBe(422);
-    expect(fieldError(demote.body, 'role')).toContain('No puede quitarse a sí mismo la administración');
+    expect(fieldError(demote.body, 'role')).toContain('No puede retirar la administración de su propia cuenta');
     expect(await t.db.user.findUniqueOrThrow({ where: { id: admin.id } })).toMatchObject({
       status: 'ACTIVE',
       role: 'ADMIN',
@@ -573,8 +575,8 @@ describe('audit log', () => {
     expect(shown(page.body)).toEqual(['one', 'two', 'three']);
     const positions = ['three', 'two', 'one'].map((name) => page.body.indexOf(`${prefix}.${name}<`));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
-    expect(page.body).toContain(`href="/admin/users/${alice.id}">Alicia Auditada</a> (@${alice.handle})`);
-    expect(page.body).toContain(`<a href="/admin/users/${alice.id}">@${alice.handle}</a>`); // the target
+    expect(page.body).toContain(`href="/admin/users/${alice.id}"><bdi>Alicia Auditada</bdi></a> (@${alice.handle})`);
+    expect(page.body).toContain(`<a href="/admin/users/${alice.id}"><bdi>Alicia Auditada (@${alice.handle})</bdi></a>`); // the target
     expect(page.body).toContain('req-two');
     expect(page.body).toContain('Denegado');
     expect(page.body).toContain('13 de marzo de 2020');

@@ -393,7 +393,7 @@ describe('banning from the queue', () => {
     const opening = await t.db.post.findFirstOrThrow({ where: { thread: { communityId: c.id }, isOpening: true } });
     const onOwner = await ban(moderator.cookie, opening.id, { ground: 'SPAM', statement });
     expect(onOwner.statusCode).toBe(422);
-    expect(onOwner.body).toContain('La propiedad de la comunidad no puede ser expulsada.');
+    expect(onOwner.body).toContain('Las personas responsables de la comunidad no pueden ser expulsadas.');
 
     const mine = await get('/account/moderation', member.cookie);
     expect(mine.body).toContain('Expulsión de la comunidad');

@@ -138,7 +138,7 @@ describe('the profile page', () => {
       const response = await pageFor(owner.handle, await signIn(viewer.email));
       expect(response.statusCode).toBe(200);
       const html = response.body;
-      expect(html).toMatch(/<h1>Marta Vidal Soler<\/h1>/);
+      expect(html).toMatch(/<h1><bdi>Marta Vidal Soler<\/bdi><\/h1>/);
       expect(html).toContain(`@${owner.handle}`);
       expect(html).toContain('Jefa de sección de cartografía');
       expect(html).toContain(organization.name);

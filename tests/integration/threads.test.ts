@@ -65,7 +65,7 @@ describe('opening a thread', () => {
 
     const page = await get(url, member.cookie);
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('<h1>Licencias de obra menor</h1>');
+    expect(page.body).toContain('<h1><bdi>Licencias de obra menor</bdi></h1>');
     expect(page.body).toContain(owner.user.displayName);
     expect(page.body).toContain('Ayuntamiento de Hilos');
     expect(page.body).toContain('Etiqueta elegida por quien publica: Profesional.');
@@ -133,7 +133,7 @@ describe('opening a thread', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Rechazada');
     expect(page.body).toContain(
-      'Solo la moderación, la propiedad de la comunidad y las voces oficiales abren anuncios.',
+      'Solo quienes moderan, las personas responsables de la comunidad y las voces oficiales abren anuncios.',
     );
     expect(page.body).toContain('No publicada');
     expect(page.body).toContain('Publicada');
@@ -164,7 +164,7 @@ describe('opening a thread', () => {
     const byMember = await newThread(c.slug, member.cookie, fields);
     expect(byMember.statusCode).toBe(422);
     expect(byMember.body).toContain(
-      'Solo la moderación, la propiedad de la comunidad y las voces oficiales abren anuncios.',
+      'Solo quienes moderan, las personas responsables de la comunidad y las voces oficiales abren anuncios.',
     );
     const personal = await newThread(c.slug, moderator.cookie, {
       ...fields,
@@ -281,21 +281,21 @@ describe('the thread list', () => {
     expect(pinned.statusCode).toBe(303);
 
     const first = await get(`/c/${c.slug}`, owner.cookie);
-    const titles = [...first.body.matchAll(/class="thread-card__title"><a [^>]*>(Hilo \d+)</g)].map((m) => m[1]);
+    const titles = [...first.body.matchAll(/class="thread-card__title"><a [^>]*><bdi>(Hilo \d+)</g)].map((m) => m[1]);
     expect(titles).toHaveLength(25);
     expect(titles.slice(0, 3)).toEqual(['Hilo 00', 'Hilo 29', 'Hilo 28']);
     const next = /href="([^"]+)" rel="next"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
     expect(next).toMatch(/\?after=/);
     const second = await get(String(next), owner.cookie);
-    const more = [...second.body.matchAll(/class="thread-card__title"><a [^>]*>(Hilo \d+)</g)].map((m) => m[1]);
+    const more = [...second.body.matchAll(/class="thread-card__title"><a [^>]*><bdi>(Hilo \d+)</g)].map((m) => m[1]);
     expect(more).toEqual(['Hilo 05', 'Hilo 04', 'Hilo 03', 'Hilo 02', 'Hilo 01']);
     expect(second.body).not.toContain('rel="next"');
 
     const questions = await get(`/c/${c.slug}?kind=QUESTION&tag=PROFESSIONAL`, owner.cookie);
-    const q = [...questions.body.matchAll(/class="thread-card__title"><a [^>]*>(Hilo \d+)</g)].map((m) => m[1]);
+    const q = [...questions.body.matchAll(/class="thread-card__title"><a [^>]*><bdi>(Hilo \d+)</g)].map((m) => m[1]);
     expect(q).toEqual(['Hilo 00', 'Hilo 24', 'Hilo 18', 'Hilo 12', 'Hilo 06']);
     const unanswered = await get(`/c/${c.slug}?unanswered=1&kind=DISCUSSION`, owner.cookie);
-    const u = [...unanswered.body.matchAll(/class="thread-card__title"><a [^>]*>(Hilo \d+)</g)].map((m) => m[1]);
+    const u = [...unanswered.body.matchAll(/class="thread-card__title"><a [^>]*><bdi>(Hilo \d+)</g)].map((m) => m[1]);
     expect(u).toEqual(['Hilo 25', 'Hilo 20', 'Hilo 10', 'Hilo 05']);
   });
 
