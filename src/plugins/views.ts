@@ -64,6 +64,7 @@ const NOTICES = new Set([
   'post-unchanged',
   'title-changed',
   'post-deleted',
+  'thread-deleted',
   // Moderation.
   'reported',
   'post-held',

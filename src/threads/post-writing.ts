@@ -27,6 +27,26 @@ import type { EditFormData, ReplyFormData, ThreadFormData } from './threads.sche
 // policy, markdown, one transaction — and a form sent twice finds the post it already wrote
 // (post-submissions.ts).
 
+/**
+ * Whether nobody but the thread's author has a post in it that still counts: none of another person's
+ * (an erased account's included) that is not deleted, and none of the author's own that a moderator
+ * rejected or hid (those stay for the record and the appeal). Then the author may delete it whole.
+ */
+async function nobodyElseIn(db: Db | Prisma.TransactionClient, thread: { id: string; authorId: string | null }) {
+  if (thread.authorId === null) return false;
+  const others = await db.post.count({
+    where: {
+      threadId: thread.id,
+      OR: [
+        { status: { not: 'DELETED' }, NOT: { authorId: thread.authorId } },
+        { status: { not: 'DELETED' }, authorId: null },
+        { status: { in: ['REJECTED', 'HIDDEN'] } },
+      ],
+    },
+  });
+  return others === 0;
+}
+
 export function createPostWriting({
   db,
   audit,
@@ -303,15 +323,36 @@ export function createPostWriting({
   }
 
   /**
-   * The author deletes a post: a tombstone stays where it was so answers keep their place. The text
-   * becomes the last revision, which moderators can still read.
+   * What deleting this post would do, for the confirmation page (issue 14, item 4): `post` alone (a
+   * tombstone stays where it was), or the `thread` whole — the opening post of a thread nobody else
+   * has answered. Errors as deletePost: NotFound for a post the author may not delete (rejected,
+   * hidden, deleted, someone else's as far as they may know), Refused in an archived community.
    */
-  async function deletePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string, context: AuditContext) {
+  async function deletionOf({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
     const post = await postOf(thread, postId);
     // A held post may be withdrawn by its author; a rejected or hidden one stays for the record (and appeal).
     if (post.status !== 'PUBLISHED' && post.status !== 'HELD') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
+    const scope: 'post' | 'thread' = post.isOpening && (await nobodyElseIn(db, thread)) ? 'thread' : 'post';
+    return { post, scope };
+  }
+
+  /**
+   * The author deletes a post: a tombstone stays where it was so answers keep their place. The text
+   * becomes the last revision, which moderators can still read. The opening post of a thread nobody
+   * else has answered takes the thread with it (deleteThread).
+   */
+  async function deletePost(
+    openedThread: OpenedThread,
+    viewer: Viewer,
+    postId: string,
+    context: AuditContext,
+  ): Promise<{ scope: 'thread' } | { scope: 'post'; postId: string }> {
+    const { post, scope } = await deletionOf(openedThread, viewer, postId);
+    // Someone may answer while the author confirms: then only the opening post goes, as below.
+    if (scope === 'thread' && (await deleteThread(openedThread, viewer, context))) return { scope: 'thread' };
+    const { thread } = openedThread;
     const wasHeld = post.status === 'HELD';
     await db.$transaction(async (tx) => {
       const deleted = await tx.post.updateMany({
@@ -342,6 +383,62 @@ export function createPostWriting({
         tx,
       );
     });
+    return { scope: 'post', postId: post.id };
+  }
+
+  /**
+   * The author deletes their whole thread, which nobody else has answered: every post of it becomes
+   * DELETED (each text kept as its last revision, for the moderators), and the thread is listed nowhere
+   * and answers 404 to everyone (`deleted_at`, with `restricted` so that every list, count, search and
+   * feed that hides restricted threads hides it too). Checked again under the thread's row lock: false,
+   * and nothing done, when someone answered meanwhile.
+   */
+  async function deleteThread({ thread }: OpenedThread, viewer: Viewer, context: AuditContext): Promise<boolean> {
+    return db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM threads WHERE id = ${thread.id}::uuid FOR UPDATE`;
+      if (!(await nobodyElseIn(tx, thread))) return false;
+      const posts = await tx.post.findMany({
+        where: { threadId: thread.id, status: { in: ['PUBLISHED', 'HELD'] }, authorId: viewer.id },
+        select: {
+          id: true,
+          isOpening: true,
+          status: true,
+          source: true,
+          html: true,
+          tag: true,
+          onBehalfOfId: true,
+          createdAt: true,
+          editedAt: true,
+        },
+      });
+      for (const post of posts)
+        await keepRevision(tx, { ...post, authorId: viewer.id, parentId: null, attachments: [] }, thread.title);
+      const ids = posts.map((post) => post.id);
+      await tx.post.updateMany({
+        where: { id: { in: ids } },
+        data: { status: 'DELETED', deletedAt: new Date(), source: '', html: '' },
+      });
+      // Held posts withdrawn leave nothing to review (reports of published ones stay, as for one post).
+      const held = posts.filter((post) => post.status === 'HELD').map((post) => post.id);
+      if (held.length > 0) await resolveReviewItems(tx, { postId: { in: held } });
+      await tx.mention.deleteMany({ where: { postId: { in: ids } } });
+      await tx.postTopic.deleteMany({ where: { postId: { in: ids } } });
+      await tx.thread.update({
+        where: { id: thread.id },
+        data: { title: '', restricted: true, deletedAt: new Date(), replyCount: 0, acceptedPostId: null },
+      });
+      await audit.record(
+        context,
+        {
+          action: 'thread.delete',
+          outcome: 'SUCCESS',
+          target: { type: 'thread', id: thread.id },
+          details: { replies: ids.length - 1 },
+        },
+        tx,
+      );
+      return true;
+    });
   }
 
   /** The post this author already wrote with this form's submission key and these words, if any. */
@@ -352,5 +449,5 @@ export function createPostWriting({
     return findByKey(db, viewer.id, sent.submissionKey, { body: sent.body ?? '', title: sent.title ?? null });
   }
 
-  return { createThread, reply, editablePost, editPost, deletePost, earlierSubmission };
+  return { createThread, reply, editablePost, editPost, deletionOf, deletePost, earlierSubmission };
 }

@@ -68,6 +68,8 @@ export function createThreadLists({ db }: { db: Db }) {
     // index (community_id, pinned DESC, last_activity_at DESC, id DESC): a deep page starts where the
     // cursor points instead of filtering every row above it (Prisma writes an OR that bounds `pinned` only).
     const conditions: Prisma.Sql[] = [Prisma.sql`t.community_id = ${opened.community.id}::uuid`];
+    // A thread deleted whole is restricted too, but listed to nobody, moderators and its author included.
+    conditions.push(Prisma.sql`t.deleted_at IS NULL`);
     if (!opened.permissions.moderate) {
       // LISTED_THREAD_WHERE (moderation/post-visibility.ts) in SQL: a restricted thread only to its author.
       conditions.push(

@@ -150,8 +150,9 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     const opened = await communities.open(slug, viewer, context);
     // A thread's existence is as private as its content.
     if (!opened.permissions.read) throw new NotFound('No such thread');
+    // A thread its author deleted whole is gone for everyone, its author and the moderators too.
     const thread = await db.thread.findFirst({
-      where: { id: threadId, communityId: opened.community.id },
+      where: { id: threadId, communityId: opened.community.id, deletedAt: null },
       select: THREAD_SELECT,
     });
     if (!thread) throw new NotFound('No such thread');

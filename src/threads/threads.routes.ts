@@ -406,13 +406,18 @@ export async function threadsRoutes(
     const { request } = reply;
     // A form sent back (a draft) shows the page it was written on: the one holding the post it answers.
     const asked = threadPageQuery.parse(request.method === 'GET' ? (request.query ?? {}) : {});
-    const draftParent = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined;
+    // "Answer this reply" (a link, ?answer=<reply>): the page that holds the reply, its form answering it.
+    const draftParent =
+      (typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined) ?? asked.answer;
     const page = await threads.showThread(opened, request.viewer, draftParent ? { at: draftParent } : asked);
     const form =
       request.viewer && page.canReply
         ? await formData(request, opened.opened, [opened.thread.kind], false, draft ?? {})
         : null;
-    const parentId = typeof draft?.values?.parentId === 'string' ? draft.values.parentId : '';
+    // An answer asked for by link must be to a reply that takes answers; otherwise the form replies to the thread.
+    const answerable = asked.answer && page.replies.some((r) => r.id === asked.answer && r.canAnswer);
+    const parentId =
+      typeof draft?.values?.parentId === 'string' ? draft.values.parentId : answerable ? (asked.answer ?? '') : '';
     const titleErrors = translateErrors(request.t, retitle?.errors);
     const watchLevel = request.viewer ? await notifications.threadWatch(request.viewer.id, opened.thread.id) : null;
     return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
@@ -434,8 +439,6 @@ export async function threadsRoutes(
       // Which form the draft belongs to: the thread's reply form, or the answer form under one reply.
       draftParentId: parentId,
       reactionKinds: REACTION_KINDS,
-      // A one-time key for each answer form under a reply (see post-submissions.ts).
-      newSubmissionKey: () => randomUUID(),
       tagName: (tag: string) => tagName(request.t, tag),
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     });
@@ -485,14 +488,34 @@ export async function threadsRoutes(
     return renderEdit(reply, opened, post);
   });
 
+  // Deleting is deliberate (issue 14, item 4): the button leads to a page that says what goes — the
+  // post, or the whole thread when nobody else has answered — and only its form deletes. With
+  // JavaScript the same question is asked in a dialog (public/js/enhance.js), which sends that form.
+  app.get('/c/:slug/threads/:threadId/posts/:postId/delete', { preHandler: requireViewer }, async (request, reply) => {
+    const opened = await threadOf(request);
+    const { post, scope } = await threads.deletionOf(opened, viewerOf(request), postIdOf(request));
+    const replies = scope === 'thread' ? opened.thread.replyCount : 0;
+    return reply.view('threads/delete.eta', {
+      title: request.t(scope === 'thread' ? 'threads.delete.threadTitle' : 'threads.delete.postTitle'),
+      community: opened.opened.community,
+      thread: opened.thread,
+      post,
+      scope,
+      replies,
+    });
+  });
+
   app.post('/c/:slug/threads/:threadId/posts/:postId/delete', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await threadOf(request);
     const postId = postIdOf(request);
-    await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
-    return reply.redirect(
-      `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=post-deleted#post-${postId}`,
-      303,
-    );
+    const slug = opened.opened.community.slug;
+    // A form that did not come from the confirmation (an old page, a script): ask first, delete nothing.
+    if ((request.body as { confirm?: unknown } | undefined)?.confirm !== 'yes') {
+      return reply.redirect(`${threadPath(slug, opened.thread.id)}/posts/${postId}/delete`, 303);
+    }
+    const done = await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
+    if (done.scope === 'thread') return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=thread-deleted`, 303);
+    return reply.redirect(`${threadPath(slug, opened.thread.id)}?notice=post-deleted#post-${postId}`, 303);
   });
 
   app.get('/c/:slug/threads/:threadId/posts/:postId/history', { preHandler: requireViewer }, async (request, reply) => {

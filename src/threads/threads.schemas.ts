@@ -105,6 +105,8 @@ export const threadPageQuery = z.object({
     .optional()
     .catch(undefined),
   at: z.uuid().optional().catch(undefined),
+  /** The reply the reader wants to answer: the reply form becomes an answer to it (show.eta). */
+  answer: z.uuid().optional().catch(undefined),
 });
 
 export const threadParams = z.object({ slug: z.string().max(60), threadId: z.uuid() });

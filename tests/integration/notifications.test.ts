@@ -296,7 +296,7 @@ describe('access at read time', () => {
     const deleted = await submitForm(
       t.app,
       `${thread.url}/posts/${postId}/delete`,
-      {},
+      { confirm: 'yes' },
       {
         cookie: owner.cookie,
         formUrl: `${thread.url}/posts/${postId}/edit`,

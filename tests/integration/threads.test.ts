@@ -415,7 +415,7 @@ describe('replies and answers', () => {
         method: 'POST',
         url: `${url}/posts/${target}/delete`,
         headers: { cookie },
-        payload: { _csrf: csrf },
+        payload: { _csrf: csrf, confirm: 'yes' },
       }),
     ]);
     expect(deleted.statusCode).toBe(303);
@@ -482,8 +482,8 @@ describe('editing and deleting', () => {
     const { url, id } = await openThread(c.slug, owner.cookie);
     const replyId = await postReply(url, member.cookie);
     const answerId = await postReply(url, other.cookie, { parentId: replyId });
-    expect((await act(`${url}/posts/${replyId}/delete`, other.cookie, {}, url)).statusCode).toBe(403);
-    expect((await act(`${url}/posts/${replyId}/delete`, member.cookie, {}, url)).statusCode).toBe(303);
+    expect((await act(`${url}/posts/${replyId}/delete`, other.cookie, { confirm: 'yes' }, url)).statusCode).toBe(403);
+    expect((await act(`${url}/posts/${replyId}/delete`, member.cookie, { confirm: 'yes' }, url)).statusCode).toBe(303);
     const page = await get(url, owner.cookie);
     expect(page.body).toContain('Su autor o autora eliminó esta publicación.');
     const article = page.body.slice(page.body.indexOf(`id="post-${replyId}"`));
@@ -493,7 +493,7 @@ describe('editing and deleting', () => {
     expect(reply).toMatchObject({ status: 'DELETED', source: '', html: '' });
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).replyCount).toBe(1);
     // Deleted twice: still one fewer, not two.
-    expect((await act(`${url}/posts/${replyId}/delete`, member.cookie, {}, url)).statusCode).toBe(404);
+    expect((await act(`${url}/posts/${replyId}/delete`, member.cookie, { confirm: 'yes' }, url)).statusCode).toBe(404);
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).replyCount).toBe(1);
   });
 });

@@ -241,19 +241,22 @@ describe('a form sent twice publishes once', () => {
     expect(await t.db.post.count({ where: { threadId: id, isOpening: false } })).toBe(1);
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).replyCount).toBe(1);
 
-    // The answer form under that reply has a key of its own.
-    const withReply = await tab(url, owner.cookie);
-    const start = withReply.html.indexOf(`name="parentId" value="${replyId}"`);
-    const answerKey = /name="submissionKey" value="([^"]+)"/.exec(withReply.html.slice(start))?.[1] ?? '';
+    // The form that answers that reply ("Responder a esta respuesta" links to it) has a key of its own.
+    const answerKeyIn = (html: string) => {
+      const form = html.slice(html.indexOf('id="reply-form"'));
+      expect(form).toContain(`name="parentId" value="${replyId}"`);
+      return /name="submissionKey" value="([^"]+)"/.exec(form)?.[1] ?? '';
+    };
+    const withReply = await tab(`${url}?answer=${replyId}`, owner.cookie);
+    const answerKey = answerKeyIn(withReply.html);
     expect(answerKey).not.toBe(replyKey);
     const answer = { body: 'Gracias, nos sirve.', tag: 'PROFESSIONAL', parentId: replyId, submissionKey: answerKey };
     await send(withReply, `${url}/replies`, answer);
     await send(withReply, `${url}/replies`, answer);
     expect(await t.db.post.count({ where: { threadId: id, parentId: replyId } })).toBe(1);
     // A later, different form with the same words is a new answer (the key says it is another submission).
-    const later = await tab(url, owner.cookie);
-    const laterStart = later.html.indexOf(`name="parentId" value="${replyId}"`);
-    const laterKey = /name="submissionKey" value="([^"]+)"/.exec(later.html.slice(laterStart))?.[1] ?? '';
+    const later = await tab(`${url}?answer=${replyId}`, owner.cookie);
+    const laterKey = answerKeyIn(later.html);
     await send(later, `${url}/replies`, { ...answer, submissionKey: laterKey });
     expect(await t.db.post.count({ where: { threadId: id, parentId: replyId } })).toBe(2);
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).replyCount).toBe(3);

@@ -46,7 +46,7 @@ describe('deleting a thread’s opening post', () => {
     const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
     expect((await get(url, member.cookie)).body).toContain(secretWords);
 
-    const deleted = await act(`${url}/posts/${opening.id}/delete`, owner.cookie, {}, url);
+    const deleted = await act(`${url}/posts/${opening.id}/delete`, owner.cookie, { confirm: 'yes' }, url);
     expect(deleted.statusCode).toBe(303);
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).title).toBe('');
 
@@ -63,7 +63,7 @@ describe('deleting a thread’s opening post', () => {
       expect(page.body, where).toContain(UNTITLED);
     }
     expect(pages['the thread page (member)'].body).toContain(`<title>${UNTITLED} · Ágora</title>`);
-    expect(pages['the thread page (member)'].body).toContain(`<h1>${UNTITLED}</h1>`);
+    expect(pages['the thread page (member)'].body).toContain(`<h1><bdi>${UNTITLED}</bdi></h1>`);
     // The replies stay readable; the words deleted stay only in the revision moderators can read.
     expect(pages['the thread page (member)'].body).toContain(ANSWER);
     const history = `${url}/posts/${opening.id}/history`;
@@ -74,8 +74,10 @@ describe('deleting a thread’s opening post', () => {
   it('lets the author and moderators correct or remove the title afterwards, and nobody else', async () => {
     const { c, owner, moderator, member } = await community();
     const { url, id } = await openThread(c.slug, owner.cookie, { title: 'Título con el nombre de Ana Pérez' });
+    // Answered by someone else, the thread stays when its opening post goes (else it would go whole).
+    await postReply(url, member.cookie);
     const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
-    await act(`${url}/posts/${opening.id}/delete`, owner.cookie, {}, url);
+    await act(`${url}/posts/${opening.id}/delete`, owner.cookie, { confirm: 'yes' }, url);
     const title = () => t.db.thread.findUniqueOrThrow({ where: { id } }).then((thread) => thread.title);
 
     // The author sees the title form on the thread page, even with the opening post gone.
@@ -87,7 +89,7 @@ describe('deleting a thread’s opening post', () => {
     expect(corrected.statusCode).toBe(303);
     expect(corrected.headers.location).toContain('notice=title-changed');
     expect(await title()).toBe('Licencias de obra menor');
-    expect((await get(url, member.cookie)).body).toContain('<h1>Licencias de obra menor</h1>');
+    expect((await get(url, member.cookie)).body).toContain('<h1><bdi>Licencias de obra menor</bdi></h1>');
 
     // Someone else cannot; the title stays.
     const refused = await act(`${url}/title`, member.cookie, { title: 'Otro título' }, url);
@@ -104,7 +106,7 @@ describe('deleting a thread’s opening post', () => {
     expect(removed.statusCode).toBe(303);
     expect(await title()).toBe('');
     expect(await t.db.postRevision.count({ where: { postId: opening.id } })).toBe(revisions + 1);
-    expect((await get(url, member.cookie)).body).toContain(`<h1>${UNTITLED}</h1>`);
+    expect((await get(url, member.cookie)).body).toContain(`<h1><bdi>${UNTITLED}</bdi></h1>`);
     const audit = await t.db.auditEntry.findFirstOrThrow({
       where: { targetId: id, action: 'thread.title' },
       orderBy: { at: 'desc' },
@@ -328,7 +330,7 @@ describe('what exists only where the viewer cannot read answers as what does not
     const open = await community();
     const { url, id } = await openThread(open.c.slug, open.owner.cookie, { body: `${BODY} #Borrado${stamp}` });
     const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
-    await act(`${url}/posts/${opening.id}/delete`, open.owner.cookie, {}, url);
+    await act(`${url}/posts/${opening.id}/delete`, open.owner.cookie, { confirm: 'yes' }, url);
 
     for (const cookie of [outsider.cookie, undefined]) {
       const unknown = await get(`/t/nunca${stamp}`, cookie);
@@ -386,7 +388,7 @@ describe('what exists only where the viewer cannot read answers as what does not
     await act(
       `${deletedFile.threadUrl}/posts/${deletedFile.post.id}/delete`,
       open.owner.cookie,
-      {},
+      { confirm: 'yes' },
       deletedFile.threadUrl,
     );
     pairs.push(

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "threads" ADD COLUMN     "deleted_at" TIMESTAMPTZ(3);
