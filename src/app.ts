@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
+import { createAccessibilityService } from './accessibility/accessibility.service.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { createAccountsService } from './accounts/accounts.service.js';
 import { createAuth } from './accounts/auth.js';
@@ -258,6 +260,11 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     timeZone: config.timeZone,
   });
   await app.register(invitationsRoutes, { config, invitations: createInvitationsService({ db, audit }) });
+  await app.register(accessibilityRoutes, {
+    accessibility: createAccessibilityService({ db, audit }),
+    timeZone: config.timeZone,
+    sensitiveMax: config.rateLimit.sensitiveMax,
+  });
   await app.register(privacyRoutes, {
     auth,
     sensitiveMax: config.rateLimit.sensitiveMax,

@@ -325,7 +325,11 @@ export async function adminRoutes(
   // ── Site settings ─────────────────────────────────────────────────────────
   app.get('/admin/settings', async (request, reply) => {
     const settings = await admin.getSettings();
-    const values: Record<string, string> = { siteName: settings.siteName };
+    const values: Record<string, string> = {
+      siteName: settings.siteName,
+      accessibilityBody: settings.accessibilityBody,
+      accessibilityEmail: settings.accessibilityEmail,
+    };
     for (const key of SETTING_SWITCHES) values[key] = settings[key] ? 'on' : '';
     return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), {
       values,

@@ -115,6 +115,19 @@ export const settingsForm = z.object({
     .trim()
     .min(1, { error: 'admin.settings.siteNameRequired' })
     .max(80, { error: 'admin.settings.siteNameTooLong' }),
+  accessibilityBody: z
+    .string({ error: 'admin.settings.accessibilityBodyTooLong' })
+    .trim()
+    .max(200, { error: 'admin.settings.accessibilityBodyTooLong' })
+    .default(''),
+  accessibilityEmail: z
+    .string({ error: 'admin.settings.accessibilityEmailInvalid' })
+    .trim()
+    .max(254, { error: 'admin.settings.accessibilityEmailInvalid' })
+    .refine((value) => value === '' || /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/.test(value), {
+      error: 'admin.settings.accessibilityEmailInvalid',
+    })
+    .default(''),
   // An unticked checkbox is not sent at all.
   citizenSignupEnabled: checkbox,
   employeesCreateInteradministrative: checkbox,

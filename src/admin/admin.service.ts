@@ -24,6 +24,9 @@ export interface SiteSettingsValues {
   citizenSignupEnabled: boolean;
   employeesCreateInteradministrative: boolean;
   employeesCreateOpen: boolean;
+  /** For the accessibility statement (src/accessibility): the body responsible and its contact address. */
+  accessibilityBody: string;
+  accessibilityEmail: string;
 }
 
 const SETTINGS_SELECT = {
@@ -31,6 +34,8 @@ const SETTINGS_SELECT = {
   citizenSignupEnabled: true,
   employeesCreateInteradministrative: true,
   employeesCreateOpen: true,
+  accessibilityBody: true,
+  accessibilityEmail: true,
 } as const;
 
 export interface AdminDeps {
@@ -51,6 +56,8 @@ const DEFAULT_SETTINGS: SiteSettingsValues = {
   citizenSignupEnabled: false,
   employeesCreateInteradministrative: true,
   employeesCreateOpen: false,
+  accessibilityBody: '',
+  accessibilityEmail: '',
 };
 
 export function createAdminService({ db, config, auth, audit, mailer, log }: AdminDeps) {

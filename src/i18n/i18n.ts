@@ -1,3 +1,6 @@
+import accessibilityCa from './accessibility.ca.json' with { type: 'json' };
+import accessibilityEn from './accessibility.en.json' with { type: 'json' };
+import accessibilityEs from './accessibility.es.json' with { type: 'json' };
 import accountsCa from './accounts.ca.json' with { type: 'json' };
 import accountsEn from './accounts.en.json' with { type: 'json' };
 import accountsEs from './accounts.es.json' with { type: 'json' };
@@ -60,6 +63,7 @@ const spanish = {
   ...privacyEs,
   ...findEs,
   ...balanceEs,
+  ...accessibilityEs,
 };
 
 export type MessageKey = keyof typeof spanish;
@@ -81,6 +85,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...privacyCa,
     ...findCa,
     ...balanceCa,
+    ...accessibilityCa,
   },
   en: {
     ...en,
@@ -96,6 +101,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...privacyEn,
     ...findEn,
     ...balanceEn,
+    ...accessibilityEn,
   },
 };
 

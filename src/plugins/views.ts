@@ -64,6 +64,7 @@ const NOTICES = new Set([
   'post-unchanged',
   'title-changed',
   'post-deleted',
+  'accessibility-saved',
   'thread-deleted',
   // Moderation.
   'reported',

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { createOrganization, createUser } from '../support/factories.js';
+import { fieldError, signInAs, submitForm } from '../support/forms.js';
+
+// Issue 14, item 9: the accessibility statement of RD 1112/2018 at /accesibilidad, linked from every
+// page, with its form for communications, requests for accessible information and complaints, and the
+// site admins' list of what came in with the 20-working-day deadline.
+
+let t: TestApp;
+let adminCookie: string;
+beforeAll(async () => {
+  t = await createTestApp({ RATE_LIMIT_MAX: '100000' });
+  const org = await createOrganization(t.db, { name: 'Ayuntamiento Accesible' });
+  const admin = await createUser(t.db, { role: 'ADMIN', organizationId: org.id });
+  adminCookie = await signInAs(t.app, admin.email);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+
+describe('the accessibility statement', () => {
+  it('is linked from the footer of every page and has the sections of the model', async () => {
+    for (const url of ['/', '/communities', '/sign-in', '/accesibilidad', '/no-such-page']) {
+      expect((await get(url)).body, url).toContain('<a href="/accesibilidad"');
+    }
+    const page = await get('/accesibilidad');
+    expect(page.statusCode).toBe(200);
+    for (const heading of [
+      'Situación de cumplimiento',
+      'Contenido no accesible',
+      'Preparación de la presente declaración de accesibilidad',
+      'Observaciones y datos de contacto',
+      'Procedimiento de aplicación',
+    ]) {
+      expect(page.body).toContain(`>${heading}</h2>`);
+    }
+    expect(page.body).toContain('parcialmente conforme con el RD 1112/2018');
+    expect(page.body).toContain('30 de noviembre de 2026');
+    expect(page.body).toContain('La administración que gestiona este sitio se ha comprometido');
+  });
+
+  it('names the body and the address the site admin gives, and refuses a bad address beside the field', async () => {
+    const bad = await submitForm(
+      t.app,
+      '/admin/settings',
+      { siteName: 'Ágora', accessibilityBody: 'El Ayuntamiento de Valdeserra', accessibilityEmail: 'no es correo' },
+      { cookie: adminCookie },
+    );
+    expect(bad.statusCode).toBe(422);
+    expect(fieldError(bad.body, 'accessibilityEmail')).toBe('Escriba un correo electrónico válido o déjelo vacío.');
+    expect(bad.body).toContain('value="El Ayuntamiento de Valdeserra"');
+    const saved = await submitForm(
+      t.app,
+      '/admin/settings',
+      {
+        siteName: 'Ágora',
+        accessibilityBody: 'El Ayuntamiento de Valdeserra',
+        accessibilityEmail: 'accesibilidad@valdeserra.example',
+      },
+      { cookie: adminCookie },
+    );
+    expect(saved.statusCode).toBe(303);
+    const page = (await get('/accesibilidad')).body;
+    expect(page).toContain('El Ayuntamiento de Valdeserra se ha comprometido');
+    expect(page).toContain('<a href="mailto:accesibilidad@valdeserra.example">');
+    expect(page).toContain('Unidad responsable de accesibilidad de El Ayuntamiento de Valdeserra');
+  });
+});
+
+describe('its form', () => {
+  it('asks a signed-out visitor for an address, keeping every word, and then keeps the message', async () => {
+    const description = `No puedo leer el PDF de la convocatoria con mi lector de pantalla ${Date.now()}`;
+    const before = await t.db.accessibilityReport.count();
+    const noAddress = await submitForm(t.app, '/accesibilidad', { kind: 'INFORMATION', description, pageUrl: '/c/x' });
+    expect(noAddress.statusCode).toBe(422);
+    expect(fieldError(noAddress.body, 'email')).toBe('Escriba un correo electrónico para poder responderle.');
+    expect(noAddress.body).toContain(description);
+    expect(noAddress.body).toContain('value="/c/x"');
+    const empty = await submitForm(t.app, '/accesibilidad', {
+      kind: 'PROBLEM',
+      description: ' \u200B ',
+      email: 'a@b.es',
+    });
+    expect(fieldError(empty.body, 'description')).toBe('Cuéntenos qué ha ocurrido o qué necesita.');
+    const unknownKind = await submitForm(t.app, '/accesibilidad', { kind: 'WHATEVER', description, email: 'a@b.es' });
+    expect(fieldError(unknownKind.body, 'kind')).toBe('Elija qué quiere hacer.');
+    const tooLong = await submitForm(t.app, '/accesibilidad', {
+      kind: 'PROBLEM',
+      description: 'x'.repeat(5001),
+      email: 'a@b.es',
+    });
+    expect(fieldError(tooLong.body, 'description')).toBe('Escriba como mucho 5000 caracteres.');
+    expect(await t.db.accessibilityReport.count()).toBe(before);
+
+    const sent = await submitForm(t.app, '/accesibilidad', {
+      kind: 'INFORMATION',
+      description,
+      email: 'vecina@correo.example',
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(sent.body).toContain('Hemos recibido su comunicación.');
+    expect(sent.body).toContain('Le responderemos por correo electrónico a más tardar el');
+    const stored = await t.db.accessibilityReport.findFirstOrThrow({ where: { description } });
+    expect(stored).toMatchObject({ kind: 'INFORMATION', contactEmail: 'vecina@correo.example', userId: null });
+  });
+
+  it('answers a signed-in person at their account’s address', async () => {
+    const person = await createUser(t.db, { email: `lectora-${Date.now()}@prueba.example` });
+    const cookie = await signInAs(t.app, person.email);
+    const form = (await get('/accesibilidad', cookie)).body;
+    expect(form).toContain(`Le responderemos a ${person.email}.`);
+    expect(form).not.toContain('name="email"');
+    const sent = await submitForm(
+      t.app,
+      '/accesibilidad',
+      { kind: 'COMPLAINT', description: 'El contraste del botón es bajo.' },
+      { cookie },
+    );
+    expect(sent.statusCode).toBe(200);
+    const stored = await t.db.accessibilityReport.findFirstOrThrow({ where: { userId: person.id } });
+    expect(stored.contactEmail).toBe(person.email);
+  });
+});
+
+describe('the site admins’ list', () => {
+  it('lists messages with their deadline, marks them answered, and is a 404 to anyone else', async () => {
+    const report = await t.db.accessibilityReport.create({
+      data: {
+        kind: 'PROBLEM',
+        description: 'El menú no se abre con el teclado.',
+        contactEmail: 'x@y.example',
+        createdAt: new Date('2026-11-02T10:00:00Z'),
+      },
+    });
+    const list = await get('/admin/accessibility', adminCookie);
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('El menú no se abre con el teclado.');
+    // 20 working days after Monday 2 November 2026: Monday 30 November.
+    expect(list.body).toMatch(
+      /(Responder antes del|Fuera de plazo: debía responderse antes del) 30 de noviembre de 2026/,
+    );
+    const marked = await submitForm(
+      t.app,
+      `/admin/accessibility/${report.id}/answered`,
+      {},
+      {
+        cookie: adminCookie,
+        formUrl: '/admin/accessibility',
+      },
+    );
+    expect(marked.statusCode).toBe(303);
+    expect((await t.db.accessibilityReport.findUniqueOrThrow({ where: { id: report.id } })).answeredAt).not.toBeNull();
+
+    const someone = await createUser(t.db);
+    const cookie = await signInAs(t.app, someone.email);
+    expect((await get('/admin/accessibility', cookie)).statusCode).toBe(404);
+    expect((await get('/admin/accessibility')).statusCode).toBe(404);
+    const post = await t.app.inject({
+      method: 'POST',
+      url: `/admin/accessibility/${report.id}/open`,
+      headers: { cookie },
+    });
+    expect(post.statusCode).toBe(404);
+  });
+});
