@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALFORMED_URL_PATH } from '../../src/plugins/errors.js';
 import { safeReturnPath } from '../../src/plugins/views.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createCommunity, createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { openForm, signInAs, submitForm } from '../support/forms.js';
+import { routesOf } from '../support/routes.js';
 
 // Input that can be neither stored nor echoed (U+0000, lone surrogates, control characters where a
 // line is expected) is refused at the edge, for every route, with a page that says why; it never
@@ -30,33 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-interface Route {
-  readonly path: string;
-  readonly methods: readonly string[];
-}
-
-/** Every route of the app, read from Fastify's own route tree (so a new route is covered without a test change). */
-function routesOf(app: FastifyInstance): Route[] {
-  const routes: Route[] = [];
-  const parents: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^(.*?)(?:└── |├── )(\S+)(?: \(([^)]*)\))?/.exec(line);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    const segment = match[2] ?? '';
-    const parent = depth === 0 ? '' : (parents[depth - 1] ?? '');
-    // A child is printed as what follows its parent: "/watch" then "ed-words" is "/watched-words".
-    const path = depth === 0 ? segment : `${parent}${segment}`;
-    parents[depth] = path;
-    parents.length = depth + 1;
-    // (Not the route a malformed URL is sent to: it answers 400 to anything.)
-    if (match[3] && path !== MALFORMED_URL_PATH) {
-      routes.push({ path, methods: match[3].split(', ').filter((m) => m !== 'HEAD') });
-    }
-  }
-  return routes;
-}
 
 /** The route's path with every parameter (and the wildcard) replaced. */
 function fill(path: string, value: string): string {

@@ -25,7 +25,7 @@ const kit = threadTestKit(
 );
 
 const titlesOf = (html: string) =>
-  [...html.matchAll(/class="thread-card__title"><a [^>]*>([^<]+)</g)].map((m) => m[1] as string);
+  [...html.matchAll(/class="thread-card__title"><a [^>]*><bdi>([^<]+)</g)].map((m) => m[1] as string);
 const nextOf = (html: string) => /href="([^"]+)" rel="next"/.exec(html)?.[1]?.replaceAll('&amp;', '&') ?? null;
 
 /** A community with `pinned` pinned threads and `plain` others; some share a last-activity time. */

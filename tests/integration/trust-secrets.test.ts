@@ -145,7 +145,7 @@ describe('suspended accounts in mentions and bylines', () => {
     const page = (await get(url, owner.cookie)).body;
     const handle = member.user.handle;
     expect(page).not.toContain(`href="/u/${handle}"`);
-    expect(page).toContain(`${member.user.displayName} (cuenta suspendida)`);
+    expect(page).toContain(`<bdi>${member.user.displayName}</bdi> (cuenta suspendida)`);
     expect(page).toContain(`@${handle}`);
     // Active people are still linked, in the same post and in bylines.
     expect(page).toContain(`href="/u/${moderator.user.handle}" class="mention"`);
@@ -167,7 +167,7 @@ describe('suspended accounts in mentions and bylines', () => {
     expect(members).not.toContain(`href="/u/${handle}"`);
     expect(members).not.toContain(member.user.displayName);
     expect(members).not.toContain(`href="/u/${requester.user.handle}"`);
-    expect(members).toContain(`${requester.user.displayName} (cuenta suspendida)`);
+    expect(members).toContain(`<bdi>${requester.user.displayName}</bdi> (cuenta suspendida)`);
     expect((await get(`/u/${handle}`, owner.cookie)).statusCode).toBe(404);
 
     // Once active again, the stored links serve again.
