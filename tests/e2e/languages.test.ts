@@ -149,5 +149,31 @@ describe.each(['gl', 'eu'] as const)('a whole journey in %s', (locale) => {
     } finally {
       await person.context.close();
     }
+    // Nine pages, each with an axe run: longer than one page's test.
+  }, 120_000);
+});
+
+describe('a language code that is not one of the five', () => {
+  it('gets a page that names it and offers the five, and the way back keeps the page', async () => {
+    const person = await openPerson(browser);
+    const { page } = person;
+    try {
+      await page.goto(`${server.baseUrl}/communities?q=urbanismo`);
+      // A hand-made or stale form: the switch's button says "fr".
+      await page.getByRole('button', { name: 'Galego', exact: true }).evaluate((button) => {
+        (button as HTMLButtonElement).value = 'fr';
+      });
+      await page.getByRole('button', { name: 'Galego', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Idioma no disponible' }).waitFor();
+      expect(await page.getByText('«fr» no es uno de los idiomas de Ágora', { exact: false }).count()).toBe(1);
+      await expectAccessible(page);
+      await page.getByRole('main').getByRole('button', { name: 'Galego', exact: true }).click();
+      // The header's switch sends the page's path back (not its query): the same page, now in Galician.
+      await page.waitForURL(`${server.baseUrl}/communities`);
+      expect(await page.locator('html').getAttribute('lang')).toBe('gl');
+      expect(person.problems).toEqual([]);
+    } finally {
+      await person.context.close();
+    }
   });
 });
