@@ -12,6 +12,8 @@ export interface Viewer {
   readonly kind: ViewerRow['kind'];
   readonly role: ViewerRow['role'];
   readonly locale: string | null;
+  /** IANA time zone (tz database name, e.g. Europe/Madrid, Atlantic/Canary) the person reads times in. */
+  readonly timeZone: string;
   readonly emailVerified: boolean;
   readonly organizationId: string | null;
   /** True when the organization is an administration (not a partner body). */
@@ -98,6 +100,7 @@ export function createAuth({ db, config }: { db: Db; config: Config }) {
           kind: user.kind,
           role: user.role,
           locale: user.locale,
+          timeZone: user.timeZone,
           emailVerified: user.emailVerifiedAt !== null,
           organizationId: user.organizationId,
           organizationIsAdministration: user.organization !== null && user.organization.kind !== 'PARTNER',

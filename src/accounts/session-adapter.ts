@@ -28,6 +28,8 @@ export type ViewerRow = {
   role: 'USER' | 'ADMIN';
   status: 'ACTIVE' | 'SUSPENDED';
   locale: string | null;
+  /** IANA time zone (users.time_zone) the person reads times in. */
+  timeZone: string;
   emailVerifiedAt: Date | null;
   organizationId: string | null;
   organization: { kind: 'MUNICIPALITY' | 'PROVINCE' | 'REGION' | 'STATE_AGENCY' | 'PARTNER' } | null;
@@ -48,6 +50,7 @@ interface SessionAndUserRow {
   role: ViewerRow['role'];
   status: ViewerRow['status'];
   locale: string | null;
+  timeZone: string;
   emailVerifiedAt: Date | null;
   organizationId: string | null;
   organizationKind: NonNullable<ViewerRow['organization']>['kind'] | null;
@@ -75,7 +78,7 @@ export function createSessionAdapter(db: Db): Adapter {
         SELECT s.id, s.user_id AS "userId", s.expires_at AS "expiresAt", s.created_at AS "createdAt",
                s.user_agent AS "userAgent", s.ip_address AS "ipAddress",
                u.handle::text AS handle, u.display_name AS "displayName", u.email::text AS email,
-               u.kind::text AS kind, u.role::text AS role, u.status::text AS status, u.locale,
+               u.kind::text AS kind, u.role::text AS role, u.status::text AS status, u.locale, u.time_zone AS "timeZone",
                u.email_verified_at AS "emailVerifiedAt", u.organization_id AS "organizationId",
                o.kind::text AS "organizationKind"
           FROM sessions s
@@ -93,6 +96,7 @@ export function createSessionAdapter(db: Db): Adapter {
         role: row.role,
         status: row.status,
         locale: row.locale,
+        timeZone: row.timeZone,
         emailVerifiedAt: row.emailVerifiedAt,
         organizationId: row.organizationId,
         organization: row.organizationKind ? { kind: row.organizationKind } : null,

@@ -7,6 +7,7 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { formatDateTime, isKnownTimeZone } from '../i18n/dates.js';
 import { createTranslator, LOCALES, type MessageKey } from '../i18n/i18n.js';
 import { publicDir, viewsDir } from '../paths.js';
 
@@ -125,6 +126,12 @@ const NOTICES = new Set([
   'community-member-transfer',
 ]);
 
+/** The signed-in person's time zone when this runtime knows it (it is checked when saved); else null. */
+function viewerTimeZone(request: FastifyRequest): string | null {
+  const zone = request.viewer?.timeZone;
+  return zone && isKnownTimeZone(zone) ? zone : null;
+}
+
 /** A locally relative path to come back to after a form, or null (no open redirects). */
 // Any origin will do as the base: a path is safe when, parsed as a browser parses it, it stays on it.
 const RETURN_BASE = 'http://agora.invalid';
@@ -153,8 +160,8 @@ export function safeReturnPath(value: unknown): string | null {
 
 /**
  * Eta templates in views/ with the layout views/layouts/main.eta; escaping is on
- * (`<%= %>`). Every page gets `it.t`, `it.locale`, `it.asset()`, `it.csrfToken()` and
- * `it.currentPath` through reply.locals.
+ * (`<%= %>`). Every page gets `it.t`, `it.locale`, `it.asset()`, `it.csrfToken()`,
+ * `it.formatDate()` (in the viewer's time zone) and `it.currentPath` through reply.locals.
  */
 export const viewsPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
@@ -162,12 +169,6 @@ export const viewsPlugin = fp(
     const hashes = hashPublicFiles(publicDir);
     // Each language named in itself, for the switch.
     const languages = LOCALES.map((code) => ({ code, name: createTranslator(code)('language.name') }));
-    const dateFormats = Object.fromEntries(
-      LOCALES.map((code) => [
-        code,
-        new Intl.DateTimeFormat(code, { dateStyle: 'long', timeStyle: 'short', timeZone: config.timeZone }),
-      ]),
-    ) as Record<(typeof LOCALES)[number], Intl.DateTimeFormat>;
     const asset = (file: string): string => {
       const hash = hashes.get(file);
       if (!hash) throw new Error(`Unknown asset: ${file}`);
@@ -212,7 +213,14 @@ export const viewsPlugin = fp(
         locale: request.locale,
         languages,
         asset,
-        formatDate: (date: Date) => dateFormats[request.locale].format(date),
+        // Times in the signed-in person's zone, bare; a signed-out visitor's zone is unknown, so they
+        // read the site's (config.timeZone) with its name beside each time.
+        formatDate: (date: Date) =>
+          formatDateTime(date, {
+            locale: request.locale,
+            timeZone: viewerTimeZone(request) ?? config.timeZone,
+            showZone: !request.viewer,
+          }),
         currentPath: pathOnly,
         // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
         csrfToken: () => {

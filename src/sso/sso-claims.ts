@@ -1,4 +1,5 @@
 import type { OidcProviderConfig } from '../config.js';
+import { isLocale, type Locale } from '../i18n/i18n.js';
 import { visibleFieldText } from '../text/visible-text.js';
 
 // What an identity provider says about a person, read from its claims by the names configured for it
@@ -12,6 +13,8 @@ export interface SsoIdentity {
   readonly name: string | null;
   readonly organization: string | null;
   readonly department: string | null;
+  /** The standard `locale` claim when it names one of Ágora's five languages; else null (ignored). */
+  readonly locale: Locale | null;
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
@@ -42,7 +45,19 @@ export function readSsoIdentity(
     name: text(claims[names.name], 80),
     organization: names.organization ? text(claims[names.organization], 200) : null,
     department: names.department ? text(claims[names.department], 120) : null,
+    locale: localeOf(claims.locale),
   };
+}
+
+/**
+ * The OpenID Connect `locale` claim (Core §5.1: a BCP 47 tag such as "gl-ES"; some providers write
+ * "eu_ES") as one of LOCALES, by its primary subtag; anything else (another language, not a string) is
+ * null, and the account takes the browser's language instead.
+ */
+function localeOf(value: unknown): Locale | null {
+  if (typeof value !== 'string' || value.length > 35) return null;
+  const primary = value.trim().toLowerCase().split(/[-_]/)[0];
+  return isLocale(primary) ? primary : null;
 }
 
 /**

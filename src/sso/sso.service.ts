@@ -231,7 +231,8 @@ export function createSsoService({ db, auth, audit, providers, publicUrl, timeou
           kind,
           organizationId: organization?.id ?? null,
           departmentId,
-          locale,
+          // The provider's word for the person's language when it is one of ours, else the browser's.
+          locale: identity.locale ?? locale,
         },
         select: { id: true },
       });

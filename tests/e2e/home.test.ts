@@ -84,6 +84,8 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
   for (const [name, path, locale] of [
     ['home page', '/', 'es-ES'],
     ['home page in Catalan', '/', 'ca-ES'],
+    ['home page in Galician', '/', 'gl-ES'],
+    ['home page in Basque', '/', 'eu-ES'],
     ['home page in English', '/', 'en-GB'],
     ['not-found page', '/no-such-page', 'es-ES'],
   ] as const) {

@@ -129,6 +129,7 @@ describe('the directory (/communities)', () => {
         displayName: 'x',
         email: 'x@example.org',
         locale: null,
+        timeZone: 'Europe/Madrid',
         emailVerified: actor.emailVerified,
         sessionId: 'x',
       };

@@ -93,6 +93,50 @@ const EXPECTED: Record<Locale, Record<AccountEmailTemplate, { subject: string; d
       detail: 'Si heu estat vós i no recordeu la contrasenya, podeu restablir-la.',
     },
   },
+  gl: {
+    'verify-email': {
+      subject: 'Confirme o seu enderezo de correo electrónico en Ágora de Ejemplo',
+      detail: 'A ligazón caduca en 24 horas.',
+    },
+    'reset-password': {
+      subject: 'Restablecemento do seu contrasinal en Ágora de Ejemplo',
+      detail: 'A ligazón caduca en 30 minutos',
+    },
+    'confirm-new-email': {
+      subject: 'Confirme o seu novo enderezo de correo electrónico en Ágora de Ejemplo',
+      detail: 'A ligazón caduca en 24 horas.',
+    },
+    'partner-invitation': {
+      subject: 'Invitación para unirse a Ágora de Ejemplo',
+      detail: 'A invitación caduca en 7 días.',
+    },
+    'account-exists': {
+      subject: 'Xa ten unha conta en Ágora de Ejemplo',
+      detail: 'Se foi vostede e non lembra o seu contrasinal, pode restablecelo.',
+    },
+  },
+  eu: {
+    'verify-email': {
+      subject: 'Berretsi zure helbide elektronikoa Ágora de Ejemplo gunean',
+      detail: 'Esteka 24 orduan iraungiko da.',
+    },
+    'reset-password': {
+      subject: 'Zure pasahitza berrezartzea Ágora de Ejemplo gunean',
+      detail: 'Esteka 30 minututan iraungiko da',
+    },
+    'confirm-new-email': {
+      subject: 'Berretsi zure helbide elektroniko berria Ágora de Ejemplo gunean',
+      detail: 'Esteka 24 orduan iraungiko da.',
+    },
+    'partner-invitation': {
+      subject: 'Ágora de Ejemplo gunera batzeko gonbidapena',
+      detail: 'Gonbidapena 7 egunean iraungiko da.',
+    },
+    'account-exists': {
+      subject: 'Baduzu kontu bat Ágora de Ejemplo gunean',
+      detail: 'Zu izan bazara eta ez baduzu pasahitza gogoratzen, berrezar dezakezu.',
+    },
+  },
   en: {
     'verify-email': {
       subject: 'Please confirm your e-mail address on Ágora de Ejemplo',
@@ -120,11 +164,15 @@ const EXPECTED: Record<Locale, Record<AccountEmailTemplate, { subject: string; d
 const GREETING: Record<Locale, { named: string; anonymous: string }> = {
   es: { named: 'Hola, Núria Puig:', anonymous: 'Hola:' },
   ca: { named: 'Hola, Núria Puig:', anonymous: 'Hola:' },
+  gl: { named: 'Ola, Núria Puig:', anonymous: 'Ola:' },
+  eu: { named: 'Kaixo, Núria Puig:', anonymous: 'Kaixo:' },
   en: { named: 'Hello Núria Puig,', anonymous: 'Hello,' },
 };
 const IGNORE: Record<Locale, string> = {
   es: 'ignore este mensaje',
   ca: 'ignoreu aquest missatge',
+  gl: 'ignore esta mensaxe',
+  eu: 'ez egin kasurik mezu honi',
   en: 'please ignore this message',
 };
 
@@ -136,7 +184,7 @@ const TEMPLATES: AccountEmailTemplate[] = [
   'account-exists',
 ];
 const ANONYMOUS: AccountEmailTemplate[] = ['partner-invitation', 'account-exists'];
-const LOCALES: Locale[] = ['es', 'ca', 'en'];
+const LOCALES: Locale[] = ['es', 'ca', 'gl', 'eu', 'en'];
 const CASES = LOCALES.flatMap((locale) => TEMPLATES.map((template) => ({ locale, template })));
 
 describe('e-mail over SMTP', () => {

@@ -110,7 +110,7 @@ describe('languages', () => {
     expect(response.statusCode).toBe(403);
   });
 
-  it('answers 400 to an unknown language and changes nothing', async () => {
+  it('answers 400 to an unknown language, names it, offers the five and changes nothing', async () => {
     const form = await openForm(t.app, '/');
     const response = await t.app.inject({
       method: 'POST',
@@ -119,7 +119,7 @@ describe('languages', () => {
       payload: { _csrf: form.csrf, locale: 'xx' },
     });
     expect(response.statusCode).toBe(400);
-    expect(response.body).toContain('Petición no válida');
+    expect(response.body).toContain('«xx» no es uno de los idiomas de Ágora');
     expect(response.cookies.find((cookie) => cookie.name === 'lang')).toBeUndefined();
   });
 

@@ -55,6 +55,7 @@ function adminAsCommand(user: Awaited<ReturnType<typeof createUser>>): Viewer {
     kind: user.kind,
     role: user.role,
     locale: user.locale,
+    timeZone: user.timeZone,
     emailVerified: user.emailVerifiedAt !== null,
     organizationId: user.organizationId,
     organizationIsAdministration: false,

@@ -65,8 +65,21 @@ describe('readSsoIdentity', () => {
       name: 'Ana',
       organization: null,
       department: 'Urbanismo',
+      locale: null,
     });
     expect(readSsoIdentity({ email: 'ana@a.es', email_verified: 'true' }, names).emailVerified).toBe(true);
+    // The standard locale claim, when it is one of the five languages; anything else is ignored.
+    for (const [claim, locale] of [
+      ['gl-ES', 'gl'],
+      ['eu_ES', 'eu'],
+      ['CA', 'ca'],
+      ['fr-FR', null],
+      ['pt', null],
+      [42, null],
+      ['', null],
+    ] as const) {
+      expect(readSsoIdentity({ email: 'ana@a.es', locale: claim }, names).locale, String(claim)).toBe(locale);
+    }
     expect(readSsoIdentity({ email: 'ana@a.es', email_verified: 'yes' }, names).emailVerified).toBe(false);
     expect(readSsoIdentity({ email: 'ana@a.es' }, names).emailVerified).toBe(false);
     expect(readSsoIdentity({ email: 'no es un correo', email_verified: true }, names).email).toBeNull();
