@@ -383,7 +383,7 @@ export async function adminRoutes(
     const tagOptions = POST_TAGS.map((tag) => ({ value: tag, label: request.t(`policy.tag.${tag}`) }));
     const percent = new Intl.NumberFormat(request.locale, { style: 'percent', maximumFractionDigits: 1 });
     const extra = {
-      languages: FEEDBACK_LANGUAGES,
+      feedbackLanguages: FEEDBACK_LANGUAGES,
       allTags: POST_TAGS,
       percent: (value: number | null) => (value === null ? '—' : percent.format(value)),
     };
