@@ -1,6 +1,8 @@
 import accessibilityCa from './accessibility.ca.json' with { type: 'json' };
 import accessibilityEn from './accessibility.en.json' with { type: 'json' };
 import accessibilityEs from './accessibility.es.json' with { type: 'json' };
+import accessibilityEu from './accessibility.eu.json' with { type: 'json' };
+import accessibilityGl from './accessibility.gl.json' with { type: 'json' };
 import accountsCa from './accounts.ca.json' with { type: 'json' };
 import accountsEn from './accounts.en.json' with { type: 'json' };
 import accountsEs from './accounts.es.json' with { type: 'json' };
@@ -128,6 +130,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...privacyGl,
     ...findGl,
     ...balanceGl,
+    ...accessibilityGl,
   },
   eu: {
     ...eu,
@@ -143,6 +146,7 @@ const catalogs: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
     ...privacyEu,
     ...findEu,
     ...balanceEu,
+    ...accessibilityEu,
   },
   en: {
     ...en,
