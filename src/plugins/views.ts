@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { createTranslator, LOCALES, type MessageKey } from '../i18n/i18n.js';
 import { publicDir, viewsDir } from '../paths.js';
+import { TEXT_LIMITS } from '../text/limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -211,6 +212,8 @@ export const viewsPlugin = fp(
         languages,
         asset,
         formatDate: (date: Date) => dateFormats[request.locale].format(date),
+        // The limits of the texts people write, the same the schemas apply (text/limits.ts).
+        limits: TEXT_LIMITS,
         currentPath: pathOnly,
         // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
         csrfToken: () => {
