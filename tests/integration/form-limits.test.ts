@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_MAX, TITLE_MAX } from '../../src/threads/threads.schemas.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization } from '../support/factories.js';
-import { fieldError, openForm, submitMultipart } from '../support/forms.js';
+import { fieldError, openForm, submitForm, submitMultipart } from '../support/forms.js';
 import { QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 14, item 2: forms that never lose or hide a word — lengths counted as people see them, nothing
@@ -164,5 +164,41 @@ describe('nothing cut silently', () => {
       select: { description: true, rules: true },
     });
     expect(saved).toEqual({ description: description.replaceAll('\r\n', '\n').trim(), rules: 'a\nb' });
+  });
+});
+
+describe('a refused form brings the person to what went wrong', () => {
+  it('answers every refusing form with its error summary focused on arrival (autofocus, no script needed)', async () => {
+    const { c, member, owner } = await kit.community();
+    const admin = await kit.person({ role: 'ADMIN' });
+    const thread = await kit.openThread(c.slug, owner.cookie);
+    const cases: [string, string, Record<string, string>, string | undefined][] = [
+      ['/sign-up', '/sign-up', { email: '', displayName: '', handle: '', password: '' }, undefined],
+      ['/sign-in', '/sign-in', { email: 'no-es-un-correo', password: '' }, undefined],
+      [
+        '/communities/new',
+        '/communities',
+        { name: '', slug: '', audience: 'INTERNAL', visibility: 'PUBLIC' },
+        member.cookie,
+      ],
+      ['/account/profile', '/account/profile', { displayName: 'ñ'.repeat(81) }, member.cookie],
+      [
+        `/c/${c.slug}/threads/new`,
+        `/c/${c.slug}/threads`,
+        { title: '', body: '', kind: 'DISCUSSION', tag: 'PROFESSIONAL' },
+        member.cookie,
+      ],
+      [thread.url, `${thread.url}/replies`, { body: '', tag: 'PROFESSIONAL' }, member.cookie],
+      [`/c/${c.slug}/settings`, `/c/${c.slug}/settings`, { name: '', visibility: 'PUBLIC' }, owner.cookie],
+      ['/admin/organizations/new', '/admin/organizations', { name: '', slug: '', kind: 'MUNICIPALITY' }, admin.cookie],
+      ['/admin/settings', '/admin/settings', { siteName: '' }, admin.cookie],
+    ];
+    for (const [formUrl, url, fields, cookie] of cases) {
+      const response = await submitForm(t.app, url, fields, { formUrl, ...(cookie ? { cookie } : {}) });
+      expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(response.body, url).toMatch(/<div class="error-summary" role="alert" tabindex="-1" autofocus/);
+      // One element asks for the focus: the summary.
+      expect(response.body.match(/ autofocus/g), url).toHaveLength(1);
+    }
   });
 });
