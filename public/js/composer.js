@@ -326,6 +326,9 @@ if (storage) {
       });
       notice.append(text, discard);
       form.prepend(notice);
+      // An answer form folded under its reply is opened, so the restored words are not hidden.
+      const folded = form.closest('details');
+      if (folded) folded.open = true;
     }
 
     let timer = 0;
