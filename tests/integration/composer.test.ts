@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_MAX } from '../../src/threads/threads.schemas.js';
 import { AUDIENCES, createMatrixCast, matrixReads, VISIBILITIES } from '../support/access-matrix.js';
@@ -110,6 +111,46 @@ describe('the preview', () => {
     expect(textareaText(over.body, 'field-body')).toBe(long);
     expect(over.body).not.toMatch(/id="composer-preview"[^>]* autofocus/);
     expect(await t.db.post.count({ where: { threadId: thread.id } })).toBe(1);
+  });
+
+  it('keeps the files of a previewed draft, attached and shown, and publishes nothing', async () => {
+    const { c, member } = await kit.community();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    const fields = {
+      title: 'Con plano',
+      kind: 'DISCUSSION',
+      body: 'Adjunto el plano.',
+      tag: 'PROFESSIONAL',
+      intent: 'preview',
+    };
+    const first = await submitMultipart(
+      t.app,
+      `/c/${c.slug}/threads`,
+      fields,
+      [{ field: 'files', name: 'plano.png', bytes: png, type: 'image/png' }],
+      {
+        cookie: member.cookie,
+        formUrl: `/c/${c.slug}/threads/new`,
+      },
+    );
+    expect(first.statusCode).toBe(200);
+    const id = /name="attachmentIds" value="([0-9a-f-]{36})" checked/.exec(first.body)?.[1];
+    expect(id, 'the uploaded file comes back attached').toBeDefined();
+    // Referenced as the hint says, the image shows in the preview; the file stays attached.
+    const again = await submitMultipart(
+      t.app,
+      `/c/${c.slug}/threads`,
+      { ...fields, body: `Adjunto el plano.\n\n![Plano](attachment:${id})`, attachmentIds: id ?? '' },
+      [],
+      { cookie: member.cookie, formUrl: `/c/${c.slug}/threads/new` },
+    );
+    expect(again.statusCode).toBe(200);
+    const preview = /<div class="prose" data-preview-body>([\s\S]*?)<\/div>\s*<\/section>/.exec(again.body)?.[1] ?? '';
+    expect(preview).toContain(`<img src="/attachments/${id}/plano.png" alt="Plano"`);
+    expect(again.body).toContain(`name="attachmentIds" value="${id}" checked`);
+    expect(await t.db.thread.count({ where: { communityId: c.id } })).toBe(0);
   });
 
   it('answers the script in place, and 404 for a community the person may not read', async () => {
