@@ -282,13 +282,38 @@ document.addEventListener('submit', (event) => {
 });
 
 if (storage) {
-  // A form sent from the last page: cleared unless it came back refused (a summary or a policy notice).
+  // A form sent from the last page: cleared only when this page is where a post form lands once sent
+  // (its `?notice=`: thread-created, reply-posted, post-edited, post-held…). Sent back refused, or lost on
+  // the way (no page, a 503), the draft stays.
   const sent = sessionStorage.getItem(SENT_KEY);
   if (sent) {
     sessionStorage.removeItem(SENT_KEY);
-    const refused = document.querySelector('[data-error-summary], #policy-notice') !== null;
-    const again = [...document.querySelectorAll('form')].some((form) => draftKey(form) === sent);
-    if (!(refused && again)) storage.removeItem(sent);
+    if (new URLSearchParams(location.search).has('notice')) storage.removeItem(sent);
+  }
+
+  // Where two forms share a key (an answer sent back refused shows in the reply form and under its reply),
+  // the one already holding the words keeps them; the other is not filled a second time.
+  const readDraft = (key) => {
+    try {
+      const saved = JSON.parse(storage.getItem(key) ?? 'null');
+      return saved && typeof saved === 'object' && saved.fields && typeof saved.fields === 'object'
+        ? saved.fields
+        : null;
+    } catch {
+      storage.removeItem(key);
+      return null;
+    }
+  };
+  const holding = new Set();
+  for (const form of document.querySelectorAll('form')) {
+    const fields = [...form.querySelectorAll('[data-draft-field]')].filter((field) => field.name);
+    const values = fields.length > 0 ? readDraft(draftKey(form)) : null;
+    if (
+      values &&
+      fields.every((field) => typeof values[field.name] !== 'string' || values[field.name] === field.value)
+    ) {
+      holding.add(draftKey(form));
+    }
   }
 
   for (const form of document.querySelectorAll('form')) {
@@ -297,13 +322,7 @@ if (storage) {
     const key = draftKey(form);
     const original = new Map(fields.map((field) => [field, field.value]));
 
-    let saved = null;
-    try {
-      saved = JSON.parse(storage.getItem(key) ?? 'null');
-    } catch {
-      storage.removeItem(key);
-    }
-    const values = saved && typeof saved === 'object' && saved.fields ? saved.fields : null;
+    const values = holding.has(key) ? null : readDraft(key);
     const differs =
       values && fields.some((field) => typeof values[field.name] === 'string' && values[field.name] !== field.value);
     if (differs) {

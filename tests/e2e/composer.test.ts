@@ -240,6 +240,23 @@ describe('a composer people expect', () => {
       await replyBody(page).waitFor();
       expect(await page.getByText('Se ha recuperado un borrador').count()).toBe(0);
 
+      // A draft over the limit: refused by the server with the message, kept whole in the browser, and
+      // restored whole with its counter over the limit.
+      const tooLong = `${'x'.repeat(BODY_MAX)} ${draft}`;
+      await replyBody(page).fill(tooLong);
+      await page.waitForTimeout(600);
+      await page
+        .getByRole('region', { name: 'Su respuesta' })
+        .getByRole('button', { name: 'Responder', exact: true })
+        .click();
+      await page.getByRole('alert').filter({ hasText: 'Revise lo siguiente' }).waitFor();
+      expect(await replyBody(page).inputValue()).toBe(tooLong);
+      await page.goto(threadUrl);
+      await page.getByRole('status').filter({ hasText: 'Se ha recuperado un borrador' }).waitFor();
+      expect(await replyBody(page).inputValue()).toBe(tooLong);
+      expect(await page.locator('#field-body-count').getAttribute('class')).toContain('field__count--over');
+      await page.getByRole('button', { name: 'Descartar el borrador' }).click();
+
       // Written again and sent: published, and gone from the browser.
       await replyBody(page).fill(draft);
       await page.waitForTimeout(600);
