@@ -201,4 +201,18 @@ describe('a refused form brings the person to what went wrong', () => {
       expect(response.body.match(/ autofocus/g), url).toHaveLength(1);
     }
   });
+
+  it('focuses the thread’s title field when its form, which has no summary, is refused', async () => {
+    const { c, owner } = await kit.community();
+    const thread = await kit.openThread(c.slug, owner.cookie);
+    const response = await submitForm(
+      t.app,
+      `${thread.url}/title`,
+      { title: 'x'.repeat(151) },
+      { cookie: owner.cookie, formUrl: thread.url },
+    );
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toMatch(/<input id="field-title" name="title"[^>]* autofocus/);
+    expect(response.body.match(/ autofocus/g)).toHaveLength(1);
+  });
 });
