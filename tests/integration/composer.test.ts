@@ -171,6 +171,22 @@ describe('the preview', () => {
     expect(ok.json().html).toMatch(/<h\d[^>]*>Título<\/h\d>/);
 
     expect((await ask(secret.c.slug, { body: 'Hola' })).statusCode).toBe(404);
+    // The button's own way (no script) answers the same for it.
+    const button = await t.app.inject({
+      method: 'POST',
+      url: `/c/${secret.c.slug}/threads`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        _csrf: form.csrf,
+        title: 'T',
+        kind: 'DISCUSSION',
+        body: 'Hola',
+        tag: 'PROFESSIONAL',
+        intent: 'preview',
+      }).toString(),
+    });
+    expect(button.statusCode).toBe(404);
+    expect(button.body).not.toContain('data-preview-body');
     expect((await ask('no-existe', { body: 'Hola' })).statusCode).toBe(404);
     expect((await ask(c.slug, { body: 'Hola' }, {})).statusCode).toBe(403);
     const over = await ask(c.slug, { body: 'x'.repeat(BODY_MAX + 1) });
