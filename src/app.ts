@@ -53,6 +53,7 @@ import { searchRoutes } from './search/search.routes.js';
 import { createSearchService } from './search/search.service.js';
 import { ssoRoutes } from './sso/sso.routes.js';
 import { createSsoService } from './sso/sso.service.js';
+import { FORM_BODY_BYTES } from './text/limits.js';
 import { threadsRoutes } from './threads/threads.routes.js';
 import { createThreadsService } from './threads/threads.service.js';
 import { topicAndFileRoutes } from './threads/topic-and-file.routes.js';
@@ -94,7 +95,8 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     },
     // A number of hops is passed as a function: Fastify's types only accept that form.
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
-    bodyLimit: 1024 * 1024,
+    // Far over every text field's limit, so our validator speaks, not a 413 (text/limits.ts).
+    bodyLimit: FORM_BODY_BYTES,
     // Path parameters of any length reach their route, which answers 404 for what it does not know (a
     // long slug, an unsubscribe token); Fastify's default of 100 characters answered a bare 414 before
     // any of our handling.

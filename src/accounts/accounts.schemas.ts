@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitedText, TEXT_LIMITS } from '../text/limits.js';
 
 // Messages are catalog keys; the routes translate them beside each field.
 
@@ -18,11 +19,10 @@ export const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{1,28}[a-z0-9])$/;
 
 export const signUpForm = z.object({
   email: emailField,
-  displayName: z
-    .string({ error: 'accounts.field.displayNameRequired' })
-    .trim()
-    .min(1, { error: 'accounts.field.displayNameRequired' })
-    .max(80, { error: 'accounts.field.displayNameTooLong' }),
+  displayName: limitedText(TEXT_LIMITS.displayName, {
+    required: 'accounts.field.displayNameRequired',
+    tooLong: 'accounts.field.displayNameTooLong',
+  }),
   handle: z
     .string({ error: 'accounts.field.handleRequired' })
     .trim()

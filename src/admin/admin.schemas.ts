@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emailField } from '../accounts/accounts.schemas.js';
 import type { OrganizationKind } from '../generated/prisma/enums.js';
+import { limitedText, TEXT_LIMITS } from '../text/limits.js';
 
 // The admin area's forms and query strings. Messages are catalog keys; some carry parameters
 // (which domain is wrong, which organization has it), kept in the zod issue's `params`.
@@ -53,11 +54,10 @@ const domainsField = z
   });
 
 export const organizationForm = z.object({
-  name: z
-    .string({ error: 'admin.org.nameRequired' })
-    .trim()
-    .min(1, { error: 'admin.org.nameRequired' })
-    .max(120, { error: 'admin.org.nameTooLong' }),
+  name: limitedText(TEXT_LIMITS.organizationName, {
+    required: 'admin.org.nameRequired',
+    tooLong: 'admin.org.nameTooLong',
+  }),
   slug: z
     .string({ error: 'admin.org.slugRequired' })
     .trim()
@@ -110,11 +110,10 @@ const checkbox = z
   .transform((value) => value === 'on');
 
 export const settingsForm = z.object({
-  siteName: z
-    .string({ error: 'admin.settings.siteNameRequired' })
-    .trim()
-    .min(1, { error: 'admin.settings.siteNameRequired' })
-    .max(80, { error: 'admin.settings.siteNameTooLong' }),
+  siteName: limitedText(TEXT_LIMITS.siteName, {
+    required: 'admin.settings.siteNameRequired',
+    tooLong: 'admin.settings.siteNameTooLong',
+  }),
   accessibilityBody: z
     .string({ error: 'admin.settings.accessibilityBodyTooLong' })
     .trim()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitedText, TEXT_LIMITS, withinLimit } from '../text/limits.js';
 
 // Messages are catalog keys, translated beside each field.
 
@@ -20,13 +21,14 @@ const tagList = z
   .refine((tags) => tags.length > 0, { error: 'communities.form.tagsRequired' });
 
 const common = {
-  name: z
-    .string({ error: 'communities.form.nameRequired' })
-    .trim()
-    .min(1, { error: 'communities.form.nameRequired' })
-    .max(80, { error: 'communities.form.nameTooLong' }),
-  description: z.string().trim().max(500, { error: 'communities.form.descriptionTooLong' }).default(''),
-  rules: z.string().max(5000, { error: 'communities.form.rulesTooLong' }).default(''),
+  name: limitedText(TEXT_LIMITS.communityName, {
+    required: 'communities.form.nameRequired',
+    tooLong: 'communities.form.nameTooLong',
+  }),
+  description: limitedText(TEXT_LIMITS.communityDescription, {
+    tooLong: 'communities.form.descriptionTooLong',
+  }).default(''),
+  rules: z.string().superRefine(withinLimit(TEXT_LIMITS.communityRules, 'communities.form.rulesTooLong')).default(''),
   visibility: z.enum(VISIBILITIES, { error: 'communities.form.visibilityRequired' }),
   welcomedTags: tagList,
 };

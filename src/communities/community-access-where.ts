@@ -100,6 +100,39 @@ export function communityReadersWhere(
 }
 
 /**
+ * communityReadersWhere written in SQL, a condition on the users table aliased `u`, for queries Prisma's
+ * where cannot write (matching on agora_fold()): the people who may read this community now. Suspended
+ * accounts read nothing; site admins read everything. tests/integration/community-access-where.test.ts
+ * checks that it finds exactly whom communityReadersWhere finds, for every community of its matrix.
+ */
+export function communityReadersSql(
+  community: Pick<CommunityFacts, 'audience' | 'visibility' | 'ownerOrganizationId'> & { readonly id: string },
+): Prisma.Sql {
+  const holds = (states: MembershipState[]) =>
+    Prisma.sql`EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = ${community.id}::uuid AND m.user_id = u.id
+                       AND m.state::text IN (${Prisma.join(states)}))`;
+  const verified = Prisma.sql`u.email_verified_at IS NOT NULL`;
+  const conditions: Prisma.Sql[] = [];
+  switch (community.audience) {
+    case 'OPEN':
+      break;
+    case 'INTERNAL':
+      conditions.push(
+        Prisma.sql`(${verified} AND u.kind = 'EMPLOYEE' AND u.organization_id = ${community.ownerOrganizationId}::uuid)`,
+      );
+      break;
+    case 'INTERADMINISTRATIVE':
+      conditions.push(Prisma.sql`(${verified} AND (
+        (u.kind = 'EMPLOYEE' AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = u.organization_id AND o.kind <> 'PARTNER'))
+        OR (u.kind = 'PARTNER' AND ${holds(['INVITED', 'ACTIVE'])})))`);
+      break;
+  }
+  if (community.visibility !== 'PUBLIC') conditions.push(holds(['ACTIVE']));
+  if (conditions.length === 0) return Prisma.sql`u.status = 'ACTIVE'`;
+  return Prisma.sql`(u.status = 'ACTIVE' AND (u.role = 'ADMIN' OR (${Prisma.join(conditions, ' AND ')})))`;
+}
+
+/**
  * How many members count (countingMemberWhere, written in SQL) in each of these communities, in one
  * statement on memberships (community_id, state, role): a Map from community id to count (absent: 0).
  * Prisma's groupBy over countingMemberWhere joined users once per community (24 joins for a directory

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitedText, TEXT_LIMITS, withinLimit } from '../text/limits.js';
 import { POST_ACTIONS } from './moderation.service.js';
 
 // The moderation forms. Messages are catalog keys, translated beside each field.
@@ -17,8 +18,8 @@ export const DECISION_GROUNDS = [
 ] as const;
 export const WATCHED_WORD_ACTIONS = ['BLOCK', 'HOLD', 'FLAG'] as const;
 
-export const REPORT_NOTE_MAX = 1000;
-export const STATEMENT_MAX = 2000;
+export const REPORT_NOTE_MAX = TEXT_LIMITS.reportNote;
+export const STATEMENT_MAX = TEXT_LIMITS.statement;
 
 /** Text that may be left empty: trimmed, "" when absent. */
 const optionalText = (max: number, tooLong: string) =>
@@ -26,10 +27,9 @@ const optionalText = (max: number, tooLong: string) =>
     .string()
     .optional()
     .transform((value) => (value ?? '').trim())
-    .pipe(z.string().max(max, { error: tooLong }));
+    .pipe(z.string().superRefine(withinLimit(max, tooLong)));
 
-const requiredText = (max: number, required: string, tooLong: string) =>
-  z.string({ error: required }).trim().min(1, { error: required }).max(max, { error: tooLong });
+const requiredText = (max: number, required: string, tooLong: string) => limitedText(max, { required, tooLong });
 
 export const reportForm = z.object({
   reason: z.enum(REPORT_REASONS, { error: 'moderation.report.reasonRequired' }),

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequest, UnstorableInput } from '../errors.js';
+import { normalizeLineBreaks } from '../text/limits.js';
 import { visibleFieldText } from '../text/visible-text.js';
 
 // One place, for every route, refuses input that can be neither stored nor echoed: PostgreSQL's
@@ -94,6 +95,25 @@ export function keepVisibleText(body: unknown): void {
   }
 }
 
+/**
+ * Every line break of a form's text fields as LF, in place: browsers send a textarea's breaks as CRLF,
+ * which counted twice against a limit and was stored as typed by no one. Done here, once for every form,
+ * before any schema counts (text/limits.ts) or anything is stored. `body` is a flat form (checked above).
+ */
+export function normalizeBodyLineBreaks(body: unknown): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const fields = body as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === 'string') {
+      if (value.includes('\r')) fields[key] = normalizeLineBreaks(value);
+    } else if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) {
+        if (typeof item === 'string' && item.includes('\r')) value[index] = normalizeLineBreaks(item);
+      }
+    }
+  }
+}
+
 /** Requests between the start of preValidation and the first preHandler: their body is being read. */
 const readingBody = new WeakSet<FastifyRequest>();
 
@@ -120,6 +140,7 @@ export const inputGuardPlugin = fp(
         findInputProblem(request.body, true, 'body');
       if (found?.kind === 'unstorable') throw new UnstorableInput(found.where);
       if (found) throw new BadRequest(`Not a form's shape at ${found.where}`);
+      normalizeBodyLineBreaks(request.body);
       keepVisibleText(request.body);
     });
   },

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { formatDateTime, isKnownTimeZone } from '../i18n/dates.js';
 import { createTranslator, LOCALES, type MessageKey } from '../i18n/i18n.js';
 import { publicDir, viewsDir } from '../paths.js';
+import { TEXT_LIMITS } from '../text/limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -221,6 +222,8 @@ export const viewsPlugin = fp(
             timeZone: viewerTimeZone(request) ?? config.timeZone,
             showZone: !request.viewer,
           }),
+        // The limits of the texts people write, the same the schemas apply (text/limits.ts).
+        limits: TEXT_LIMITS,
         currentPath: pathOnly,
         // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
         csrfToken: () => {

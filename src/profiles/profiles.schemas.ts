@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { PROFILE_FIELDS, type ProfileField } from '../access/profile-access.js';
 import { foldText } from '../text/fold.js';
+import { limitedText, normalizeLineBreaks, TEXT_LIMITS, withinLimit } from '../text/limits.js';
 
 // Messages are catalog keys; the routes translate them beside each field.
 
-export const DISPLAY_NAME_MAX = 80;
-export const JOB_TITLE_MAX = 120;
-export const BIO_MAX = 5000;
+export const DISPLAY_NAME_MAX = TEXT_LIMITS.displayName;
+export const JOB_TITLE_MAX = TEXT_LIMITS.jobTitle;
+export const BIO_MAX = TEXT_LIMITS.bio;
 export const EXPERTISE_TAG_MAX = 40;
 export const EXPERTISE_MAX_TAGS = 15;
 
@@ -39,15 +40,11 @@ function asArray(value: unknown): unknown[] {
 }
 
 export const profileForm = z.object({
-  displayName: z
-    .string({ error: 'profiles.field.displayNameRequired' })
-    .trim()
-    .min(1, { error: 'profiles.field.displayNameRequired' })
-    .max(DISPLAY_NAME_MAX, { error: 'profiles.field.displayNameTooLong' }),
-  jobTitle: z
-    .string({ error: 'profiles.field.jobTitleTooLong' })
-    .trim()
-    .max(JOB_TITLE_MAX, { error: 'profiles.field.jobTitleTooLong' })
+  displayName: limitedText(DISPLAY_NAME_MAX, {
+    required: 'profiles.field.displayNameRequired',
+    tooLong: 'profiles.field.displayNameTooLong',
+  }),
+  jobTitle: limitedText(JOB_TITLE_MAX, { tooLong: 'profiles.field.jobTitleTooLong' })
     .optional()
     .transform((value) => value ?? ''),
   /** '' or absent: no department. Whether it belongs to the person's organization is the service's check. */
@@ -57,12 +54,12 @@ export const profileForm = z.object({
     .refine((value) => value === '' || UUID.test(value), { error: 'profiles.field.departmentInvalid' })
     .optional()
     .transform((value) => (value ? value.toLowerCase() : null)),
-  // Browsers send a textarea's line breaks as CRLF: counted as one character each, as the person sees them.
+  // Line breaks count once (text/limits.ts): the input guard made CRLF into LF, and so does this.
   bio: z
     .string({ error: 'profiles.field.bioTooLong' })
     .optional()
-    .transform((value) => (value ?? '').replace(/\r\n?/g, '\n').trimEnd())
-    .pipe(z.string().max(BIO_MAX, { error: 'profiles.field.bioTooLong' })),
+    .transform((value) => normalizeLineBreaks(value ?? '').trimEnd())
+    .pipe(z.string().superRefine(withinLimit(BIO_MAX, 'profiles.field.bioTooLong'))),
   expertise: z
     .string({ error: 'profiles.field.expertiseInvalid' })
     .optional()

@@ -13,12 +13,16 @@ import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { type Suggestion, suggestTag } from '../policy/classifier.js';
 import { type PolicyDecision, warningDigest } from '../policy/rules.js';
 import { POST_TAGS } from '../policy/tags.js';
+import { FORM_BODY_BYTES } from '../text/limits.js';
+import { mentionPrefix } from './mention-suggestions.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import type { EarlierSubmission } from './post-submissions.js';
 import {
   BODY_MAX,
   editForm,
+  mentionQuery,
   postParams,
+  previewForm,
   REACTION_KINDS,
   reactionForm,
   replyForm,
@@ -100,6 +104,8 @@ interface PostFormState {
   errors?: FormErrors;
   policy?: PolicyNotice | null;
   suggestion?: Suggestion | null;
+  /** The draft rendered as it would be published (the "Vista previa" button), sanitized HTML. */
+  preview?: string | null;
 }
 
 export async function threadsRoutes(
@@ -209,6 +215,19 @@ export async function threadsRoutes(
     return suggestTag(`${(values.title ?? '').slice(0, TITLE_MAX)}\n\n${(values.body ?? '').slice(0, BODY_MAX)}`);
   }
 
+  /**
+   * The "Vista previa" button of a post form (no script needed): the form comes back with every word and
+   * file, and the draft rendered beside it; a draft over the limit or empty is refused beside the field
+   * instead (422), never previewed cut.
+   */
+  async function previewState(request: FastifyRequest, attachmentIds: readonly string[]): Promise<PostFormState> {
+    const form = parseForm(previewForm, { ...keptValues(request.body), attachmentIds });
+    if (!form.ok) return { status: 422, errors: form.errors };
+    return { preview: await threads.previewPost(viewerOf(request), form.data.body, form.data.attachmentIds) };
+  }
+
+  const intentOf = (request: FastifyRequest) => keptValues(request.body).intent;
+
   // ── The post form's common view data ──────────────────────────────────────────────────────────────
   async function formData(
     request: FastifyRequest,
@@ -245,6 +264,7 @@ export async function threadsRoutes(
       attachments: pending.map((file) => ({ ...file, url: attachmentUrl(file.id, file.displayName) })),
       maxAttachments: config.attachments.perPost,
       maxMegabytes: Math.round(config.attachments.maxBytes / 1048576),
+      preview: state.preview ?? null,
       formError: null,
     };
   }
@@ -280,7 +300,9 @@ export async function threadsRoutes(
         fileSize: config.attachments.maxBytes,
         files: config.attachments.perPost,
         fields: 20 + config.attachments.perPost,
-        fieldSize: 64 * 1024,
+        // A text field over its limit reaches the validator whole (text/limits.ts); one cut at this size
+        // is far over every limit, so it is refused as too long all the same, never kept cut.
+        fieldSize: FORM_BODY_BYTES,
         parts: 30 + config.attachments.perPost,
       },
       async onFile(part) {
@@ -303,9 +325,12 @@ export async function threadsRoutes(
       const uploaded = await receiveUploads(request);
       const values = typedValues(request.body, uploaded.ids);
       if (uploaded.error) return renderNewThread(reply, opened, { status: 422, values, errors: uploaded.error });
-      if (keptValues(request.body).intent === 'suggest') {
+      if (intentOf(request) === 'suggest') {
         const suggestion = suggestionFor(request.body);
         return renderNewThread(reply, opened, { values: { ...values, tag: '' }, suggestion });
+      }
+      if (intentOf(request) === 'preview') {
+        return renderNewThread(reply, opened, { values, ...(await previewState(request, uploaded.ids)) });
       }
       const form = parseForm(threadForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
       if (!form.ok) return renderNewThread(reply, opened, { status: 422, values, errors: form.errors });
@@ -338,11 +363,14 @@ export async function threadsRoutes(
         const values = typedValues(request.body, uploaded.ids);
         const draft = (state: PostFormState) => renderThread(reply, opened, { status: 422, ...state, values });
         if (uploaded.error) return draft({ errors: uploaded.error });
-        if (keptValues(request.body).intent === 'suggest') {
+        if (intentOf(request) === 'suggest') {
           return renderThread(reply, opened, {
             values: { ...values, tag: '' },
             suggestion: suggestionFor(request.body),
           });
+        }
+        if (intentOf(request) === 'preview') {
+          return renderThread(reply, opened, { values, ...(await previewState(request, uploaded.ids)) });
         }
         const form = parseForm(replyForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return draft({ errors: form.errors });
@@ -369,6 +397,9 @@ export async function threadsRoutes(
         const values = typedValues(request.body, uploaded.ids);
         const again = (state: PostFormState) => renderEdit(reply, opened, post, { status: 422, ...state, values });
         if (uploaded.error) return again({ errors: uploaded.error });
+        if (intentOf(request) === 'preview') {
+          return renderEdit(reply, opened, post, { values, ...(await previewState(request, uploaded.ids)) });
+        }
         const form = parseForm(editForm, { ...keptValues(request.body), attachmentIds: uploaded.ids });
         if (!form.ok) return again({ errors: form.errors });
         let changed: boolean;
@@ -593,6 +624,43 @@ export async function threadsRoutes(
       .join(' ');
     return { tag: suggestion.tag, label, confidence, message };
   });
+
+  // ── The composer's preview for its script: the same rendering as the button, in place ────────────
+  // Answers 404 for a community the viewer may not read, whatever else is wrong (as its pages do); an
+  // over-long or empty draft gets the field's message (422), never a preview of part of it.
+  app.post(
+    '/c/:slug/preview',
+    { preHandler: requireViewer, config: perAccountLimit(120, 5 * 60_000) },
+    async (request, reply) => {
+      const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
+      if (!opened.permissions.read) throw new NotFound('No such community content');
+      const state = await previewState(
+        request,
+        idsOf((request.body as { attachmentIds?: unknown } | null)?.attachmentIds),
+      );
+      const message = state.errors?.body ?? state.errors?.attachmentIds;
+      if (message) return reply.code(422).send({ error: request.t(message.key, message.params) });
+      return { html: state.preview ?? '' };
+    },
+  );
+
+  // ── @mention suggestions for the composer's script (the form works without them) ────────────────
+  // `q`: what follows the "@" typed. A community the viewer may not read answers 404, as its pages do;
+  // a `q` that cannot start a handle or a name gets an empty list; one that is not a short text, 400.
+  app.get(
+    '/c/:slug/mention-suggestions',
+    { preHandler: requireViewer, config: perAccountLimit(600, 5 * 60_000) },
+    async (request, reply) => {
+      const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
+      if (!opened.permissions.read) throw new NotFound('No such community content');
+      const query = mentionQuery.safeParse(request.query ?? {});
+      if (!query.success) return reply.code(400).send({ people: [] });
+      const prefix = mentionPrefix(query.data.q);
+      reply.header('cache-control', 'private, no-store');
+      if (prefix === null) return { people: [] };
+      return { people: await threads.suggestMentions(opened.community, viewerOf(request), prefix) };
+    },
+  );
 
   // ── The community's policy decisions, for its moderators ─────────────────────────────────────────
   app.get('/c/:slug/decisions', { preHandler: requireViewer }, async (request, reply) => {

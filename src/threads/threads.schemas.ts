@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { POST_TAGS } from '../policy/tags.js';
+import { limitedText, TEXT_LIMITS, withinLimit } from '../text/limits.js';
 
 // Messages are catalog keys, translated beside each field.
 
 export const THREAD_KINDS = ['DISCUSSION', 'QUESTION', 'ANNOUNCEMENT'] as const;
 export const REACTION_KINDS = ['LIKE', 'USEFUL'] as const;
-export const TITLE_MAX = 150;
-export const BODY_MAX = 20_000;
+export const TITLE_MAX = TEXT_LIMITS.threadTitle;
+export const BODY_MAX = TEXT_LIMITS.postBody;
 /**
  * Bytes a tag-suggestion request may carry: a title and a text at their longest, each character
  * taking up to 12 bytes once UTF-8 (4) is form-encoded (%XX), plus the form's other fields.
@@ -27,11 +28,7 @@ const attachmentIds = z
   .transform((value) => (value === undefined ? [] : Array.isArray(value) ? [...new Set(value)] : [value]));
 
 const postFields = {
-  body: z
-    .string({ error: 'threads.field.bodyRequired' })
-    .trim()
-    .min(1, { error: 'threads.field.bodyRequired' })
-    .max(BODY_MAX, { error: 'threads.field.bodyTooLong' }),
+  body: limitedText(BODY_MAX, { required: 'threads.field.bodyRequired', tooLong: 'threads.field.bodyTooLong' }),
   tag: z.enum(POST_TAGS, { error: 'threads.field.tagInvalid' }),
   onBehalfOf: optionalUuid('threads.field.onBehalfOfInvalid'),
   attachmentIds,
@@ -49,11 +46,10 @@ const postFields = {
     .catch(undefined),
 };
 
-const title = z
-  .string({ error: 'threads.field.titleRequired' })
-  .trim()
-  .min(1, { error: 'threads.field.titleRequired' })
-  .max(TITLE_MAX, { error: 'threads.field.titleTooLong' });
+const title = limitedText(TITLE_MAX, {
+  required: 'threads.field.titleRequired',
+  tooLong: 'threads.field.titleTooLong',
+});
 
 export const threadForm = z.object({
   title,
@@ -72,12 +68,21 @@ export const editForm = z.object({
   ...postFields,
 });
 
+/**
+ * A draft to preview (the composer's "Vista previa", with or without a script): its text, with the same
+ * limits as a post's, so an over-long draft is refused beside the field rather than previewed in part.
+ */
+export const previewForm = z.object({ body: postFields.body, attachmentIds });
+
+/** The text after "@" that the composer's script asks suggestions for (mention-suggestions.ts reads it). */
+export const mentionQuery = z.object({ q: z.string().max(200) });
+
 /** The thread's title alone (its author or a moderator): empty removes it. */
 export const titleForm = z.object({
   title: z
     .string({ error: 'threads.field.titleTooLong' })
     .trim()
-    .max(TITLE_MAX, { error: 'threads.field.titleTooLong' })
+    .superRefine(withinLimit(TITLE_MAX, 'threads.field.titleTooLong'))
     .default(''),
 });
 

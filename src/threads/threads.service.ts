@@ -1,8 +1,10 @@
+import type { Viewer } from '../accounts/auth.js';
 import type { AttachmentStore } from '../attachments/attachment-files.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { CommunitiesService } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
+import { createMentionSuggestions } from './mention-suggestions.js';
 import { createPostPipeline } from './post-pipeline.js';
 import { createPostWriting } from './post-writing.js';
 import { createThreadActions } from './thread-actions.js';
@@ -19,6 +21,7 @@ import { createThreadReading } from './thread-reading.js';
 //   thread-reactions.ts    reactions to posts
 //   thread-attachments.ts  the files of posts, stored before the post and served after the read check
 //   thread-actions.ts      moderation actions: title, accepted answer, pins and locks
+//   mention-suggestions.ts the composer's @mention suggestions: people who may read the community
 // This file puts them together for the routes. Of the pipeline only what a form needs before it is sent
 // (the rules that do not depend on the text, the choices it offers) is passed on: posts are written
 // through post-writing.ts alone.
@@ -51,6 +54,19 @@ export function createThreadsService({
   const reading = createThreadReading({ db, communities });
   const { postOf } = reading;
   const pipeline = createPostPipeline({ db, audit, events, attachments: { perPost: attachments.perPost } });
+  const files = createThreadAttachments({ db, communities, store: attachments.store });
+
+  /**
+   * The HTML a post's `source` would be published as — the pipeline's own render (post-pipeline.ts): the
+   * same Markdown, mention and topic links and sanitizer — with the viewer's own uploads among
+   * `attachmentIds` as its images. Stores nothing. The caller has checked that the viewer may read the
+   * community it is written for, and the length (threads.schemas.ts previewForm).
+   */
+  async function previewPost(viewer: Viewer, source: string, attachmentIds: readonly string[]): Promise<string> {
+    const images = await files.pendingAttachments(viewer, attachmentIds);
+    return (await pipeline.render(source, images)).html;
+  }
+
   return {
     ...reading,
     ...createThreadLists({ db }),
@@ -58,7 +74,9 @@ export function createThreadsService({
     composeOptions: pipeline.composeOptions,
     ...createPostWriting({ db, audit, events, pipeline, postOf }),
     ...createThreadReactions({ db, events, postOf }),
-    ...createThreadAttachments({ db, communities, store: attachments.store }),
+    ...files,
+    previewPost,
+    ...createMentionSuggestions({ db }),
     ...createThreadActions({ db, audit, events, postOf }),
   };
 }

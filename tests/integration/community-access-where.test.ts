@@ -11,10 +11,12 @@ import type { Viewer } from '../../src/accounts/auth.js';
 import { COMMUNITIES_PER_PAGE, createCommunitiesService } from '../../src/communities/communities.service.js';
 import {
   communityAccessWhere,
+  communityReadersSql,
   communityReadersWhere,
   countCountingMembers,
   countingMemberWhere,
 } from '../../src/communities/community-access-where.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 
@@ -249,6 +251,28 @@ describe('communityReadersWhere', () => {
         select: { id: true },
       });
       expect(rows.map((row) => row.id).sort(), `${c.audience} ${c.visibility} ${c.state}`).toEqual(expected);
+    }
+  });
+
+  it('is written the same in SQL (communityReadersSql, for the mention suggestions)', async () => {
+    const ids = actors.flatMap(({ actor }) => (actor ? [actor.id] : []));
+    for (const c of communities) {
+      const facts = {
+        id: c.id,
+        ownerOrganizationId: c.ownerOrganizationId,
+        audience: c.audience,
+        visibility: c.visibility,
+      };
+      const byWhere = await t.db.user.findMany({
+        where: { AND: [{ id: { in: ids } }, communityReadersWhere(facts)] },
+        select: { id: true },
+      });
+      const bySql = await t.db.$queryRaw<{ id: string }[]>`
+        SELECT u.id FROM users u
+        WHERE u.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))}) AND ${communityReadersSql(facts)}`;
+      expect(bySql.map((row) => row.id).sort(), `${c.audience} ${c.visibility} ${c.state}`).toEqual(
+        byWhere.map((row) => row.id).sort(),
+      );
     }
   });
 });

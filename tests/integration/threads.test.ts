@@ -78,9 +78,13 @@ describe('opening a thread', () => {
 
   it.each([
     ['title', { title: '' }, 'Escriba un título.'],
-    ['title', { title: 'x'.repeat(151) }, 'El título no puede pasar de 150 caracteres.'],
+    ['title', { title: 'x'.repeat(151) }, 'El título tiene 151 caracteres y no puede pasar de 150.'],
     ['body', { body: '   ' }, 'Escriba el texto.'],
-    ['body', { body: 'x'.repeat(20_001) }, 'El texto no puede pasar de 20.000 caracteres.'],
+    [
+      'body',
+      { body: 'x'.repeat(20_001) },
+      'El texto tiene 20001 caracteres y no puede pasar de 20000. Está todo lo que escribió: acórtelo y envíelo de nuevo.',
+    ],
     ['tag', { tag: 'OFFICIAL' }, 'Elija una etiqueta: personal, profesional u organizacional.'],
     ['kind', { kind: 'POLL' }, 'Elija el tipo: debate, pregunta o anuncio.'],
   ])('refuses a bad %s with a message beside it, keeps the text, writes nothing', async (field, fields, message) => {

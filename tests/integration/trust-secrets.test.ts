@@ -115,7 +115,7 @@ describe('deleting a thread’s opening post', () => {
 
     const tooLong = await act(`${url}/title`, owner.cookie, { title: 'x'.repeat(151) }, url);
     expect(tooLong.statusCode).toBe(422);
-    expect(tooLong.body).toContain('El título no puede pasar de 150 caracteres.');
+    expect(tooLong.body).toContain('El título tiene 151 caracteres y no puede pasar de 150.');
     expect(await title()).toBe('');
   });
 
