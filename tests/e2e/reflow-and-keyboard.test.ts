@@ -29,6 +29,7 @@ const NOT_PAGES = [
   /^\/notifications\/(count|:notificationId)$/,
   /^\/sign-in\/sso\//,
   /^\/account\/data\/exports\//,
+  /^\/c\/:slug\/mention-suggestions$/,
 ];
 
 const LONG_WORD = `Anticonstitucionalísimamente${'x'.repeat(120)}`;
@@ -131,12 +132,34 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The page's width beyond the viewport, in CSS pixels (0: it scrolls only vertically). */
-async function overflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
-  return page.evaluate(() => ({
-    scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    clientWidth: document.documentElement.clientWidth,
-  }));
+/**
+ * The page's width and the viewport's, in CSS pixels, and the innermost elements that reach past the
+ * viewport's right edge (tag, class and the start of their text), to name the culprit of a failure.
+ */
+async function overflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const clientWidth = document.documentElement.clientWidth;
+    const wide = [...document.body.querySelectorAll<HTMLElement>('*')].filter((element) => {
+      const box = element.getBoundingClientRect();
+      return (
+        box.width > 0 &&
+        box.right > clientWidth + 1 &&
+        !element.closest('.table-scroll, pre, [hidden]') &&
+        getComputedStyle(element).position !== 'absolute'
+      );
+    });
+    const innermost = wide.filter((element) => !wide.some((other) => other !== element && element.contains(other)));
+    return {
+      scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+      clientWidth,
+      culprits: innermost
+        .slice(0, 4)
+        .map(
+          (element) =>
+            `${element.tagName.toLowerCase()}.${element.className} "${(element.textContent ?? '').trim().slice(0, 40)}" ${Math.round(element.getBoundingClientRect().right)}`,
+        ),
+    };
+  });
 }
 
 /** Which pages each kind of reader opens, by path. */
@@ -246,9 +269,9 @@ describe('reflow at 320 CSS pixels (WCAG 1.4.10)', () => {
       if (who === 'admin') await signInThroughForm(person.page, server.baseUrl, cast.admin);
       for (const path of paths) {
         await person.page.goto(`${server.baseUrl}${path}`);
-        const { scrollWidth, clientWidth } = await overflow(person.page);
+        const { scrollWidth, clientWidth, culprits } = await overflow(person.page);
         widths.push(`${who} ${path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')} ${scrollWidth}`);
-        if (scrollWidth > clientWidth) tooWide.push(`${who} ${path}: ${scrollWidth} px`);
+        if (scrollWidth > clientWidth) tooWide.push(`${who} ${path}: ${scrollWidth} px (${culprits.join('; ')})`);
         await expectAccessible(person.page);
       }
       expect(person.problems).toEqual([]);

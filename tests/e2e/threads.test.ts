@@ -187,29 +187,25 @@ describe('threads and replies, in Chromium', () => {
       const replyPost = await server.db.post.findFirstOrThrow({ where: { threadId: thread.id, authorId: replier.id } });
       expect(replyPost).toMatchObject({ parentId: null, tag: 'PROFESSIONAL' });
 
-      // 3. C answers B's reply from the small form in its disclosure.
+      // 3. C answers B's reply: its "Responder a esta respuesta" leads to the thread's reply form, answering it.
       await signIn(c.page, answerer);
       await c.page.goto(`${server.baseUrl}${threadUrl}`);
       await c.page.getByRole('heading', { level: 1, name: QUESTION_TITLE }).waitFor();
-      const underReply = c.page
-        .getByRole('listitem')
-        .filter({ has: postBy(c.page, replier.displayName) })
-        .filter({ has: c.page.getByText('Responder a esta respuesta') });
-      const answerBox = underReply.getByRole('textbox', { name: 'Su respuesta', exact: true });
-      expect(await answerBox.isVisible()).toBe(false);
-      await underReply.getByText('Responder a esta respuesta').click();
-      await answerBox.waitFor({ state: 'visible' });
+      await postBy(c.page, replier.displayName).getByRole('link', { name: 'Responder a esta respuesta' }).click();
+      const answerForm = c.page.getByRole('region', { name: 'Su respuesta a una respuesta' });
+      await answerForm.waitFor();
+      expect(await answerForm.getByText('Está respondiendo a una respuesta.').count()).toBe(1);
       await expectAccessible(c.page);
-      await answerBox.fill(ANSWER_BODY);
-      await underReply.getByRole('radio', { name: TAG.PROFESSIONAL, exact: true }).check();
-      await underReply.getByRole('button', { name: 'Responder', exact: true }).click();
+      await answerForm.getByRole('textbox', { name: 'Texto', exact: true }).fill(ANSWER_BODY);
+      await answerForm.getByRole('radio', { name: TAG.PROFESSIONAL, exact: true }).check();
+      await answerForm.getByRole('button', { name: 'Responder', exact: true }).click();
       await c.page.getByRole('status').filter({ hasText: 'Respuesta publicada.' }).waitFor();
       expect(new URL(c.page.url()).pathname).toBe(threadUrl);
       const nested = c.page.getByRole('list', { name: `Respuestas a ${replier.displayName}` });
       const answer = postBy(nested, answerer.displayName);
       expect(await answer.getByText('comprobamos la altura de cornisa', { exact: false }).count()).toBe(1);
-      // An answer to an answer cannot be answered again: one disclosure, under B's reply.
-      expect(await c.page.getByText('Responder a esta respuesta').count()).toBe(1);
+      // An answer to an answer cannot be answered again: one link, on B's reply.
+      expect(await c.page.getByRole('link', { name: 'Responder a esta respuesta' }).count()).toBe(1);
       await expectAccessible(c.page);
       const answerPost = await server.db.post.findFirstOrThrow({
         where: { threadId: thread.id, authorId: answerer.id },

@@ -139,10 +139,10 @@ describe('an unverified sign-up with an administration’s domain is nobody’s 
     await addMembership(t.db, community.id, unverified.id, 'ACTIVE');
     await addMembership(t.db, community.id, verified.id, 'ACTIVE');
     const html = (await get(`/c/${community.slug}/members`, await signInAs(t.app, colleague.email))).body;
-    expect(html).toContain('Recién Llegado</a>');
-    expect(html).toContain('Recién Llegado</a> · Miembro');
-    expect(html).not.toContain(`Recién Llegado</a> · Miembro · ${organization.name}`);
-    expect(html).toContain(`Verificada Pérez</a> · Miembro · ${organization.name}`);
+    expect(html).toContain('Recién Llegado</bdi></a>');
+    expect(html).toContain('Recién Llegado</bdi></a> · Miembro');
+    expect(html).not.toContain(`Recién Llegado</bdi></a> · Miembro · <bdi>${organization.name}</bdi>`);
+    expect(html).toContain(`Verificada Pérez</bdi></a> · Miembro · <bdi>${organization.name}</bdi>`);
   });
 
   it('cannot be granted the official voice of the town hall', async () => {
