@@ -169,11 +169,15 @@ export function createPostWriting({
       if (check.earlier) return check.earlier;
       // One statement counts the reply and refuses it if the thread was locked meanwhile. A held reply is
       // not counted and moves nothing: readers must not learn from the list that something was written.
+      // Its author deleting the thread whole meanwhile (deleteThread holds the row) leaves nothing to reply to.
       const counted = await tx.thread.updateMany({
-        where: { id: thread.id, locked: false },
+        where: { id: thread.id, locked: false, deletedAt: null },
         data: judged.held ? { updatedAt: new Date() } : { replyCount: { increment: 1 }, lastActivityAt: new Date() },
       });
-      if (counted.count === 0) throw new Refused('threads.refused.locked');
+      if (counted.count === 0) {
+        const gone = await tx.thread.count({ where: { id: thread.id, deletedAt: { not: null } } });
+        throw gone > 0 ? new NotFound('No such thread') : new Refused('threads.refused.locked');
+      }
       if (parentId) {
         // The reply answered must still be there: a concurrent deletion would otherwise orphan this one.
         const alive = await tx.$queryRaw<{ id: string }[]>`

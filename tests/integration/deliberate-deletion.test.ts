@@ -94,6 +94,29 @@ describe('deleting is deliberate', () => {
     expect((await kit.get('/', member.cookie)).body).not.toContain(`/threads/${id}`);
   });
 
+  it('never leaves a reply in a thread deleted whole, whichever comes first', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { c, owner, member } = await kit.community();
+      const { id, url } = await kit.openThread(c.slug, owner.cookie);
+      const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+      const post = `${url}/posts/${opening.id}`;
+      // The deletion and a reply sent at once.
+      const [deleted, replied] = await Promise.all([del(post, owner.cookie), kit.replyTo(url, member.cookie)]);
+      const thread = await t.db.thread.findUniqueOrThrow({ where: { id } });
+      const readable = await t.db.post.count({ where: { threadId: id, status: 'PUBLISHED' } });
+      if (thread.deletedAt) {
+        expect(readable, `round ${round}: ${replied.statusCode}`).toBe(0);
+        expect([303, 404]).toContain(replied.statusCode);
+      } else {
+        // The reply came first: the thread stays with it; only the opening post went.
+        expect(replied.statusCode).toBe(303);
+        expect(deleted.statusCode).toBe(303);
+        expect(readable).toBe(1);
+        expect(thread.title).toBe('');
+      }
+    }
+  });
+
   it('keeps the thread when someone else has answered: only the opening post and its title go', async () => {
     const { c, owner, member } = await kit.community();
     const { id, url } = await kit.openThread(c.slug, owner.cookie);
