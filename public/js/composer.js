@@ -267,9 +267,19 @@ const storage = (() => {
   }
 })();
 
+// Drafts are one person's: keyed by who is signed in (the page's data-draft-owner), so that on a shared
+// computer nobody finds another's words in a form, and dropped as soon as someone else signs in.
+const DRAFT_OWNER = document.body?.dataset.draftOwner ?? '';
+if (storage && DRAFT_OWNER) {
+  for (const key of Object.keys(storage)) {
+    if (key.startsWith(DRAFT_PREFIX) && !key.startsWith(`${DRAFT_PREFIX}${DRAFT_OWNER}:`)) storage.removeItem(key);
+  }
+}
+
 function draftKey(form) {
   const parent = form.querySelector('input[name="parentId"]');
-  return `${DRAFT_PREFIX}${form.getAttribute('action') ?? location.pathname}${parent?.value ? `#${parent.value}` : ''}`;
+  const place = `${form.getAttribute('action') ?? location.pathname}${parent?.value ? `#${parent.value}` : ''}`;
+  return `${DRAFT_PREFIX}${DRAFT_OWNER}:${place}`;
 }
 
 // Signing out forgets every draft: a shared computer keeps nobody's words.

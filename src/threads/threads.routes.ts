@@ -42,13 +42,23 @@ import {
   type ThreadsService,
 } from './threads.service.js';
 
-/** A file part of a post form, as the multipart parser hands it over (bytes null: over the size limit). */
+/**
+ * A file part of a post form, as the multipart parser hands it over (bytes null: over the size limit).
+ * `surplus`: a file beyond the number a post may carry, read to its end but not kept.
+ */
 class UploadedPart {
   constructor(
     readonly bytes: Buffer | null,
     readonly filename: string,
+    readonly surplus = false,
   ) {}
 }
+
+/**
+ * Files a post form may send before the parser stops reading it (a 413 that would lose the words):
+ * more than a post may carry, so that choosing too many is answered beside the field with every word.
+ */
+const FILE_PARTS_READ = (perPost: number) => perPost * 4;
 
 const ATTACHMENT_MESSAGES: Readonly<Record<AttachmentError['problem'], MessageKey>> = {
   empty: 'threads.attachment.empty',
@@ -176,6 +186,15 @@ export async function threadsRoutes(
     const body = (request.body ?? {}) as Record<string, unknown>;
     const kept = idsOf(body.attachmentIds);
     const parts = partsOf(body.files);
+    // Too many files chosen: said before any is looked at, with every word of the form kept.
+    if (parts.some((part) => part.surplus) || kept.length + parts.length > config.attachments.perPost) {
+      return {
+        ids: kept,
+        error: {
+          attachments: { key: 'threads.field.tooManyAttachments', params: { max: config.attachments.perPost } },
+        },
+      };
+    }
     const inspected: InspectedFile[] = [];
     for (const part of parts) {
       try {
@@ -292,20 +311,31 @@ export async function threadsRoutes(
   });
 
   // ── Post forms with files: multipart parsed for these routes only ────────────────────────────────
+  /** How many files each request's form has sent so far (multipart calls onFile with the request as `this`). */
+  const filesSeen = new WeakMap<FastifyRequest, number>();
   await app.register(async (uploads) => {
     await uploads.register(fastifyMultipart, {
       attachFieldsToBody: 'keyValues',
       throwFileSizeLimit: false,
       limits: {
         fileSize: config.attachments.maxBytes,
-        files: config.attachments.perPost,
+        files: FILE_PARTS_READ(config.attachments.perPost),
         fields: 20 + config.attachments.perPost,
         // A text field over its limit reaches the validator whole (text/limits.ts); one cut at this size
         // is far over every limit, so it is refused as too long all the same, never kept cut.
         fieldSize: FORM_BODY_BYTES,
-        parts: 30 + config.attachments.perPost,
+        parts: 30 + FILE_PARTS_READ(config.attachments.perPost),
       },
-      async onFile(part) {
+      async onFile(this: FastifyRequest, part) {
+        // Beyond what a post may carry, a file is read through and dropped: memory holds perPost files at most.
+        const seen = (filesSeen.get(this) ?? 0) + 1;
+        filesSeen.set(this, seen);
+        if (seen > config.attachments.perPost) {
+          part.file.resume();
+          await new Promise((resolve) => part.file.once('end', resolve));
+          part.value = new UploadedPart(null, part.filename ?? '', true);
+          return;
+        }
         const bytes = await part.toBuffer();
         part.value = new UploadedPart(part.file.truncated ? null : bytes, part.filename ?? '');
       },

@@ -216,6 +216,32 @@ describe('a composer people expect', () => {
     }
   });
 
+  it('keeps a draft for its writer only: another person signed in on the same browser never finds it', {
+    timeout: 90_000,
+  }, async () => {
+    const { writer, community, threadUrl } = await setting({ writer: 'Carmen Compartido Gil' });
+    const other = await createUser(server.db, { organizationId: townHall.id, displayName: 'Lucía Siguiente Mora' });
+    await addMembership(server.db, community.id, other.id);
+    const person = await signedIn(writer);
+    try {
+      const { page } = person;
+      await page.goto(threadUrl);
+      await replyBody(page).fill('Mi DNI es 12345678Z y lo escribo en un ordenador compartido.');
+      await page.waitForTimeout(600);
+      // The session ends without "Cerrar sesión" (a closed tab, an expired session): the next person signs in.
+      await person.context.clearCookies();
+      await signInThroughForm(page, server.baseUrl, other);
+      await page.goto(threadUrl);
+      await replyBody(page).waitFor();
+      expect(await replyBody(page).inputValue()).toBe('');
+      expect(await page.getByText('Se ha recuperado un borrador').count()).toBe(0);
+      expect(await page.evaluate(() => Object.values(localStorage).join(' '))).not.toContain('12345678Z');
+      expect(person.problems).toEqual([]);
+    } finally {
+      await person.context.close();
+    }
+  });
+
   it('keeps a draft in the browser: restored after a reload, discarded on request, cleared once sent', {
     timeout: 90_000,
   }, async () => {

@@ -142,6 +142,28 @@ describe('nothing cut silently', () => {
     expect(response.body).toMatch(/<div class="error-summary" role="alert" tabindex="-1" autofocus/);
   });
 
+  it('answers too many files beside the field with every word, instead of a 413 that lost them', async () => {
+    const { c, member } = await kit.community();
+    const thread = await kit.openThread(c.slug, member.cookie);
+    const body = 'Adjunto los seis modelos de solicitud que usamos en el registro.';
+    for (const count of [6, 20]) {
+      const many = Array.from({ length: count }, (_, index) => ({
+        field: 'files',
+        name: `modelo-${index + 1}.txt`,
+        bytes: Buffer.from(`Modelo ${index + 1}`),
+        type: 'text/plain',
+      }));
+      const response = await submitMultipart(t.app, `${thread.url}/replies`, { body, tag: 'PROFESSIONAL' }, many, {
+        cookie: member.cookie,
+        formUrl: thread.url,
+      });
+      expect(response.statusCode, `${count} files`).toBe(422);
+      expect(response.body).toContain('Como máximo 5 archivos por publicación.');
+      expect(textareaText(response.body, 'field-body')).toBe(body);
+    }
+    expect(await t.db.post.count({ where: { threadId: thread.id } })).toBe(1);
+  });
+
   it('counts CRLF once in every form: a community description at its limit in CRLF is kept whole', async () => {
     const { c, owner } = await kit.community();
     const description = linesOf(500, 40, '\r\n');
