@@ -30,6 +30,12 @@ for (const toolbar of document.querySelectorAll('[data-toolbar]')) {
   });
 }
 
+// A table in a post that is wider than the screen scrolls in its own box: it takes a tab stop, so a
+// keyboard can scroll it (WCAG 2.1.1; axe's scrollable-region-focusable). It stays a table to a screen reader.
+for (const table of document.querySelectorAll('.prose table')) {
+  if (table.scrollWidth > table.clientWidth) table.tabIndex = 0;
+}
+
 // Deleting is deliberate: a link marked data-confirm leads to a page that says what would go and asks.
 // With this script the same page's question and form open in a dialog over the thread; its "cancel"
 // closes the dialog. If the page cannot be fetched, the link is followed as without the script.
@@ -40,17 +46,17 @@ document.addEventListener('click', async (event) => {
     return;
   }
   event.preventDefault();
-  let question = null;
+  let content = null;
   try {
     const response = await fetch(link.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
     if (response.ok) {
       const page = new DOMParser().parseFromString(await response.text(), 'text/html');
-      question = page.querySelector('main .container');
+      content = page.querySelector('main .container');
     }
   } catch {
-    question = null;
+    content = null;
   }
-  if (!question || typeof HTMLDialogElement !== 'function') {
+  if (!content || typeof HTMLDialogElement !== 'function') {
     window.location.assign(link.href);
     return;
   }
@@ -58,16 +64,17 @@ document.addEventListener('click', async (event) => {
   dialog = document.createElement('dialog');
   dialog.className = 'confirm-dialog';
   // The page's "back to the thread" link is where the dialog already is.
-  question.querySelector('p:first-child > a')?.parentElement?.remove();
-  const heading = question.querySelector('h1');
+  content.querySelector('p:first-child > a')?.parentElement?.remove();
+  const heading = content.querySelector('h1');
   if (heading) {
     const title = document.createElement('h2');
     title.id = 'confirm-dialog-title';
+    title.tabIndex = -1;
     title.textContent = heading.textContent;
     heading.replaceWith(title);
     dialog.setAttribute('aria-labelledby', title.id);
   }
-  dialog.append(...question.childNodes);
+  dialog.append(...content.childNodes);
   for (const cancel of dialog.querySelectorAll('form a')) {
     cancel.addEventListener('click', (cancelEvent) => {
       cancelEvent.preventDefault();
@@ -82,5 +89,9 @@ document.addEventListener('click', async (event) => {
   });
   document.body.append(dialog);
   dialog.showModal();
-  dialog.querySelector('form button[type="submit"]')?.focus();
+  // The question first, in view (a long post quoted below it must not scroll it away), never the
+  // destructive button: Enter pressed twice must not delete.
+  const question = dialog.querySelector('#confirm-dialog-title');
+  question?.focus();
+  dialog.scrollTop = 0;
 });

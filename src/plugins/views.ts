@@ -143,6 +143,20 @@ const RETURN_BASE = 'http://agora.invalid';
  * `Location` (which strips tabs and line breaks and reads `\` as `/`), so `/\t/evil.example` and
  * `/\\evil.example` are refused; any control character is refused outright.
  */
+/** The same-origin page a form was sent from (its Referer's path and query), or '/'. */
+function formPageOf(request: FastifyRequest): string {
+  const referer = request.headers.referer;
+  if (typeof referer !== 'string') return '/';
+  try {
+    const url = new URL(referer);
+    // (Host as a URL holds it: "localhost:80" and "localhost" are one host for http.)
+    if (url.host !== new URL(`${url.protocol}//${request.headers.host ?? ''}`).host) return '/';
+    return safeReturnPath(`${url.pathname}${url.search}`) ?? '/';
+  } catch {
+    return '/';
+  }
+}
+
 export function safeReturnPath(value: unknown): string | null {
   if (typeof value !== 'string' || !value.startsWith('/') || value.length > 2000) return null;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -225,6 +239,10 @@ export const viewsPlugin = fp(
         // The limits of the texts people write, the same the schemas apply (text/limits.ts).
         limits: TEXT_LIMITS,
         currentPath: pathOnly,
+        // Where the language switch brings the reader back: this page, or, for a page a form's POST
+        // answered (a refused reply, a preview), the page the form was on (its Referer, same origin
+        // only), since the POST's own address has no page to show.
+        returnPath: request.method === 'GET' || request.method === 'HEAD' ? pathOnly : formPageOf(request),
         // Without parsed cookies (a request Fastify rejected before routing) no token can be made.
         csrfToken: () => {
           if (!request.cookies) return '';

@@ -35,6 +35,11 @@ const NOT_PAGES = [
 const LONG_WORD = `Anticonstitucionalísimamente${'x'.repeat(120)}`;
 const LONG_URL = `https://sede.valdeserra.example/expedientes/${'carpeta/'.repeat(20)}documento-final.pdf`;
 const LONG_CODE = `const resultado = ${'"valor", '.repeat(34)}"fin";`;
+const TABLE = [
+  '| Expediente | Fecha de entrada | Solicitante | Estado del trámite | Observaciones |',
+  '| --- | --- | --- | --- | --- |',
+  '| LIC-2026-000123 | 30/11/2026 | Comunidad de propietarios | En información pública | Pendiente de informe técnico |',
+].join('\n');
 const LONG_TITLE = `Procedimiento${'Administrativo'.repeat(9)} ${'largo '.repeat(6)}`.slice(0, 150);
 
 interface Cast {
@@ -80,7 +85,7 @@ beforeAll(async () => {
       title: LONG_TITLE,
       kind: 'QUESTION',
       tag: 'PROFESSIONAL',
-      body: `¿Cómo se tramita esto? ${LONG_WORD}\n\n${LONG_URL}\n\n\`\`\`\n${LONG_CODE}\n\`\`\`\n\n#Licencias`,
+      body: `¿Cómo se tramita esto? ${LONG_WORD}\n\n${LONG_URL}\n\n\`\`\`\n${LONG_CODE}\n\`\`\`\n\n${TABLE}\n\n#Licencias`,
     },
     { cookie: adminCookie, formUrl: `${base}/threads/new` },
   );
@@ -349,7 +354,8 @@ describe('one journey by keyboard alone', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: '¿Eliminar esta publicación?' });
     await dialog.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Eliminar la publicación');
+    // Focus on the question, not on the button that deletes: Enter pressed twice deletes nothing.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('confirm-dialog-title');
     await expectAccessible(page);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });

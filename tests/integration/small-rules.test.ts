@@ -113,6 +113,32 @@ describe('member lists and organizations beside names', () => {
   });
 });
 
+describe('the language switch on a page a form answered', () => {
+  it('brings the reader back to the form’s page, not to the POST’s address that has no page', async () => {
+    const { c, member } = await kit.community();
+    const { url } = await kit.openThread(c.slug, member.cookie);
+    const form = await kit.get(url, member.cookie);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const cookie = [member.cookie, ...form.cookies.map((k) => `${k.name}=${k.value}`)].join('; ');
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `${url}/replies`,
+      headers: { cookie, referer: `http://localhost${url}` },
+      payload: { _csrf: csrf, body: '', tag: 'PROFESSIONAL' },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain(`name="returnTo" value="${url}"`);
+    // From another site's page, home.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: `${url}/replies`,
+      headers: { cookie, referer: 'https://evil.example/x' },
+      payload: { _csrf: csrf, body: '', tag: 'PROFESSIONAL' },
+    });
+    expect(elsewhere.body).toContain('name="returnTo" value="/"');
+  });
+});
+
 describe('one name for each role', () => {
   it('calls the owner "Responsable" in the directory as in "Mis comunidades"', async () => {
     const { c, owner } = await kit.community();
