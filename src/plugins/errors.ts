@@ -84,6 +84,24 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   };
 }
 
+/** Control characters but tab and line breaks, and U+0000: what the input guard refuses in text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const UNSTORABLE_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/gu;
+
+/** A UTF-16 surrogate without its pair (with the `u` flag a pair is one code point and does not match). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+
+/** A kept draft without what could not be stored: controls removed, lone surrogates made U+FFFD. */
+function storableDraft(draft: KeptDraft): KeptDraft {
+  const clean = (value: string) => value.replace(LONE_SURROGATE, '\uFFFD').replace(UNSTORABLE_IN_TEXT, '');
+  return {
+    ...draft,
+    title: draft.title === null ? null : clean(draft.title),
+    body: draft.body === null ? null : clean(draft.body),
+    hidden: draft.hidden.map((field) => ({ name: field.name, value: clean(field.value) })),
+  };
+}
+
 async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, page: ErrorPage): Promise<void> {
   reply.code(page.status);
   // An error raised before our hooks ran (a malformed URL) still gets a page in the layout.
@@ -96,6 +114,20 @@ async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, pag
         title: request.t(page.title),
         text: request.t(page.text),
         draft: draftOf(request),
+        draftNote: null,
+      });
+      await reply.type('text/html; charset=utf-8').send(html);
+      return;
+    }
+    // A post form refused for characters that can be neither stored nor shown (a vertical tab pasted
+    // from a PDF): its words come back, without those characters, ready to send again.
+    const unstorable = page.text === 'error.input.text' ? draftOf(request) : null;
+    if (unstorable) {
+      const html = await reply.viewAsync('errors/unavailable.eta', {
+        title: request.t(page.title),
+        text: request.t('error.input.textKept'),
+        draft: storableDraft(unstorable),
+        draftNote: request.t('error.input.draft'),
       });
       await reply.type('text/html; charset=utf-8').send(html);
       return;

@@ -82,6 +82,19 @@ describe('text made only of invisible characters', () => {
   });
 });
 
+describe('control characters pasted into a post', () => {
+  it('refuse the post but send back its words without them, ready to send again', async () => {
+    const { c, member } = await kit.community();
+    const { id, url } = await kit.openThread(c.slug, member.cookie);
+    const response = await kit.replyTo(url, member.cookie, { body: 'línea uno\u000Blínea dos\u0007 y fin' });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('caracteres de control invisibles');
+    expect(response.body).toContain(`action="${url}/replies"`);
+    expect(response.body).toContain('>línea unolínea dos y fin</textarea>');
+    expect(await t.db.post.count({ where: { threadId: id } })).toBe(1);
+  });
+});
+
 describe('bidirectional controls', () => {
   it('cannot reverse a title, and blanks at its ends are gone', async () => {
     const { c, member } = await kit.community();
