@@ -21,6 +21,7 @@ import {
 } from '../policy/rules.js';
 import { POST_TAGS, type PostTag } from '../policy/tags.js';
 import { postTextFields } from '../search/post-text.js';
+import { hasVisibleText } from '../text/visible-text.js';
 import { linkTopics } from '../topics/topic-links.js';
 import { attachmentUrl } from './attachment-urls.js';
 import type { ThreadRow } from './thread-selects.js';
@@ -230,7 +231,11 @@ export function createPostPipeline({
   }
 
   /** Markdown to HTML with links for the @handles of real people and the #topics, and this post's own images. */
-  async function render(body: string, images: readonly { id: string; isImage: boolean; displayName: string }[]) {
+  async function render(
+    body: string,
+    images: readonly { id: string; isImage: boolean; displayName: string }[],
+    { preview = false }: { preview?: boolean } = {},
+  ) {
     const references = findReferences(body);
     const users =
       references.handles.length > 0
@@ -248,6 +253,12 @@ export function createPostPipeline({
           .map((file) => [file.id, { url: attachmentUrl(file.id, file.displayName) }] as const),
       ),
     });
+    // What shows, not what was typed: "&#8203;", "&nbsp;", a lone ">" or an empty code block render to
+    // nothing a reader can see (text/visible-text.ts); an image is something to see.
+    const shown = rendered.html.replace(/<[^>]*>/g, '');
+    if (!preview && !hasVisibleText(shown) && !/<img\b/i.test(rendered.html)) {
+      throw new Invalid({ body: 'threads.field.bodyRequired' });
+    }
     const mentioned = users.filter((user) => rendered.mentions.includes(user.handle.toLowerCase()));
     return { html: rendered.html, mentionedIds: mentioned.map((user) => user.id), topics: rendered.topics };
   }

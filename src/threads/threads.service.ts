@@ -64,7 +64,7 @@ export function createThreadsService({
    */
   async function previewPost(viewer: Viewer, source: string, attachmentIds: readonly string[]): Promise<string> {
     const images = await files.pendingAttachments(viewer, attachmentIds);
-    return (await pipeline.render(source, images)).html;
+    return (await pipeline.render(source, images, { preview: true })).html;
   }
 
   return {

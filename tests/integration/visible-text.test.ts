@@ -42,6 +42,19 @@ describe('text made only of invisible characters', () => {
     }
   });
 
+  it('is not a body once rendered: entities of invisible characters, a lone quote mark, an empty code block', async () => {
+    const { c, member } = await kit.community();
+    const { id, url } = await kit.openThread(c.slug, member.cookie);
+    for (const body of ['&#8203;', '&nbsp;&zwnj;', '>', '```\n```', '&#x200B; &#xFEFF;']) {
+      const response = await kit.replyTo(url, member.cookie, { body });
+      expect(response.statusCode, JSON.stringify(body)).toBe(422);
+      expect(fieldError(response.body, 'body')).toBe('Escriba el texto.');
+    }
+    expect(await t.db.post.count({ where: { threadId: id } })).toBe(1);
+    // Entities that show something are text like any other.
+    expect((await kit.replyTo(url, member.cookie, { body: '&copy; 2026 &mdash; Ayuntamiento' })).statusCode).toBe(303);
+  });
+
   it('is not a reply', async () => {
     const { c, member } = await kit.community();
     const { id, url } = await kit.openThread(c.slug, member.cookie);
