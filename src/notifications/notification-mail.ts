@@ -52,7 +52,11 @@ export function actorOfUser(user: Recipient): CommunityActor {
   return actorFromUserRow(user);
 }
 
-/** What a notification says, in one line: the list, the e-mail's subject and the digest share it. */
+/**
+ * What a notification says, in one line: the list, the e-mail's subject and the digest share it.
+ * `isolate`: each name and title wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE (UAX #9), the
+ * text form of <bdi>, so that a name in Arabic or Hebrew does not reorder the words around it (the page).
+ */
 export function notificationSummary(
   t: Translate,
   n: {
@@ -63,11 +67,13 @@ export function notificationSummary(
     readonly communityName: string;
     readonly threadTitle: string | null;
   },
+  { isolate = false }: { isolate?: boolean } = {},
 ): string {
+  const own = (text: string) => (isolate ? `\u2068${text}\u2069` : text);
   const values = {
-    actor: n.actorName ?? t('notifications.someone'),
-    title: n.threadTitle || t('threads.untitled'),
-    community: n.communityName,
+    actor: n.actorName ? own(n.actorName) : t('notifications.someone'),
+    title: n.threadTitle ? own(n.threadTitle) : t('threads.untitled'),
+    community: own(n.communityName),
     count: n.actorCount,
   };
   if (n.kind === 'REACTIONS') {

@@ -48,7 +48,7 @@ export async function notificationsRoutes(
     const page = await notifications.list(actorFor(viewer), before);
     return reply.view('notifications/index.eta', {
       title: request.t('notifications.title'),
-      items: page.items.map((item) => ({ ...item, summary: notificationSummary(request.t, item) })),
+      items: page.items.map((item) => ({ ...item, summary: notificationSummary(request.t, item, { isolate: true }) })),
       next: page.next,
       earlier: before !== null,
     });

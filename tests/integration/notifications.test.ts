@@ -73,7 +73,8 @@ describe('who is told of a post', () => {
     expect(await bellCount(colleague.cookie)).toBe(1);
     const list = await kit.get('/notifications', colleague.cookie);
     expect(list.statusCode).toBe(200);
-    expect(list.body).toContain('le ha mencionado en «Licencias de obra menor»');
+    // Names and titles are isolated (U+2068 … U+2069, the text form of <bdi>) in the list.
+    expect(list.body).toContain('le ha mencionado en «\u2068Licencias de obra menor\u2069»');
 
     const mail = mailTo(colleague.user.email);
     expect(mail).toHaveLength(1);
@@ -262,7 +263,7 @@ describe('requests and invitations', () => {
       expect((await notificationsOf(person.user.id)).map((n) => n.kind)).toEqual(['JOIN_REQUEST']);
     }
     const list = await kit.get('/notifications', moderator.cookie);
-    expect(list.body).toContain(`ha pedido unirse a ${c.name}`);
+    expect(list.body).toContain(`ha pedido unirse a \u2068${c.name}\u2069`);
 
     const invitee = await kit.person();
     const invited = await submitForm(
@@ -277,7 +278,9 @@ describe('requests and invitations', () => {
     expect(invited.statusCode).toBe(303);
     await runJobs();
     expect((await notificationsOf(invitee.user.id)).map((n) => n.kind)).toEqual(['INVITATION']);
-    expect((await kit.get('/notifications', invitee.cookie)).body).toContain(`le ha invitado a unirse a ${c.name}`);
+    expect((await kit.get('/notifications', invitee.cookie)).body).toContain(
+      `le ha invitado a unirse a \u2068${c.name}\u2069`,
+    );
   });
 });
 
