@@ -70,7 +70,14 @@ function valueText(t: Translate, value: unknown, names: RecordNames, depth = 0):
       const named = names.get(value.toLowerCase());
       return named ? { text: named.label, href: named.href } : { text: shortId(value), href: null };
     }
-    return { text: known(t, `admin.audit.value.${value}`) ?? value, href: null };
+    // A code read as the page where it is chosen names it: an audience, a visibility, a setting, a field.
+    const named =
+      known(t, `admin.audit.value.${value}`) ??
+      known(t, `communities.audience.${value}`) ??
+      known(t, `communities.visibility.${value}`) ??
+      known(t, `admin.settings.${value}`) ??
+      known(t, `profiles.field.${value}`);
+    return { text: named ?? value, href: null };
   }
   if (Array.isArray(value)) {
     return { text: value.map((item) => valueText(t, item, names, depth + 1).text).join(', ') || '—', href: null };
@@ -84,9 +91,14 @@ function valueText(t: Translate, value: unknown, names: RecordNames, depth = 0):
   return { text: '…', href: null };
 }
 
-/** A detail's label: `admin.audit.detail.<key>`, or the key in words. */
+/** A detail's label: `admin.audit.detail.<key>`, a setting's or a profile field's name, or the key in words. */
 function detailLabel(t: Translate, key: string): string {
-  return known(t, `admin.audit.detail.${key}`) ?? words(key);
+  return (
+    known(t, `admin.audit.detail.${key}`) ??
+    known(t, `admin.settings.${key}`) ??
+    known(t, `admin.audit.value.${key}`) ??
+    words(key)
+  );
 }
 
 /**

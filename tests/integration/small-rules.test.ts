@@ -54,7 +54,7 @@ describe('"útil" and accepted answers are what others judge', () => {
     const othersReply = await kit.postReply(url, member.cookie);
     const refused = await act(`${url}/posts/${ownReply}/accept`, owner.cookie, {}, url);
     expect(refused.statusCode).toBe(403);
-    expect(refused.body).toContain('Su propia respuesta no puede ser la respuesta aceptada');
+    expect(refused.body).toContain('Una respuesta de quien hizo la pregunta no puede ser su respuesta aceptada');
     expect((await t.db.thread.findUniqueOrThrow({ where: { id } })).acceptedPostId).toBeNull();
     // Not by a moderator of the community either: it is still the asker answering themselves.
     const { c: c2, owner: owner2, moderator } = await kit.community();

@@ -35,7 +35,7 @@ describe('the audit log in words', () => {
       { label: 'Persona', value: 'Ana García (@ana)', href: `/admin/users/${ana}` },
       { label: 'Método', value: 'Inicio de sesión único', href: null },
       { label: 'Como moderación', value: 'No', href: null },
-      { label: 'Campos públicos', value: 'bio, avatar', href: null },
+      { label: 'Campos públicos', value: 'Presentación, Foto', href: null },
       { label: 'Publicaciones pendientes', value: '3', href: null },
       { label: 'other', value: '#ffffffff', href: null },
     ]);
@@ -43,6 +43,12 @@ describe('the audit log in words', () => {
       { label: 'Cambios', value: 'Antes: a; Después: b', href: null },
     ]);
     expect(readableDetails(t, null, names)).toEqual([]);
+    // Codes are named as the pages that choose them name them: an audience, a visibility, a setting.
+    expect(readableDetails(t, { audience: 'INTERNAL', visibility: 'PUBLIC', changed: ['siteName'] }, names)).toEqual([
+      { label: 'Alcance', value: 'Interna', href: null },
+      { label: 'Visibilidad', value: 'Pública', href: null },
+      { label: 'Cambios', value: 'Nombre del sitio', href: null },
+    ]);
   });
 
   it('names a target, or gives its kind and a short id when nothing names it any more', () => {
