@@ -48,14 +48,21 @@ export async function accessibilityRoutes(
     });
   }
 
-  app.get('/accesibilidad', async (_request, reply) => statementPage(reply));
+  // After a report is kept the page is shown again by a redirect (a reload sends nothing twice) that
+  // carries the due date: `?sent=YYYY-MM-DD`, shown only when it is a day of the coming weeks.
+  app.get('/accesibilidad', async (request, reply) => {
+    const sent = (request.query as { sent?: unknown } | undefined)?.sent;
+    const due = typeof sent === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(sent) ? new Date(`${sent}T12:00:00Z`) : null;
+    const days = due ? (due.getTime() - Date.now()) / 86_400_000 : Number.NaN;
+    return statementPage(reply, days > 0 && days < 60 && due ? { sentDueBy: due } : {});
+  });
 
   app.post('/accesibilidad', { config: REPORT_LIMIT }, async (request, reply) => {
     const form = parseForm(reportForm, request.body);
     if (!form.ok) return statementPage(reply, { status: 422, errors: form.errors, values: form.values });
     try {
       const { dueBy } = await accessibility.report(request.viewer, form.data);
-      return statementPage(reply, { sentDueBy: dueBy });
+      return reply.redirect(`/accesibilidad?sent=${dueBy.toISOString().slice(0, 10)}#report-sent`, 303);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       const values = Object.fromEntries(Object.entries(form.data).map(([key, value]) => [key, String(value)]));

@@ -100,9 +100,11 @@ describe('its form', () => {
       description,
       email: 'vecina@correo.example',
     });
-    expect(sent.statusCode).toBe(200);
-    expect(sent.body).toContain('Hemos recibido su comunicación.');
-    expect(sent.body).toContain('Le responderemos por correo electrónico a más tardar el');
+    // Kept, then shown by a redirect, so that a reload sends nothing twice.
+    expect(sent.statusCode).toBe(303);
+    const shown = await get(String(sent.headers.location));
+    expect(shown.body).toContain('Hemos recibido su comunicación.');
+    expect(shown.body).toContain('Le responderemos por correo electrónico a más tardar el');
     const stored = await t.db.accessibilityReport.findFirstOrThrow({ where: { description } });
     expect(stored).toMatchObject({ kind: 'INFORMATION', contactEmail: 'vecina@correo.example', userId: null });
   });
@@ -119,7 +121,7 @@ describe('its form', () => {
       { kind: 'COMPLAINT', description: 'El contraste del botón es bajo.' },
       { cookie },
     );
-    expect(sent.statusCode).toBe(200);
+    expect(sent.statusCode).toBe(303);
     const stored = await t.db.accessibilityReport.findFirstOrThrow({ where: { userId: person.id } });
     expect(stored.contactEmail).toBe(person.email);
   });
