@@ -20,6 +20,7 @@ import {
   type SubmissionPlace,
 } from './post-submissions.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
+import { POST_WORDS_SELECT } from './thread-selects.js';
 import type { EditFormData, ReplyFormData, ThreadFormData } from './threads.schemas.js';
 
 // The ways a post is written: opening a thread, replying, answering a reply, editing, and the author's
@@ -403,17 +404,7 @@ export function createPostWriting({
       if (!(await nobodyElseIn(tx, thread))) return false;
       const posts = await tx.post.findMany({
         where: { threadId: thread.id, status: { in: ['PUBLISHED', 'HELD'] }, authorId: viewer.id },
-        select: {
-          id: true,
-          isOpening: true,
-          status: true,
-          source: true,
-          html: true,
-          tag: true,
-          onBehalfOfId: true,
-          createdAt: true,
-          editedAt: true,
-        },
+        select: { id: true, isOpening: true, status: true, ...POST_WORDS_SELECT },
       });
       for (const post of posts)
         await keepRevision(tx, { ...post, authorId: viewer.id, parentId: null, attachments: [] }, thread.title);

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
+import { POST_WORDS_SELECT } from './thread-selects.js';
 
 // Moderation actions on a thread: its title, the accepted answer, pins and locks, taken by its
 // moderators (and, for the title and the accepted answer, by its author). Every action names the state
@@ -44,16 +45,7 @@ export function createThreadActions({
     if (title === thread.title) return { changed: false };
     const opening = await db.post.findFirst({
       where: { threadId: thread.id, isOpening: true },
-      select: {
-        id: true,
-        status: true,
-        source: true,
-        html: true,
-        tag: true,
-        onBehalfOfId: true,
-        createdAt: true,
-        editedAt: true,
-      },
+      select: { id: true, status: true, ...POST_WORDS_SELECT },
     });
     const moderator = opened.opened.permissions.moderate && thread.authorId !== viewer.id;
     // Decision: a title set here is not judged by the policy as a new post would be. It only corrects or

@@ -12,7 +12,7 @@ import type { PostTag } from '../policy/tags.js';
 import { htmlWithoutSuspendedMentions } from './post-mentions.js';
 import { type ReplyPageRequest, replyPage } from './reply-pages.js';
 import { mayReactToOwnPost } from './thread-reactions.js';
-import { AUTHOR_SELECT, bylineAuthor, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
+import { AUTHOR_SELECT, bylineAuthor, POST_WORDS_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
 // a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
@@ -305,12 +305,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
         isOpening: true,
         parentId: true,
         status: true,
-        source: true,
-        html: true,
-        tag: true,
-        onBehalfOfId: true,
-        createdAt: true,
-        editedAt: true,
+        ...POST_WORDS_SELECT,
         attachments: { select: { id: true, displayName: true, isImage: true }, orderBy: { createdAt: 'asc' } },
       },
     });

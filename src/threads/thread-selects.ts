@@ -24,6 +24,16 @@ export function bylineAuthor(viewer: ProfileViewer | null, author: AuthorRow): A
   return organization === author.organization ? author : { ...author, organization };
 }
 
+/** A post's words as a revision keeps them (post-writing.ts keepRevision): text, rendering, tag, voice, dates. */
+export const POST_WORDS_SELECT = {
+  source: true,
+  html: true,
+  tag: true,
+  onBehalfOfId: true,
+  createdAt: true,
+  editedAt: true,
+} as const;
+
 export const THREAD_SELECT = {
   id: true,
   communityId: true,

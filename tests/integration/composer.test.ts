@@ -4,7 +4,7 @@ import { BODY_MAX } from '../../src/threads/threads.schemas.js';
 import { AUDIENCES, createMatrixCast, matrixReads, VISIBILITIES } from '../support/access-matrix.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { fieldError, openForm, submitMultipart } from '../support/forms.js';
+import { fieldError, openForm, postUrlencoded, submitMultipart, textareaText } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // Issue 14, item 5: the composer — a preview rendered by the server, @mention suggestions. Through
@@ -26,31 +26,6 @@ const kit = threadTestKit(
   () => townHall,
 );
 
-/** Sends a form urlencoded, as a browser sends a form without files (CRLF line breaks and all). */
-async function postUrlencoded(url: string, cookie: string, formUrl: string, fields: Record<string, string>) {
-  const form = await openForm(t.app, formUrl, { cookie });
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      cookie: [cookie, form.cookie].filter(Boolean).join('; '),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    payload: new URLSearchParams({ _csrf: form.csrf, ...fields }).toString(),
-  });
-}
-
-/** The text a textarea shows, its HTML entities read back. */
-function textareaText(html: string, id: string): string | undefined {
-  const raw = new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
-  return raw
-    ?.replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&');
-}
-
 describe('the preview', () => {
   const DRAFT = (handle: string) =>
     `**Negrita** y un enlace a [la sede](https://sede.example.org).\n\n<script>alert(1)</script><img src=x onerror="alert(2)"> @${handle}`;
@@ -58,7 +33,7 @@ describe('the preview', () => {
   it('renders the draft with the post’s own sanitizer, keeps every word, and stores nothing (no script)', async () => {
     const { c, member, moderator } = await kit.community();
     const body = DRAFT(moderator.user.handle);
-    const response = await postUrlencoded(`/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
+    const response = await postUrlencoded(t.app, `/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
       title: 'Borrador con vista previa',
       kind: 'DISCUSSION',
       body,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_MAX, TITLE_MAX } from '../../src/threads/threads.schemas.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization } from '../support/factories.js';
-import { fieldError, openForm, submitForm, submitMultipart } from '../support/forms.js';
+import { fieldError, postUrlencoded, submitForm, submitMultipart, textareaText } from '../support/forms.js';
 import { QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 14, item 2: forms that never lose or hide a word — lengths counted as people see them, nothing
@@ -24,31 +24,6 @@ const kit = threadTestKit(
   () => townHall,
 );
 
-/** Sends a form urlencoded, as a browser sends a form without files (CRLF line breaks and all). */
-async function postUrlencoded(url: string, cookie: string, formUrl: string, fields: Record<string, string>) {
-  const form = await openForm(t.app, formUrl, { cookie });
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      cookie: [cookie, form.cookie].filter(Boolean).join('; '),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    payload: new URLSearchParams({ _csrf: form.csrf, ...fields }).toString(),
-  });
-}
-
-/** The text a textarea shows, its HTML entities read back. */
-function textareaText(html: string, id: string): string | undefined {
-  const raw = new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
-  return raw
-    ?.replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&');
-}
-
 /** Lines of `lineLength` letters, joined by `separator`, `total` characters in all once each break is one. */
 function linesOf(total: number, lineLength: number, separator: string): string {
   const lines: string[] = [];
@@ -67,7 +42,7 @@ describe('lengths as the person sees them', () => {
     const body = `${QUESTION_TEXT}\r\n${linesOf(BODY_MAX - QUESTION_TEXT.length - 1, 60, '\r\n')}`;
     expect(body.replaceAll('\r\n', '\n')).toHaveLength(BODY_MAX);
     expect(body.length).toBeGreaterThan(BODY_MAX);
-    const response = await postUrlencoded(`/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
+    const response = await postUrlencoded(t.app, `/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
       title: 'Con saltos de línea\r\nde Windows',
       kind: 'DISCUSSION',
       body,
@@ -111,7 +86,7 @@ describe('nothing cut silently', () => {
     const body = `${linesOf(PASTED - 6, 70, '\r\n')} FINAL`;
     const seen = body.replaceAll('\r\n', '\n').length;
     expect(seen).toBeGreaterThan(PASTED - 10);
-    const response = await postUrlencoded(`/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
+    const response = await postUrlencoded(t.app, `/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
       title: 'Un texto pegado entero',
       kind: 'DISCUSSION',
       body,
@@ -175,7 +150,7 @@ describe('nothing cut silently', () => {
         .filter(([tag]) => !/type="(radio|checkbox)"/.test(tag) || / checked/.test(tag))
         .map(([tag, name]) => [name, /value="([^"]*)"/.exec(tag)?.[1] ?? '']),
     );
-    const response = await postUrlencoded(settings, owner.cookie, settings, {
+    const response = await postUrlencoded(t.app, settings, owner.cookie, settings, {
       ...fields,
       description,
       rules: 'a\r\nb',

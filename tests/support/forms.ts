@@ -86,3 +86,34 @@ export async function submitMultipart(
 export function confirmationIn(html: string): string {
   return /name="confirmation" value="([0-9a-f]{16})"/.exec(html)?.[1] ?? '';
 }
+
+/** Sends a form urlencoded, as a browser sends a form without files (CRLF line breaks and all). */
+export async function postUrlencoded(
+  app: FastifyInstance,
+  url: string,
+  cookie: string,
+  formUrl: string,
+  fields: Record<string, string>,
+) {
+  const form = await openForm(app, formUrl, { cookie });
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: {
+      cookie: [cookie, form.cookie].filter(Boolean).join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    payload: new URLSearchParams({ _csrf: form.csrf, ...fields }).toString(),
+  });
+}
+
+/** The text a textarea shows, its HTML entities read back. */
+export function textareaText(html: string, id: string): string | undefined {
+  const raw = new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
+  return raw
+    ?.replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&');
+}
