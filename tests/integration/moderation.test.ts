@@ -215,7 +215,7 @@ describe('hold → approve / reject → appeal → decided', () => {
     });
     expect(told.actorId).toBeNull();
     const bell = await get('/notifications', member.cookie);
-    expect(bell.body).toContain(`La moderación de ${c.name} ha tomado una decisión sobre su participación`);
+    expect(bell.body).toContain(`La moderación de \u2068${c.name}\u2069 ha tomado una decisión sobre su participación`);
     const followed = await get(`/notifications/${told.id}`, member.cookie);
     expect(followed.headers.location).toBe(`/account/moderation#decision-${decision.id}`);
     const appealUrl = `/account/moderation/${decision.id}/appeal`;
