@@ -210,7 +210,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   const notifications = createNotificationsService({ db });
   const communities = createCommunitiesService({ db, audit, events: jobs.events, tasks });
   const moderation = createModerationService({ db, audit, communities, events: jobs.events });
-  await app.register(notificationBellPlugin, { db, notifications, review: moderation });
+  await app.register(notificationBellPlugin, { db, notifications });
   await app.register(healthRoutes, { db });
   await app.register(languageRoutes, { config, db });
   const threads = createThreadsService({

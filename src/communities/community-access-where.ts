@@ -39,6 +39,56 @@ export function communityAccessWhere(actor: CommunityActor | null, action: 'see'
 }
 
 /**
+ * communityAccessWhere written in SQL: a condition on a communities row aliased `alias` (an identifier
+ * written by our code, never by a person), for raw queries — search, the feed, the rankings, the bell —
+ * so they decide access per candidate row, in the same statement, instead of carrying every readable
+ * community's id (920 of 2,000 at the bench's large size). tests/integration/community-access-where.test.ts
+ * checks it finds exactly what communityAccessWhere (and so can()) finds, for every actor of its matrix.
+ *
+ * `membershipAlias`: when the query already joins the actor's own membership of the community (LEFT JOIN
+ * memberships <alias> ON community_id = c.id AND user_id = actor; at most one row, the primary key), the
+ * condition reads its state instead of running an EXISTS per membership state: fewer subqueries to plan,
+ * for statements that run on every page (the header counts). Membership states are our own enum's names,
+ * written into the SQL as literals.
+ */
+export function communityAccessSql(
+  actor: CommunityActor | null,
+  action: 'see' | 'read',
+  alias = 'c',
+  membershipAlias: string | null = null,
+): Prisma.Sql {
+  for (const name of [alias, membershipAlias ?? 'm']) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not an SQL alias: ${name}`);
+  }
+  const c = Prisma.raw(alias);
+  if (actor === null || actor.status !== 'ACTIVE')
+    return Prisma.sql`(${c}.audience = 'OPEN' AND ${c}.visibility = 'PUBLIC')`;
+  if (actor.role === 'ADMIN') return Prisma.sql`TRUE`;
+  const joined = membershipAlias === null ? null : Prisma.raw(membershipAlias);
+  const list = (states: MembershipState[]) => Prisma.raw(states.map((state) => `'${state}'`).join(', '));
+  const holds = (states: MembershipState[]) =>
+    joined
+      ? Prisma.sql`(${joined}.state IS NOT NULL AND ${joined}.state::text IN (${list(states)}))`
+      : Prisma.sql`EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = ${c}.id AND m.user_id = ${actor.id}::uuid
+                       AND m.state::text IN (${list(states)}))`;
+  const audience: Prisma.Sql[] = [Prisma.sql`${c}.audience = 'OPEN'`];
+  if (actor.emailVerified && actor.kind === 'EMPLOYEE' && actor.organizationId !== null) {
+    audience.push(
+      Prisma.sql`(${c}.audience = 'INTERNAL' AND ${c}.owner_organization_id = ${actor.organizationId}::uuid)`,
+    );
+    if (actor.organizationIsAdministration) audience.push(Prisma.sql`${c}.audience = 'INTERADMINISTRATIVE'`);
+  }
+  if (actor.emailVerified && actor.kind === 'PARTNER') {
+    audience.push(Prisma.sql`(${c}.audience = 'INTERADMINISTRATIVE' AND ${holds(['INVITED', 'ACTIVE'])})`);
+  }
+  const looking: Prisma.Sql[] = [Prisma.sql`${c}.visibility = 'PUBLIC'`, holds(['ACTIVE'])];
+  if (action === 'see') {
+    looking.push(Prisma.sql`(${c}.visibility = 'PRIVATE' AND NOT ${holds(['BANNED'])})`, holds(['INVITED']));
+  }
+  return Prisma.sql`((${Prisma.join(audience, ' OR ')}) AND (${Prisma.join(looking, ' OR ')}))`;
+}
+
+/**
  * The people whose active membership of this community counts (decide() answers 'member' for them): in
  * its audience, or a verified partner of an inter-administrative one, and not suspended. Member lists and
  * counts show only them: someone who left the audience keeps a row that gives them nothing, and is not

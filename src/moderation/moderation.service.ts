@@ -122,6 +122,21 @@ const DECISION_SELECT = {
   },
 } as const satisfies Prisma.ModerationDecisionSelect;
 
+/**
+ * The communities this viewer moderates, as a filter (site admins: every community; nobody before their
+ * e-mail address is verified). header-counts.ts writes the same in SQL for the header's review count.
+ */
+export function moderatedWhere(viewer: Viewer): Prisma.CommunityWhereInput {
+  if (viewer.role === 'ADMIN') return {};
+  if (!viewer.emailVerified) return { id: { in: [] } };
+  return {
+    AND: [
+      communityAccessWhere(actorOf(viewer), 'read'),
+      { memberships: { some: { userId: viewer.id, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } } } },
+    ],
+  };
+}
+
 export function createModerationService({
   db,
   audit,
@@ -134,18 +149,6 @@ export function createModerationService({
   /** A held post approved is told to people as a post just published; a restriction to the person it is about. */
   events: Pick<NotificationEvents, 'postPublished' | 'moderated'>;
 }) {
-  /** The communities this viewer moderates, as a filter (site admins: every community). */
-  function moderatedWhere(viewer: Viewer): Prisma.CommunityWhereInput {
-    if (viewer.role === 'ADMIN') return {};
-    if (!viewer.emailVerified) return { id: { in: [] } };
-    return {
-      AND: [
-        communityAccessWhere(actorOf(viewer), 'read'),
-        { memberships: { some: { userId: viewer.id, state: 'ACTIVE', role: { in: ['OWNER', 'MODERATOR'] } } } },
-      ],
-    };
-  }
-
   function requireModerator(opened: OpenedCommunity): void {
     // Whoever may not moderate here is told the page does not exist, as for any private page.
     if (!opened.permissions.moderate) throw new NotFound('No such page');
@@ -412,11 +415,6 @@ export function createModerationService({
     /** The entries waiting in every community this viewer moderates (every community for site admins). */
     async myQueue(viewer: Viewer) {
       return pendingEntries({ community: moderatedWhere(viewer) });
-    },
-
-    /** Pending entries in the communities this viewer moderates (every community for site admins). */
-    pendingFor(viewer: Viewer): Promise<number> {
-      return countPending({ community: moderatedWhere(viewer) });
     },
 
     /** Pending entries of one community, for its moderators (0 for anyone else: nothing is hinted). */

@@ -55,7 +55,7 @@ export async function notificationsRoutes(
   });
 
   app.get('/notifications/count', { preHandler: requireViewer }, async (request, reply) => {
-    const unread = await notifications.unreadCount(actorFor(viewerOf(request)));
+    const { unread } = await notifications.headerCounts(viewerOf(request));
     return reply
       .header('cache-control', 'no-store')
       .send({ unread: Math.min(unread, BELL_MAX), more: unread > BELL_MAX });

@@ -1,9 +1,11 @@
 import type { CommunityActor } from '../access/communities.js';
+import type { Viewer } from '../accounts/auth.js';
 import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { READABLE_POST_WHERE } from '../moderation/post-visibility.js';
+import { type HeaderCounts, headerCounts } from './header-counts.js';
 import {
   DEFAULT_DELIVERY,
   type Delivery,
@@ -161,12 +163,12 @@ export interface NotificationSettings {
 
 export function createNotificationsService({ db }: { db: Db }) {
   return {
-    /** Unread notifications the person may be shown now, up to BELL_MAX + 1. */
-    async unreadCount(actor: CommunityActor): Promise<number> {
-      return db.notification.count({
-        where: { AND: [visibleNotificationWhere(actor), { readAt: null }] },
-        take: BELL_MAX + 1,
-      });
+    /**
+     * The header's two numbers in one statement (header-counts.ts): unread notifications the person may be
+     * shown now, up to BELL_MAX + 1, and entries waiting in the review queues they moderate.
+     */
+    headerCounts(viewer: Viewer): Promise<HeaderCounts> {
+      return headerCounts(db, viewer, BELL_MAX);
     },
 
     /** One page, newest first, keyset-paged on (notifiedAt, id); `next` is the cursor of the next page. */

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { actorOf } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
-import type { ModerationService } from '../moderation/moderation.service.js';
 import { BELL_MAX, type NotificationsService } from '../notifications/notifications.service.js';
 
 declare module 'fastify' {
@@ -59,11 +58,7 @@ export function createPresence(db: Db, log: { error(obj: object, msg: string): v
 export const notificationBellPlugin = fp(
   async (
     app: FastifyInstance,
-    {
-      db,
-      notifications,
-      review,
-    }: { db: Db; notifications: NotificationsService; review: Pick<ModerationService, 'pendingFor'> },
+    { db, notifications }: { db: Db; notifications: Pick<NotificationsService, 'headerCounts'> },
   ) => {
     const presence = createPresence(db, app.log);
     app.decorate('presence', presence);
@@ -76,11 +71,9 @@ export const notificationBellPlugin = fp(
       presence.mark(actor.id);
       if (request.method === 'GET' && reply.locals) {
         const viewer = request.viewer;
-        const [unread, pendingReview] = await Promise.all([
-          notifications.unreadCount(actor),
-          // Entries waiting in the review queues this person moderates (0 for everyone else).
-          viewer ? review.pendingFor(viewer) : Promise.resolve(0),
-        ]);
+        if (!viewer) return;
+        // One statement for both numbers (header-counts.ts): the review queues count 0 for non-moderators.
+        const { unread, pendingReview } = await notifications.headerCounts(viewer);
         reply.locals.unreadNotifications = unread;
         reply.locals.pendingReview = pendingReview;
         reply.locals.bellMax = BELL_MAX;

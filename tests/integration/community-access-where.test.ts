@@ -10,6 +10,7 @@ import {
 import type { Viewer } from '../../src/accounts/auth.js';
 import { COMMUNITIES_PER_PAGE, createCommunitiesService } from '../../src/communities/communities.service.js';
 import {
+  communityAccessSql,
   communityAccessWhere,
   communityReadersSql,
   communityReadersWhere,
@@ -114,6 +115,48 @@ describe('communityAccessWhere', () => {
       });
       expect(rows.map((row) => row.id).sort(), `${action} as ${name}`).toEqual(expected);
     }
+  });
+});
+
+describe('communityAccessSql', () => {
+  it.each(['see', 'read'] as const)(
+    'finds in SQL exactly what communityAccessWhere(%s) finds, for everyone',
+    async (action) => {
+      const ids = communities.map((c) => c.id);
+      for (const { name, actor } of actors) {
+        const expected = await t.db.community.findMany({
+          where: { AND: [{ id: { in: ids } }, communityAccessWhere(actor, action)] },
+          select: { id: true },
+        });
+        const rows = await t.db.$queryRaw<{ id: string }[]>`
+        SELECT k.id FROM communities k WHERE k.id = ANY(${ids}::uuid[]) AND ${communityAccessSql(actor, action, 'k')}`;
+        expect(rows.map((row) => row.id).sort(), `${action} as ${name}`).toEqual(expected.map((row) => row.id).sort());
+        // The same, reading the actor's own membership from a join (the header counts' form).
+        const joined = await t.db.$queryRaw<{ id: string }[]>`
+          SELECT k.id FROM communities k
+            LEFT JOIN memberships mine
+              ON mine.community_id = k.id AND mine.user_id = ${actor?.id ?? '00000000-0000-4000-8000-000000000000'}::uuid
+           WHERE k.id = ANY(${ids}::uuid[]) AND ${communityAccessSql(actor, action, 'k', 'mine')}`;
+        expect(joined.map((row) => row.id).sort(), `${action} as ${name}, joined`).toEqual(
+          expected.map((row) => row.id).sort(),
+        );
+      }
+      // Also a suspended person (nothing but open public) and a site admin (everything).
+      const suspended = actors.find((entry) => entry.actor?.kind === 'EMPLOYEE')?.actor;
+      if (!suspended) throw new Error('the matrix has employees');
+      const none = await t.db.$queryRaw<{ id: string }[]>`
+      SELECT k.id FROM communities k WHERE k.id = ANY(${ids}::uuid[])
+        AND ${communityAccessSql({ ...suspended, status: 'SUSPENDED' }, action, 'k')}`;
+      expect(none.length).toBe(communities.filter((c) => c.audience === 'OPEN' && c.visibility === 'PUBLIC').length);
+      const all = await t.db.$queryRaw<{ id: string }[]>`
+      SELECT k.id FROM communities k WHERE k.id = ANY(${ids}::uuid[])
+        AND ${communityAccessSql({ ...suspended, role: 'ADMIN' }, action, 'k')}`;
+      expect(all.length).toBe(ids.length);
+    },
+  );
+
+  it('refuses an alias that is not a plain identifier', () => {
+    expect(() => communityAccessSql(null, 'read', 'c; DROP TABLE users')).toThrow(/alias/);
   });
 });
 
