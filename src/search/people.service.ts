@@ -6,7 +6,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import { topicKey } from '../markdown/post-markdown.js';
 import { likePattern, searchWords } from '../text/fold.js';
 import { cursorText, isCursorUuid } from './cursor-values.js';
-import { communityIn, readableCommunityIds } from './readable-communities.js';
+import { myMembershipJoin, viewerReadsSql } from './readable-communities.js';
 
 // People and expertise (issue 12): /people lists the people the viewer may see (every active account:
 // names are never hidden, src/access/profile-access.ts), found by name, job title, organization,
@@ -192,22 +192,25 @@ export function createPeopleService({ db }: { db: Db }) {
       ? await db.$queryRaw<{ id: string }[]>`
           SELECT u.id FROM users u
           WHERE u.status = 'ACTIVE'
-            AND EXISTS (SELECT 1 FROM unnest(u.expertise) AS e WHERE agora_fold(btrim(e, '# ')) = ${key})
+            AND agora_expertise_keys(u.expertise) @> ARRAY[${key}]::text[]
             AND ${seesEverything(viewer) ? Prisma.sql`TRUE` : Prisma.sql`'expertise' = ANY(u.public_fields)`}
           ORDER BY u.display_name, u.id
           LIMIT ${EXPERTS_LIMIT}`
       : [];
     let ranked: { author_id: string; accepted: number; useful: number }[] = [];
     if (topic) {
-      const communities = await readableCommunityIds(db, viewer);
+      // Access per thread on the topic (its community and the viewer's membership of it): the cost follows
+      // the topic's threads, not the number of communities the viewer may read.
       ranked = await db.$queryRaw<{ author_id: string; accepted: number; useful: number }[]>`
         WITH about AS (
           SELECT t.id, t.accepted_post_id
           FROM post_topics pt
           JOIN posts op ON op.id = pt.post_id AND op.is_opening AND op.status = 'PUBLISHED'
           JOIN threads t ON t.id = op.thread_id AND NOT t.restricted
-          WHERE pt.topic_id = ${topic.id}::uuid AND ${communityIn(Prisma.sql`t.community_id`, communities)}
-        ), contributions AS (
+          JOIN communities c ON c.id = t.community_id
+          ${myMembershipJoin(viewer)}
+          WHERE pt.topic_id = ${topic.id}::uuid AND ${viewerReadsSql(viewer)}
+        ), contributions AS MATERIALIZED ( -- materialised: inlined, each reaction count ran once per use below
           SELECT p.author_id,
             (p.id = a.accepted_post_id)::int AS accepted,
             (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id <> p.author_id)::int AS useful
