@@ -8,7 +8,7 @@ import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
 import { topicKey } from '../markdown/post-markdown.js';
 import { type Byline, bylineOf } from '../search/byline.js';
 import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
-import { communityIn, readableCommunityIds } from '../search/readable-communities.js';
+import { myMembershipJoin, viewerReadsSql } from '../search/readable-communities.js';
 import { plainText } from '../search/snippet.js';
 
 // Follows and the home feed (issue 12). A person follows people and topics; their home page is a feed of
@@ -67,8 +67,6 @@ function excerptOf(source: string): string {
 
 interface HomeContext {
   readonly viewer: Viewer;
-  /** Communities the viewer may read (null: every one, a site admin). */
-  readonly readable: string[] | null;
   readonly joined: string[];
   readonly followed: { readonly users: string[]; readonly topics: string[] };
   readonly following: {
@@ -98,7 +96,7 @@ export function createFeedService({ db }: { db: Db }) {
    * of the active people and the topics, for "you follow").
    */
   async function homeContext(viewer: Viewer): Promise<HomeContext> {
-    const [joined, follows, readable] = await Promise.all([
+    const [joined, follows] = await Promise.all([
       joinedCommunityIds(viewer),
       db.follow.findMany({
         where: { followerId: viewer.id },
@@ -110,12 +108,10 @@ export function createFeedService({ db }: { db: Db }) {
         },
         orderBy: { createdAt: 'asc' },
       }),
-      readableCommunityIds(db, viewer),
     ]);
     return {
       viewer,
       joined,
-      readable,
       followed: {
         users: follows.flatMap((follow) => (follow.userId ? [follow.userId] : [])),
         topics: follows.flatMap((follow) => (follow.topicId ? [follow.topicId] : [])),
@@ -136,50 +132,57 @@ export function createFeedService({ db }: { db: Db }) {
 
   /**
    * A page of the viewer's feed, newest first: posts of joined communities, by followed people, or on
-   * followed topics (the post's own or its thread's opening post's), readable by the viewer, narrowed by
-   * tag and thread kind; a keyset page (created at, id) at a time. Each source is read on its own index
-   * and limited before they are merged, so a long history is never scanned.
+   * followed topics (the post's own or its thread's opening post's: topic_feed_posts), readable by the
+   * viewer, narrowed by tag and thread kind; a keyset page (created at, id) at a time. Each source is read
+   * newest first on its own index and limited before they are merged — one index range per followed
+   * person and per followed topic (a LATERAL subquery each: an `= ANY(list)` condition cannot walk an
+   * index in order, and sorted every post of a popular topic) — so neither a long history nor a popular
+   * topic is ever scanned. Access is decided per candidate on its community and the viewer's membership
+   * of it (communityAccessSql), the rule every page uses.
    */
   async function feed(context: HomeContext, filters: FeedFilters, after: string | null) {
     const cursor = decodeFeedCursor(after);
-    const { joined, followed, readable } = context;
-    const common = [
-      Prisma.sql`p.status = 'PUBLISHED'`,
-      Prisma.sql`p.deleted_at IS NULL`,
-      Prisma.sql`NOT t.restricted`,
-      communityIn(Prisma.sql`t.community_id`, readable),
-    ];
+    const { viewer, joined, followed } = context;
+    // Whether the post's thread is listed, of the kind asked for, in a community the viewer may read: a
+    // subquery per candidate that the planner keeps as a filter (OFFSET 0: not turned into a join), so each
+    // source below walks its index newest first and stops after a page. As a join, the planner hashed the
+    // viewer's memberships and sorted every post of every followed person.
+    const threadReadable = (extra: Prisma.Sql) => Prisma.sql`EXISTS (
+        SELECT 1 FROM threads t JOIN communities c ON c.id = t.community_id ${myMembershipJoin(viewer)}
+        WHERE t.id = p.thread_id AND NOT t.restricted AND ${viewerReadsSql(viewer)}
+          ${filters.kind ? Prisma.sql`AND t.kind = ${filters.kind}::"ThreadKind"` : Prisma.empty} ${extra}
+        OFFSET 0)`;
+    const common = [Prisma.sql`p.status = 'PUBLISHED'`, Prisma.sql`p.deleted_at IS NULL`];
     if (filters.tag) common.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
-    if (filters.kind) common.push(Prisma.sql`t.kind = ${filters.kind}::"ThreadKind"`);
     if (cursor) common.push(Prisma.sql`(p.created_at, p.id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
+    const where = (extra: Prisma.Sql = Prisma.empty) => Prisma.join([...common, threadReadable(extra)], ' AND ');
     const limit = FEED_PER_PAGE + 1;
-    const branch = (from: Prisma.Sql, condition: Prisma.Sql) => Prisma.sql`(
-      SELECT p.id, p.created_at FROM ${from}
-      WHERE ${condition} AND ${Prisma.join(common, ' AND ')}
-      ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit})`;
-    const posts = Prisma.sql`posts p JOIN threads t ON t.id = p.thread_id`;
     const branches: Prisma.Sql[] = [];
-    if (joined.length > 0) branches.push(branch(posts, Prisma.sql`t.community_id = ANY(${joined}::uuid[])`));
-    if (followed.users.length > 0)
-      branches.push(branch(posts, Prisma.sql`p.author_id = ANY(${followed.users}::uuid[])`));
+    if (joined.length > 0) {
+      branches.push(Prisma.sql`(
+        SELECT p.id, p.created_at FROM posts p
+        WHERE ${where(Prisma.sql`AND t.community_id = ANY(${joined}::uuid[])`)}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit})`);
+    }
+    if (followed.users.length > 0) {
+      branches.push(Prisma.sql`(
+        SELECT mine.id, mine.created_at FROM unnest(${followed.users}::uuid[]) AS followed(id)
+        CROSS JOIN LATERAL (
+          SELECT p.id, p.created_at FROM posts p
+          WHERE p.author_id = followed.id AND ${where()}
+          ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
+    }
     if (followed.topics.length > 0) {
-      const topics = Prisma.sql`${followed.topics}::uuid[]`;
-      // Posts on the topic, newest first from post_topics' own (topic, created at) index: walking every post
-      // by time to find a topic's few would read the whole table.
-      const onTopic = [...common];
-      if (cursor) onTopic.push(Prisma.sql`(pt.created_at, pt.post_id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
-      branches.push(
-        Prisma.sql`(
+      const onTopic = cursor
+        ? Prisma.sql`AND (f.created_at, f.post_id) < (${cursor.createdAt}, ${cursor.id}::uuid)`
+        : Prisma.empty;
+      branches.push(Prisma.sql`(
+        SELECT mine.id, mine.created_at FROM unnest(${followed.topics}::uuid[]) AS followed(id)
+        CROSS JOIN LATERAL (
           SELECT p.id, p.created_at
-          FROM post_topics pt JOIN posts p ON p.id = pt.post_id JOIN threads t ON t.id = p.thread_id
-          WHERE pt.topic_id = ANY(${topics}) AND ${Prisma.join(onTopic, ' AND ')}
-          ORDER BY pt.created_at DESC, pt.post_id DESC LIMIT ${limit})`,
-        // Replies in threads whose opening post is on the topic.
-        branch(
-          Prisma.sql`post_topics pt JOIN posts op ON op.id = pt.post_id AND op.is_opening JOIN threads t ON t.id = op.thread_id JOIN posts p ON p.thread_id = t.id`,
-          Prisma.sql`pt.topic_id = ANY(${topics}) AND NOT p.is_opening`,
-        ),
-      );
+          FROM topic_feed_posts f JOIN posts p ON p.id = f.post_id
+          WHERE f.topic_id = followed.id ${onTopic} AND ${where()}
+          ORDER BY f.created_at DESC, f.post_id DESC LIMIT ${limit}) AS mine)`);
     }
     if (branches.length === 0) return { items: [], next: null, empty: true };
     const rows = await db.$queryRaw<{ id: string; created_at: Date }[]>`
@@ -229,7 +232,7 @@ export function createFeedService({ db }: { db: Db }) {
    * UNANSWERED_LIMIT; never the viewer's own.
    */
   async function unansweredOnMyTopics(context: HomeContext) {
-    const { viewer, followed, readable } = context;
+    const { viewer, followed } = context;
     const me = await db.user.findUnique({ where: { id: viewer.id }, select: { expertise: true } });
     const keys = (me?.expertise ?? []).map((entry) => topicKey(entry)).filter((key) => key.length > 0);
     const fromExpertise = keys.length
@@ -237,19 +240,25 @@ export function createFeedService({ db }: { db: Db }) {
       : [];
     const topics = [...new Set([...followed.topics, ...fromExpertise.map((topic) => topic.id)])];
     if (topics.length === 0) return [];
-    // Newest first from post_topics' (topic, created at) index, then the few threads checked: scanning every
-    // thread for its opening post's topics costs a whole table per page.
+    // Newest first from post_topics' (topic, created at) index, one range per topic (LATERAL: `= ANY(list)`
+    // cannot walk the index in order, and sorted every post of a popular topic), then the few threads
+    // checked: scanning every thread for its opening post's topics costs a whole table per page.
     const candidates = await db.$queryRaw<{ id: string }[]>`
-      SELECT t.id
-      FROM post_topics pt
-      JOIN posts op ON op.id = pt.post_id AND op.is_opening AND op.status = 'PUBLISHED'
-      JOIN threads t ON t.id = op.thread_id
-      WHERE pt.topic_id = ANY(${topics}::uuid[])
-        AND t.kind = 'QUESTION' AND t.accepted_post_id IS NULL AND NOT t.restricted
-        AND (t.author_id IS NULL OR t.author_id <> ${viewer.id}::uuid)
-        AND ${communityIn(Prisma.sql`t.community_id`, readable)}
-      ORDER BY pt.created_at DESC, pt.post_id DESC
-      LIMIT ${UNANSWERED_LIMIT * topics.length}`;
+      SELECT found.id FROM unnest(${topics}::uuid[]) AS mine(id)
+      CROSS JOIN LATERAL (
+        SELECT t.id, pt.created_at, pt.post_id
+        FROM post_topics pt
+        JOIN posts op ON op.id = pt.post_id AND op.is_opening AND op.status = 'PUBLISHED'
+        JOIN threads t ON t.id = op.thread_id
+        JOIN communities c ON c.id = t.community_id
+        ${myMembershipJoin(viewer)}
+        WHERE pt.topic_id = mine.id
+          AND t.kind = 'QUESTION' AND t.accepted_post_id IS NULL AND NOT t.restricted
+          AND (t.author_id IS NULL OR t.author_id <> ${viewer.id}::uuid)
+          AND ${viewerReadsSql(viewer)}
+        ORDER BY pt.created_at DESC, pt.post_id DESC
+        LIMIT ${UNANSWERED_LIMIT}) AS found
+      ORDER BY found.created_at DESC, found.post_id DESC`;
     // An opening post on two of the topics names its thread twice.
     const rows = [...new Set(candidates.map((row) => row.id))].slice(0, UNANSWERED_LIMIT).map((id) => ({ id }));
     const threads = await db.thread.findMany({
@@ -269,7 +278,7 @@ export function createFeedService({ db }: { db: Db }) {
   /**
    * The signed-in home page: a page of the feed (none when `filters` is null: the filters were refused),
    * the unsolved questions on the viewer's topics, and whom and what they follow. What the three share
-   * (the readable and joined communities, the follows) is read once.
+   * (the joined communities, the follows) is read once.
    */
   async function homePage(viewer: Viewer, filters: FeedFilters | null, after: string | null) {
     const context = await homeContext(viewer);
@@ -306,11 +315,10 @@ export function createFeedService({ db }: { db: Db }) {
     const topic = await db.topic.findUnique({ where: { slug: topicKey(typed) }, select: { id: true } });
     if (!topic) throw new NotFound('No such topic');
     if (follow) {
-      const readable = await readableCommunityIds(db, viewer);
       const visible = await db.post.findFirst({
         where: {
           status: 'PUBLISHED',
-          thread: { restricted: false, ...(readable === null ? {} : { communityId: { in: readable } }) },
+          thread: { restricted: false, community: communityAccessWhere(actorOf(viewer), 'read') },
           topics: { some: { topicId: topic.id } },
         },
         select: { id: true },

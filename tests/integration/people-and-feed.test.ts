@@ -193,6 +193,47 @@ describe('follows and the home feed', () => {
     expect(aside).not.toContain('Altas en el padrón');
   });
 
+  it('a followed topic brings the replies of threads opened on it; editing the topic out takes them away', async () => {
+    const follower = await kit.person();
+    const followed = await submitForm(
+      t.app,
+      '/t/empadronamiento/follow',
+      {},
+      { cookie: follower.cookie, formUrl: '/' },
+    );
+    // Nothing readable on the topic yet: it does not exist for them.
+    expect(followed.statusCode).toBe(404);
+    const { url, id } = await kit.openThread(slug, reader.cookie, {
+      title: 'Certificados colectivos',
+      kind: 'DISCUSSION',
+      body: 'Cómo emitís los certificados colectivos de #empadronamiento',
+    });
+    expect(
+      (await submitForm(t.app, '/t/empadronamiento/follow', {}, { cookie: follower.cookie, formUrl: '/' })).statusCode,
+    ).toBe(303);
+    // A reply that does not name the topic itself: it is on the topic through its thread.
+    await kit.postReply(url, lucia.cookie, { body: 'Los firma la secretaría con sello de tiempo.' });
+    const feed = async () => (await kit.get('/', follower.cookie)).body;
+    expect(await feed()).toContain('Los firma la secretaría con sello de tiempo.');
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: id, isOpening: true } });
+    const edit = (body: string) =>
+      submitForm(
+        t.app,
+        `${url}/posts/${opening.id}/edit`,
+        { title: 'Certificados colectivos', body, tag: 'PROFESSIONAL' },
+        { cookie: reader.cookie },
+      );
+    expect((await edit('Cómo emitís los certificados colectivos, sin etiqueta')).statusCode).toBe(303);
+    const without = await feed();
+    expect(without).not.toContain('Los firma la secretaría con sello de tiempo.');
+    expect(without).not.toContain('Certificados colectivos');
+    expect((await edit('Cómo emitís los certificados colectivos de #Empadronamiento')).statusCode).toBe(303);
+    expect(await feed()).toContain('Los firma la secretaría con sello de tiempo.');
+    // The thread's later replies join it as they are written.
+    await kit.postReply(url, reader.cookie, { body: 'Y el padrón histórico lo pide el archivo.' });
+    expect(await feed()).toContain('Y el padrón histórico lo pide el archivo.');
+  });
+
   it('refuses to follow oneself, an unknown person or a topic with nothing readable', async () => {
     const me = await kit.person();
     const self = await submitForm(
