@@ -1,11 +1,10 @@
 import type { Viewer } from '../accounts/auth.js';
-import { actorOf, type OpenedCommunity } from '../communities/communities.service.js';
-import { communityAccessWhere } from '../communities/community-access-where.js';
+import type { OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { LISTED_THREAD_WHERE, READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import { cursorDate, isCursorUuid } from '../search/cursor-values.js';
+import { myMembershipJoin, viewerReadsSql } from '../search/readable-communities.js';
 import { bylineAuthor, COMMUNITY_FACTS_SELECT, THREAD_SELECT } from './thread-selects.js';
 import type { ListQuery } from './threads.schemas.js';
 
@@ -114,16 +113,29 @@ export function createThreadLists({ db }: { db: Db }) {
   async function topicThreads(slug: string, viewer: Viewer | null) {
     const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true, label: true } });
     if (!topic) return { topic: null, threads: [] };
-    const threads = await db.thread.findMany({
-      where: {
-        ...LISTED_THREAD_WHERE,
-        posts: { some: { ...READABLE_POST_WHERE, topics: { some: { topicId: topic.id } } } },
-        community: communityAccessWhere(actorOf(viewer), 'read'),
-      },
-      select: { ...THREAD_SELECT, community: { select: COMMUNITY_FACTS_SELECT } },
-      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: TOPIC_THREADS_LIMIT,
-    });
+    // The topic's threads newest activity first from thread_topics' own index, each checked as it comes
+    // (a subquery the planner keeps as a filter: OFFSET 0) until a page is full: walking every thread of the
+    // site by activity and reading each one's posts for the topic cost 30 ms at 100,000 threads.
+    const ids = await db.$queryRaw<{ id: string }[]>`
+      SELECT tt.thread_id AS id FROM thread_topics tt
+       WHERE tt.topic_id = ${topic.id}::uuid
+         AND EXISTS (
+           SELECT 1 FROM threads t JOIN communities c ON c.id = t.community_id ${myMembershipJoin(viewer)}
+            WHERE t.id = tt.thread_id AND NOT t.restricted AND ${viewerReadsSql(viewer)}
+              AND EXISTS (SELECT 1 FROM posts p JOIN post_topics pt ON pt.post_id = p.id AND pt.topic_id = tt.topic_id
+                           WHERE p.thread_id = t.id AND p.status = 'PUBLISHED')
+           OFFSET 0)
+       ORDER BY tt.last_activity_at DESC, tt.thread_id DESC
+       LIMIT ${TOPIC_THREADS_LIMIT}`;
+    const found =
+      ids.length === 0
+        ? []
+        : await db.thread.findMany({
+            where: { id: { in: ids.map((row) => row.id) } },
+            select: { ...THREAD_SELECT, community: { select: COMMUNITY_FACTS_SELECT } },
+          });
+    const byId = new Map(found.map((row) => [row.id, row]));
+    const threads = ids.flatMap((row) => byId.get(row.id) ?? []);
     return threads.length === 0 ? { topic: null, threads } : { topic, threads };
   }
 

@@ -606,6 +606,43 @@ describe('topics', () => {
     expect((await get(`/t/${slug}`, secret.owner.cookie)).body).toContain('Padrón secreto');
     expect((await get('/t/no-existe-este-tema')).statusCode).toBe(404);
   });
+
+  it('orders threads by last activity, a reply on the topic brings its thread, an edit takes the topic away', async () => {
+    const { c, owner, member } = await community();
+    const topic = `Agenda${Date.now()}`;
+    const slug = topic.toLowerCase();
+    const first = await openThread(c.slug, owner.cookie, {
+      title: 'Agenda primera',
+      body: `${QUESTION_TEXT} #${topic}`,
+    });
+    const second = await openThread(c.slug, owner.cookie, {
+      title: 'Agenda segunda',
+      body: `${QUESTION_TEXT} #${topic}`,
+    });
+    const other = await openThread(c.slug, owner.cookie, { title: 'Agenda tercera', body: QUESTION_TEXT });
+    const order = async () => {
+      const body = (await get(`/t/${slug}`, member.cookie)).body;
+      return ['Agenda primera', 'Agenda segunda', 'Agenda tercera']
+        .filter((title) => body.includes(title))
+        .sort((a, b) => body.indexOf(a) - body.indexOf(b));
+    };
+    expect(await order()).toEqual(['Agenda segunda', 'Agenda primera']);
+    // A reply bumps the first thread to the top; a reply naming the topic brings the third.
+    await postReply(first.url, member.cookie);
+    expect(await order()).toEqual(['Agenda primera', 'Agenda segunda']);
+    await postReply(other.url, member.cookie, { body: `${ANSWER_TEXT} #${topic}` });
+    expect(await order()).toEqual(['Agenda tercera', 'Agenda primera', 'Agenda segunda']);
+    // The second thread's opening post edited without the topic: it leaves the topic page.
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: second.id, isOpening: true } });
+    const edited = await submitForm(
+      t.app,
+      `${second.url}/posts/${opening.id}/edit`,
+      { title: 'Agenda segunda', body: QUESTION_TEXT, tag: 'PROFESSIONAL' },
+      { cookie: owner.cookie },
+    );
+    expect(edited.statusCode).toBe(303);
+    expect(await order()).toEqual(['Agenda tercera', 'Agenda primera']);
+  });
 });
 
 describe('attachments', () => {
