@@ -3,9 +3,10 @@ import type { Viewer } from '../accounts/auth.js';
 import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { READABLE_POST_WHERE } from '../moderation/post-visibility.js';
-import { type HeaderCounts, headerCounts } from './header-counts.js';
+import { isCursorUuid } from '../search/cursor-values.js';
+import { type HeaderCounts, headerCounts, notificationJoins, visibleNotificationSql } from './header-counts.js';
 import {
   DEFAULT_DELIVERY,
   type Delivery,
@@ -146,7 +147,7 @@ export function encodeCursor(item: Pick<NotificationItem, 'notifiedAt' | 'id'>):
 export function decodeCursor(value: unknown): NotificationCursor | null {
   if (typeof value !== 'string') return null;
   const match = /^(\d{1,15})_([0-9a-f-]{36})$/.exec(value);
-  if (!match) return null;
+  if (!match || !isCursorUuid(match[2])) return null;
   return { at: Number(match[1]), id: match[2] ?? '' };
 }
 
@@ -176,20 +177,22 @@ export function createNotificationsService({ db }: { db: Db }) {
       actor: CommunityActor,
       before: NotificationCursor | null,
     ): Promise<{ items: NotificationItem[]; next: string | null }> {
-      const keyset: Prisma.NotificationWhereInput | null = before
-        ? {
-            OR: [
-              { notifiedAt: { lt: new Date(before.at) } },
-              { notifiedAt: new Date(before.at), id: { lt: before.id } },
-            ],
-          }
-        : null;
-      const rows = await db.notification.findMany({
-        where: { AND: [visibleNotificationWhere(actor), ...(keyset ? [keyset] : [])] },
-        orderBy: [{ notifiedAt: 'desc' }, { id: 'desc' }],
-        take: NOTIFICATIONS_PAGE + 1,
+      // The page's ids in SQL (header-counts.ts's visibility rule, cheap to plan: the Prisma where took
+      // PostgreSQL about 10 ms to plan), then the rows by key.
+      const keyset = before
+        ? Prisma.sql`AND (n.notified_at, n.id) < (${new Date(before.at)}, ${before.id}::uuid)`
+        : Prisma.empty;
+      const ids = await db.$queryRaw<{ id: string }[]>`
+        SELECT n.id FROM notifications n ${notificationJoins(actor.id)}
+         WHERE n.recipient_id = ${actor.id}::uuid AND ${visibleNotificationSql(actor)} ${keyset}
+         ORDER BY n.notified_at DESC, n.id DESC
+         LIMIT ${NOTIFICATIONS_PAGE + 1}`;
+      const found = await db.notification.findMany({
+        where: { id: { in: ids.map((row) => row.id) } },
         select: LIST_SELECT,
       });
+      const byId = new Map(found.map((row) => [row.id, row]));
+      const rows = ids.flatMap((row) => byId.get(row.id) ?? []);
       const items = rows.slice(0, NOTIFICATIONS_PAGE).map(toItem);
       const last = items.at(-1);
       return { items, next: rows.length > NOTIFICATIONS_PAGE && last ? encodeCursor(last) : null };

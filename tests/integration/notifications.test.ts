@@ -623,6 +623,9 @@ describe('pages', () => {
     const reader = await kit.person();
     const empty = await kit.get('/notifications?before=garbage', reader.cookie);
     expect(empty.statusCode).toBe(200);
+    // A cursor of the right shape whose id is no UUID is no cursor either (the first page, never a 500).
+    const dashes = await kit.get(`/notifications?before=1700000000000_${'-'.repeat(36)}`, reader.cookie);
+    expect(dashes.statusCode).toBe(200);
     expect(empty.body).toContain('No tiene notificaciones');
     expect((await kit.get('/notifications/count', reader.cookie)).json()).toEqual({ unread: 0, more: false });
 
