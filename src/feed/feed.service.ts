@@ -134,8 +134,8 @@ export function createFeedService({ db }: { db: Db }) {
    * A page of the viewer's feed, newest first: posts of joined communities, by followed people, or on
    * followed topics (the post's own or its thread's opening post's: topic_feed_posts), readable by the
    * viewer, narrowed by tag and thread kind; a keyset page (created at, id) at a time. Each source is read
-   * newest first on its own index and limited before they are merged — one index range per followed
-   * person and per followed topic (a LATERAL subquery each: an `= ANY(list)` condition cannot walk an
+   * newest first on its own index and limited before they are merged — one index range per joined
+   * community (posts.community_id), per followed person and per followed topic (a LATERAL subquery each: an `= ANY(list)` condition cannot walk an
    * index in order, and sorted every post of a popular topic) — so neither a long history nor a popular
    * topic is ever scanned. Access is decided per candidate on its community and the viewer's membership
    * of it (communityAccessSql), the rule every page uses.
@@ -147,22 +147,24 @@ export function createFeedService({ db }: { db: Db }) {
     // subquery per candidate that the planner keeps as a filter (OFFSET 0: not turned into a join), so each
     // source below walks its index newest first and stops after a page. As a join, the planner hashed the
     // viewer's memberships and sorted every post of every followed person.
-    const threadReadable = (extra: Prisma.Sql) => Prisma.sql`EXISTS (
+    const threadReadable = Prisma.sql`EXISTS (
         SELECT 1 FROM threads t JOIN communities c ON c.id = t.community_id ${myMembershipJoin(viewer)}
         WHERE t.id = p.thread_id AND NOT t.restricted AND ${viewerReadsSql(viewer)}
-          ${filters.kind ? Prisma.sql`AND t.kind = ${filters.kind}::"ThreadKind"` : Prisma.empty} ${extra}
+          ${filters.kind ? Prisma.sql`AND t.kind = ${filters.kind}::"ThreadKind"` : Prisma.empty}
         OFFSET 0)`;
     const common = [Prisma.sql`p.status = 'PUBLISHED'`, Prisma.sql`p.deleted_at IS NULL`];
     if (filters.tag) common.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
     if (cursor) common.push(Prisma.sql`(p.created_at, p.id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
-    const where = (extra: Prisma.Sql = Prisma.empty) => Prisma.join([...common, threadReadable(extra)], ' AND ');
+    const where = () => Prisma.join([...common, threadReadable], ' AND ');
     const limit = FEED_PER_PAGE + 1;
     const branches: Prisma.Sql[] = [];
     if (joined.length > 0) {
       branches.push(Prisma.sql`(
-        SELECT p.id, p.created_at FROM posts p
-        WHERE ${where(Prisma.sql`AND t.community_id = ANY(${joined}::uuid[])`)}
-        ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit})`);
+        SELECT mine.id, mine.created_at FROM unnest(${joined}::uuid[]) AS joined(id)
+        CROSS JOIN LATERAL (
+          SELECT p.id, p.created_at FROM posts p
+          WHERE p.community_id = joined.id AND ${where()}
+          ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
     }
     if (followed.users.length > 0) {
       branches.push(Prisma.sql`(
