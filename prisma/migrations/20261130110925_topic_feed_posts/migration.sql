@@ -24,7 +24,10 @@ ALTER TABLE "topic_feed_posts" ADD CONSTRAINT "topic_feed_posts_post_id_fkey" FO
 -- rows for the post's thread (its opening post's topics reach every reply); a new post takes its thread's
 -- opening post's topics. Posts and topics deleted take their rows with them (foreign keys).
 CREATE OR REPLACE FUNCTION topic_feed_posts_refresh(topic uuid, thread uuid) RETURNS void
-LANGUAGE sql AS $refresh$
+LANGUAGE sql
+-- Planned on each call: a plan cached while the tables were small (a fresh site, a bulk insert) would
+-- keep scanning them whole as they grow.
+SET plan_cache_mode = force_custom_plan AS $refresh$
   DELETE FROM topic_feed_posts f USING posts p
    WHERE f.topic_id = topic AND f.post_id = p.id AND p.thread_id = thread;
   INSERT INTO topic_feed_posts (topic_id, post_id, created_at)
@@ -37,7 +40,7 @@ LANGUAGE sql AS $refresh$
 $refresh$;
 
 CREATE OR REPLACE FUNCTION topic_feed_posts_on_post_topic() RETURNS trigger
-LANGUAGE plpgsql AS $trigger$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
 DECLARE
   changed record;
   thread uuid;
@@ -56,7 +59,7 @@ CREATE TRIGGER topic_feed_posts_on_post_topic AFTER INSERT OR DELETE ON post_top
   FOR EACH ROW EXECUTE FUNCTION topic_feed_posts_on_post_topic();
 
 CREATE OR REPLACE FUNCTION topic_feed_posts_on_post() RETURNS trigger
-LANGUAGE plpgsql AS $trigger$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
 BEGIN
   INSERT INTO topic_feed_posts (topic_id, post_id, created_at)
   SELECT pt.topic_id, NEW.id, NEW.created_at

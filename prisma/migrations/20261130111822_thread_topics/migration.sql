@@ -23,7 +23,7 @@ ALTER TABLE "thread_topics" ADD CONSTRAINT "thread_topics_thread_id_fkey" FOREIG
 -- the thread's last_activity_at, updated when the thread's is. The topic page still checks each row it
 -- shows (a published post on the topic, a listed thread, a readable community): this only orders them.
 CREATE OR REPLACE FUNCTION thread_topics_on_post_topic() RETURNS trigger
-LANGUAGE plpgsql AS $trigger$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
 DECLARE
   changed record;
   thread uuid;
@@ -50,7 +50,7 @@ CREATE TRIGGER thread_topics_on_post_topic AFTER INSERT OR DELETE ON post_topics
   FOR EACH ROW EXECUTE FUNCTION thread_topics_on_post_topic();
 
 CREATE OR REPLACE FUNCTION thread_topics_on_thread() RETURNS trigger
-LANGUAGE plpgsql AS $trigger$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
 BEGIN
   UPDATE thread_topics SET last_activity_at = NEW.last_activity_at WHERE thread_id = NEW.id;
   RETURN NULL;
