@@ -155,8 +155,9 @@ async function seedBenchThreadList(db: Db): Promise<void> {
   const html = renderPostMarkdown(LIST_BODY, { knownHandles: new Set(), images: new Map() }).html;
   const now = new Date();
   const last = BENCH_THREAD_COUNT - 1;
-  await db.$transaction([
-    db.$executeRaw`
+  await db.$transaction(
+    [
+      db.$executeRaw`
       INSERT INTO threads (id, community_id, author_id, title, kind, tag, pinned, last_activity_at, created_at, updated_at)
       SELECT ('b1000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
              ${community.id}::uuid,
@@ -171,14 +172,18 @@ async function seedBenchThreadList(db: Db): Promise<void> {
              ${now}::timestamptz
       FROM generate_series(0, ${last}::int) AS i
       ON CONFLICT (id) DO NOTHING`,
-    db.$executeRaw`
+      db.$executeRaw`
       INSERT INTO posts (id, thread_id, author_id, is_opening, source, html, tag, created_at)
       SELECT ('b2000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, t.id, t.author_id, true,
              ${LIST_BODY}, ${html}, t.tag, t.created_at
       FROM generate_series(0, ${last}::int) AS i
       JOIN threads t ON t.id = ('b1000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid
       ON CONFLICT (id) DO NOTHING`,
-  ]);
+      // Every post passes through the tables' triggers (search text, balance, feeds): a minute, not
+      // Prisma's default 5 s, on a loaded machine.
+    ],
+    { timeout: 60_000 },
+  );
 }
 
 /** The bench's thread steps, in order (after the bench organizations). */

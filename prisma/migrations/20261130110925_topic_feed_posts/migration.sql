@@ -61,17 +61,20 @@ CREATE TRIGGER topic_feed_posts_on_post_topic AFTER INSERT OR DELETE ON post_top
 CREATE OR REPLACE FUNCTION topic_feed_posts_on_post() RETURNS trigger
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
 BEGIN
+  -- The thread's opening post is its earliest: one step down the (thread, created at) index.
   INSERT INTO topic_feed_posts (topic_id, post_id, created_at)
   SELECT pt.topic_id, NEW.id, NEW.created_at
-    FROM posts op JOIN post_topics pt ON pt.post_id = op.id
-   WHERE op.thread_id = NEW.thread_id AND op.is_opening AND op.id <> NEW.id
+    FROM post_topics pt
+   WHERE pt.post_id = (SELECT op.id FROM posts op WHERE op.thread_id = NEW.thread_id AND op.is_opening
+                        ORDER BY op.created_at, op.id LIMIT 1)
   ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $trigger$;
 
+-- Replies only: an opening post's topics arrive with its post_topics rows (the trigger above).
 CREATE TRIGGER topic_feed_posts_on_post AFTER INSERT ON posts
-  FOR EACH ROW EXECUTE FUNCTION topic_feed_posts_on_post();
+  FOR EACH ROW WHEN (NOT NEW.is_opening) EXECUTE FUNCTION topic_feed_posts_on_post();
 
 -- The posts already written.
 INSERT INTO topic_feed_posts (topic_id, post_id, created_at)

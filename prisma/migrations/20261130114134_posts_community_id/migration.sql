@@ -2,14 +2,13 @@
 -- the feed walked every post of the site newest first, checking each one's thread, until a page of the
 -- person's communities turned up — 23 ms at a million posts for someone in 16 of 2,000 communities, and
 -- growing with the site. The thread's community, copied onto each post by a trigger (threads never change
--- community), indexed in keyset order: one index range per joined community. The trigger plans its lookup
--- on each call: a plan cached while threads was small (a fresh site, a bulk insert) kept scanning it whole.
+-- community), indexed in keyset order: one index range per joined community.
 
 -- AlterTable
 ALTER TABLE "posts" ADD COLUMN     "community_id" UUID;
 
 CREATE OR REPLACE FUNCTION posts_community_id() RETURNS trigger
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $trigger$
+LANGUAGE plpgsql AS $trigger$
 BEGIN
   SELECT t.community_id INTO NEW.community_id FROM threads t WHERE t.id = NEW.thread_id;
   RETURN NEW;
