@@ -493,7 +493,7 @@ export async function threadsRoutes(
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     };
     const html = new Map<string, string>();
-    const add = (post: PostView) => {
+    const add = ({ answers: _rendered, ...post }: PostView) => {
       const input = {
         ...shared,
         post,
