@@ -8,10 +8,13 @@ import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { openDatabase } from '../src/db/database-server.js';
 import { DATASET_VIEWER_HANDLE, DATASETS, datasetSession, ensureDataset, longThreadPath } from './dataset.js';
+import { postgresCpuSeconds } from './scale.js';
 
 // The long thread's page rendered in process, without HTTP or a load generator, to profile where its CPU
 // goes: `npm run build && node --cpu-prof --cpu-prof-dir=.data/profiles dist/bench/profile-thread.js
-// [--member] [--views 100]`. It prints Node's CPU per view (this process) and the page's size. Run it when
+// [--member] [--views 100]`. It prints Node's CPU per view (this process), PostgreSQL's (its backends on
+// the data set's database, as the bench reads it; views in turn keep the pool's connections open, so none
+// takes its CPU away when it closes) and the page's size. Run it when
 // no bench runs: it starts the bench's PostgreSQL (.data/bench-postgres) and uses the large data set.
 
 const { values } = parseArgs({
@@ -36,9 +39,9 @@ const serverConfig = loadConfig({
   HOST: '127.0.0.1',
   PORT: '0',
 });
-const database = await openDatabase(serverConfig.database);
+const handle = await openDatabase(serverConfig.database);
 try {
-  const { url } = await ensureDataset(database.url, DATASETS.large);
+  const { url } = await ensureDataset(handle.url, DATASETS.large);
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -83,11 +86,14 @@ try {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    const database = new URL(url).pathname.slice(1);
+    const pg0 = database && handle.dataDir ? postgresCpuSeconds(handle.dataDir, database) : Number.NaN;
     const cpu = process.cpuUsage();
     const started = performance.now();
     let bytes = 0;
     for (let i = 0; i < views; i++) bytes = await view();
     const used = process.cpuUsage(cpu);
+    const postgres = handle.dataDir ? postgresCpuSeconds(handle.dataDir, database) - pg0 : Number.NaN;
     const wall = performance.now() - started;
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');
@@ -95,11 +101,11 @@ try {
       session.disconnect();
     }
     process.stdout.write(
-      `${values.member ? 'member' : 'signed out'}: ${views} views, node CPU ${((used.user + used.system) / 1000 / views).toFixed(1)} ms/view, wall ${(wall / views).toFixed(1)} ms/view, ${(bytes / 1024).toFixed(0)} KB\n`,
+      `${values.member ? 'member' : 'signed out'}: ${views} views, node CPU ${((used.user + used.system) / 1000 / views).toFixed(1)} ms/view, PostgreSQL CPU ${((postgres * 1000) / views).toFixed(1)} ms/view, wall ${(wall / views).toFixed(1)} ms/view, ${(bytes / 1024).toFixed(0)} KB\n`,
     );
   } finally {
     await app.close();
   }
 } finally {
-  await database.stop();
+  await handle.stop();
 }

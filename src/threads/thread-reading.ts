@@ -127,36 +127,46 @@ async function postsOfPage(
   viewerId: string | null,
 ): Promise<PostRow[]> {
   const which = ids ? Prisma.sql`p.id = ANY(${[...ids]}::uuid[])` : Prisma.sql`p.thread_id = ${threadId}::uuid`;
+  // Authors, files, decisions and reactions are read for the page's posts as a set, by key on their indexes
+  // (authors by an array of ids: a plain join on users lets the planner hash the whole table); per-post
+  // subqueries cost PostgreSQL more.
+  const page = Prisma.sql`SELECT p.id FROM posts p WHERE ${which}`;
   const rows = await db.$queryRaw<PostQueryRow[]>`
     SELECT p.id::text, p.parent_id::text, p.is_opening, p.html, p.tag::text, p.status::text, p.edited_at,
            p.created_at, p.author_id::text,
-           u.handle::text AS author_handle, u.display_name AS author_display_name, u.kind::text AS author_kind,
-           u.status::text AS author_status, u.public_fields AS author_public_fields,
-           u.email_verified_at AS author_email_verified_at, uo.name AS author_organization,
-           ob.name AS on_behalf_of,
-           (SELECT json_agg(json_build_object('id', a.id, 'displayName', a.display_name, 'mimeType', a.mime_type,
-                     'size', a.size, 'isImage', a.is_image, 'width', a.width, 'height', a.height)
-                   ORDER BY a.created_at)
-              FROM attachments a WHERE a.post_id = p.id) AS attachments,
+           u.handle AS author_handle, u.display_name AS author_display_name, u.kind AS author_kind,
+           u.status AS author_status, u.public_fields AS author_public_fields,
+           u.email_verified_at AS author_email_verified_at, u.organization AS author_organization,
+           ob.name AS on_behalf_of, f.attachments,
            d.chosen_tag::text AS decision_chosen_tag, d.suggested_tag::text AS decision_suggested_tag,
            d.confidence AS decision_confidence, d.cues AS decision_cues, d.outcome::text AS decision_outcome,
            d.rules AS decision_rules, d.confirmed AS decision_confirmed, d.created_at AS decision_created_at,
            coalesce(r.likes, 0)::int AS likes, coalesce(r.usefuls, 0)::int AS usefuls,
            coalesce(r.mine_like, false) AS mine_like, coalesce(r.mine_useful, false) AS mine_useful,
-           (p.status = 'PUBLISHED' AND EXISTS (
-              SELECT 1 FROM mentions m JOIN users mu ON mu.id = m.user_id
-               WHERE m.post_id = p.id AND mu.status <> 'ACTIVE')) AS mentions_suspended
+           (p.status = 'PUBLISHED' AND m.post_id IS NOT NULL) AS mentions_suspended
       FROM posts p
-      LEFT JOIN users u ON u.id = p.author_id
-      LEFT JOIN organizations uo ON uo.id = u.organization_id
+      LEFT JOIN (
+        SELECT a.id, a.handle::text, a.display_name, a.kind::text, a.status::text, a.public_fields,
+               a.email_verified_at, o.name AS organization
+          FROM users a LEFT JOIN organizations o ON o.id = a.organization_id
+         WHERE a.id = ANY(ARRAY(SELECT p.author_id FROM posts p WHERE ${which}))) u ON u.id = p.author_id
       LEFT JOIN organizations ob ON ob.id = p.on_behalf_of_id
-      LEFT JOIN LATERAL (
-        SELECT * FROM policy_decisions pd WHERE pd.post_id = p.id ORDER BY pd.created_at DESC LIMIT 1) d ON true
-      LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE x.kind = 'LIKE') AS likes, count(*) FILTER (WHERE x.kind = 'USEFUL') AS usefuls,
+      LEFT JOIN (
+        SELECT a.post_id, json_agg(json_build_object('id', a.id, 'displayName', a.display_name, 'mimeType', a.mime_type,
+                 'size', a.size, 'isImage', a.is_image, 'width', a.width, 'height', a.height) ORDER BY a.created_at) AS attachments
+          FROM attachments a WHERE a.post_id IN (${page}) GROUP BY a.post_id) f ON f.post_id = p.id
+      LEFT JOIN (
+        SELECT DISTINCT ON (pd.post_id) pd.* FROM policy_decisions pd
+         WHERE pd.post_id IN (${page}) ORDER BY pd.post_id, pd.created_at DESC) d ON d.post_id = p.id
+      LEFT JOIN (
+        SELECT x.post_id, count(*) FILTER (WHERE x.kind = 'LIKE') AS likes,
+               count(*) FILTER (WHERE x.kind = 'USEFUL') AS usefuls,
                bool_or(x.kind = 'LIKE' AND x.user_id = ${viewerId}::uuid) AS mine_like,
                bool_or(x.kind = 'USEFUL' AND x.user_id = ${viewerId}::uuid) AS mine_useful
-          FROM reactions x WHERE x.post_id = p.id) r ON true
+          FROM reactions x WHERE x.post_id IN (${page}) GROUP BY x.post_id) r ON r.post_id = p.id
+      LEFT JOIN (
+        SELECT DISTINCT mn.post_id FROM mentions mn JOIN users mu ON mu.id = mn.user_id
+         WHERE mn.post_id IN (${page}) AND mu.status <> 'ACTIVE') m ON m.post_id = p.id
      WHERE ${which}
      ORDER BY p.created_at, p.id`;
   return rows.map((row) => ({
