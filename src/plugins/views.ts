@@ -31,6 +31,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Sets reply.locals for a page rendered in the layout. */
     preparePage(request: FastifyRequest, reply: FastifyReply): void;
+    /**
+     * A template of views/ rendered alone (no layout) with exactly `data`, nothing of reply.locals: for
+     * fragments a page keeps between views (threads/post-fragments.ts).
+     */
+    renderPartial(template: string, data: Record<string, unknown>): string;
   }
   interface FastifyReply {
     /** Values every template sees, merged by @fastify/view into each render. */
@@ -206,13 +211,16 @@ export const viewsPlugin = fp(
       });
     });
 
+    const eta = new Eta({ views: viewsDir, autoEscape: true, autoTrim: false, cache: production });
     await app.register(fastifyView, {
-      engine: { eta: new Eta({ views: viewsDir, autoEscape: true, autoTrim: false, cache: production }) },
+      engine: { eta },
       root: viewsDir,
       layout: 'layouts/main.eta',
       viewExt: 'eta',
       production,
     });
+
+    app.decorate('renderPartial', (template: string, data: Record<string, unknown>) => eta.render(template, data));
 
     app.decorate('preparePage', (request: FastifyRequest, reply: FastifyReply) => {
       const [pathOnly = '/'] = request.url.split('?');
@@ -236,6 +244,9 @@ export const viewsPlugin = fp(
             timeZone: viewerTimeZone(request) ?? config.timeZone,
             showZone: !request.viewer,
           }),
+        // All that `t` and `formatDate` depend on, for keys of cached fragments (threads/post-fragments.ts).
+        formatKey: () =>
+          `${request.locale}|${viewerTimeZone(request) ?? config.timeZone}|${request.viewer ? '' : 'zone'}`,
         // The limits of the texts people write, the same the schemas apply (text/limits.ts).
         limits: TEXT_LIMITS,
         currentPath: pathOnly,

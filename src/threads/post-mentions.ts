@@ -14,9 +14,17 @@ export async function htmlWithoutSuspendedMentions(db: Db, threadId: string): Pr
     where: { post: { threadId, status: 'PUBLISHED' }, user: { status: { not: 'ACTIVE' } } },
     select: { postId: true },
   });
-  if (affected.length === 0) return new Map();
+  return renderWithoutSuspendedMentions(db, [...new Set(affected.map((row) => row.postId))]);
+}
+
+/**
+ * The HTML to show instead of the stored one for `postIds`, published posts known to mention someone
+ * suspended (the thread page finds them in its own query: thread-reading.ts).
+ */
+export async function renderWithoutSuspendedMentions(db: Db, postIds: readonly string[]): Promise<Map<string, string>> {
+  if (postIds.length === 0) return new Map();
   const posts = await db.post.findMany({
-    where: { id: { in: [...new Set(affected.map((row) => row.postId))] } },
+    where: { id: { in: [...postIds] } },
     select: {
       id: true,
       source: true,

@@ -3,16 +3,22 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import type { Db } from '../db/client.js';
 import { NotFound } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { ModerationActionKind, ModerationGround, PostStatus, ReactionKind } from '../generated/prisma/enums.js';
 import { isReadable, isRestricted } from '../moderation/post-visibility.js';
 import type { Cue } from '../policy/classifier.js';
 import { TEXT_GUARD_CODES } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
-import { htmlWithoutSuspendedMentions } from './post-mentions.js';
+import { renderWithoutSuspendedMentions } from './post-mentions.js';
 import { type ReplyPageRequest, replyPage } from './reply-pages.js';
 import { mayReactToOwnPost } from './thread-reactions.js';
-import { AUTHOR_SELECT, bylineAuthor, POST_WORDS_SELECT, THREAD_SELECT, type ThreadRow } from './thread-selects.js';
+import {
+  type AUTHOR_SELECT,
+  bylineAuthor,
+  POST_WORDS_SELECT,
+  THREAD_SELECT,
+  type ThreadRow,
+} from './thread-selects.js';
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
 // a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
@@ -37,26 +43,176 @@ const DECISION_SELECT = {
   createdAt: true,
 } as const;
 
-const POST_SELECT = {
-  id: true,
-  parentId: true,
-  isOpening: true,
-  html: true,
-  tag: true,
-  status: true,
-  editedAt: true,
-  createdAt: true,
-  authorId: true,
-  author: { select: AUTHOR_SELECT },
-  onBehalfOf: { select: { name: true } },
-  attachments: {
-    select: { id: true, displayName: true, mimeType: true, size: true, isImage: true, width: true, height: true },
-    orderBy: { createdAt: 'asc' },
-  },
-  decisions: { select: DECISION_SELECT, orderBy: { createdAt: 'desc' } },
-} as const;
+/** A post as the thread page reads it (postsOfPage): its row, author, voice, files, latest decision, reactions. */
+interface PostRow {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly isOpening: boolean;
+  readonly html: string;
+  readonly tag: PostTag;
+  readonly status: PostStatus;
+  readonly editedAt: Date | null;
+  readonly createdAt: Date;
+  readonly authorId: string | null;
+  readonly author: BylineAuthorRow | null;
+  readonly onBehalfOf: { readonly name: string } | null;
+  readonly attachments: readonly AttachmentRow[];
+  /** The latest policy decision (the badge's explanation, a held post's reasons), if any. */
+  readonly decision: DecisionRow | null;
+  readonly reactions: Readonly<Record<ReactionKind, number>>;
+  /** The viewer's own reactions (all false when signed out). */
+  readonly mine: Readonly<Record<ReactionKind, boolean>>;
+  /** Published and mentioning someone suspended since: its HTML is rendered again (post-mentions.ts). */
+  readonly mentionsSuspended: boolean;
+}
 
-type PostRow = Prisma.PostGetPayload<{ select: typeof POST_SELECT }>;
+interface AttachmentRow {
+  readonly id: string;
+  readonly displayName: string;
+  readonly mimeType: string;
+  readonly size: number;
+  readonly isImage: boolean;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
+type BylineAuthorRow = Prisma.UserGetPayload<{ select: typeof AUTHOR_SELECT }>;
+
+/** One row of postsOfPage's statement, before it is shaped into a PostRow. */
+interface PostQueryRow {
+  id: string;
+  parent_id: string | null;
+  is_opening: boolean;
+  html: string;
+  tag: PostTag;
+  status: PostStatus;
+  edited_at: Date | null;
+  created_at: Date;
+  author_id: string | null;
+  author_handle: string | null;
+  author_display_name: string | null;
+  author_kind: BylineAuthorRow['kind'] | null;
+  author_status: BylineAuthorRow['status'] | null;
+  author_public_fields: string[] | null;
+  author_email_verified_at: Date | null;
+  author_organization: string | null;
+  on_behalf_of: string | null;
+  attachments: AttachmentRow[] | null;
+  decision_chosen_tag: PostTag | null;
+  decision_suggested_tag: PostTag | null;
+  decision_confidence: number | null;
+  decision_cues: unknown;
+  decision_outcome: DecisionRow['outcome'] | null;
+  decision_rules: unknown;
+  decision_confirmed: boolean | null;
+  decision_created_at: Date | null;
+  likes: number;
+  usefuls: number;
+  mine_like: boolean;
+  mine_useful: boolean;
+  mentions_suspended: boolean;
+}
+
+/**
+ * Every post of a thread page in one statement, in conversation order: the posts (`ids`, or the whole
+ * thread), each with its author and their organization, the organization it speaks for, its files, its
+ * latest policy decision, its reaction counts, the viewer's own reactions and whether it mentions someone
+ * suspended. One statement rather than Prisma's nine (a query per relation): on a page of 200 posts each
+ * statement and each hydrated relation cost Node and PostgreSQL CPU on every view.
+ */
+async function postsOfPage(
+  db: Db,
+  threadId: string,
+  ids: readonly string[] | null,
+  viewerId: string | null,
+): Promise<PostRow[]> {
+  const which = ids ? Prisma.sql`p.id = ANY(${[...ids]}::uuid[])` : Prisma.sql`p.thread_id = ${threadId}::uuid`;
+  // Authors, files, decisions and reactions are read for the page's posts as a set, by key on their indexes
+  // (authors by an array of ids: a plain join on users lets the planner hash the whole table); per-post
+  // subqueries cost PostgreSQL more.
+  const page = Prisma.sql`SELECT p.id FROM posts p WHERE ${which}`;
+  const rows = await db.$queryRaw<PostQueryRow[]>`
+    SELECT p.id::text, p.parent_id::text, p.is_opening, p.html, p.tag::text, p.status::text, p.edited_at,
+           p.created_at, p.author_id::text,
+           u.handle AS author_handle, u.display_name AS author_display_name, u.kind AS author_kind,
+           u.status AS author_status, u.public_fields AS author_public_fields,
+           u.email_verified_at AS author_email_verified_at, u.organization AS author_organization,
+           ob.name AS on_behalf_of, f.attachments,
+           d.chosen_tag::text AS decision_chosen_tag, d.suggested_tag::text AS decision_suggested_tag,
+           d.confidence AS decision_confidence, d.cues AS decision_cues, d.outcome::text AS decision_outcome,
+           d.rules AS decision_rules, d.confirmed AS decision_confirmed, d.created_at AS decision_created_at,
+           coalesce(r.likes, 0)::int AS likes, coalesce(r.usefuls, 0)::int AS usefuls,
+           coalesce(r.mine_like, false) AS mine_like, coalesce(r.mine_useful, false) AS mine_useful,
+           (p.status = 'PUBLISHED' AND m.post_id IS NOT NULL) AS mentions_suspended
+      FROM posts p
+      LEFT JOIN (
+        SELECT a.id, a.handle::text, a.display_name, a.kind::text, a.status::text, a.public_fields,
+               a.email_verified_at, o.name AS organization
+          FROM users a LEFT JOIN organizations o ON o.id = a.organization_id
+         WHERE a.id = ANY(ARRAY(SELECT p.author_id FROM posts p WHERE ${which}))) u ON u.id = p.author_id
+      LEFT JOIN organizations ob ON ob.id = p.on_behalf_of_id
+      LEFT JOIN (
+        SELECT a.post_id, json_agg(json_build_object('id', a.id, 'displayName', a.display_name, 'mimeType', a.mime_type,
+                 'size', a.size, 'isImage', a.is_image, 'width', a.width, 'height', a.height) ORDER BY a.created_at) AS attachments
+          FROM attachments a WHERE a.post_id IN (${page}) GROUP BY a.post_id) f ON f.post_id = p.id
+      LEFT JOIN (
+        SELECT DISTINCT ON (pd.post_id) pd.* FROM policy_decisions pd
+         WHERE pd.post_id IN (${page}) ORDER BY pd.post_id, pd.created_at DESC) d ON d.post_id = p.id
+      LEFT JOIN (
+        SELECT x.post_id, count(*) FILTER (WHERE x.kind = 'LIKE') AS likes,
+               count(*) FILTER (WHERE x.kind = 'USEFUL') AS usefuls,
+               bool_or(x.kind = 'LIKE' AND x.user_id = ${viewerId}::uuid) AS mine_like,
+               bool_or(x.kind = 'USEFUL' AND x.user_id = ${viewerId}::uuid) AS mine_useful
+          FROM reactions x WHERE x.post_id IN (${page}) GROUP BY x.post_id) r ON r.post_id = p.id
+      LEFT JOIN (
+        SELECT DISTINCT mn.post_id FROM mentions mn JOIN users mu ON mu.id = mn.user_id
+         WHERE mn.post_id IN (${page}) AND mu.status <> 'ACTIVE') m ON m.post_id = p.id
+     WHERE ${which}
+     ORDER BY p.created_at, p.id`;
+  return rows.map((row) => ({
+    id: row.id,
+    parentId: row.parent_id,
+    isOpening: row.is_opening,
+    html: row.html,
+    tag: row.tag,
+    status: row.status,
+    editedAt: row.edited_at,
+    createdAt: row.created_at,
+    authorId: row.author_id,
+    author:
+      row.author_id !== null && row.author_handle !== null
+        ? {
+            id: row.author_id,
+            handle: row.author_handle,
+            displayName: row.author_display_name ?? '',
+            kind: row.author_kind as BylineAuthorRow['kind'],
+            status: row.author_status as BylineAuthorRow['status'],
+            publicFields: row.author_public_fields ?? [],
+            emailVerifiedAt: row.author_email_verified_at,
+            organization: row.author_organization === null ? null : { name: row.author_organization },
+          }
+        : null,
+    onBehalfOf: row.on_behalf_of === null ? null : { name: row.on_behalf_of },
+    attachments: row.attachments ?? [],
+    decision:
+      row.decision_created_at === null
+        ? null
+        : {
+            chosenTag: row.decision_chosen_tag as PostTag,
+            suggestedTag: row.decision_suggested_tag as PostTag,
+            confidence: row.decision_confidence ?? 0,
+            cues: row.decision_cues as DecisionRow['cues'],
+            outcome: row.decision_outcome as DecisionRow['outcome'],
+            rules: row.decision_rules as DecisionRow['rules'],
+            confirmed: row.decision_confirmed ?? false,
+            createdAt: row.decision_created_at,
+          },
+    reactions: { LIKE: row.likes, USEFUL: row.usefuls },
+    mine: { LIKE: row.mine_like, USEFUL: row.mine_useful },
+    mentionsSuspended: row.mentions_suspended,
+  }));
+}
+
 type DecisionRow = Prisma.PolicyDecisionGetPayload<{ select: typeof DECISION_SELECT }>;
 
 /** How a post's tag came to be, for its badge. */
@@ -176,21 +332,11 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     // A long thread: one page of its replies (reply-pages.ts); a short one: every post.
     const pagination = await replyPage(db, thread, pageRequest);
     const ids = pagination.postIds;
-    const reactionsOf: Prisma.ReactionWhereInput = ids ? { postId: { in: ids } } : { post: { threadId: thread.id } };
-    const [rows, counts, mine, rerendered] = await Promise.all([
-      db.post.findMany({
-        where: ids ? { id: { in: ids } } : { threadId: thread.id },
-        select: POST_SELECT,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      }),
-      db.reaction.groupBy({ by: ['postId', 'kind'], where: reactionsOf, _count: { _all: true } }),
-      viewer
-        ? db.reaction.findMany({ where: { userId: viewer.id, ...reactionsOf }, select: { postId: true, kind: true } })
-        : Promise.resolve([]),
-      htmlWithoutSuspendedMentions(db, thread.id),
-    ]);
-    const countOf = new Map(counts.map((row) => [`${row.postId}:${row.kind}`, row._count._all]));
-    const mineSet = new Set(mine.map((row) => `${row.postId}:${row.kind}`));
+    const rows = await postsOfPage(db, thread.id, ids, viewer?.id ?? null);
+    const rerendered = await renderWithoutSuspendedMentions(
+      db,
+      rows.filter((row) => row.mentionsSuspended).map((row) => row.id),
+    );
     const moderator = isModerator(opened);
     // Posts kept from readers are shown to their author and the moderators; to anyone else they do not
     // exist, unless a post the viewer may read answers one (then a tombstone keeps the answer's place).
@@ -221,7 +367,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
       const deleted = row.status === 'DELETED' || removed;
       const own = viewer !== null && row.authorId === viewer.id;
       const readable = isReadable(row.status);
-      const latest = row.decisions[0];
+      const latest = row.decision;
       views.set(row.id, {
         id: row.id,
         status: row.status,
@@ -252,13 +398,13 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
         author: removed || !row.author ? null : bylineAuthor(viewer, row.author),
         onBehalfOf: row.onBehalfOf?.name ?? null,
         attachments: deleted ? [] : row.attachments,
-        explanation: deleted ? null : explanationOf(row.decisions[0]),
-        reactions: { LIKE: countOf.get(`${row.id}:LIKE`) ?? 0, USEFUL: countOf.get(`${row.id}:USEFUL`) ?? 0 },
-        mine: { LIKE: mineSet.has(`${row.id}:LIKE`), USEFUL: mineSet.has(`${row.id}:USEFUL`) },
+        explanation: deleted ? null : explanationOf(row.decision ?? undefined),
+        reactions: row.reactions,
+        mine: row.mine,
         // Taking back a reaction given before the rule stays possible.
         reactable: {
-          LIKE: !own || mayReactToOwnPost('LIKE') || mineSet.has(`${row.id}:LIKE`),
-          USEFUL: !own || mayReactToOwnPost('USEFUL') || mineSet.has(`${row.id}:USEFUL`),
+          LIKE: !own || mayReactToOwnPost('LIKE') || row.mine.LIKE,
+          USEFUL: !own || mayReactToOwnPost('USEFUL') || row.mine.USEFUL,
         },
         accepted: thread.acceptedPostId === row.id,
         canEdit: own && (readable || row.status === 'HELD') && mayPost,

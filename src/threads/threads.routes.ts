@@ -16,6 +16,7 @@ import { POST_TAGS } from '../policy/tags.js';
 import { FORM_BODY_BYTES } from '../text/limits.js';
 import { mentionPrefix } from './mention-suggestions.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
+import { createFragmentCache } from './post-fragments.js';
 import type { EarlierSubmission } from './post-submissions.js';
 import {
   BODY_MAX,
@@ -39,6 +40,7 @@ import {
   type OpenedThread,
   PostNeedsConfirmation,
   PostRefused,
+  type PostView,
   type ThreadsService,
 } from './threads.service.js';
 
@@ -458,6 +460,56 @@ export async function threadsRoutes(
   });
 
   // ── The thread page ───────────────────────────────────────────────────────────────────────────────
+  // Each post's HTML, kept between views under a digest of its inputs (post-fragments.ts). Not in
+  // development, where templates are read again on every render and an edited one must show.
+  const fragments = config.env === 'development' ? null : createFragmentCache();
+
+  /** Every post of the page (opening, replies, answers) as HTML, by post id. */
+  function renderPosts(
+    reply: FastifyReply,
+    opened: OpenedThread,
+    page: Awaited<ReturnType<ThreadsService['showThread']>>,
+    hasForm: boolean,
+  ): Map<string, string> {
+    const { request } = reply;
+    const viewer = request.viewer;
+    const slug = opened.opened.community.slug;
+    const locals = reply.locals as { formatKey: () => string; formatDate: (date: Date) => string };
+    const shared = {
+      format: locals.formatKey(),
+      threadPath: threadPath(slug, opened.thread.id),
+      reviewPath: `/c/${slug}/review`,
+      signedIn: viewer !== null,
+      canModerate: page.canModerate,
+      canReact: page.canReact,
+      canHistory: page.canHistory,
+      hasForm,
+      reactionKinds: REACTION_KINDS,
+    };
+    const helpers = {
+      t: request.t,
+      formatDate: locals.formatDate,
+      tagName: (tag: string) => tagName(request.t, tag),
+      describeRule: (rule: RuleLike) => describeRule(request.t, rule),
+    };
+    const html = new Map<string, string>();
+    const add = ({ answers: _rendered, ...post }: PostView) => {
+      const input = {
+        ...shared,
+        post,
+        own: viewer !== null && post.author !== null && post.author.id === viewer.id,
+      };
+      const render = () => app.renderPartial('/threads/post', { ...input, ...helpers });
+      html.set(post.id, fragments ? fragments.render(input, render) : render());
+    };
+    if (page.opening) add(page.opening);
+    for (const replyView of page.replies) {
+      add(replyView);
+      for (const answer of replyView.answers) add(answer);
+    }
+    return html;
+  }
+
   async function renderThread(
     reply: FastifyReply,
     opened: OpenedThread,
@@ -481,7 +533,9 @@ export async function threadsRoutes(
       typeof draft?.values?.parentId === 'string' ? draft.values.parentId : answerable ? (asked.answer ?? '') : '';
     const titleErrors = translateErrors(request.t, retitle?.errors);
     const watchLevel = request.viewer ? await notifications.threadWatch(request.viewer.id, opened.thread.id) : null;
+    const postHtml = renderPosts(reply, opened, page, form !== null);
     return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
+      postHtml,
       watch: watchLevel
         ? {
             level: watchLevel,

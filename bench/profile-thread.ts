@@ -1,0 +1,111 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/db/client.js';
+import { openDatabase } from '../src/db/database-server.js';
+import { DATASET_VIEWER_HANDLE, DATASETS, datasetSession, ensureDataset, longThreadPath } from './dataset.js';
+import { postgresCpuSeconds } from './scale.js';
+
+// The long thread's page rendered in process, without HTTP or a load generator, to profile where its CPU
+// goes: `npm run build && node --cpu-prof --cpu-prof-dir=.data/profiles dist/bench/profile-thread.js
+// [--member] [--views 100]`. It prints Node's CPU per view (this process), PostgreSQL's (its backends on
+// the data set's database, as the bench reads it; views in turn keep the pool's connections open, so none
+// takes its CPU away when it closes) and the page's size. Run it when
+// no bench runs: it starts the bench's PostgreSQL (.data/bench-postgres) and uses the large data set.
+
+const { values } = parseArgs({
+  options: {
+    member: { type: 'boolean', default: false },
+    views: { type: 'string', default: '100' },
+    /** Write a CPU profile of the measured views (not the start) to this file (.cpuprofile). */
+    profile: { type: 'string' },
+    /** Write one view's HTML to this file. */
+    save: { type: 'string' },
+    /** Print the SQL statements one view sends. */
+    queries: { type: 'boolean', default: false },
+  },
+});
+const views = Number(values.views);
+
+const serverConfig = loadConfig({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  EMBEDDED_DB_DIR: '.data/bench-postgres',
+  JOB_WORKERS: 'none',
+  HOST: '127.0.0.1',
+  PORT: '0',
+});
+const handle = await openDatabase(serverConfig.database);
+try {
+  const { url } = await ensureDataset(handle.url, DATASETS.large);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000000',
+    DATABASE_URL: url,
+    JOB_WORKERS: 'none',
+    MIGRATE_ON_START: 'false',
+    DEMO_DATA: 'false',
+    SESSION_IDLE_MINUTES: '1440',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
+  const app = await buildApp({ config, db: createDb(url, config.database.poolMax), databaseUrl: url });
+  try {
+    await app.ready();
+    const path = await longThreadPath(url);
+    const headers = values.member ? { cookie: await datasetSession(url, DATASET_VIEWER_HANDLE) } : {};
+    const view = async () => {
+      const response = await app.inject({ method: 'GET', url: path, headers });
+      if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}`);
+      if (values.save) await writeFile(values.save, response.rawPayload);
+      return response.rawPayload.length;
+    };
+    for (let i = 0; i < 20; i++) await view();
+    if (values.queries) {
+      const sent: string[] = [];
+      const query = pg.Client.prototype.query;
+      // biome-ignore lint/suspicious/noExplicitAny: a spy on pg's overloaded query()
+      pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
+        const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
+        if (typeof text === 'string') sent.push(text.replace(/\s+/g, ' ').slice(0, 300));
+        // biome-ignore lint/suspicious/noExplicitAny: as above
+        return (query as any).apply(this, args);
+      } as typeof query;
+      await view();
+      pg.Client.prototype.query = query;
+      process.stdout.write(`${sent.length} statements:\n${sent.map((text) => `  ${text}`).join('\n')}\n`);
+    }
+    const session = values.profile ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const database = new URL(url).pathname.slice(1);
+    const pg0 = database && handle.dataDir ? postgresCpuSeconds(handle.dataDir, database) : Number.NaN;
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < views; i++) bytes = await view();
+    const used = process.cpuUsage(cpu);
+    const postgres = handle.dataDir ? postgresCpuSeconds(handle.dataDir, database) - pg0 : Number.NaN;
+    const wall = performance.now() - started;
+    if (session && values.profile) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(values.profile, JSON.stringify(profile));
+      session.disconnect();
+    }
+    process.stdout.write(
+      `${values.member ? 'member' : 'signed out'}: ${views} views, node CPU ${((used.user + used.system) / 1000 / views).toFixed(1)} ms/view, PostgreSQL CPU ${((postgres * 1000) / views).toFixed(1)} ms/view, wall ${(wall / views).toFixed(1)} ms/view, ${(bytes / 1024).toFixed(0)} KB\n`,
+    );
+  } finally {
+    await app.close();
+  }
+} finally {
+  await handle.stop();
+}

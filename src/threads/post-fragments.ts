@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+
+// A long thread's page is mostly its posts, and a post looks the same to most of its readers from one
+// view to the next. Rendering 200 posts (views/threads/post.eta and its includes) was the largest share of
+// the page's CPU, so each post's HTML is kept in process, keyed by a digest of everything the template is
+// given: the post as this viewer may see it (thread-reading.ts decides that first: what someone may not
+// see never reaches the key or the template), the capability flags that change its actions, and the
+// language, time zone and zone display that change its words and dates. Same inputs, same HTML: a cached
+// fragment can never show one viewer what was rendered for another unless they were given the very same
+// things. Nothing needs invalidating: an edit, a reaction, an accepted answer or a moderation decision
+// changes the inputs, hence the key, and the stale entry ages out of the LRU.
+
+/** What one post's fragment is rendered from, besides the page's translator and date formatter. */
+export interface PostFragmentInput {
+  /** The post as thread-reading.ts built it for this viewer (its answers are rendered apart). */
+  readonly post: object;
+  /** Language, time zone and whether the zone is named: all the translator and date formatter depend on. */
+  readonly format: string;
+  readonly [flag: string]: unknown;
+}
+
+export interface FragmentCache {
+  /** The post's HTML: from the cache when these inputs were rendered before, else rendered and kept. */
+  render(input: PostFragmentInput, renderFresh: () => string): string;
+  readonly size: number;
+}
+
+/**
+ * The key of a fragment: a digest of its inputs (dates as ISO strings). The caller leaves out what the
+ * fragment does not render (a reply's answers are fragments of their own).
+ */
+export function fragmentKey(input: PostFragmentInput): string {
+  return createHash('sha1').update(JSON.stringify(input)).digest('base64');
+}
+
+/**
+ * `html` as one flat string. A template's output is a rope of thousands of small strings; kept as it is,
+ * every page built from it would walk them all again when the page is encoded for the socket (the
+ * largest single cost of a long thread's page after rendering). Flattened once, when it is cached.
+ */
+function flattened(html: string): string {
+  return Buffer.from(html, 'utf8').toString('utf8');
+}
+
+/**
+ * A least-recently-used cache of rendered fragments, at most `max` of them (a Map keeps insertion order:
+ * a hit moves its entry to the end, the oldest is first). About 1–2 KB a post: the default 20,000 are
+ * a few tens of MB at most.
+ */
+export function createFragmentCache(max = 20_000): FragmentCache {
+  const entries = new Map<string, string>();
+  return {
+    render(input, renderFresh) {
+      const key = fragmentKey(input);
+      const hit = entries.get(key);
+      if (hit !== undefined) {
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit;
+      }
+      const html = flattened(renderFresh());
+      entries.set(key, html);
+      if (entries.size > max) {
+        const oldest = entries.keys().next();
+        if (!oldest.done) entries.delete(oldest.value);
+      }
+      return html;
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
