@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 // A long thread's page is mostly its posts, and a post looks the same to most of its readers from one
 // view to the next. Rendering 200 posts (views/threads/post.eta and its includes) was the largest share of
@@ -43,27 +44,19 @@ function flattened(html: string): string {
 }
 
 /**
- * A least-recently-used cache of rendered fragments, at most `max` of them (a Map keeps insertion order:
- * a hit moves its entry to the end, the oldest is first). About 1–2 KB a post: the default 20,000 are
- * a few tens of MB at most.
+ * A least-recently-used cache of rendered fragments, at most `max` of them (lru-cache, the maintained
+ * package already in the tree through @fastify/static: our own Map-based LRU would be one more thing to
+ * keep). About 1–2 KB a post: the default 20,000 are a few tens of MB at most.
  */
 export function createFragmentCache(max = 20_000): FragmentCache {
-  const entries = new Map<string, string>();
+  const entries = new LRUCache<string, string>({ max });
   return {
     render(input, renderFresh) {
       const key = fragmentKey(input);
       const hit = entries.get(key);
-      if (hit !== undefined) {
-        entries.delete(key);
-        entries.set(key, hit);
-        return hit;
-      }
+      if (hit !== undefined) return hit;
       const html = flattened(renderFresh());
       entries.set(key, html);
-      if (entries.size > max) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
       return html;
     },
     get size() {
