@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { topicKey } from '../markdown/post-markdown.js';
 import { likePattern, searchWords } from '../text/fold.js';
+import { readableTopicThreadSql } from '../threads/thread-lists.js';
 import { cursorText, isCursorUuid } from './cursor-values.js';
 import { myMembershipJoin, viewerReadsSql } from './readable-communities.js';
 
@@ -185,9 +186,19 @@ export function createPeopleService({ db }: { db: Db }) {
    */
   async function whoKnows(viewer: Viewer | null, typed: string) {
     const key = topicKey(typed);
-    const topic = key
+    const found = key
       ? await db.topic.findUnique({ where: { slug: key }, select: { id: true, slug: true, label: true } })
       : null;
+    // A topic the viewer can read nothing on is, for them, a topic that does not exist (as its page answers
+    // 404): its label and link would say that someone wrote it where they cannot see.
+    const topic =
+      found &&
+      (
+        await db.$queryRaw<unknown[]>`
+          SELECT 1 FROM thread_topics tt WHERE tt.topic_id = ${found.id}::uuid AND ${readableTopicThreadSql(viewer)} LIMIT 1`
+      ).length > 0
+        ? found
+        : null;
     const declaredRows = key
       ? await db.$queryRaw<{ id: string }[]>`
           SELECT u.id FROM users u

@@ -24,6 +24,8 @@ export interface FragmentCache {
   /** The post's HTML: from the cache when these inputs were rendered before, else rendered and kept. */
   render(input: PostFragmentInput, renderFresh: () => string): string;
   readonly size: number;
+  /** What the kept fragments weigh, as the cache counts it (two bytes a UTF-16 code unit). */
+  readonly bytes: number;
 }
 
 /**
@@ -44,12 +46,20 @@ function flattened(html: string): string {
 }
 
 /**
- * A least-recently-used cache of rendered fragments, at most `max` of them (lru-cache, the maintained
- * package already in the tree through @fastify/static: our own Map-based LRU would be one more thing to
- * keep). About 1–2 KB a post: the default 20,000 are a few tens of MB at most.
+ * A least-recently-used cache of rendered fragments (lru-cache, the maintained package already in the tree
+ * through @fastify/static), bounded twice: at most `max` fragments and at most `maxBytes` of them, counted
+ * as two bytes a UTF-16 code unit (V8's widest string). A fragment is 1–2 KB for most posts, but a post at
+ * the length limit made of `&` or table cells renders to 100 KB, and each language × time zone is a key of
+ * its own: counted only by entries, one member could make the cache hold gigabytes (found by trying).
+ * Fragments over `maxBytes / 128` are rendered every time and not kept.
  */
-export function createFragmentCache(max = 20_000): FragmentCache {
-  const entries = new LRUCache<string, string>({ max });
+export function createFragmentCache(max = 20_000, maxBytes = 32 * 1024 * 1024): FragmentCache {
+  const entries = new LRUCache<string, string>({
+    max,
+    maxSize: maxBytes,
+    maxEntrySize: Math.floor(maxBytes / 128),
+    sizeCalculation: (html) => Math.max(1, html.length * 2),
+  });
   return {
     render(input, renderFresh) {
       const key = fragmentKey(input);
@@ -61,6 +71,9 @@ export function createFragmentCache(max = 20_000): FragmentCache {
     },
     get size() {
       return entries.size;
+    },
+    get bytes() {
+      return entries.calculatedSize;
     },
   };
 }

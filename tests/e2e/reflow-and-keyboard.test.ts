@@ -227,7 +227,6 @@ function pagesOf(c: Cast) {
       `/c/${c.slug}/decisions`,
       `/c/${c.slug}/watched-words`,
       `/c/${c.slug}/balance`,
-      `${thread}/posts/${c.replyId}/hide`,
       '/admin',
       '/admin/organizations',
       '/admin/organizations/new',

@@ -58,6 +58,22 @@ function textarea(html: string, id: string): string | undefined {
 }
 
 describe('the guards hold where citizens read and warn elsewhere', () => {
+  it("a moderator's «Moderar» link on a post opens that post's moderation page, with the hide action", async () => {
+    const { c, owner, moderator, member } = await community();
+    const { url } = await openThread(c.slug, owner.cookie);
+    const replyId = await postReply(url, member.cookie);
+    const page = (await get(url, moderator.cookie)).body;
+    const links = [...page.matchAll(/<a href="([^"]+)"[^>]*>Moderar</g)].map((match) => match[1] ?? '');
+    expect(links).toContain(`/c/${c.slug}/review/posts/${replyId}`);
+    for (const link of links) {
+      const target = await get(link, moderator.cookie);
+      expect(target.statusCode, link).toBe(200);
+      expect(target.body).toContain('name="action" value="hide"');
+    }
+    // Nobody else is offered the link.
+    expect((await get(url, member.cookie)).body).not.toContain('>Moderar<');
+  });
+
   it('holds a new thread with an IBAN in an OPEN community: its author and the moderators see it, nobody else', async () => {
     const { c, member, moderator, citizen, owner } = await openCommunity();
     const sent = await newThread(c.slug, member.cookie, { body: WITH_IBAN, title: 'Reembolso del curso' });

@@ -234,6 +234,25 @@ describe('follows and the home feed', () => {
     expect(await feed()).toContain('Y el padrón histórico lo pide el archivo.');
   });
 
+  it('"who knows" names a topic only to those who may read something on it, as its page does', async () => {
+    const secret = await kit.community({ visibility: 'SECRET', name: 'Gabinete' });
+    await kit.openThread(secret.c.slug, secret.owner.cookie, {
+      title: 'Comisión de fiestas',
+      body: '¿Quién prepara el orden del día de la reunión de la comisión? #Sécretotema',
+    });
+    const outsider = await kit.person();
+    for (const cookie of [outsider.cookie, undefined]) {
+      const unknown = (await kit.get('/people?topic=noexistetema', cookie)).body;
+      expect((await kit.get('/t/secretotema', cookie)).statusCode).toBe(404);
+      const body = (await kit.get('/people?topic=secretotema', cookie)).body;
+      expect(body).not.toContain('Sécretotema');
+      expect(body).not.toContain('href="/t/secretotema"');
+      // The same page as for a topic nobody ever wrote, the typed words aside.
+      expect(body.replaceAll('secretotema', 'X').length).toBe(unknown.replaceAll('noexistetema', 'X').length);
+    }
+    expect((await kit.get('/people?topic=secretotema', secret.member.cookie)).body).toContain('Sécretotema');
+  });
+
   it('refuses to follow oneself, an unknown person or a topic with nothing readable', async () => {
     const me = await kit.person();
     const self = await submitForm(

@@ -49,6 +49,32 @@ describe('the cache of rendered posts', () => {
     expect(renders).toBe(4);
   });
 
+  it('holds at most maxBytes, and never keeps a fragment over maxBytes / 128 (a post of 20,000 `&` renders to 100 KB)', () => {
+    const cache = createFragmentCache(20_000, 1024 * 1024);
+    const heavy = '&amp;'.repeat(20_000);
+    let renders = 0;
+    for (let i = 0; i < 200; i++) {
+      cache.render(input(`p${i}`), () => {
+        renders++;
+        return `<p>${'x'.repeat(3_000)}</p>`;
+      });
+      expect(cache.bytes).toBeLessThanOrEqual(1024 * 1024);
+    }
+    expect(cache.size).toBeLessThan(200);
+    // Over the per-fragment bound: rendered each time, never kept.
+    const before = renders;
+    cache.render(input('heavy'), () => {
+      renders++;
+      return heavy;
+    });
+    cache.render(input('heavy'), () => {
+      renders++;
+      return heavy;
+    });
+    expect(renders - before).toBe(2);
+    expect(cache.bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   it('keys on every input, dates included', () => {
     const later = { ...input('a'), post: { ...input('a').post, createdAt: new Date('2026-11-30T10:00:01Z') } };
     expect(fragmentKey(input('a'))).toBe(fragmentKey(input('a')));
