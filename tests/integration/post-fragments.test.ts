@@ -61,7 +61,7 @@ describe('the posts of a thread page, kept between views', () => {
         expect(body.includes(`${url}/posts/${replyId}/edit`), name).toBe(author);
         expect(body.includes('palabras-retenidas-del-miembro'), name).toBe(author || moderates);
         expect(body.includes(`${url}/posts/${held.id}/edit`), name).toBe(author);
-        expect(body.includes(`${url}/posts/${replyId}/hide`), name).toBe(moderates);
+        expect(body.includes(`/c/${c.slug}/review/posts/${replyId}"`), name).toBe(moderates);
         expect(body.includes(`/c/${c.slug}/review#post-${held.id}`), name).toBe(moderates);
         expect(body.includes(`${url}/posts/${replyId}/react`), name).toBe(name !== 'visitor');
         expect(body.includes(`${url}/posts/${replyId}/report`), name).toBe(name === 'other member' || moderates);
