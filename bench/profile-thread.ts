@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { openDatabase } from '../src/db/database-server.js';
 import { DATASET_VIEWER_HANDLE, DATASETS, datasetSession, ensureDataset, longThreadPath } from './dataset.js';
+import { runLoad } from './load.js';
 import { postgresCpuSeconds } from './scale.js';
 
 // The long thread's page rendered in process, without HTTP or a load generator, to profile where its CPU
@@ -27,6 +28,11 @@ const { values } = parseArgs({
     save: { type: 'string' },
     /** Print the SQL statements one view sends. */
     queries: { type: 'boolean', default: false },
+    /**
+     * Measure views over HTTP (autocannon in a child process, one connection, for as many seconds as
+     * `views`) instead of app.inject, whose own response handling adds to this process's CPU.
+     */
+    http: { type: 'boolean', default: false },
   },
 });
 const views = Number(values.views);
@@ -58,7 +64,9 @@ try {
   try {
     await app.ready();
     const path = await longThreadPath(url);
-    const headers = values.member ? { cookie: await datasetSession(url, DATASET_VIEWER_HANDLE) } : {};
+    const headers: Record<string, string> = values.member
+      ? { cookie: await datasetSession(url, DATASET_VIEWER_HANDLE) }
+      : {};
     const view = async () => {
       const response = await app.inject({ method: 'GET', url: path, headers });
       if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}`);
@@ -91,7 +99,22 @@ try {
     const cpu = process.cpuUsage();
     const started = performance.now();
     let bytes = 0;
-    for (let i = 0; i < views; i++) bytes = await view();
+    let measured = views;
+    if (values.http) {
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const result = await runLoad({
+        url: `${address}${path}`,
+        connections: 1,
+        durationSeconds: views,
+        timeoutSeconds: 10,
+        ...(values.member ? { headers } : {}),
+      });
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      measured = result.completed;
+      bytes = await view();
+    } else {
+      for (let i = 0; i < views; i++) bytes = await view();
+    }
     const used = process.cpuUsage(cpu);
     const postgres = handle.dataDir ? postgresCpuSeconds(handle.dataDir, database) - pg0 : Number.NaN;
     const wall = performance.now() - started;
@@ -101,7 +124,7 @@ try {
       session.disconnect();
     }
     process.stdout.write(
-      `${values.member ? 'member' : 'signed out'}: ${views} views, node CPU ${((used.user + used.system) / 1000 / views).toFixed(1)} ms/view, PostgreSQL CPU ${((postgres * 1000) / views).toFixed(1)} ms/view, wall ${(wall / views).toFixed(1)} ms/view, ${(bytes / 1024).toFixed(0)} KB\n`,
+      `${values.member ? 'member' : 'signed out'}${values.http ? ' over HTTP' : ''}: ${measured} views, node CPU ${((used.user + used.system) / 1000 / measured).toFixed(1)} ms/view, PostgreSQL CPU ${((postgres * 1000) / measured).toFixed(1)} ms/view, wall ${(wall / measured).toFixed(1)} ms/view, ${(bytes / 1024).toFixed(0)} KB\n`,
     );
   } finally {
     await app.close();
