@@ -109,7 +109,8 @@ try {
         timeoutSeconds: 10,
         ...(values.member ? { headers } : {}),
       });
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       measured = result.completed;
       bytes = await view();
     } else {
