@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { isVerifiedEmployee, provenOrganizationId } from '../access/affiliation.js';
 import {
   type Audience,
-  can,
   communityPermissions,
   decide,
   type MembershipFacts,
@@ -19,10 +18,11 @@ import type { PostTag } from '../generated/prisma/enums.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
+import { myMembershipJoin } from '../search/readable-communities.js';
 import { searchWords } from '../text/fold.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
-import { communityAccessWhere, countCountingMembers } from './community-access-where.js';
+import { communityAccessSql, communityAccessWhere } from './community-access-where.js';
 import { createCommunityMembers } from './community-members.js';
 import { actorOf, COMMUNITY_SELECT, factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
 
@@ -33,6 +33,21 @@ export type { MemberAction } from './community-members.js';
 export { actorOf, factsOf, type OpenedCommunity } from './opened-community.js';
 
 export const COMMUNITIES_PER_PAGE = 24;
+
+/** One row of a directory page, as listDirectory's statement returns it. */
+interface DirectoryRow {
+  readonly slug: string;
+  readonly name: string;
+  readonly description: string;
+  readonly audience: Audience;
+  readonly visibility: 'PUBLIC' | 'PRIVATE' | 'SECRET';
+  readonly archived: boolean;
+  readonly organization: string;
+  readonly role: string | null;
+  readonly state: string | null;
+  /** Counting members, where the viewer may read the community; null where they may only see it. */
+  readonly members: number | null;
+}
 
 export interface CommunityInput {
   readonly name: string;
@@ -113,52 +128,59 @@ export function createCommunitiesService({
   return {
     open,
 
-    /** The directory: what the viewer may see, matching the search, a page at a time (all in SQL). */
+    /**
+     * The directory: what the viewer may see, matching the search, a page at a time (all in SQL): the total
+     * of what matches and the page's COMMUNITIES_PER_PAGE rows by name, each with the viewer's membership
+     * and, where they may read it, its member count (kept on write: countCountingMembers). Access is
+     * communityAccessSql on each row with the viewer's own membership joined once (matrix-tested against
+     * can()): 1 ms to count 2,000 communities where Prisma's EXISTS per state took 4.
+     */
     async listDirectory(viewer: Viewer | null, query: { q?: string; audience?: Audience; page: number }) {
+      const actor = actorOf(viewer);
       // Each word, folded as Spanish and Catalan are compared (src/text/fold.ts), in the name or description.
       const words = searchWords(query.q ?? '');
-      const where: Prisma.CommunityWhereInput = {
-        AND: [
-          // The access rules decide, as a condition of the query: the same rules as every page.
-          communityAccessWhere(actorOf(viewer), 'see'),
-          query.audience ? { audience: query.audience } : {},
-          ...words.map((word) => ({ searchText: { contains: escapeLike(word) } })),
-        ],
-      };
-      const [total, rows] = await Promise.all([
-        db.community.count({ where }),
-        db.community.findMany({
-          where,
-          select: {
-            ...COMMUNITY_SELECT,
-            memberships: viewer ? { where: { userId: viewer.id }, select: { role: true, state: true } } : false,
-          },
-          orderBy: [{ name: 'asc' }, { id: 'asc' }],
-          skip: (query.page - 1) * COMMUNITIES_PER_PAGE,
-          take: COMMUNITIES_PER_PAGE,
-        }),
+      const from = Prisma.sql`
+        FROM communities c ${myMembershipJoin(viewer)}
+       WHERE ${communityAccessSql(actor, 'see', 'c', 'my')}
+         ${query.audience ? Prisma.sql`AND c.audience = ${query.audience}::"CommunityAudience"` : Prisma.empty}
+         ${
+           words.length > 0
+             ? Prisma.join(
+                 words.map((word) => Prisma.sql`AND c.search_text LIKE ${`%${escapeLike(word)}%`}`),
+                 ' ',
+               )
+             : Prisma.empty
+         }`;
+      const [[counted], rows] = await Promise.all([
+        db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
+        db.$queryRaw<DirectoryRow[]>`
+          SELECT c.slug, c.name, c.description, c.audience::text, c.visibility::text,
+                 c.archived_at IS NOT NULL AS archived, o.name AS organization, page.role, page.state,
+                 CASE WHEN page.readable THEN coalesce(k.members, 0) END AS members
+            FROM (SELECT c.id, my.role::text AS role, my.state::text AS state,
+                         ${communityAccessSql(actor, 'read', 'c', 'my')} AS readable
+                    ${from}
+                   ORDER BY c.name, c.id
+                  OFFSET ${(query.page - 1) * COMMUNITIES_PER_PAGE} LIMIT ${COMMUNITIES_PER_PAGE}) page
+            JOIN communities c ON c.id = page.id
+            JOIN organizations o ON o.id = c.owner_organization_id
+            LEFT JOIN community_member_counts k ON k.community_id = c.id
+           ORDER BY c.name, c.id`,
       ]);
-      // Who belongs is part of reading a community (a private one shows non-members its name and
-      // description only), so only communities the viewer may read show how many members they have,
-      // counted as their page counts them: those whose membership counts. One query for the page.
-      const actor = actorOf(viewer);
-      const membershipOf = (row: (typeof rows)[number]) =>
-        (row.memberships as MembershipFacts[] | undefined)?.[0] ?? null;
-      const readable = rows.filter((row) => can(actor, 'read', factsOf(row), membershipOf(row)));
-      const readableIds = new Set(readable.map((row) => row.id));
-      const memberCount = await countCountingMembers(db, [...readableIds]);
       return {
-        total,
+        total: counted?.total ?? 0,
         communities: rows.map((row) => ({
           slug: row.slug,
           name: row.name,
           description: row.description,
           audience: row.audience,
           visibility: row.visibility,
-          archived: row.archivedAt !== null,
-          organization: row.ownerOrganization.name,
-          members: readableIds.has(row.id) ? (memberCount.get(row.id) ?? 0) : null,
-          membership: membershipOf(row),
+          archived: row.archived,
+          organization: row.organization,
+          // Who belongs is part of reading a community (a private one shows non-members its name and
+          // description only): null where the viewer may only see it.
+          members: row.members,
+          membership: row.role && row.state ? ({ role: row.role, state: row.state } as MembershipFacts) : null,
         })),
       };
     },

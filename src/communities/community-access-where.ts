@@ -183,29 +183,21 @@ export function communityReadersSql(
 }
 
 /**
- * How many members count (countingMemberWhere, written in SQL) in each of these communities, in one
- * statement on memberships (community_id, state, role): a Map from community id to count (absent: 0).
- * Prisma's groupBy over countingMemberWhere joined users once per community (24 joins for a directory
- * page, 0.3 s over 200,000 memberships); tests/integration/community-access-where.test.ts checks the two agree.
+ * How many members count (countingMemberWhere) in each of these communities: a Map from community id to
+ * count (absent: 0), read by key from community_member_counts, which triggers keep on every change that
+ * decides whether a membership counts (migration community_member_counts, ADR 022). Counting on each view
+ * joined every membership to its account and hashed all accounts (15 ms a directory page at 10,000
+ * people); tests/integration/community-member-counts.test.ts checks the kept counts against
+ * countingMemberWhere after each kind of change.
  */
 export async function countCountingMembers(
   db: { $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Prisma.PrismaPromise<T> },
   communityIds: readonly string[],
 ): Promise<Map<string, number>> {
   if (communityIds.length === 0) return new Map();
-  const rows = await db.$queryRaw<{ communityId: string; members: bigint }[]>`
-    SELECT m.community_id AS "communityId", count(*) AS members
-      FROM memberships m
-      JOIN communities c ON c.id = m.community_id
-      JOIN users u ON u.id = m.user_id
-      LEFT JOIN organizations o ON o.id = u.organization_id
-     WHERE m.community_id IN (${Prisma.join(communityIds.map((id) => Prisma.sql`${id}::uuid`))})
-       AND m.state = 'ACTIVE' AND u.status = 'ACTIVE'
-       AND (c.audience = 'OPEN'
-            OR (u.email_verified_at IS NOT NULL
-                AND ((c.audience = 'INTERNAL' AND u.kind = 'EMPLOYEE' AND u.organization_id = c.owner_organization_id)
-                     OR (c.audience = 'INTERADMINISTRATIVE'
-                         AND ((u.kind = 'EMPLOYEE' AND o.kind <> 'PARTNER') OR u.kind = 'PARTNER')))))
-     GROUP BY m.community_id`;
+  const rows = await db.$queryRaw<{ communityId: string; members: number }[]>`
+    SELECT k.community_id::text AS "communityId", k.members
+      FROM community_member_counts k
+     WHERE k.community_id IN (${Prisma.join(communityIds.map((id) => Prisma.sql`${id}::uuid`))})`;
   return new Map(rows.map((row) => [row.communityId, Number(row.members)]));
 }

@@ -11,7 +11,7 @@ import type { MessageKey } from '../i18n/i18n.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { matchingPeople } from '../search/people.service.js';
-import { countingMemberWhere } from './community-access-where.js';
+import { countCountingMembers, countingMemberWhere } from './community-access-where.js';
 import { factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
 
 // Who belongs to a community: its members as its page and member list show them, joining, asking to,
@@ -147,7 +147,8 @@ export function createCommunityMembers({
           select: { role: true, user: { select: { handle: true, displayName: true, status: true } } },
           orderBy: [{ role: 'asc' }, { user: { displayName: 'asc' } }],
         }),
-        db.membership.count({ where: { communityId, state: 'ACTIVE', user } }),
+        // Kept on write by triggers (countCountingMembers): the same count as the directory's.
+        countCountingMembers(db, [communityId]).then((counts) => counts.get(communityId) ?? 0),
       ]);
       return { moderators, memberCount };
     },
