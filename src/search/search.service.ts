@@ -2,10 +2,9 @@ import type { Viewer } from '../accounts/auth.js';
 import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
-import { LISTED_THREAD_WHERE } from '../moderation/post-visibility.js';
 import { decodeCursor, encodeCursor } from '../threads/thread-lists.js';
 import { type Byline, bylineOf } from './byline.js';
-import { myMembershipJoin, readableCommunityIds, viewerReadsSql } from './readable-communities.js';
+import { myMembershipJoin, viewerReadsSql } from './readable-communities.js';
 import {
   decodeSearchCursor,
   encodeSearchCursor,
@@ -275,36 +274,30 @@ export function createSearchService({ db }: { db: Db }) {
     const cursor = decodeCursor(after ?? undefined);
     // Solved questions only: a kind other than a question, or "unanswered", leaves nothing.
     if ((filters.kind && filters.kind !== 'QUESTION') || filters.answered === 'no') return { threads: [], next: null };
-    const communities = await readableCommunityIds(db, viewer);
-    const created =
-      filters.from || filters.to
-        ? {
-            createdAt: {
-              ...(filters.from ? { gte: filters.from } : {}),
-              ...(filters.to ? { lt: new Date(filters.to.getTime() + 86_400_000) } : {}),
-            },
-          }
-        : {};
-    const threads = await db.thread.findMany({
-      where: {
-        ...LISTED_THREAD_WHERE,
-        kind: 'QUESTION',
-        acceptedPostId: { not: null },
-        acceptedPost: { status: 'PUBLISHED' },
-        ...(filters.communityId ? { communityId: filters.communityId } : {}),
-        ...(filters.tag ? { tag: filters.tag } : {}),
-        ...(filters.authorId ? { authorId: filters.authorId } : {}),
-        ...created,
-        ...(communities === null ? {} : { communityId: { in: communities } }),
-        ...(cursor
-          ? {
-              OR: [
-                { lastActivityAt: { lt: cursor.lastActivityAt } },
-                { lastActivityAt: cursor.lastActivityAt, id: { lt: cursor.id } },
-              ],
-            }
-          : {}),
-      },
+    // The page's ids in one statement: a walk of the solved questions' own index (migration
+    // solved_questions), newest activity first, from the cursor's row on, each thread's community checked
+    // as it comes (communityAccessSql for the viewer; OFFSET 0 keeps it a filter, so the walk keeps its
+    // order and stops after a page). Carrying every readable community's id cost the same as the whole site.
+    const conditions: Prisma.Sql[] = [
+      Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND NOT t.restricted`,
+      Prisma.sql`EXISTS (SELECT 1 FROM posts ap WHERE ap.id = t.accepted_post_id AND ap.status = 'PUBLISHED')`,
+      Prisma.sql`EXISTS (SELECT 1 FROM communities c ${myMembershipJoin(viewer)}
+                          WHERE c.id = t.community_id AND ${viewerReadsSql(viewer)} OFFSET 0)`,
+    ];
+    if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
+    if (filters.tag) conditions.push(Prisma.sql`t.tag = ${filters.tag}::"PostTag"`);
+    if (filters.authorId) conditions.push(Prisma.sql`t.author_id = ${filters.authorId}::uuid`);
+    if (filters.from) conditions.push(Prisma.sql`t.created_at >= ${filters.from}`);
+    if (filters.to) conditions.push(Prisma.sql`t.created_at < ${new Date(filters.to.getTime() + 86_400_000)}`);
+    if (cursor)
+      conditions.push(Prisma.sql`(t.last_activity_at, t.id) < (${cursor.lastActivityAt}, ${cursor.id}::uuid)`);
+    const ids = await db.$queryRaw<{ id: string }[]>`
+      SELECT t.id::text FROM threads t
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY t.last_activity_at DESC, t.id DESC
+       LIMIT ${RESULTS_PER_PAGE + 1}`;
+    const found = await db.thread.findMany({
+      where: { id: { in: ids.map((row) => row.id) } },
       select: {
         id: true,
         title: true,
@@ -320,9 +313,9 @@ export function createSearchService({ db }: { db: Db }) {
           },
         },
       },
-      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
-      take: RESULTS_PER_PAGE + 1,
     });
+    const byId = new Map(found.map((thread) => [thread.id, thread]));
+    const threads = ids.flatMap((row) => byId.get(row.id) ?? []);
     const page = threads.slice(0, RESULTS_PER_PAGE);
     const last = page.at(-1);
     return {
