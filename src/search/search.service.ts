@@ -13,6 +13,7 @@ import {
   searchKey,
 } from './search-query.js';
 import { highlightSnippet, plainText } from './snippet.js';
+import { dedupeTsquery } from './tsquery-dedupe.js';
 
 // Full-text search over thread titles and posts, in PostgreSQL (issue 12). Each post's words are indexed
 // by a trigger (migration text_search) with the stemmer of its language, as written and folded; a query
@@ -177,9 +178,16 @@ export function createSearchService({ db }: { db: Db }) {
     // thousands of matches for an OR of stems, and hashed 100,000 threads to join 20; OFFSET 0 keeps the
     // thread lookup a subquery it cannot flatten). Access is decided per match, on the match's community and
     // the viewer's membership of it (communityAccessSql), not by carrying every readable community's id.
+    // The copies of each word the languages' readings share, kept once: ranking walks every operand.
+    const tsquery = dedupeTsquery(built.query);
+    // Matches in communities the viewer may not read are dropped as they are found, on the post's own copy
+    // of its community (posts.community_id), before their threads are looked up: for a common word most
+    // matches are elsewhere. The thread's community is checked again below, the rule as every page has it.
+    // (A join, not EXISTS: the planner memoizes each community's answer across its matches.)
     const matched = Prisma.sql`SELECT p.id, p.thread_id, p.search_vector, p.is_opening, p.created_at, p.tag, p.author_id
-      FROM posts p
-      WHERE p.search_vector @@ ${built.query}::tsquery AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL`;
+      FROM posts p JOIN communities c ON c.id = p.community_id ${myMembershipJoin(viewer)}
+      WHERE p.search_vector @@ ${tsquery}::tsquery AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL
+        AND ${viewerReadsSql(viewer)}`;
     const conditions = [Prisma.sql`NOT t.restricted`, viewerReadsSql(viewer), ...filterConditions(filters)];
     if (options.solvedOnly) {
       conditions.push(
@@ -187,7 +195,7 @@ export function createSearchService({ db }: { db: Db }) {
       );
     }
     const score = Prisma.sql`(
-      ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_vector, ${built.query}::tsquery)
+      ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_vector, ${tsquery}::tsquery)
       * (CASE WHEN t.accepted_post_id = p.id THEN 1.5 WHEN p.is_opening AND t.accepted_post_id IS NOT NULL THEN 1.2 ELSE 1 END)
       * (1 + ln(1 + (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id IS DISTINCT FROM p.author_id)))
       / (1 + extract(epoch FROM (${now}::timestamptz - p.created_at)) / (86400.0 * 180))

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upgradePostText } from '../../src/search/text-upgrade.js';
+import { dedupeTsquery } from '../../src/search/tsquery-dedupe.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser } from '../support/factories.js';
 import { threadTestKit } from '../support/threads.js';
@@ -367,5 +368,32 @@ describe('topics and the text upgrade', () => {
     const upgraded = await t.db.post.findUniqueOrThrow({ where: { id: post.id } });
     expect(upgraded).toMatchObject({ textVersion: 1, language: 'es' });
     expect(await upgradePostText(t.db)).toBe(0);
+  });
+});
+
+describe('the query with its repeated alternatives removed (tsquery-dedupe.ts)', () => {
+  it('is read back by PostgreSQL as a query that matches exactly what the whole one matches', async () => {
+    const readings = (text: string) =>
+      ['spanish', 'catalan', 'english', 'simple']
+        .map((config) => `websearch_to_tsquery('${config}', '${text.replaceAll("'", "''")}')`)
+        .join(' || ');
+    const documents = [
+      'Subvenciones para obras menores del ayuntamiento',
+      'La subvención de menor cuantía se licita en enero',
+      "Contracte menor: l'any vinent, la licitació del col·legi",
+      'Nothing here but English grants and tenders',
+    ];
+    for (const typed of ['subvenciones', 'contrato "menor cuantía" -obras', "l'any licitació", 'grants OR obras']) {
+      const [row] = await t.db.$queryRawUnsafe<{ whole: string }[]>(`SELECT (${readings(typed)})::text AS whole`);
+      const whole = row?.whole ?? '';
+      const deduped = dedupeTsquery(whole);
+      expect(deduped.length, typed).toBeLessThanOrEqual(whole.length);
+      for (const document of documents) {
+        const [match] = await t.db.$queryRaw<{ a: boolean; b: boolean }[]>`
+          SELECT to_tsvector('spanish', ${document}) @@ ${whole}::tsquery AS a,
+                 to_tsvector('spanish', ${document}) @@ ${deduped}::tsquery AS b`;
+        expect(match?.b, `${typed} on ${document}`).toBe(match?.a);
+      }
+    }
   });
 });
