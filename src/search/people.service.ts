@@ -221,11 +221,18 @@ export function createPeopleService({ db }: { db: Db }) {
           JOIN communities c ON c.id = t.community_id
           ${myMembershipJoin(viewer)}
           WHERE pt.topic_id = ${topic.id}::uuid AND ${viewerReadsSql(viewer)}
-        ), contributions AS MATERIALIZED ( -- materialised: inlined, each reaction count ran once per use below
-          SELECT p.author_id,
-            (p.id = a.accepted_post_id)::int AS accepted,
-            (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id <> p.author_id)::int AS useful
-          FROM about a JOIN posts p ON p.thread_id = a.id AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL
+        ), contributions AS (
+          -- Only what counts: each thread's accepted answer, and the "útil" reactions of others to posts
+          -- there (a walk of every post of every thread and a count per post cost 7 ms for a topic of 100
+          -- threads at the bench's large size, where nobody had earned anything).
+          SELECT ap.author_id, 1 AS accepted, 0 AS useful
+          FROM about a JOIN posts ap ON ap.id = a.accepted_post_id AND ap.thread_id = a.id
+          WHERE ap.status = 'PUBLISHED' AND ap.deleted_at IS NULL AND ap.author_id IS NOT NULL
+          UNION ALL
+          SELECT p.author_id, 0 AS accepted, 1 AS useful
+          FROM about a
+          JOIN posts p ON p.thread_id = a.id AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL
+          JOIN reactions r ON r.post_id = p.id AND r.kind = 'USEFUL' AND r.user_id <> p.author_id
           WHERE p.author_id IS NOT NULL
         )
         SELECT c.author_id, sum(c.accepted)::int AS accepted, sum(c.useful)::int AS useful

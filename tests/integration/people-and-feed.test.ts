@@ -122,6 +122,14 @@ describe('/people', () => {
     // A citizen may not read this inter-administrative community: nothing there counts for them.
     const outside = await kit.get('/people?topic=padron', citizen.cookie);
     expect(names(outside.body.split('id="declared-title"')[0] ?? '')).toEqual([]);
+
+    // What is no longer published counts for nobody: a hidden reply's reactions, a deleted accepted answer.
+    await t.db.post.update({ where: { id: useful }, data: { status: 'HIDDEN' } });
+    const hidden = await kit.get('/people?topic=padron', reader.cookie);
+    expect(names(hidden.body.split('id="declared-title"')[0] ?? '')).toEqual([lucia.user.handle]);
+    await t.db.post.update({ where: { id: answer }, data: { deletedAt: new Date() } });
+    const deleted = await kit.get('/people?topic=padron', reader.cookie);
+    expect(names(deleted.body.split('id="declared-title"')[0] ?? '')).toEqual([]);
   });
 });
 
