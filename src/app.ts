@@ -36,7 +36,13 @@ import { createWatchedWordsService } from './moderation/watched-words.service.js
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { createNotificationsService } from './notifications/notifications.service.js';
 import { auditContextPlugin } from './plugins/audit-context.js';
-import { errorsPlugin, handleError, MALFORMED_URL_PATH } from './plugins/errors.js';
+import {
+  errorsPlugin,
+  handleError,
+  MALFORMED_URL_PATH,
+  MAX_PATH_SEGMENT,
+  URI_TOO_LONG_PATH,
+} from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -100,7 +106,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     // Path parameters of any length reach their route, which answers 404 for what it does not know (a
     // long slug, an unsubscribe token); Fastify's default of 100 characters answered a bare 414 before
     // any of our handling.
-    routerOptions: { maxParamLength: 2_048 },
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     // Lets in-flight requests finish on close while idle keep-alive sockets are dropped.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -109,8 +115,14 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     // (Fastify's frameworkErrors runs before hooks and decorators: a bare text answer).
     rewriteUrl: (request) => {
       const url = request.url ?? '/';
+      const path = url.split('?')[0] ?? '/';
+      // Past the router's limit the router would answer 414 itself, bare, before our hooks: routed to a
+      // 414 of our own instead, with the page.
+      if (path.length > MAX_PATH_SEGMENT && path.split('/').some((segment) => segment.length > MAX_PATH_SEGMENT)) {
+        return URI_TOO_LONG_PATH;
+      }
       try {
-        decodeURIComponent(url.split('?')[0] ?? '/');
+        decodeURIComponent(path);
         return url;
       } catch {
         return MALFORMED_URL_PATH;

@@ -20,6 +20,12 @@ export class BadRequest extends AppError {
   readonly code = 'BAD_REQUEST';
 }
 
+/** A path with a segment longer than the router keeps (app.ts maxParamLength): RFC 9110 §15.5.15. */
+export class UriTooLong extends AppError {
+  readonly statusCode = 414;
+  readonly code = 'URI_TOO_LONG';
+}
+
 /** Input that can be neither stored nor echoed (U+0000, a lone surrogate, a control character where none belongs). */
 export class UnstorableInput extends BadRequest {
   constructor(readonly where: string) {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
-import { AppError, BadRequest, Refused, UnstorableInput } from '../errors.js';
+import { AppError, BadRequest, Refused, UnstorableInput, UriTooLong } from '../errors.js';
 import { keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
@@ -15,6 +15,10 @@ interface ErrorPage {
 
 /** Where app.ts's rewriteUrl sends a path that cannot be decoded: answered 400 with a page. */
 export const MALFORMED_URL_PATH = '/__malformed-url';
+/** Where a path with a segment over MAX_PATH_SEGMENT is routed, to answer 414 with the page (app.ts rewriteUrl). */
+export const URI_TOO_LONG_PATH = '/__uri-too-long';
+/** The longest path segment routed (Fastify's maxParamLength): longer ones answer 414. */
+export const MAX_PATH_SEGMENT = 2_048;
 
 const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']);
 
@@ -28,6 +32,7 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
     if (error instanceof Refused) return { status, title: 'error.403.title', text: error.reasonKey };
     if (status === 403) return { status, title: 'error.403.title', text: 'error.403.text' };
     if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
+    if (status === 414) return { status, title: 'error.414.title', text: 'error.414.text' };
     if (error instanceof UnstorableInput) return { status, title: 'error.400.title', text: 'error.input.text' };
     if (status < 500) return { status, title: 'error.400.title', text: 'error.400.text' };
   }
@@ -35,6 +40,7 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (CSRF_CODES.has(code)) return { status: 403, title: 'error.403.title', text: 'error.csrf.text' };
   if (status === 413) return { status, title: 'error.413.title', text: 'error.413.text' };
+  if (status === 414) return { status, title: 'error.414.title', text: 'error.414.text' };
   if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
   if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
   if (status >= 400 && status < 500) return { status, title: 'error.400.title', text: 'error.400.text' };
@@ -166,6 +172,14 @@ export const errorsPlugin = fp(
       url: MALFORMED_URL_PATH,
       handler: async () => {
         throw new BadRequest('Malformed URL');
+      },
+    });
+
+    app.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: URI_TOO_LONG_PATH,
+      handler: async () => {
+        throw new UriTooLong('URI too long');
       },
     });
 

@@ -71,6 +71,27 @@ describe('error pages', () => {
   });
 });
 
+describe('a path too long to route', () => {
+  it('answers 414 with a page in the layout and every header (the router would answer it bare)', async () => {
+    for (const url of [
+      `/c/${'a'.repeat(3_000)}`,
+      `/c/x/threads/${'1'.repeat(2_049)}?page=2`,
+      `/${'%41'.repeat(800)}`,
+    ]) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url.slice(0, 20)).toBe(414);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.body).toContain('<h1>Dirección demasiado larga</h1>');
+      expect(response.body).toContain('href="#main"');
+      expect(response.headers['content-security-policy']).toBeDefined();
+      expect(response.headers['x-request-id']).toBeDefined();
+    }
+    // Just under the limit, the route answers as for any unknown community.
+    const under = await t.app.inject({ method: 'GET', url: `/c/${'a'.repeat(2_048)}` });
+    expect(under.statusCode).toBe(404);
+  });
+});
+
 describe('security headers', () => {
   it('sends a strict Content-Security-Policy with no inline script', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/' });
