@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { AuditOutcome } from '../generated/prisma/enums.js';
 import type { Translate } from '../i18n/i18n.js';
+import { postPath } from '../threads/thread-paths.js';
 import type { AuditQuery } from './admin.schemas.js';
 import { escapeLike, startOfDayIn } from './admin-search.js';
 import { actionName, idsInDetails, type NamedRecord, readableDetails, readableTarget } from './audit-reading.js';
@@ -58,7 +59,7 @@ export function createAdminAuditSearch({
     for (const post of posts) {
       names.set(post.id, {
         label: t('admin.audit.postIn', { title: titled(post.thread.title) }),
-        href: `/c/${post.thread.community.slug}/threads/${post.threadId}#post-${post.id}`,
+        href: postPath(post.thread.community.slug, post.threadId, post.id),
       });
     }
     return names;

@@ -6,6 +6,7 @@ import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { WATCHED_WORD_MAX, WATCHED_WORD_MAX_WORDS } from '../policy/watched-words.js';
 import { describeRule, type RuleLike } from '../threads/policy-messages.js';
+import { postPath } from '../threads/thread-paths.js';
 import {
   actionForm,
   appealDecisionForm,
@@ -111,8 +112,10 @@ export async function moderationRoutes(
         return renderReport(reply, target, { status: 422, errors: error.fieldErrors, values });
       throw error;
     }
-    const path = `/c/${encodeURIComponent(target.opened.community.slug)}/threads/${target.post.threadId}`;
-    return reply.redirect(`${path}?notice=reported#post-${target.post.id}`, 303);
+    return reply.redirect(
+      postPath(target.opened.community.slug, target.post.threadId, target.post.id, 'reported'),
+      303,
+    );
   });
 
   // ── The review queues ───────────────────────────────────────────────────────────────────────────

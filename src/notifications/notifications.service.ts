@@ -6,6 +6,7 @@ import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { READABLE_POST_WHERE } from '../moderation/post-visibility.js';
 import { isCursorUuid } from '../search/cursor-values.js';
+import { postPath, threadPath } from '../threads/thread-paths.js';
 import { type HeaderCounts, headerCounts, notificationJoins, visibleNotificationSql } from './header-counts.js';
 import {
   DEFAULT_DELIVERY,
@@ -115,7 +116,9 @@ export function notificationHref(row: {
   const community = `/c/${encodeURIComponent(row.community.slug)}`;
   if (row.kind === 'JOIN_REQUEST') return `${community}/members#pending-title`;
   if (row.kind === 'INVITATION' || !row.threadId) return community;
-  return `${community}/threads/${row.threadId}${row.postId ? `#post-${row.postId}` : ''}`;
+  return row.postId
+    ? postPath(row.community.slug, row.threadId, row.postId)
+    : threadPath(row.community.slug, row.threadId);
 }
 
 function toItem(row: ListRow): NotificationItem {

@@ -18,6 +18,7 @@ import { mentionPrefix } from './mention-suggestions.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import { createFragmentCache } from './post-fragments.js';
 import type { EarlierSubmission } from './post-submissions.js';
+import { postPath, threadPath } from './thread-paths.js';
 import {
   BODY_MAX,
   editForm,
@@ -158,15 +159,9 @@ export async function threadsRoutes(
     return parsed.data.postId;
   }
 
-  function threadPath(slug: string, threadId: string): string {
-    return `/c/${encodeURIComponent(slug)}/threads/${threadId}`;
-  }
-
   function redirectToPost(reply: FastifyReply, written: EarlierSubmission) {
     const notice = written.held ? 'post-held' : 'reply-posted';
-    // `at`: the page holding the post, in a thread long enough to be paged (reply-pages.ts).
-    const url = `${threadPath(written.communitySlug, written.threadId)}?notice=${notice}&at=${written.postId}#post-${written.postId}`;
-    return reply.redirect(url, 303);
+    return reply.redirect(postPath(written.communitySlug, written.threadId, written.postId, notice), 303);
   }
 
   function policyNotice(request: FastifyRequest, error: PostRefused | PostNeedsConfirmation): PolicyNotice {
@@ -452,7 +447,12 @@ export async function threadsRoutes(
           throw error;
         }
         return reply.redirect(
-          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=${held ? 'post-held' : changed ? 'post-edited' : 'post-unchanged'}#post-${postId}`,
+          postPath(
+            opened.opened.community.slug,
+            opened.thread.id,
+            postId,
+            held ? 'post-held' : changed ? 'post-edited' : 'post-unchanged',
+          ),
           303,
         );
       },
@@ -630,7 +630,7 @@ export async function threadsRoutes(
     }
     const done = await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
     if (done.scope === 'thread') return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=thread-deleted`, 303);
-    return reply.redirect(`${threadPath(slug, opened.thread.id)}?notice=post-deleted#post-${postId}`, 303);
+    return reply.redirect(postPath(slug, opened.thread.id, postId, 'post-deleted'), 303);
   });
 
   app.get('/c/:slug/threads/:threadId/posts/:postId/history', { preHandler: requireViewer }, async (request, reply) => {
@@ -658,7 +658,7 @@ export async function threadsRoutes(
         const postId = postIdOf(request);
         await threads.setAccepted(opened, viewerOf(request), postId, accept, request.auditContext);
         return reply.redirect(
-          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=answer-${action}ed#post-${postId}`,
+          postPath(opened.opened.community.slug, opened.thread.id, postId, `answer-${action}ed`),
           303,
         );
       },
@@ -671,7 +671,7 @@ export async function threadsRoutes(
     const form = reactionForm.safeParse(reactionFields(request.body));
     if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
     await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
-    return reply.redirect(`${threadPath(opened.opened.community.slug, opened.thread.id)}#post-${postId}`, 303);
+    return reply.redirect(postPath(opened.opened.community.slug, opened.thread.id, postId), 303);
   });
 
   const MODERATION_NOTICES = { pin: 'pinned', unpin: 'unpinned', lock: 'locked', unlock: 'unlocked' } as const;

@@ -103,10 +103,19 @@ export const listQuery = z.object({
   after: z.string().max(200).optional().catch(undefined),
 });
 
-/** A thread page's `?page=` (a number or `last`) and `?at=<post id>`; anything else reads as page 1. */
+/**
+ * A thread page's `?page=` (a number or `last`) and `?at=<post id>`; anything else reads as page 1. A number
+ * past the last page is the last page (reply-pages.ts resolvePage), however many digits it has.
+ */
 export const threadPageQuery = z.object({
   page: z
-    .union([z.literal('last'), z.coerce.number().int().min(1).max(1_000_000)])
+    .union([
+      z.literal('last'),
+      z
+        .string()
+        .regex(/^\d{1,400}$/)
+        .transform((digits) => Math.max(1, Math.min(Number(digits), Number.MAX_SAFE_INTEGER))),
+    ])
     .optional()
     .catch(undefined),
   at: z.uuid().optional().catch(undefined),

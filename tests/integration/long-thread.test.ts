@@ -1,8 +1,10 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notificationHref } from '../../src/notifications/notifications.service.js';
 import { PAGED_FROM, REPLIES_PER_PAGE } from '../../src/threads/reply-pages.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization } from '../support/factories.js';
+import { submitForm } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // A long thread: its replies a page at a time past PAGED_FROM, every page reachable without JavaScript;
@@ -109,6 +111,45 @@ describe('a long thread', () => {
       expect(page.statusCode, query).toBe(200);
       expect(repliesOn(page.body).length, query).toBeGreaterThan(0);
     }
+  });
+
+  it('opens the last page for a ?page= past the end, however large', async () => {
+    const { url, member } = await longThread(REPLIES_PER_PAGE + 60);
+    for (const query of ['page=3', 'page=1000001', `page=${'9'.repeat(40)}`]) {
+      const page = await kit.get(`${url}?${query}`, member.cookie);
+      expect(page.statusCode, query).toBe(200);
+      expect(repliesOn(page.body)[0], query).toBe(REPLIES_PER_PAGE);
+    }
+  });
+
+  it('sends every link and redirect to a post to the page that holds it', async () => {
+    const { id, url, member, owner, replies } = await longThread(REPLIES_PER_PAGE + 60);
+    const onPageTwo = replies[REPLIES_PER_PAGE + 5]?.id ?? '';
+    await t.db.post.update({ where: { id: onPageTwo }, data: { authorId: owner.user.id } });
+    // The thread's author accepts an answer that sits on page 2.
+    const accepted = await submitForm(
+      t.app,
+      `${url}/posts/${onPageTwo}/accept`,
+      {},
+      {
+        cookie: member.cookie,
+        formUrl: `${url}?at=${onPageTwo}`,
+      },
+    );
+    expect(accepted.statusCode).toBe(303);
+    const location = String(accepted.headers.location);
+    expect(location).toContain(`at=${onPageTwo}`);
+    expect(location).toContain(`#post-${onPageTwo}`);
+    const landed = await kit.get(location.split('#')[0] ?? '', member.cookie);
+    expect(landed.body).toContain(`id="post-${onPageTwo}"`);
+    // A notification about that post links to the same page.
+    const link = notificationHref({
+      kind: 'REPLY',
+      postId: onPageTwo,
+      threadId: id,
+      community: { slug: url.split('/')[2] ?? '' },
+    });
+    expect(link).toContain(`at=${onPageTwo}#post-${onPageTwo}`);
   });
 
   it('keeps a short thread on one page, as before', async () => {

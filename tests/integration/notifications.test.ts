@@ -92,7 +92,8 @@ describe('who is told of a post', () => {
     // The link leads to the post's anchor and marks the notification read.
     const opened = await kit.get(`/notifications/${notification?.id}`, colleague.cookie);
     expect(opened.statusCode).toBe(303);
-    expect(opened.headers.location).toBe(`/c/${c.slug}/threads/${thread.id}#post-${postId}`);
+    // The page that holds the post (at=), scrolled to it: a long thread is paged.
+    expect(opened.headers.location).toBe(`/c/${c.slug}/threads/${thread.id}?at=${postId}#post-${postId}`);
     expect(await bellCount(colleague.cookie)).toBe(0);
   });
 
