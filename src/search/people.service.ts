@@ -101,23 +101,14 @@ function decodePeopleCursor(text: string | null): { displayName: string; id: str
 
 /**
  * The condition that a person matches one folded word, for this viewer: on every field for those who see
- * every field (users.search_text, trigram-indexed), otherwise on the name and on the fields the person made
- * public only — so a search cannot reveal a field its result would not show.
+ * every field (users.search_text), otherwise on the name, the handle and the fields the person made public
+ * only (users.public_search_text) — so a search cannot reveal a field its result would not show. Both are
+ * kept by a trigger and trigram-indexed (migrations text_search, people_public_search_text).
  */
 function wordCondition(viewer: Viewer | null, word: string): Prisma.Sql {
   const pattern = likePattern(word);
   if (seesEverything(viewer)) return Prisma.sql`u.search_text LIKE ${pattern}`;
-  const verified = Prisma.sql`u.email_verified_at IS NOT NULL`;
-  return Prisma.sql`(
-    agora_fold(u.display_name) LIKE ${pattern}
-    OR agora_fold(u.handle::text) LIKE ${pattern}
-    OR ('jobTitle' = ANY(u.public_fields) AND agora_fold(u.job_title) LIKE ${pattern})
-    OR ('expertise' = ANY(u.public_fields) AND agora_fold(array_to_string(u.expertise, ' ')) LIKE ${pattern})
-    OR ('organization' = ANY(u.public_fields) AND ${verified}
-        AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = u.organization_id AND agora_fold(o.name) LIKE ${pattern}))
-    OR ('department' = ANY(u.public_fields) AND ${verified}
-        AND EXISTS (SELECT 1 FROM departments d WHERE d.id = u.department_id AND agora_fold(d.name) LIKE ${pattern}))
-  )`;
+  return Prisma.sql`u.public_search_text LIKE ${pattern}`;
 }
 
 /**

@@ -70,6 +70,24 @@ describe('/people', () => {
     const nowPublic = await kit.get('/people?q=tecnica', citizen.cookie);
     expect(names(nowPublic.body)).toContain(lucia.user.handle);
     expect(nowPublic.body).toContain('Técnica de contratación');
+    // Each field on its own: the organization and the expertise are found once public, not before.
+    const found = async (q: string) => names((await kit.get(`/people?q=${q}`, citizen.cookie)).body);
+    await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: [] } });
+    expect(await found('vilanova')).not.toContain(lucia.user.handle);
+    expect(await found('padron')).not.toContain(lucia.user.handle);
+    await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: ['organization'] } });
+    expect(await found('vilanova')).toContain(lucia.user.handle);
+    expect(await found('padron')).not.toContain(lucia.user.handle);
+    // The organization renamed: found by its new name (kept by the trigger), no longer by the old one.
+    const { organizationId } = await t.db.user.findUniqueOrThrow({ where: { id: lucia.user.id } });
+    const organization = await t.db.organization.findUniqueOrThrow({ where: { id: organizationId ?? '' } });
+    await t.db.organization.update({ where: { id: organization.id }, data: { name: 'Concello de Lugoviejo' } });
+    expect(await found('lugoviejo')).toContain(lucia.user.handle);
+    expect(await found('vilanova')).not.toContain(lucia.user.handle);
+    await t.db.organization.update({ where: { id: organization.id }, data: { name: organization.name } });
+    await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: ['expertise'] } });
+    expect(await found('padron')).toContain(lucia.user.handle);
+    expect(await found('vilanova')).not.toContain(lucia.user.handle);
     await t.db.user.update({ where: { id: lucia.user.id }, data: { publicFields: [] } });
   });
 
