@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
 
@@ -18,26 +17,6 @@ export interface PoolWatch {
 }
 
 const watches = new WeakMap<object, PoolWatch>();
-
-/** Runs a statement as a named prepared statement on the client's own pool (see preparedQuery). */
-export type PreparedQuery = <T>(query: Prisma.Sql) => Promise<T[]>;
-
-const prepared = new WeakMap<object, PreparedQuery>();
-
-/**
- * For the few statements every page sends whose planning costs more than running them (the header's
- * counts): the statement as a named prepared statement of node-postgres, on the client's own pool, so
- * PostgreSQL plans it once per connection and, once a generic plan proves as good as the custom ones (after
- * five runs, plan_cache_mode = auto), not again. Prisma's raw queries are unnamed and planned on each run.
- * The name is a digest of the text, so different texts never share one. Errors are node-postgres's, which
- * db/unavailable.ts reads as it reads Prisma's. Falls back to `db.$queryRawUnsafe` for a client not made by
- * createDb.
- */
-export function preparedQuery(db: Db): PreparedQuery {
-  return (
-    prepared.get(db) ?? (<T>(query: Prisma.Sql) => db.$queryRawUnsafe<T[]>(query.text, ...(query.values as unknown[])))
-  );
-}
 
 /** The pool behind a client made by createDb (undefined for any other client). */
 export function poolWatchOf(db: Db): PoolWatch | undefined {
@@ -72,18 +51,6 @@ export function createDb(
     if (since === undefined || listeners.length === 0) return;
     const seconds = (performance.now() - since) / 1000;
     for (const listener of listeners) listener(seconds);
-  });
-  const names = new Map<string, string>();
-  prepared.set(client, async <T>(query: Prisma.Sql) => {
-    const text = query.text;
-    let name = names.get(text);
-    if (name === undefined) {
-      name = `agora_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-      if (names.size < 1_000) names.set(text, name);
-    }
-    const result = await pool.query({ name, text, values: query.values as unknown[] });
-    onQuery?.(text);
-    return result.rows as T[];
   });
   watches.set(client, {
     max: poolMax,

@@ -2,7 +2,7 @@ import type { CommunityActor } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import { communityAccessSql } from '../communities/community-access-where.js';
 import { actorOf } from '../communities/opened-community.js';
-import { type Db, preparedQuery } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { POST_KINDS_BY_PRECEDENCE } from './notification-rules.js';
 
@@ -90,13 +90,12 @@ export async function headerCounts(db: Db, viewer: Viewer, bellMax: number): Pro
           JOIN communities c ON c.id = my.community_id
           JOIN review_items ri ON ri.community_id = c.id AND ri.resolved_at IS NULL
          WHERE my.user_id = ${viewer.id}::uuid AND ${moderatedCommunitySql(viewer)}`;
-  // A prepared statement (preparedQuery): planning it was most of its cost, on every signed-in page.
-  const [row] = await preparedQuery(db)<{ unread: number; pending: number }>(Prisma.sql`
+  const [row] = await db.$queryRaw<{ unread: number; pending: number }[]>`
     SELECT
       (SELECT count(*)::int FROM (
          SELECT 1 FROM notifications n ${notificationJoins(actor.id)}
           WHERE n.recipient_id = ${actor.id}::uuid AND n.read_at IS NULL AND ${visibleNotificationSql(actor)}
           LIMIT ${bellMax + 1}) AS unread_rows) AS unread,
-      (${pending}) AS pending`);
+      (${pending}) AS pending`;
   return { unread: row?.unread ?? 0, pendingReview: row?.pending ?? 0 };
 }
