@@ -460,7 +460,7 @@ export async function threadsRoutes(
   });
 
   // ── The thread page ───────────────────────────────────────────────────────────────────────────────
-  // Each post's HTML, kept between views under a digest of its inputs (post-fragments.ts). Not in
+  // Each post's HTML, kept between views under its inputs (post-fragments.ts). Not in
   // development, where templates are read again on every render and an edited one must show.
   const fragments = config.env === 'development' ? null : createFragmentCache();
 
@@ -493,14 +493,13 @@ export async function threadsRoutes(
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     };
     const html = new Map<string, string>();
-    const add = ({ answers: _rendered, ...post }: PostView) => {
-      const input = {
-        ...shared,
-        post,
-        own: viewer !== null && post.author !== null && post.author.id === viewer.id,
-      };
-      const render = () => app.renderPartial('/threads/post', { ...input, ...helpers });
-      html.set(post.id, fragments ? fragments.render(input, render) : render());
+    const cached = fragments?.page(shared) ?? null;
+    // The post's HTML is left out of the fragment's key and compared whole by the cache (post-fragments.ts).
+    const add = ({ answers: _rendered, html: content, ...post }: PostView) => {
+      const input = { post, own: viewer !== null && post.author !== null && post.author.id === viewer.id };
+      const render = () =>
+        app.renderPartial('/threads/post', { ...shared, ...input, post: { ...post, html: content }, ...helpers });
+      html.set(post.id, cached ? cached.render(input, content, render) : render());
     };
     if (page.opening) add(page.opening);
     for (const replyView of page.replies) {

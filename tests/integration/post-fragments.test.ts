@@ -100,6 +100,14 @@ describe('the posts of a thread page, kept between views', () => {
       expect(body, name).not.toContain('Una respuesta publicada del miembro.');
     }
 
+    // HTML changed with nothing else (the fragment's key left as it was): the new HTML shows to everyone.
+    await t.db.post.update({ where: { id: replyId }, data: { html: '<p>Solo-el-html-cambia.</p>' } });
+    for (const [name, cookie] of viewers) {
+      const body = (await kit.get(url, cookie)).body;
+      expect(body, name).toContain('Solo-el-html-cambia.');
+      expect(body, name).not.toContain('Palabras nuevas tras la edición.');
+    }
+
     // A moderation decision: the held reply published shows to everyone, without its notice.
     await t.db.post.update({ where: { id: held.id }, data: { status: 'PUBLISHED' } });
     for (const [name, cookie] of viewers) {
