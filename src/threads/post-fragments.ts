@@ -36,13 +36,13 @@ export interface PageFragments {
    * The post's fragment: from the cache when these inputs and this very `content` (the post's HTML) were
    * rendered before, else rendered and kept.
    */
-  render(input: PostFragmentInput, content: string, renderFresh: () => string): string;
+  render(input: PostFragmentInput, content: string, renderFresh: () => string): Buffer;
 }
 
 export interface FragmentCache {
   page(shared: PageFragmentInput): PageFragments;
   readonly size: number;
-  /** What the kept fragments weigh, as the cache counts it (two bytes a UTF-16 code unit). */
+  /** What the kept fragments weigh, as the cache counts it (createFragmentCache). */
   readonly bytes: number;
 }
 
@@ -61,34 +61,39 @@ function keyOf(sharedJson: string, input: PostFragmentInput): string {
 }
 
 /**
- * `html` as one flat string. A template's output is a rope of thousands of small strings; kept as it is,
- * every page built from it would walk them all again when the page is encoded for the socket (the
- * largest single cost of a long thread's page after rendering). Flattened once, when it is cached.
+ * `html` as UTF-8 in a Buffer of its own: a small Buffer.from() is a slice of a shared 8 KB pool, which a
+ * kept fragment would hold in memory whole.
  */
-function flattened(html: string): string {
-  return Buffer.from(html, 'utf8').toString('utf8');
+function encoded(html: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(html));
+  bytes.write(html);
+  return bytes;
 }
 
-/** A kept fragment and the post HTML it was rendered from. */
+/** A kept fragment (its HTML, encoded) and the post HTML it was rendered from. */
 interface Fragment {
   readonly content: string;
-  readonly html: string;
+  readonly html: Buffer;
 }
 
 /**
  * A least-recently-used cache of rendered fragments (lru-cache, the maintained package already in the tree
- * through @fastify/static), bounded twice: at most `max` fragments and at most `maxBytes` of them (with their keys and
- * the post HTML each was rendered from), counted as two bytes a UTF-16 code unit (V8's widest string). A fragment is 1–2 KB for most posts, but a post at
- * the length limit made of `&` or table cells renders to 100 KB, and each language × time zone is a key of
- * its own: counted only by entries, one member could make the cache hold gigabytes (found by trying).
- * Fragments over `maxBytes / 128` are rendered every time and not kept.
+ * through @fastify/static), bounded twice: at most `max` fragments and at most `maxBytes` of them, counting
+ * each fragment's bytes and, at two bytes a UTF-16 code unit (V8's widest string), its key and the post
+ * HTML it was rendered from. A fragment is 1–2 KB for most posts, but a post at the length limit made of
+ * `&` or table cells renders to 100 KB, and each language × time zone is a key of its own: counted only by
+ * entries, one member could make the cache hold gigabytes (found by trying). Fragments over
+ * `maxBytes / 128` are rendered every time and not kept.
+ *
+ * Fragments are kept encoded (UTF-8 Buffers): the page is assembled from them as bytes (page-slots.ts),
+ * never as one string, so each is encoded once, when it is rendered, not again on every view.
  */
 export function createFragmentCache(max = 20_000, maxBytes = 32 * 1024 * 1024): FragmentCache {
   const entries = new LRUCache<string, Fragment>({
     max,
     maxSize: maxBytes,
     maxEntrySize: Math.floor(maxBytes / 128),
-    sizeCalculation: (entry, key) => Math.max(1, (key.length + entry.content.length + entry.html.length) * 2),
+    sizeCalculation: (entry, key) => Math.max(1, (key.length + entry.content.length) * 2 + entry.html.length),
   });
   return {
     page(shared) {
@@ -98,7 +103,7 @@ export function createFragmentCache(max = 20_000, maxBytes = 32 * 1024 * 1024): 
           const key = keyOf(sharedJson, input);
           const hit = entries.get(key);
           if (hit !== undefined && hit.content === content) return hit.html;
-          const html = flattened(renderFresh());
+          const html = encoded(renderFresh());
           entries.set(key, { content, html });
           return html;
         },

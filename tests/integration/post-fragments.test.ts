@@ -55,7 +55,12 @@ describe('the posts of a thread page, kept between views', () => {
     // Each viewer twice, in two orders: the second round is served from fragments the others' views made.
     for (const round of [viewers, [...viewers].reverse()]) {
       for (const [name, cookie] of round) {
-        const body = (await kit.get(url, cookie)).body;
+        const response = await kit.get(url, cookie);
+        const body = response.body;
+        // Assembled from bytes (threads/page-slots.ts): an HTML page with every placeholder replaced.
+        expect(response.headers['content-type'], name).toBe('text/html; charset=utf-8');
+        expect(body, name).not.toContain('<!--slot:');
+        expect(body, name).toMatch(/^<!DOCTYPE html>[\s\S]*<\/html>\s*$/i);
         const author = name === 'author';
         const moderates = name === 'moderator';
         expect(body.includes(`${url}/posts/${replyId}/edit`), name).toBe(author);

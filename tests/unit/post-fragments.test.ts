@@ -21,7 +21,7 @@ const through = (
   content: string,
   render: () => string,
   sharedExtra: Record<string, unknown> = {},
-) => cache.page(shared(sharedExtra)).render(post, content, render);
+) => cache.page(shared(sharedExtra)).render(post, content, render).toString();
 
 describe('the cache of rendered posts', () => {
   it('renders once for the same inputs, again when any of them changes', () => {
@@ -63,6 +63,13 @@ describe('the cache of rendered posts', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('gives each fragment as UTF-8 in memory of its own, not a slice of a pool it would keep whole', () => {
+    const cache = createFragmentCache();
+    const fragment = cache.page(shared()).render(input('a'), '', () => '<p>Ñandú · l·l 🙂</p>');
+    expect(fragment.toString('utf8')).toBe('<p>Ñandú · l·l 🙂</p>');
+    expect(fragment.buffer.byteLength).toBe(fragment.length);
+  });
+
   it('keeps at most max fragments, dropping the least recently used', () => {
     const cache = createFragmentCache(2);
     let renders = 0;
@@ -89,7 +96,7 @@ describe('the cache of rendered posts', () => {
     for (let i = 0; i < 200; i++) {
       through(cache, input(`p${i}`), '', () => {
         renders++;
-        return `<p>${'x'.repeat(3_000)}</p>`;
+        return `<p>${'x'.repeat(6_000)}</p>`;
       });
       expect(cache.bytes).toBeLessThanOrEqual(1024 * 1024);
     }
