@@ -1,7 +1,7 @@
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
-import type { Db } from '../db/client.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ModerationActionKind, ModerationGround, PostStatus, ReactionKind } from '../generated/prisma/enums.js';
@@ -131,7 +131,8 @@ async function postsOfPage(
   // (authors by an array of ids: a plain join on users lets the planner hash the whole table); per-post
   // subqueries cost PostgreSQL more.
   const page = Prisma.sql`SELECT p.id FROM posts p WHERE ${which}`;
-  const rows = await db.$queryRaw<PostQueryRow[]>`
+  // Prepared on each connection (db/client.ts): planning this statement cost PostgreSQL more than running it.
+  const rows = await db.$queryRaw<PostQueryRow[]>`${Prisma.raw(PREPARED_STATEMENT)}
     SELECT p.id::text, p.parent_id::text, p.is_opening, p.html, p.tag::text, p.status::text, p.edited_at,
            p.created_at, p.author_id::text,
            u.handle AS author_handle, u.display_name AS author_display_name, u.kind AS author_kind,

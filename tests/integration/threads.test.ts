@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREPARED_STATEMENT } from '../../src/db/client.js';
 import { ATTACHMENT_JOBS } from '../../src/jobs/jobs.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
@@ -907,6 +908,10 @@ describe('the thread page’s queries', () => {
       expect(large.posts).toBe(201);
       expect(small.count).toBeGreaterThan(3);
       expect(large.count).toBe(small.count);
+      // The posts' statement, the costliest to plan, is the one kept prepared on each connection (db/client.ts).
+      expect(queries.filter((sql) => sql.startsWith(PREPARED_STATEMENT))).toEqual([
+        expect.stringContaining('mentions_suspended'),
+      ]);
       console.info(`thread page SQL queries: ${small.count} with 20 replies, ${large.count} with 200`);
     } finally {
       await q.close();
