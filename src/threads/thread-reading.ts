@@ -15,8 +15,8 @@ import { mayReactToOwnPost } from './thread-reactions.js';
 import {
   type AUTHOR_SELECT,
   bylineAuthor,
+  OPENED_THREAD_SELECT,
   POST_WORDS_SELECT,
-  THREAD_SELECT,
   type ThreadRow,
 } from './thread-selects.js';
 
@@ -310,7 +310,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     // A thread its author deleted whole is gone for everyone, its author and the moderators too.
     const thread = await db.thread.findFirst({
       where: { id: threadId, communityId: opened.community.id, deletedAt: null },
-      select: THREAD_SELECT,
+      select: OPENED_THREAD_SELECT,
     });
     if (!thread) throw new NotFound('No such thread');
     // A thread whose opening post is held or hidden exists only for its author and the moderators.
