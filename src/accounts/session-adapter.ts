@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Adapter, DatabaseSession, DatabaseUser, Lucia } from 'lucia';
-import type { Db } from '../db/client.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 // Lucia's Prisma adapter supports Prisma 4–5 only, so this is ours. Lucia hands
 // the adapter the token that travels in the cookie; the adapter stores and looks
@@ -74,7 +75,8 @@ export function createSessionAdapter(db: Db): Adapter {
       // One statement for the session, its person and the person's organization: every signed-in
       // request pays it (Prisma's include would send three). Lucia writes only when the idle expiry
       // is due to slide (half of it gone), so a request costs one statement, two when it slides.
-      const rows = await db.$queryRaw<SessionAndUserRow[]>`
+      // Prepared on each connection (db/client.ts): every signed-in request runs it.
+      const rows = await db.$queryRaw<SessionAndUserRow[]>`${Prisma.raw(PREPARED_STATEMENT)}
         SELECT s.id, s.user_id AS "userId", s.expires_at AS "expiresAt", s.created_at AS "createdAt",
                s.user_agent AS "userAgent", s.ip_address AS "ipAddress",
                u.handle::text AS handle, u.display_name AS "displayName", u.email::text AS email,

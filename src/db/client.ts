@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -23,6 +24,22 @@ export function poolWatchOf(db: Db): PoolWatch | undefined {
   return watches.get(db);
 }
 
+/**
+ * Put first in a raw statement (`$queryRaw`) whose text never varies, for PostgreSQL to keep it prepared on
+ * each connection: the text is parsed once, and after a few executions the planner may keep one generic
+ * plan instead of planning it again every time. The thread page's posts (thread-reading.ts) spent more of
+ * PostgreSQL's CPU planning than running (2.3 of 4.6 ms a view, issue 15). Only statements that ask for it:
+ * node-postgres keeps every named statement for the life of the connection, and Prisma's own statements
+ * vary with their arguments (`IN ($1, $2, …)`), so naming every statement would grow without bound.
+ * Named statements need a direct connection or a pooler that supports them (PgBouncer 1.21+).
+ */
+export const PREPARED_STATEMENT = '/* prepared */';
+
+/** The name a statement is prepared under: a digest of its text, for statements that ask for it; else none. */
+export function statementName(sql: string): string {
+  return sql.startsWith(PREPARED_STATEMENT) ? `agora_${createHash('sha1').update(sql).digest('base64url')}` : '';
+}
+
 /** The one way Ágora creates its Prisma client: WebAssembly query compiler + node-postgres, no native engine. */
 export function createDb(
   connectionString: string,
@@ -32,7 +49,11 @@ export function createDb(
   // Our own pool (ended with the client: disposeExternalPool), so its counters can be read.
   // A connection that cannot be had within 5 s fails (a 503, see db/unavailable.ts) instead of waiting forever.
   const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: 5000 });
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  const adapter = new PrismaPg(pool, {
+    disposeExternalPool: true,
+    // '' is node-postgres's unnamed statement, prepared again each time.
+    statementNameGenerator: (query) => statementName(query.sql),
+  });
   const { onQuery } = options;
   let client: Db;
   if (!onQuery) {

@@ -2,7 +2,7 @@ import type { CommunityActor } from '../access/communities.js';
 import type { Viewer } from '../accounts/auth.js';
 import { communityAccessSql } from '../communities/community-access-where.js';
 import { actorOf } from '../communities/opened-community.js';
-import type { Db } from '../db/client.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { POST_KINDS_BY_PRECEDENCE } from './notification-rules.js';
 
@@ -90,7 +90,10 @@ export async function headerCounts(db: Db, viewer: Viewer, bellMax: number): Pro
           JOIN communities c ON c.id = my.community_id
           JOIN review_items ri ON ri.community_id = c.id AND ri.resolved_at IS NULL
          WHERE my.user_id = ${viewer.id}::uuid AND ${moderatedCommunitySql(viewer)}`;
-  const [row] = await db.$queryRaw<{ unread: number; pending: number }[]>`
+  // Prepared on each connection (db/client.ts): PostgreSQL spent ~5 ms a signed-in page planning it, 0.1 ms
+  // running it prepared. Its text varies only with the kind of viewer (every value is a parameter), so
+  // each connection keeps a few versions at most.
+  const [row] = await db.$queryRaw<{ unread: number; pending: number }[]>`${Prisma.raw(PREPARED_STATEMENT)}
     SELECT
       (SELECT count(*)::int FROM (
          SELECT 1 FROM notifications n ${notificationJoins(actor.id)}

@@ -3,9 +3,9 @@ import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { OpenedCommunity } from '../communities/communities.service.js';
-import type { Db } from '../db/client.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { Invalid, Refused } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { ThreadKind } from '../generated/prisma/enums.js';
 import { findReferences, renderPostMarkdown, type TopicReference } from '../markdown/post-markdown.js';
 import { openReviewItem } from '../moderation/review-items.js';
@@ -124,15 +124,16 @@ export function createPostPipeline({
   async function officialVoices(userId: string): Promise<{ id: string; name: string }[]> {
     // A grant speaks only while its holder is a verified employee of that organization (access/affiliation.ts):
     // an unverified address, or a move to another administration, silences it without deleting it.
-    const rows = await db.officialVoice.findMany({
-      where: {
-        userId,
-        organization: { users: { some: { id: userId, kind: 'EMPLOYEE', emailVerifiedAt: { not: null } } } },
-      },
-      select: { organization: { select: { id: true, name: true } } },
-      orderBy: { organization: { name: 'asc' } },
-    });
-    return rows.map((row) => row.organization);
+    // One statement, prepared on each connection (db/client.ts): every post form (a thread page's reply
+    // form on each member's view) asks; Prisma's relation filter and ordering were two statements.
+    return db.$queryRaw<{ id: string; name: string }[]>`${Prisma.raw(PREPARED_STATEMENT)}
+      SELECT o.id::text AS id, o.name
+        FROM official_voices v JOIN organizations o ON o.id = v.organization_id
+       WHERE v.user_id = ${userId}::uuid
+         AND EXISTS (SELECT 1 FROM users u
+                      WHERE u.id = ${userId}::uuid AND u.organization_id = o.id AND u.kind = 'EMPLOYEE'
+                        AND u.email_verified_at IS NOT NULL)
+       ORDER BY o.name`;
   }
 
   function authorFacts(opened: OpenedCommunity, viewer: Viewer, voices: readonly { id: string }[]) {

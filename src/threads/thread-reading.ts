@@ -1,7 +1,7 @@
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
-import type { Db } from '../db/client.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { NotFound } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ModerationActionKind, ModerationGround, PostStatus, ReactionKind } from '../generated/prisma/enums.js';
@@ -15,8 +15,8 @@ import { mayReactToOwnPost } from './thread-reactions.js';
 import {
   type AUTHOR_SELECT,
   bylineAuthor,
+  OPENED_THREAD_SELECT,
   POST_WORDS_SELECT,
-  THREAD_SELECT,
   type ThreadRow,
 } from './thread-selects.js';
 
@@ -131,7 +131,8 @@ async function postsOfPage(
   // (authors by an array of ids: a plain join on users lets the planner hash the whole table); per-post
   // subqueries cost PostgreSQL more.
   const page = Prisma.sql`SELECT p.id FROM posts p WHERE ${which}`;
-  const rows = await db.$queryRaw<PostQueryRow[]>`
+  // Prepared on each connection (db/client.ts): planning this statement cost PostgreSQL more than running it.
+  const rows = await db.$queryRaw<PostQueryRow[]>`${Prisma.raw(PREPARED_STATEMENT)}
     SELECT p.id::text, p.parent_id::text, p.is_opening, p.html, p.tag::text, p.status::text, p.edited_at,
            p.created_at, p.author_id::text,
            u.handle AS author_handle, u.display_name AS author_display_name, u.kind AS author_kind,
@@ -309,7 +310,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     // A thread its author deleted whole is gone for everyone, its author and the moderators too.
     const thread = await db.thread.findFirst({
       where: { id: threadId, communityId: opened.community.id, deletedAt: null },
-      select: THREAD_SELECT,
+      select: OPENED_THREAD_SELECT,
     });
     if (!thread) throw new NotFound('No such thread');
     // A thread whose opening post is held or hidden exists only for its author and the moderators.

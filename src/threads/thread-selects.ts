@@ -34,7 +34,11 @@ export const POST_WORDS_SELECT = {
   editedAt: true,
 } as const;
 
-export const THREAD_SELECT = {
+/**
+ * A thread as its own pages open it (thread-reading.ts openThread). Not its author: the opening post shows
+ * them, and reading them here cost two more statements (the person, their organization) on every view.
+ */
+export const OPENED_THREAD_SELECT = {
   id: true,
   communityId: true,
   title: true,
@@ -48,10 +52,12 @@ export const THREAD_SELECT = {
   lastActivityAt: true,
   createdAt: true,
   authorId: true,
-  author: { select: AUTHOR_SELECT },
 } as const;
 
-export type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof THREAD_SELECT }>;
+/** A thread as lists show it: with its author's byline. */
+export const THREAD_SELECT = { ...OPENED_THREAD_SELECT, author: { select: AUTHOR_SELECT } } as const;
+
+export type ThreadRow = Prisma.ThreadGetPayload<{ select: typeof OPENED_THREAD_SELECT }>;
 
 /** A thread's community as lists across communities show it and the access rules judge it. */
 export const COMMUNITY_FACTS_SELECT = {

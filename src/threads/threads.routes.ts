@@ -15,6 +15,7 @@ import { type PolicyDecision, warningDigest } from '../policy/rules.js';
 import { POST_TAGS } from '../policy/tags.js';
 import { FORM_BODY_BYTES } from '../text/limits.js';
 import { mentionPrefix } from './mention-suggestions.js';
+import { createPageSlots, type PageSlots } from './page-slots.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import { createFragmentCache } from './post-fragments.js';
 import type { EarlierSubmission } from './post-submissions.js';
@@ -460,16 +461,17 @@ export async function threadsRoutes(
   });
 
   // ── The thread page ───────────────────────────────────────────────────────────────────────────────
-  // Each post's HTML, kept between views under a digest of its inputs (post-fragments.ts). Not in
+  // Each post's HTML, kept between views under its inputs (post-fragments.ts). Not in
   // development, where templates are read again on every render and an edited one must show.
   const fragments = config.env === 'development' ? null : createFragmentCache();
 
-  /** Every post of the page (opening, replies, answers) as HTML, by post id. */
+  /** Every post of the page (opening, replies, answers) as a placeholder in `slots`, by post id. */
   function renderPosts(
     reply: FastifyReply,
     opened: OpenedThread,
     page: Awaited<ReturnType<ThreadsService['showThread']>>,
     hasForm: boolean,
+    slots: PageSlots,
   ): Map<string, string> {
     const { request } = reply;
     const viewer = request.viewer;
@@ -493,14 +495,13 @@ export async function threadsRoutes(
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     };
     const html = new Map<string, string>();
-    const add = ({ answers: _rendered, ...post }: PostView) => {
-      const input = {
-        ...shared,
-        post,
-        own: viewer !== null && post.author !== null && post.author.id === viewer.id,
-      };
-      const render = () => app.renderPartial('/threads/post', { ...input, ...helpers });
-      html.set(post.id, fragments ? fragments.render(input, render) : render());
+    const cached = fragments?.page(shared) ?? null;
+    // The post's HTML is left out of the fragment's key and compared whole by the cache (post-fragments.ts).
+    const add = ({ answers: _rendered, html: content, ...post }: PostView) => {
+      const input = { post, own: viewer !== null && post.author !== null && post.author.id === viewer.id };
+      const render = () =>
+        app.renderPartial('/threads/post', { ...shared, ...input, post: { ...post, html: content }, ...helpers });
+      html.set(post.id, slots.slot(cached ? cached.render(input, content, render) : Buffer.from(render())));
     };
     if (page.opening) add(page.opening);
     for (const replyView of page.replies) {
@@ -533,8 +534,10 @@ export async function threadsRoutes(
       typeof draft?.values?.parentId === 'string' ? draft.values.parentId : answerable ? (asked.answer ?? '') : '';
     const titleErrors = translateErrors(request.t, retitle?.errors);
     const watchLevel = request.viewer ? await notifications.threadWatch(request.viewer.id, opened.thread.id) : null;
-    const postHtml = renderPosts(reply, opened, page, form !== null);
-    return reply.code(retitle?.status ?? draft?.status ?? 200).view('threads/show.eta', {
+    // The page is assembled as bytes around the posts' fragments (page-slots.ts).
+    const slots = createPageSlots();
+    const postHtml = renderPosts(reply, opened, page, form !== null, slots);
+    const shell = await reply.viewAsync('threads/show.eta', {
       postHtml,
       watch: watchLevel
         ? {
@@ -557,6 +560,7 @@ export async function threadsRoutes(
       tagName: (tag: string) => tagName(request.t, tag),
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     });
+    return reply.code(retitle?.status ?? draft?.status ?? 200).send(slots.assemble(shell));
   }
 
   app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../src/accounts/auth.js';
+import { createDb } from '../../src/db/client.js';
 import type { NotificationKind } from '../../src/generated/prisma/enums.js';
 import { moderatedWhere } from '../../src/moderation/moderation.service.js';
 import { headerCounts } from '../../src/notifications/header-counts.js';
@@ -176,6 +177,32 @@ describe('the header counts (one statement)', () => {
       counted.add(expected);
     }
     expect([...counted].sort((a, b) => a - b)).toEqual([0, 6, 18]);
+  });
+
+  it('is one statement kept prepared on each connection, in a version per kind of viewer, not per person', async () => {
+    // A client of one connection: the statements prepared on it are the ones read back.
+    const db = createDb(t.database.url, 1);
+    try {
+      for (const person of people) await headerCounts(db, viewerOf(person), BELL_MAX);
+      const prepared = await db.$queryRaw<{ statement: string }[]>`SELECT statement FROM pg_prepared_statements`;
+      const kinds = new Set(
+        people.map(({ user, actor }) =>
+          JSON.stringify([
+            user?.kind,
+            user?.role,
+            actor?.status,
+            actor?.emailVerified,
+            actor?.organizationIsAdministration,
+          ]),
+        ),
+      );
+      expect(prepared.length).toBeGreaterThan(0);
+      expect(prepared.length).toBeLessThanOrEqual(kinds.size);
+      expect(kinds.size).toBeLessThan(people.length);
+      for (const { statement } of prepared) expect(statement).toContain('unread_rows');
+    } finally {
+      await db.$disconnect();
+    }
   });
 
   it('stop at BELL_MAX + 1, and count nothing for an unverified person’s review queue', async () => {

@@ -55,7 +55,12 @@ describe('the posts of a thread page, kept between views', () => {
     // Each viewer twice, in two orders: the second round is served from fragments the others' views made.
     for (const round of [viewers, [...viewers].reverse()]) {
       for (const [name, cookie] of round) {
-        const body = (await kit.get(url, cookie)).body;
+        const response = await kit.get(url, cookie);
+        const body = response.body;
+        // Assembled from bytes (threads/page-slots.ts): an HTML page with every placeholder replaced.
+        expect(response.headers['content-type'], name).toBe('text/html; charset=utf-8');
+        expect(body, name).not.toContain('<!--slot:');
+        expect(body, name).toMatch(/^<!DOCTYPE html>[\s\S]*<\/html>\s*$/i);
         const author = name === 'author';
         const moderates = name === 'moderator';
         expect(body.includes(`${url}/posts/${replyId}/edit`), name).toBe(author);
@@ -98,6 +103,14 @@ describe('the posts of a thread page, kept between views', () => {
       const body = (await kit.get(url, cookie)).body;
       expect(body, name).toContain('Palabras nuevas tras la edición.');
       expect(body, name).not.toContain('Una respuesta publicada del miembro.');
+    }
+
+    // HTML changed with nothing else (the fragment's key left as it was): the new HTML shows to everyone.
+    await t.db.post.update({ where: { id: replyId }, data: { html: '<p>Solo-el-html-cambia.</p>' } });
+    for (const [name, cookie] of viewers) {
+      const body = (await kit.get(url, cookie)).body;
+      expect(body, name).toContain('Solo-el-html-cambia.');
+      expect(body, name).not.toContain('Palabras nuevas tras la edición.');
     }
 
     // A moderation decision: the held reply published shows to everyone, without its notice.

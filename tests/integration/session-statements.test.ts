@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSessionToken } from '../../src/accounts/session-adapter.js';
+import { PREPARED_STATEMENT } from '../../src/db/client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser } from '../support/factories.js';
 import { signInAs } from '../support/forms.js';
@@ -43,6 +44,8 @@ describe('the session of a signed-in request', () => {
     const work = sql.filter(sessionWork);
     expect(work, work.join('\n---\n')).toHaveLength(1);
     expect(work[0]).toMatch(/FROM sessions s\s+JOIN users u/);
+    // Kept prepared on each connection (db/client.ts): every signed-in request runs it.
+    expect(work[0]?.startsWith(PREPARED_STATEMENT)).toBe(true);
 
     // A page: still one statement about the session and its person.
     const page = await statementsOf(cookie, '/communities');

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREPARED_STATEMENT } from '../../src/db/client.js';
 import { ATTACHMENT_JOBS } from '../../src/jobs/jobs.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
@@ -907,6 +908,12 @@ describe('the thread page’s queries', () => {
       expect(large.posts).toBe(201);
       expect(small.count).toBeGreaterThan(3);
       expect(large.count).toBe(small.count);
+      // The posts' statement, the costliest to plan, is the one kept prepared on each connection (db/client.ts).
+      const posts = queries.filter((sql) => sql.includes('mentions_suspended'));
+      expect(posts).toHaveLength(1);
+      expect(posts[0]?.startsWith(PREPARED_STATEMENT)).toBe(true);
+      // The thread is read without its author (the opening post shows them): no statement reads people alone.
+      expect(queries.filter((sql) => /^SELECT "public"\."users"\./.test(sql))).toEqual([]);
       console.info(`thread page SQL queries: ${small.count} with 20 replies, ${large.count} with 200`);
     } finally {
       await q.close();
