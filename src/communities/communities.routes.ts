@@ -18,12 +18,7 @@ import {
   slugParams,
   VISIBILITIES,
 } from './communities.schemas.js';
-import {
-  COMMUNITIES_PER_PAGE,
-  type CommunitiesService,
-  type MemberAction,
-  type OpenedCommunity,
-} from './communities.service.js';
+import type { CommunitiesService, MemberAction, OpenedCommunity } from './communities.service.js';
 
 const TAGS = ['PERSONAL', 'PROFESSIONAL', 'ORGANIZATIONAL'] as const;
 
@@ -73,7 +68,7 @@ export async function communitiesRoutes(
   // ── Directory and "my communities" ───────────────────────────────────────
   app.get('/communities', async (request, reply) => {
     const query = directoryQuery.parse(request.query ?? {});
-    const { total, communities: list } = await communities.listDirectory(request.viewer, query);
+    const { total, page, pages, communities: list } = await communities.listDirectory(request.viewer, query);
     const canCreate = request.viewer ? (await communities.creatableAudiences(request.viewer)).length > 0 : false;
     return reply.view('communities/directory.eta', {
       title: request.t('communities.directory.title'),
@@ -81,8 +76,8 @@ export async function communitiesRoutes(
       audiences: AUDIENCES,
       list,
       total,
-      page: query.page,
-      pages: Math.max(1, Math.ceil(total / COMMUNITIES_PER_PAGE)),
+      page,
+      pages,
       canCreate,
     });
   });

@@ -61,10 +61,23 @@ export const settingsForm = z.object({
     .transform((value) => value === 'on'),
 });
 
+/**
+ * The directory's `?q=`, `?audience=` and `?page=`. A search longer than the form allows (100 characters)
+ * is searched as its first 100 code points (dropping it listed every community, as if nothing had been
+ * typed); a page is any number of digits (past the last page, the last page: listDirectory), else page 1.
+ */
 export const directoryQuery = z.object({
-  q: z.string().max(100).optional().catch(undefined),
+  q: z
+    .string()
+    .transform((text) => Array.from(text).slice(0, 100).join(''))
+    .optional()
+    .catch(undefined),
   audience: z.enum(AUDIENCES).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(1000).catch(1),
+  page: z
+    .string()
+    .regex(/^\d{1,400}$/)
+    .transform((digits) => Math.max(1, Math.min(Number(digits), Number.MAX_SAFE_INTEGER)))
+    .catch(1),
 });
 
 export const slugParams = z.object({ slug: z.string().max(60) });

@@ -151,8 +151,7 @@ export function createCommunitiesService({
                )
              : Prisma.empty
          }`;
-      const [[counted], rows] = await Promise.all([
-        db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
+      const pageRows = (page: number) =>
         db.$queryRaw<DirectoryRow[]>`
           SELECT c.slug, c.name, c.description, c.audience::text, c.visibility::text,
                  c.archived_at IS NOT NULL AS archived, o.name AS organization, page.role, page.state,
@@ -161,14 +160,24 @@ export function createCommunitiesService({
                          ${communityAccessSql(actor, 'read', 'c', 'my')} AS readable
                     ${from}
                    ORDER BY c.name, c.id
-                  OFFSET ${(query.page - 1) * COMMUNITIES_PER_PAGE} LIMIT ${COMMUNITIES_PER_PAGE}) page
+                  OFFSET ${(page - 1) * COMMUNITIES_PER_PAGE} LIMIT ${COMMUNITIES_PER_PAGE}) page
             JOIN communities c ON c.id = page.id
             JOIN organizations o ON o.id = c.owner_organization_id
             LEFT JOIN community_member_counts k ON k.community_id = c.id
-           ORDER BY c.name, c.id`,
+           ORDER BY c.name, c.id`;
+      const [[counted], asked] = await Promise.all([
+        db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
+        pageRows(query.page),
       ]);
+      const total = counted?.total ?? 0;
+      // A page past the end is the last page (as a thread's is), however many digits it has: read again.
+      const pages = Math.max(1, Math.ceil(total / COMMUNITIES_PER_PAGE));
+      const page = Math.min(query.page, pages);
+      const rows = page === query.page ? asked : await pageRows(page);
       return {
-        total: counted?.total ?? 0,
+        total,
+        page,
+        pages,
         communities: rows.map((row) => ({
           slug: row.slug,
           name: row.name,

@@ -297,7 +297,8 @@ export function createFeedService({ db }: { db: Db }) {
    */
   async function setPersonFollow(viewer: Viewer, handle: string, follow: boolean): Promise<void> {
     const person = await db.user.findFirst({
-      where: { handle: { equals: handle, mode: 'insensitive' }, status: 'ACTIVE' },
+      // citext: case-insensitive as it is (an ILIKE would read _ in a handle as any character).
+      where: { handle, status: 'ACTIVE' },
       select: { id: true },
     });
     if (!person) throw new NotFound('No such person');
@@ -337,9 +338,7 @@ export function createFeedService({ db }: { db: Db }) {
     const row = await db.follow.findFirst({
       where: {
         followerId: viewer.id,
-        ...('handle' in target
-          ? { user: { handle: { equals: target.handle, mode: 'insensitive' } } }
-          : { topic: { slug: target.topicKey } }),
+        ...('handle' in target ? { user: { handle: target.handle } } : { topic: { slug: target.topicKey } }),
       },
       select: { id: true },
     });

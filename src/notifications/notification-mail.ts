@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { actorFromUserRow, type CommunityActor } from '../access/communities.js';
+import { escapeLike } from '../admin/admin-search.js';
 import { communityAccessWhere } from '../communities/community-access-where.js';
 import type { Db } from '../db/client.js';
 import type { Mailer } from '../email/mailer.js';
@@ -366,7 +367,8 @@ export function createNotificationMail({
               community: { AND: [readable, notMuted] },
               ...openingPublished,
               OR: [
-                ...expertise.map((entry) => ({ title: { contains: entry, mode: 'insensitive' as const } })),
+                // contains is a LIKE: an expertise with % or _ would match any title, hence escaped.
+                ...expertise.map((entry) => ({ title: { contains: escapeLike(entry), mode: 'insensitive' as const } })),
                 {
                   posts: {
                     some: {

@@ -25,7 +25,9 @@ export async function searchRoutes(app: FastifyInstance, { db, search }: { db: D
     let authorId: string | null = null;
     if (form.authorHandle) {
       const author = await db.user.findFirst({
-        where: { handle: { equals: form.authorHandle, mode: 'insensitive' }, status: 'ACTIVE' },
+        // users.handle is citext: equality is case-insensitive. Prisma's `mode: 'insensitive'` is ILIKE, which
+        // read the typed handle as a pattern (% and _ matched anybody, a trailing \ was a 500).
+        where: { handle: form.authorHandle, status: 'ACTIVE' },
         select: { id: true },
       });
       if (author) authorId = author.id;

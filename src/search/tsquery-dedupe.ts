@@ -132,7 +132,9 @@ export function dedupeTsquery(text: string): string {
   try {
     return print(simplify(parse(tokens(text))));
   } catch (error) {
-    if (error instanceof Unreadable) return text;
+    // Too deep to walk (each operator nests one level: a chain of thousands overflows the stack): as given,
+    // which matches the same, only ranked more slowly.
+    if (error instanceof Unreadable || error instanceof RangeError) return text;
     throw error;
   }
 }

@@ -223,6 +223,34 @@ describe('who sees what, through HTTP', () => {
     }
   });
 
+  it('the directory opens its last page for any page past the end, and searches an over-long query as typed', async () => {
+    const p = await people();
+    const word = `Paginado${Date.now()}`;
+    const made = [];
+    for (let i = 0; i < 26; i++) {
+      made.push(
+        await createCommunity(t.db, {
+          organizationId: townHall.id,
+          ownerId: p.owner.user.id,
+          name: `${word} ${String(i).padStart(2, '0')}`,
+        }),
+      );
+    }
+    const last = made.at(-1)?.slug ?? '';
+    for (const page of ['2', '3', '999', '1001', '99999999999999999999999']) {
+      const body = (await get(`/communities?q=${word}&page=${page}`, p.colleague.cookie)).body;
+      expect(body, page).toContain('Página 2 de 2');
+      expect(body.includes(last), page).toBe(true);
+    }
+    for (const page of ['0', '-1', 'abc', '1.5']) {
+      const body = (await get(`/communities?q=${word}&page=${page}`, p.colleague.cookie)).body;
+      expect(body, page).toContain('Página 1 de 2');
+    }
+    // Longer than the form allows (100): searched as its first 100 characters, not dropped (which listed all).
+    const body = (await get(`/communities?q=${'sinresultado'.repeat(12)}`, p.colleague.cookie)).body;
+    expect(body.includes(made[0]?.slug ?? '-'), 'long q').toBe(false);
+  });
+
   it('a private community shows name and description to outsiders in the audience, but not its members or rules', async () => {
     const p = await people();
     const community = await createCommunity(t.db, {

@@ -150,6 +150,10 @@ describe('a long thread', () => {
       community: { slug: url.split('/')[2] ?? '' },
     });
     expect(link).toContain(`at=${onPageTwo}#post-${onPageTwo}`);
+    // The edit page's way back leads there too (it opened page 1).
+    const edit = await kit.get(`${url}/posts/${onPageTwo}/edit`, owner.cookie);
+    expect(edit.statusCode).toBe(200);
+    expect(edit.body).toContain(`href="${url}?at=${onPageTwo}#post-${onPageTwo}"`);
   });
 
   it('keeps a short thread on one page, as before', async () => {

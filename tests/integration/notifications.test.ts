@@ -586,9 +586,11 @@ describe('the digest', () => {
     const quiet = await createUser(t.db, { organizationId: home.id });
     await t.db.user.update({ where: { id: quiet.id }, data: { timeZone: zone, digestHour: hour } });
 
-    await t.db.user.update({ where: { id: member.user.id }, data: { expertise: ['Licencias de obra'] } });
+    // An expertise is matched as written: % and _ are no wildcards (they matched every title).
+    await t.db.user.update({ where: { id: member.user.id }, data: { expertise: ['Licencias de obra', '%', '_'] } });
     const { c: other, owner: otherOwner } = await kit.community({ visibility: 'PUBLIC' });
     await kit.openThread(other.slug, otherOwner.cookie, { title: '¿Quién sabe de licencias de obra menor?' });
+    await kit.openThread(other.slug, otherOwner.cookie, { title: '¿Cómo organizáis el presupuesto participativo?' });
     const thread = await kit.openThread(c.slug, owner.cookie, { title: 'Calendario de festivos 2027' });
     await kit.postReply(thread.url, owner.cookie, { body: `@${member.user.handle} ¿lo revisas?` });
     const { c: secret, owner: secretOwner } = await kit.community({ visibility: 'SECRET' });
@@ -607,6 +609,7 @@ describe('the digest', () => {
     // An unanswered question on the person's expertise, in a public community of their organization.
     expect(digest.text).toContain('Preguntas sin respuesta sobre lo que usted sabe');
     expect(digest.text).toContain('¿Quién sabe de licencias de obra menor?');
+    expect(digest.text).not.toContain('presupuesto participativo');
     expect(digest.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     expect(mailTo(quiet.email)).toHaveLength(0);
 

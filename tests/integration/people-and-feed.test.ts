@@ -152,6 +152,29 @@ describe('/people', () => {
 });
 
 describe('follows and the home feed', () => {
+  it('follows the very handle named: _ is a letter of handles, not a wildcard, and case does not matter', async () => {
+    const follower = await kit.person();
+    const suffix = Date.now().toString(36);
+    const named = await kit.person({ handle: `ana-x${suffix}` });
+    // Only ana-x… exists: ana_x… is nobody (an ILIKE read _ as any character and followed ana-x…).
+    const nobody = await submitForm(
+      t.app,
+      `/u/ana_x${suffix}/follow`,
+      {},
+      { cookie: follower.cookie, formUrl: `/u/${named.user.handle}` },
+    );
+    expect(nobody.statusCode).toBe(404);
+    expect(await t.db.follow.count({ where: { followerId: follower.user.id } })).toBe(0);
+    const upper = await submitForm(
+      t.app,
+      `/u/ANA-X${suffix.toUpperCase()}/follow`,
+      {},
+      { cookie: follower.cookie, formUrl: `/u/${named.user.handle}` },
+    );
+    expect(upper.statusCode).toBe(303);
+    expect(await t.db.follow.count({ where: { followerId: follower.user.id, userId: named.user.id } })).toBe(1);
+  });
+
   it('an employee follows a person and sees their next post from a community they did not join', async () => {
     const follower = await kit.person();
     const elsewhere = await createCommunity(t.db, {

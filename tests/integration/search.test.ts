@@ -241,6 +241,11 @@ describe('/search: bad input', () => {
     ['q=x&from=2026-03-01&to=2026-02-01', 'anterior a la inicial'],
     ['q=x&community=no-such-place', 'No hay ninguna comunidad'],
     ['q=x&author=@nadie-nunca', 'No hay nadie'],
+    // A handle is compared as a handle, not as a LIKE pattern: a backslash was a 500, % and _ anybody.
+    ['q=x&author=%5C', 'No hay nadie'],
+    ['q=x&author=%25', 'No hay nadie'],
+    ['q=x&author=persona-%25', 'No hay nadie'],
+    ['q=x&author=________', 'No hay nadie'],
   ])('%s: 400 with a message beside the field, the words kept', async (query, message) => {
     const response = await search(query);
     expect(response.statusCode).toBe(400);

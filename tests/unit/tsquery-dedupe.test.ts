@@ -36,4 +36,11 @@ describe('dedupeTsquery', () => {
       expect(dedupeTsquery(text)).toBe(text);
     }
   });
+
+  it('gives back a query too deep to walk untouched, instead of throwing', () => {
+    // Each operator nests its left side one level deeper: a long chain overflowed the stack (a RangeError,
+    // a 500 for the search that built it). Search's 200 characters stay far below; the rewrite must not care.
+    const chain = Array.from({ length: 20_000 }, (_, i) => `'w${i}'`).join(' | ');
+    expect(dedupeTsquery(chain)).toBe(chain);
+  });
 });
