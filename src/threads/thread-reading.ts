@@ -330,19 +330,20 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     viewer: Viewer | null,
     pageRequest: ReplyPageRequest = {},
   ) {
-    // A long thread: one page of its replies (reply-pages.ts); a short one: every post.
-    const pagination = await replyPage(db, thread, pageRequest);
+    const moderator = isModerator(opened);
+    // Posts kept from readers are shown to their author and the moderators; to anyone else they do not
+    // exist, unless a post the viewer may read answers one (then a tombstone keeps the answer's place).
+    const mayView = (row: { status: PostStatus; authorId: string | null }) =>
+      !isRestricted(row.status) || moderator || (viewer !== null && row.authorId === viewer.id);
+    // A long thread: one page of its replies (reply-pages.ts); a short one: every post. A post the viewer
+    // may not see opens no page of its own (?at=), as an unknown id.
+    const pagination = await replyPage(db, thread, pageRequest, mayView);
     const ids = pagination.postIds;
     const rows = await postsOfPage(db, thread.id, ids, viewer?.id ?? null);
     const rerendered = await renderWithoutSuspendedMentions(
       db,
       rows.filter((row) => row.mentionsSuspended).map((row) => row.id),
     );
-    const moderator = isModerator(opened);
-    // Posts kept from readers are shown to their author and the moderators; to anyone else they do not
-    // exist, unless a post the viewer may read answers one (then a tombstone keeps the answer's place).
-    const mayView = (row: PostRow) =>
-      !isRestricted(row.status) || moderator || (viewer !== null && row.authorId === viewer.id);
     const answeredVisibly = new Set(
       rows.filter((row) => row.parentId !== null && mayView(row)).map((row) => row.parentId as string),
     );

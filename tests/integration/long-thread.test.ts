@@ -96,6 +96,24 @@ describe('a long thread', () => {
     expect(landed.body).toContain('Una respuesta más al final del hilo largo.');
   });
 
+  it('opens the page of a held or hidden post for its author and the moderators only (?at=)', async () => {
+    const { url, member, moderator, owner, replies } = await longThread(REPLIES_PER_PAGE + 60);
+    const held = replies[REPLIES_PER_PAGE + 10]?.id ?? '';
+    // The reply is the owner's, and held: to the member it does not exist, so its id opens what an unknown
+    // id opens (page 1), and tells them nothing of where it is.
+    await t.db.post.update({ where: { id: held }, data: { authorId: owner.user.id, status: 'HELD' } });
+    const unknown = await kit.get(`${url}?at=${crypto.randomUUID()}`, member.cookie);
+    const byMember = await kit.get(`${url}?at=${held}`, member.cookie);
+    expect(byMember.statusCode).toBe(200);
+    expect(repliesOn(byMember.body)).toEqual(repliesOn(unknown.body));
+    expect(byMember.body).not.toContain(`id="post-${held}"`);
+    for (const who of [owner, moderator]) {
+      const page = await kit.get(`${url}?at=${held}`, who.cookie);
+      expect(page.body).toContain('página 2 de 2');
+      expect(page.body).toContain(`id="post-${held}"`);
+    }
+  });
+
   it('answers any ?page= or ?at= with a page, never an error', async () => {
     const { url, member } = await longThread(REPLIES_PER_PAGE + 60);
     for (const query of [
