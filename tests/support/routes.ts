@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { MALFORMED_URL_PATH } from '../../src/plugins/errors.js';
+import { MALFORMED_URL_PATH, URI_TOO_LONG_PATH } from '../../src/plugins/errors.js';
 
 // The app's routes, read from Fastify's own route tree: tests that must cover every route (bad input,
 // reflow at 320 px) find a new one without being told.
@@ -23,8 +23,8 @@ export function routesOf(app: FastifyInstance): Route[] {
     const path = depth === 0 ? segment : `${parent}${segment}`;
     parents[depth] = path;
     parents.length = depth + 1;
-    // (Not the route a malformed URL is sent to: it answers 400 to anything.)
-    if (match[3] && path !== MALFORMED_URL_PATH) {
+    // (Not the routes a malformed or over-long URL is sent to: they answer 400 and 414 to anything.)
+    if (match[3] && path !== MALFORMED_URL_PATH && path !== URI_TOO_LONG_PATH) {
       routes.push({ path, methods: match[3].split(', ').filter((m) => m !== 'HEAD') });
     }
   }
