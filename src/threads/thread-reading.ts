@@ -489,7 +489,17 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     });
   }
 
-  return { openThread, showThread, postOf, history, policyDecisions };
+  /**
+   * The page epoch (table page_epoch, kept by triggers: ADR 024), a decimal string that changes with anything
+   * thread pages show of people and organizations. Read before the page it keys, so the page is never older.
+   */
+  async function pageEpoch(): Promise<string> {
+    const rows = await db.$queryRaw<{ version: string }[]>`${Prisma.raw(PREPARED_STATEMENT)}
+      SELECT version::text AS version FROM page_epoch WHERE id = 1`;
+    return rows[0]?.version ?? '0';
+  }
+
+  return { openThread, showThread, postOf, history, policyDecisions, pageEpoch };
 }
 
 export type ThreadReading = ReturnType<typeof createThreadReading>;

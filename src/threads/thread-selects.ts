@@ -52,6 +52,8 @@ export const OPENED_THREAD_SELECT = {
   lastActivityAt: true,
   createdAt: true,
   authorId: true,
+  /** Part of the signed-out page cache's key (threads/page-cache.ts). */
+  pageVersion: true,
 } as const;
 
 /** A thread as lists show it: with its author's byline. */

@@ -15,6 +15,7 @@ import { type PolicyDecision, warningDigest } from '../policy/rules.js';
 import { POST_TAGS } from '../policy/tags.js';
 import { FORM_BODY_BYTES } from '../text/limits.js';
 import { mentionPrefix } from './mention-suggestions.js';
+import { createThreadPageCache } from './page-cache.js';
 import { createPageSlots, type PageSlots } from './page-slots.js';
 import { describeRule, type RuleLike, tagName } from './policy-messages.js';
 import { createFragmentCache } from './post-fragments.js';
@@ -464,6 +465,10 @@ export async function threadsRoutes(
   // Each post's HTML, kept between views under its inputs (post-fragments.ts). Not in
   // development, where templates are read again on every render and an edited one must show.
   const fragments = config.env === 'development' ? null : createFragmentCache();
+  // The signed-out page kept whole, under everything that may change it (page-cache.ts, ADR 024).
+  const signedOutPages = config.env === 'development' ? null : createThreadPageCache();
+  /** Query parameters a signed-out page is kept under: any other (a notice, an answer link) renders it afresh. */
+  const KEPT_QUERY = new Set(['page', 'at']);
 
   /** Every post of the page (opening, replies, answers) as a placeholder in `slots`, by post id. */
   function renderPosts(
@@ -523,6 +528,32 @@ export async function threadsRoutes(
     // "Answer this reply" (a link, ?answer=<reply>): the page that holds the reply, its form answering it.
     const draftParent =
       (typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined) ?? asked.answer;
+    // A signed-out reader's plain GET: the page kept under its key, if any (page-cache.ts). The key's rows
+    // (thread, community) were read by this request to decide access; the epoch is read before the page.
+    let kept: { key: string; token: string } | null = null;
+    if (
+      signedOutPages !== null &&
+      request.viewer === null &&
+      draft === null &&
+      retitle === null &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      Object.keys((request.query as Record<string, unknown> | undefined) ?? {}).every((name) => KEPT_QUERY.has(name))
+    ) {
+      const locals = reply.locals as { formatKey: () => string; csrfToken: () => string; currentPath: string };
+      const key = [
+        locals.currentPath,
+        locals.formatKey(),
+        String(asked.page ?? ''),
+        asked.at ?? '',
+        await threads.pageEpoch(),
+        JSON.stringify(opened.thread),
+        JSON.stringify(opened.opened.community),
+      ].join('\n');
+      const token = locals.csrfToken();
+      const hit = signedOutPages.serve(key, token);
+      if (hit !== null) return reply.code(200).type('text/html; charset=utf-8').send(hit);
+      kept = { key, token };
+    }
     const page = await threads.showThread(opened, request.viewer, draftParent ? { at: draftParent } : asked);
     const form =
       request.viewer && page.canReply
@@ -560,7 +591,9 @@ export async function threadsRoutes(
       tagName: (tag: string) => tagName(request.t, tag),
       describeRule: (rule: RuleLike) => describeRule(request.t, rule),
     });
-    return reply.code(retitle?.status ?? draft?.status ?? 200).send(slots.assemble(shell));
+    const bytes = slots.assemble(shell);
+    if (kept !== null) signedOutPages?.keep(kept.key, bytes, kept.token);
+    return reply.code(retitle?.status ?? draft?.status ?? 200).send(bytes);
   }
 
   app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { addMembership, createOrganization, createUser } from '../support/factories.js';
+import { submitForm } from '../support/forms.js';
+import { threadTestKit } from '../support/threads.js';
+
+// The signed-out thread page is kept whole (src/threads/page-cache.ts, ADR 024), keyed by the thread's
+// and community's rows, the thread's page_version and the page epoch, both kept by triggers. Every source
+// of what the page shows is changed here in turn, as the app or an administrator's SQL would: after each,
+// the page a signed-out reader is served must be the very page rendered afresh (a query parameter the cache
+// does not know renders it afresh), and must show the change.
+
+let t: TestApp;
+let townHall: { id: string; name: string };
+const statements: string[] = [];
+let counting = false;
+
+beforeAll(async () => {
+  t = await createTestApp({}, { onQuery: (sql) => counting && statements.push(sql) });
+  townHall = await createOrganization(t.db, { name: 'Ayuntamiento de Caché' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const kit = threadTestKit(
+  () => t,
+  () => townHall,
+);
+
+/** The page with every CSRF token blanked (each reader has their own). */
+const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
+
+async function signedOut(url: string) {
+  statements.length = 0;
+  counting = true;
+  try {
+    const response = await t.app.inject({ method: 'GET', url });
+    return { response, postReads: statements.filter((sql) => /\bFROM posts p\b/.test(sql)).length };
+  } finally {
+    counting = false;
+  }
+}
+
+describe('the signed-out thread page, kept whole', () => {
+  it('is served from the cache, each reader with their own working CSRF token', async () => {
+    const { c, owner } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url } = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION', title: 'Página guardada' });
+    const first = await signedOut(url);
+    expect(first.response.statusCode).toBe(200);
+    expect(first.postReads).toBeGreaterThan(0);
+    const second = await signedOut(url);
+    expect(second.response.statusCode).toBe(200);
+    // Served whole: the posts were not read again.
+    expect(second.postReads).toBe(0);
+    expect(second.response.headers['content-type']).toBe(first.response.headers['content-type']);
+    expect(second.response.headers.vary).toBe(first.response.headers.vary);
+    expect(withoutTokens(second.response.body)).toBe(withoutTokens(first.response.body));
+    const tokens = [first, second].map(({ response }) => /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1]);
+    expect(tokens[0]).toBeTruthy();
+    expect(tokens[1]).toBeTruthy();
+    expect(tokens[1]).not.toBe(tokens[0]);
+    // The second reader's token is theirs: the language switch on the kept page works with their cookie.
+    const cookie = String(second.response.headers['set-cookie'] ?? '');
+    expect(cookie).toMatch(/csrf=/);
+    const switched = await t.app.inject({
+      method: 'POST',
+      url: '/language',
+      headers: { cookie: cookie.split(';')[0] ?? '', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: tokens[1] ?? '', locale: 'ca', returnTo: url }).toString(),
+    });
+    expect(switched.statusCode).toBe(303);
+    // Another language is another page.
+    const catalan = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: 'locale=ca', 'accept-language': 'ca' },
+    });
+    expect(catalan.body).toContain('lang="ca"');
+    expect((await signedOut(url)).response.body).toContain('lang="es"');
+    // A notice, an answer link or any other parameter renders afresh.
+    expect((await signedOut(`${url}?notice=post-edited`)).postReads).toBeGreaterThan(0);
+    // A signed-in reader is never served the kept page.
+    const signedIn = await kit.get(url, owner.cookie);
+    expect(signedIn.body).toContain('data-draft-owner');
+  });
+
+  it('shows every change to what it shows at the next view, as a fresh render does', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const spokesperson = await createOrganization(t.db, { name: 'Diputación Portavoz' });
+    await t.db.user.update({
+      where: { id: member.user.id },
+      data: { publicFields: [], displayName: 'Marta Caché' },
+    });
+    const mentioned = await createUser(t.db, { organizationId: townHall.id, handle: 'lucia_cache' });
+    await addMembership(t.db, c.id, mentioned.id);
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, {
+      kind: 'QUESTION',
+      title: 'Hilo que cambia',
+    });
+    const replyId = await kit.postReply(url, member.cookie, { body: 'Respuesta con mención a @lucia_cache.' });
+    const otherId = await kit.postReply(url, member.cookie, { body: 'Otra respuesta que se editará.' });
+
+    let before = '';
+    const step = async (what: string, change: () => Promise<unknown>, shows?: (html: string) => boolean) => {
+      // Twice before the change, so the second view was served kept.
+      await signedOut(url);
+      before = withoutTokens((await signedOut(url)).response.body);
+      await change();
+      const after = await signedOut(url);
+      const fresh = await signedOut(`${url}?fresh=1`);
+      expect(fresh.postReads, what).toBeGreaterThan(0);
+      expect(withoutTokens(after.response.body), what).toBe(withoutTokens(fresh.response.body));
+      expect(withoutTokens(after.response.body), `${what}: the page changed`).not.toBe(before);
+      if (shows) expect(shows(after.response.body), what).toBe(true);
+    };
+
+    await step(
+      'a post edited',
+      () => t.db.post.update({ where: { id: otherId }, data: { html: '<p>texto-editado-en-sql</p>' } }),
+      (html) => html.includes('texto-editado-en-sql'),
+    );
+    let ownersReply = '';
+    await step(
+      'a reply through the form',
+      async () => {
+        ownersReply = await kit.postReply(url, owner.cookie, { body: 'Una respuesta nueva del propietario.' });
+      },
+      (html) => html.includes('Una respuesta nueva del propietario.'),
+    );
+    await step('a reaction given', () =>
+      t.db.reaction.create({ data: { postId: replyId, userId: owner.user.id, kind: 'USEFUL' } }),
+    );
+    await step('a reaction taken back', () =>
+      t.db.reaction.deleteMany({ where: { postId: replyId, userId: owner.user.id } }),
+    );
+    await step(
+      'a file attached',
+      () =>
+        t.db.attachment.create({
+          data: {
+            postId: replyId,
+            uploaderId: member.user.id,
+            storageName: `cache-${replyId}`,
+            displayName: 'informe-adjunto.pdf',
+            mimeType: 'application/pdf',
+            size: 1234,
+            isImage: false,
+          },
+        }),
+      (html) => html.includes('informe-adjunto.pdf'),
+    );
+    await step('a file renamed', () =>
+      t.db.attachment.updateMany({ where: { postId: replyId }, data: { displayName: 'informe-final.pdf' } }),
+    );
+    await step('a file removed', () => t.db.attachment.deleteMany({ where: { postId: replyId } }));
+    await step('a policy decision', () =>
+      t.db.policyDecision.create({
+        data: {
+          postId: replyId,
+          communityId: c.id,
+          authorId: member.user.id,
+          chosenTag: 'PERSONAL',
+          suggestedTag: 'PROFESSIONAL',
+          confidence: 0.9,
+          outcome: 'WARN',
+          rules: [{ code: 'tag-differs-from-suggestion', outcome: 'WARN', params: {} }],
+          confirmed: true,
+        },
+      }),
+    );
+    await step(
+      'a mentioned person suspended',
+      () => t.db.user.update({ where: { id: mentioned.id }, data: { status: 'SUSPENDED' } }),
+      (html) => !html.includes('href="/u/lucia_cache"'),
+    );
+    await step('a mention removed', () => t.db.mention.deleteMany({ where: { postId: replyId } }));
+    await step(
+      'an author renamed',
+      () => t.db.user.update({ where: { id: member.user.id }, data: { displayName: 'Marta Renombrada' } }),
+      (html) => html.includes('Marta Renombrada'),
+    );
+    await step(
+      'an author making their organization public',
+      () => t.db.user.update({ where: { id: member.user.id }, data: { publicFields: ['organization'] } }),
+      (html) => html.includes('Ayuntamiento de Caché'),
+    );
+    await step(
+      'an organization renamed',
+      () => t.db.organization.update({ where: { id: townHall.id }, data: { name: 'Ayuntamiento Renombrado' } }),
+      (html) => html.includes('Ayuntamiento Renombrado'),
+    );
+    await step(
+      'a post now speaking for an organization',
+      () => t.db.post.update({ where: { id: otherId }, data: { onBehalfOfId: spokesperson.id } }),
+      (html) => html.includes('Diputación Portavoz'),
+    );
+    await step(
+      'that organization renamed',
+      () => t.db.organization.update({ where: { id: spokesperson.id }, data: { name: 'Diputación Nueva' } }),
+      (html) => html.includes('Diputación Nueva'),
+    );
+    await step(
+      'the thread retitled',
+      () => t.db.thread.update({ where: { id: threadId }, data: { title: 'Título cambiado en SQL' } }),
+      (html) => html.includes('Título cambiado en SQL'),
+    );
+    await step('an answer accepted', () =>
+      t.db.thread.update({ where: { id: threadId }, data: { acceptedPostId: replyId } }),
+    );
+    await step(
+      'the community renamed',
+      () => t.db.community.update({ where: { id: c.id }, data: { name: 'Comunidad renombrada' } }),
+      (html) => html.includes('Comunidad renombrada'),
+    );
+    await step(
+      'a reply hidden',
+      () => t.db.post.update({ where: { id: otherId }, data: { status: 'HIDDEN' } }),
+      (html) => !html.includes('texto-editado-en-sql'),
+    );
+    await step(
+      'a reply deleted',
+      () => t.db.post.delete({ where: { id: ownersReply } }),
+      (html) => !html.includes('Una respuesta nueva del propietario.'),
+    );
+
+    // Whatever is kept, access is decided on every request.
+    await signedOut(url);
+    await t.db.community.update({ where: { id: c.id }, data: { visibility: 'SECRET', audience: 'INTERNAL' } });
+    expect((await signedOut(url)).response.statusCode).toBe(404);
+  });
+
+  it('keeps the page epoch when people change what no thread page shows', async () => {
+    const person = await createUser(t.db, { organizationId: townHall.id });
+    const epoch = async () => (await t.db.pageEpoch.findUniqueOrThrow({ where: { id: 1 } })).version;
+    const start = await epoch();
+    await t.db.user.update({
+      where: { id: person.id },
+      data: { lastSeenAt: new Date(), digestHour: 7, jobTitle: 'Técnica de urbanismo' },
+    });
+    expect(await epoch()).toBe(start);
+    await t.db.user.update({ where: { id: person.id }, data: { handle: 'handle_nuevo_cache' } });
+    expect(await epoch()).toBe(start + 1n);
+  });
+
+  it('is kept per page of a long thread and per page asked for', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url } = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION', title: 'Hilo con páginas' });
+    await submitForm(
+      t.app,
+      url,
+      { body: 'Primera respuesta a este hilo.', tag: 'PROFESSIONAL' },
+      {
+        cookie: member.cookie,
+        formUrl: url,
+      },
+    );
+    const plain = await signedOut(url);
+    const asked = await signedOut(`${url}?page=1`);
+    expect(asked.postReads).toBeGreaterThan(0);
+    expect(withoutTokens(asked.response.body)).toBe(withoutTokens(plain.response.body));
+    expect((await signedOut(`${url}?page=1`)).postReads).toBe(0);
+  });
+});
