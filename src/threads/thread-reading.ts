@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
@@ -296,7 +297,53 @@ function explanationOf(row: DecisionRow | undefined): TagExplanation | null {
   };
 }
 
+/**
+ * The viewer's own reactions to a page's posts (`ids`, or the whole thread's): post id → kinds given. One
+ * prepared statement on reactions' primary key (post, person, kind).
+ */
+async function myReactions(
+  db: Db,
+  threadId: string,
+  ids: readonly string[] | null,
+  viewerId: string,
+): Promise<Map<string, Record<ReactionKind, boolean>>> {
+  const which = ids
+    ? Prisma.sql`x.post_id = ANY(${[...ids]}::uuid[])`
+    : Prisma.sql`x.post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = ${threadId}::uuid)`;
+  const rows = await db.$queryRaw<{ post_id: string; kind: ReactionKind }[]>`${Prisma.raw(PREPARED_STATEMENT)}
+    SELECT x.post_id::text AS post_id, x.kind::text AS kind FROM reactions x
+     WHERE x.user_id = ${viewerId}::uuid AND ${which}`;
+  const mine = new Map<string, Record<ReactionKind, boolean>>();
+  for (const row of rows) {
+    const kinds = mine.get(row.post_id) ?? { LIKE: false, USEFUL: false };
+    kinds[row.kind] = true;
+    mine.set(row.post_id, kinds);
+  }
+  return mine;
+}
+
+/**
+ * A page's posts as postsOfPage reads them for nobody in particular (no reaction is anyone's), kept in
+ * process under the versions the database keeps of everything they hold (ADR 024): the thread's
+ * `page_version` (its posts, files, reactions, policy decisions, mentions), the page epoch (people and
+ * organizations) and the page. Reading and decoding 200 posts was the largest share of a long thread's
+ * page for a member (issue 15); a version read before them says whether the kept ones are still what the
+ * database holds. Rows are shared between requests and never changed: each viewer's own reactions are laid
+ * over copies (showThread). Bounded by what the rows weigh (their HTML counted at two bytes a code unit).
+ */
+const PAGE_ROWS_MAX_BYTES = 32 * 1024 * 1024;
+
 export function createThreadReading({ db, communities }: { db: Db; communities: CommunitiesService }) {
+  const keptRows = new LRUCache<string, readonly PostRow[]>({
+    maxSize: PAGE_ROWS_MAX_BYTES,
+    maxEntrySize: PAGE_ROWS_MAX_BYTES / 16,
+    sizeCalculation: (rows) =>
+      Math.max(
+        1,
+        rows.reduce((sum, row) => sum + 1024 + row.html.length * 2, 0),
+      ),
+  });
+
   /** The thread named by the URL, in the community named by the URL; 404 unless the viewer may read it. */
   async function openThread(
     slug: string,
@@ -339,7 +386,17 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     // may not see opens no page of its own (?at=), as an unknown id.
     const pagination = await replyPage(db, thread, pageRequest, mayView);
     const ids = pagination.postIds;
-    const rows = await postsOfPage(db, thread.id, ids, viewer?.id ?? null);
+    // The page's posts, kept under the versions read before them (thread row, then epoch); the viewer's own
+    // reactions read apart and laid over copies.
+    const rowsKey = `${thread.id}|${thread.pageVersion}|${await pageEpoch()}|${ids === null ? 'all' : pagination.page}`;
+    let kept = keptRows.get(rowsKey);
+    if (kept === undefined) {
+      kept = await postsOfPage(db, thread.id, ids, null);
+      keptRows.set(rowsKey, kept);
+    }
+    const mine = viewer ? await myReactions(db, thread.id, ids, viewer.id) : null;
+    const rows =
+      mine === null || mine.size === 0 ? kept : kept.map((row) => ({ ...row, mine: mine.get(row.id) ?? row.mine }));
     const rerendered = await renderWithoutSuspendedMentions(
       db,
       rows.filter((row) => row.mentionsSuspended).map((row) => row.id),
