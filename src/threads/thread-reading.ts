@@ -10,16 +10,11 @@ import { isReadable, isRestricted } from '../moderation/post-visibility.js';
 import type { Cue } from '../policy/classifier.js';
 import { TEXT_GUARD_CODES } from '../policy/rules.js';
 import type { PostTag } from '../policy/tags.js';
+import { UUID_PATTERN } from '../search/cursor-values.js';
 import { renderWithoutSuspendedMentions } from './post-mentions.js';
 import { type ReplyPageRequest, replyPage } from './reply-pages.js';
 import { mayReactToOwnPost } from './thread-reactions.js';
-import {
-  type AUTHOR_SELECT,
-  bylineAuthor,
-  OPENED_THREAD_SELECT,
-  POST_WORDS_SELECT,
-  type ThreadRow,
-} from './thread-selects.js';
+import { type AUTHOR_SELECT, bylineAuthor, POST_WORDS_SELECT, type ThreadRow } from './thread-selects.js';
 
 // Reading one thread: opening it as the viewer may, its page (every post in conversation order), a post,
 // a post's earlier versions, and the community's policy decisions for its moderators. Nothing here
@@ -31,6 +26,31 @@ export const DECISIONS_LIMIT = 100;
 export interface OpenedThread {
   readonly opened: OpenedCommunity;
   readonly thread: ThreadRow;
+  /**
+   * The page epoch (table page_epoch, kept by triggers: ADR 024) as the thread was read, a decimal string
+   * that changes with anything thread pages show of people and organizations. Read with the thread, before
+   * any post, so what is kept under it is never older.
+   */
+  readonly pageEpoch: string;
+}
+
+/** One row of openThread's statement. */
+interface OpenedThreadRow {
+  id: string;
+  community_id: string;
+  title: string;
+  kind: ThreadRow['kind'];
+  tag: ThreadRow['tag'];
+  pinned: boolean;
+  locked: boolean;
+  accepted_post_id: string | null;
+  reply_count: number;
+  restricted: boolean;
+  last_activity_at: Date;
+  created_at: Date;
+  author_id: string | null;
+  page_version: number;
+  page_epoch: string;
 }
 
 const DECISION_SELECT = {
@@ -354,17 +374,40 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     const opened = await communities.open(slug, viewer, context);
     // A thread's existence is as private as its content.
     if (!opened.permissions.read) throw new NotFound('No such thread');
-    // A thread its author deleted whole is gone for everyone, its author and the moderators too.
-    const thread = await db.thread.findFirst({
-      where: { id: threadId, communityId: opened.community.id, deletedAt: null },
-      select: OPENED_THREAD_SELECT,
-    });
-    if (!thread) throw new NotFound('No such thread');
+    // A thread its author deleted whole is gone for everyone, its author and the moderators too. Read with
+    // the page epoch in one prepared statement (OPENED_THREAD_SELECT's fields). An id that is no UUID is
+    // no thread: the route's schema lets only UUIDs through, and the cast would refuse anything else.
+    if (!UUID_PATTERN.test(threadId)) throw new NotFound('No such thread');
+    const rows = await db.$queryRaw<OpenedThreadRow[]>`${Prisma.raw(PREPARED_STATEMENT)}
+      SELECT t.id::text AS id, t.community_id::text AS community_id, t.title, t.kind::text AS kind,
+             t.tag::text AS tag, t.pinned, t.locked, t.accepted_post_id::text AS accepted_post_id,
+             t.reply_count, t.restricted, t.last_activity_at, t.created_at, t.author_id::text AS author_id,
+             t.page_version, (SELECT e.version::text FROM page_epoch e WHERE e.id = 1) AS page_epoch
+        FROM threads t
+       WHERE t.id = ${threadId}::uuid AND t.community_id = ${opened.community.id}::uuid AND t.deleted_at IS NULL`;
+    const row = rows[0];
+    if (!row) throw new NotFound('No such thread');
+    const thread: ThreadRow = {
+      id: row.id,
+      communityId: row.community_id,
+      title: row.title,
+      kind: row.kind,
+      tag: row.tag,
+      pinned: row.pinned,
+      locked: row.locked,
+      acceptedPostId: row.accepted_post_id,
+      replyCount: row.reply_count,
+      restricted: row.restricted,
+      lastActivityAt: row.last_activity_at,
+      createdAt: row.created_at,
+      authorId: row.author_id,
+      pageVersion: row.page_version,
+    };
     // A thread whose opening post is held or hidden exists only for its author and the moderators.
     if (thread.restricted && !isModerator(opened) && (viewer === null || viewer.id !== thread.authorId)) {
       throw new NotFound('No such thread');
     }
-    return { opened, thread };
+    return { opened, thread, pageEpoch: row.page_epoch ?? '0' };
   }
 
   function isModerator(opened: OpenedCommunity): boolean {
@@ -373,7 +416,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
 
   /** The thread page: every post in conversation order, a constant number of queries however many there are. */
   async function showThread(
-    { opened, thread }: OpenedThread,
+    { opened, thread, pageEpoch }: OpenedThread,
     viewer: Viewer | null,
     pageRequest: ReplyPageRequest = {},
   ) {
@@ -388,7 +431,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     const ids = pagination.postIds;
     // The page's posts, kept under the versions read before them (thread row, then epoch); the viewer's own
     // reactions read apart and laid over copies.
-    const rowsKey = `${thread.id}|${thread.pageVersion}|${await pageEpoch()}|${ids === null ? 'all' : pagination.page}`;
+    const rowsKey = `${thread.id}|${thread.pageVersion}|${pageEpoch}|${ids === null ? 'all' : pagination.page}`;
     let kept = keptRows.get(rowsKey);
     if (kept === undefined) {
       kept = await postsOfPage(db, thread.id, ids, null);
@@ -546,17 +589,7 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     });
   }
 
-  /**
-   * The page epoch (table page_epoch, kept by triggers: ADR 024), a decimal string that changes with anything
-   * thread pages show of people and organizations. Read before the page it keys, so the page is never older.
-   */
-  async function pageEpoch(): Promise<string> {
-    const rows = await db.$queryRaw<{ version: string }[]>`${Prisma.raw(PREPARED_STATEMENT)}
-      SELECT version::text AS version FROM page_epoch WHERE id = 1`;
-    return rows[0]?.version ?? '0';
-  }
-
-  return { openThread, showThread, postOf, history, policyDecisions, pageEpoch };
+  return { openThread, showThread, postOf, history, policyDecisions };
 }
 
 export type ThreadReading = ReturnType<typeof createThreadReading>;

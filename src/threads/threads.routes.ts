@@ -529,7 +529,7 @@ export async function threadsRoutes(
     const draftParent =
       (typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined) ?? asked.answer;
     // A signed-out reader's plain GET: the page kept under its key, if any (page-cache.ts). The key's rows
-    // (thread, community) were read by this request to decide access; the epoch is read before the page.
+    // (thread with the page epoch, community) were read by this request to decide access.
     let kept: { key: string; token: string } | null = null;
     if (
       signedOutPages !== null &&
@@ -545,7 +545,7 @@ export async function threadsRoutes(
         locals.formatKey(),
         String(asked.page ?? ''),
         asked.at ?? '',
-        await threads.pageEpoch(),
+        opened.pageEpoch,
         JSON.stringify(opened.thread),
         JSON.stringify(opened.opened.community),
       ].join('\n');
