@@ -168,6 +168,30 @@ export function createCommunitiesService({
     return { community, membership, permissions, actor };
   }
 
+  /**
+   * How many communities the directory shows `actor` (of `audience`, if given) with nothing typed: the
+   * communities of each audience × visibility × owner (community_directory_groups, kept by triggers: ADR
+   * 025) where the access rule holds without a membership, plus, for each of the viewer's memberships, the
+   * difference it makes (an invitation or an active membership shows a secret community; a ban hides a
+   * private one). The same rule as the directory's rows (communityAccessSql 'see'), so the total is the
+   * number of rows its pages list (tests/integration/community-access-where.test.ts). One row: `total`.
+   */
+  function countByGroups(actor: ReturnType<typeof actorOf>, viewer: Viewer | null, audience: Audience | undefined) {
+    const ofAudience = audience ? Prisma.sql`AND c.audience = ${audience}::"CommunityAudience"` : Prisma.empty;
+    const without = communityAccessSql(actor, 'see', 'c', 'none');
+    const mine = viewer
+      ? Prisma.sql`+ (SELECT coalesce(sum(coalesce((${communityAccessSql(actor, 'see', 'c', 'my')}), false)::int
+                                       - coalesce((${without}), false)::int), 0)
+                     FROM memberships my JOIN communities c ON c.id = my.community_id
+                     LEFT JOIN memberships none ON false
+                    WHERE my.user_id = ${viewer.id}::uuid ${ofAudience})`
+      : Prisma.empty;
+    return db.$queryRaw<{ total: number }[]>`${Prisma.raw(PREPARED_STATEMENT)}
+      SELECT ((SELECT coalesce(sum(c.communities), 0)
+                 FROM community_directory_groups c LEFT JOIN memberships none ON false
+                WHERE ${without} ${ofAudience}) ${mine})::int AS total`;
+  }
+
   return {
     open,
 
@@ -194,8 +218,10 @@ export function createCommunitiesService({
                )
              : Prisma.empty
          }`;
+      // Without words, the same statement every time: kept prepared (planning it cost more than running it).
+      const prepared = Prisma.raw(words.length === 0 ? PREPARED_STATEMENT : '');
       const pageRows = (page: number) =>
-        db.$queryRaw<DirectoryRow[]>`
+        db.$queryRaw<DirectoryRow[]>`${prepared}
           SELECT c.slug, c.name, c.description, c.audience::text, c.visibility::text,
                  c.archived_at IS NOT NULL AS archived, o.name AS organization, page.role, page.state,
                  CASE WHEN page.readable THEN coalesce(k.members, 0) END AS members
@@ -209,7 +235,9 @@ export function createCommunitiesService({
             LEFT JOIN community_member_counts k ON k.community_id = c.id
            ORDER BY c.name, c.id`;
       const [[counted], asked] = await Promise.all([
-        db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
+        words.length === 0
+          ? countByGroups(actor, viewer, query.audience)
+          : db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
         pageRows(query.page),
       ]);
       const total = counted?.total ?? 0;

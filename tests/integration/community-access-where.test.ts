@@ -165,8 +165,9 @@ describe('the directory (/communities)', () => {
     // listDirectory reads only the database; the other dependencies are for other methods.
     const service = createCommunitiesService({ db: t.db } as unknown as Parameters<typeof createCommunitiesService>[0]);
     const matrix = new Map(communities.map((c) => [c.id, c]));
-    const slugs = await t.db.community.findMany({ select: { id: true, slug: true } });
+    const slugs = await t.db.community.findMany({ select: { id: true, slug: true, audience: true } });
     const idOf = new Map(slugs.map((row) => [row.slug, row.id]));
+    const audienceOf = new Map(slugs.map((row) => [row.id, row.audience]));
     for (const { name, actor } of actors) {
       const viewer: Viewer | null = actor && {
         ...actor,
@@ -226,8 +227,49 @@ describe('the directory (/communities)', () => {
       const fromMatrix = listed.filter((id) => matrix.has(id)).sort();
       expect(fromMatrix, `directory as ${name}`).toEqual(expected);
       expect(new Set(listed).size, `no community twice as ${name}`).toBe(listed.length);
-      expect(total).toBe(listed.length);
+      // The total is summed from counts kept per audience × visibility × owner and the viewer's memberships
+      // (ADR 025): the very number of rows the pages list, of every audience and of each.
+      expect(total, `total as ${name}`).toBe(listed.length);
+      for (const audience of ['OPEN', 'INTERNAL', 'INTERADMINISTRATIVE'] as const) {
+        const ofAudience = listed.filter((id) => audienceOf.get(id) === audience).length;
+        expect((await service.listDirectory(viewer, { page: 1, audience })).total, `${audience} as ${name}`).toBe(
+          ofAudience,
+        );
+      }
     }
+  });
+
+  it('keeps the counts per audience × visibility × owner through every change to communities', async () => {
+    const kept = async () =>
+      (
+        await t.db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM (
+          SELECT audience, visibility, owner_organization_id, count(*)::int AS communities FROM communities GROUP BY 1, 2, 3
+          EXCEPT SELECT audience, visibility, owner_organization_id, communities FROM community_directory_groups
+          UNION ALL
+          (SELECT audience, visibility, owner_organization_id, communities FROM community_directory_groups WHERE communities > 0
+           EXCEPT SELECT audience, visibility, owner_organization_id, count(*)::int FROM communities GROUP BY 1, 2, 3)) d`
+      )[0]?.n;
+    expect(await kept()).toBe(0);
+    const org = await createOrganization(t.db);
+    const owner = await createUser(t.db, { organizationId: org.id });
+    const made = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        createCommunity(t.db, {
+          organizationId: org.id,
+          ownerId: owner.id,
+          audience: 'INTERNAL',
+          visibility: i % 2 ? 'SECRET' : 'PRIVATE',
+        }),
+      ),
+    );
+    expect(await kept()).toBe(0);
+    await t.db.community.updateMany({ where: { id: { in: made.map((c) => c.id) } }, data: { visibility: 'PUBLIC' } });
+    expect(await kept()).toBe(0);
+    await t.db.community.update({ where: { id: made[0]?.id ?? '' }, data: { audience: 'OPEN', name: 'Otra' } });
+    expect(await kept()).toBe(0);
+    await t.db.community.deleteMany({ where: { id: { in: made.slice(1).map((c) => c.id) } } });
+    expect(await kept()).toBe(0);
   });
 });
 
