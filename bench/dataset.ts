@@ -29,7 +29,7 @@ export interface DatasetParameters {
 }
 
 /** Bump when the generator changes what it writes: every kept data set is then built again. */
-export const DATASET_VERSION = 5;
+export const DATASET_VERSION = 7;
 
 export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = {
   large: {
@@ -64,8 +64,25 @@ export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones' } 
 
 /** The person the bench signs in as: an employee of an administration, member of many communities. */
 export const DATASET_VIEWER_HANDLE = 'scale-person-1';
-/** A topic on every tenth thread's opening post (popular), and one on every thousandth (rare, in the big community). */
+/**
+ * A topic on every tenth thread's opening post (popular), and one on every thousandth (rare, in the big
+ * community), or more often where that would not fill a page of the topic (rareTopicStep).
+ */
 export const DATASET_TOPICS = { popular: 'urbanismo', rare: 'padron' } as const;
+
+/**
+ * Every how many threads the rare topic is: every 1000th, or, on a data set where that would list fewer than
+ * a page (25) and a bit, every 30th or so: a multiple of 10, so each is in the big open community.
+ */
+export function rareTopicStep(p: DatasetParameters): number {
+  return Math.max(10, Math.min(1000, 10 * Math.floor(p.threads / 300)));
+}
+
+/**
+ * A word in the description of communities 0–8 only, one of each audience × visibility at both sizes: a
+ * directory search that finds the same few communities on a small site and a large one.
+ */
+export const DATASET_DIRECTORY_WORD = 'cementerios';
 /** The open public community that holds a tenth of all threads (the deep keyset page is measured there). */
 export const BIG_COMMUNITY_SLUG = 'scale-community-2';
 /** The title of the big community's thread of LONG_THREAD_REPLIES replies (the long-thread page). */
@@ -200,13 +217,14 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
        INSERT INTO communities (id, slug, name, description, owner_organization_id, audience, visibility, updated_at)
        SELECT gen_random_uuid(), 'scale-community-' || i,
               'Comunidad ' || i || ' de ' || (ARRAY['urbanismo','padrón','contratación','igualdad','archivo'])[1 + i % 5],
-              'Espacio de trabajo número ' || i || ' sobre ' || (ARRAY['licencias','subvenciones','transparencia'])[1 + i % 3],
+              'Espacio de trabajo número ' || i || ' sobre ' || (ARRAY['licencias','subvenciones','transparencia'])[1 + i % 3]
+                || CASE WHEN i < 9 THEN ' y ' || $2 ELSE '' END,
               (SELECT id FROM admins WHERE k = i % (SELECT count(*) FROM admins)),
               (ARRAY['INTERNAL','INTERADMINISTRATIVE','OPEN'])[1 + i % 3]::"CommunityAudience",
               (ARRAY['PUBLIC','PRIVATE','SECRET'])[1 + (i / 3) % 3]::"CommunityVisibility",
               now()
          FROM generate_series(0, $1::int - 1) AS i`,
-      [p.communities],
+      [p.communities, DATASET_DIRECTORY_WORD],
     ],
     [
       `about ${p.people * p.membershipsPerPerson} memberships`,
@@ -304,15 +322,18 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
       'topics on opening posts',
       // By the thread's number (in its title): the popular topic on threads 3, 13, 23… (spread over the
       // communities), the rare one on threads 0, 1000, 2000… (in the big open community: readable by all).
+      // At the small size every 1000th thread would be one thread, and the rare topic's page would list one
+      // where the large size's lists a page: the rare topic is then on every 30th (a page and a bit too), so
+      // both sizes list the same page and the ratio compares what finding it costs.
       `INSERT INTO post_topics (post_id, topic_id, created_at)
        SELECT p.id, tp.id, p.created_at
          FROM posts p
          JOIN threads t ON t.id = p.thread_id
-         JOIN topics tp ON tp.slug = CASE WHEN substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0 THEN $2 ELSE $1 END
+         JOIN topics tp ON tp.slug = CASE WHEN substring(t.title from '^Hilo ([0-9]+):')::int % $3::int = 0 THEN $2 ELSE $1 END
         WHERE p.is_opening AND t.title LIKE 'Hilo %'
           AND (substring(t.title from '^Hilo ([0-9]+):')::int % 10 = 3
-               OR substring(t.title from '^Hilo ([0-9]+):')::int % 1000 = 0)`,
-      [DATASET_TOPICS.popular, DATASET_TOPICS.rare],
+               OR substring(t.title from '^Hilo ([0-9]+):')::int % $3::int = 0)`,
+      [DATASET_TOPICS.popular, DATASET_TOPICS.rare, rareTopicStep(p)],
     ],
     [
       'accepted answers',
@@ -333,7 +354,35 @@ function generationSteps(p: DatasetParameters, passwordHash: string): [string, s
         .replace(/\$2/g, `'${DATASET_TOPICS.popular}'`),
       [],
     ],
-    // The triggers were off for speed (session_replication_role): what they keep is written now.
+    // The triggers were off for speed (session_replication_role): what they keep is written now, as each
+    // migration that added one wrote it for the rows already there (a data set built from scratch has no
+    // rows when the migrations run).
+    [
+      'what triggers keep: posts’ communities, topic feeds, topics’ threads, member counts, directory groups',
+      `UPDATE posts p SET community_id = t.community_id FROM threads t WHERE t.id = p.thread_id;
+       INSERT INTO topic_feed_posts (topic_id, post_id, created_at)
+       SELECT pt.topic_id, p.id, p.created_at FROM post_topics pt JOIN posts p ON p.id = pt.post_id
+       UNION
+       SELECT pt.topic_id, r.id, r.created_at
+         FROM post_topics pt
+         JOIN posts op ON op.id = pt.post_id AND op.is_opening
+         JOIN posts r ON r.thread_id = op.thread_id
+       ON CONFLICT DO NOTHING;
+       INSERT INTO thread_topics (topic_id, thread_id, last_activity_at)
+       SELECT DISTINCT pt.topic_id, t.id, t.last_activity_at
+         FROM post_topics pt JOIN posts p ON p.id = pt.post_id JOIN threads t ON t.id = p.thread_id
+       ON CONFLICT DO NOTHING;
+       INSERT INTO community_member_counts (community_id, members)
+       SELECT c.id, agora_counting_members(c.id) FROM communities c
+       ON CONFLICT (community_id) DO UPDATE SET members = EXCLUDED.members;
+       INSERT INTO community_directory_groups (audience, visibility, owner_organization_id, communities)
+       SELECT c.audience, c.visibility, c.owner_organization_id, count(*)::int FROM communities c GROUP BY 1, 2, 3
+       ON CONFLICT (audience, visibility, owner_organization_id) DO UPDATE SET communities = EXCLUDED.communities;
+       INSERT INTO balance_changes (day)
+       SELECT (created_at AT TIME ZONE 'UTC')::date FROM posts
+       UNION SELECT (created_at AT TIME ZONE 'UTC')::date FROM policy_decisions`,
+      [],
+    ],
     ['triggers back on', 'SET session_replication_role = origin', []],
     ['search vectors of every post', `UPDATE posts SET language = 'es'`, []],
     [

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import {
   BIG_COMMUNITY_SLUG,
+  DATASET_DIRECTORY_WORD,
   DATASET_SEARCH,
   DATASET_TOPICS,
   DATASET_VIEWER_HANDLE,
@@ -42,7 +43,9 @@ export interface ScaleContext {
 // ─── The pages measured at both sizes, in order. Extend here (search, feed, people…). ───
 export const SCALE_PAGES: ScalePage[] = [
   { name: 'directory', signedIn: true, path: () => '/communities' },
+  // A word in a fifth of the communities (the large size's total counts 400 matches), and a word in nine.
   { name: 'directory?q', signedIn: true, path: () => '/communities?q=urbanismo' },
+  { name: 'directory?q-few', signedIn: true, path: () => `/communities?q=${DATASET_DIRECTORY_WORD}` },
   { name: 'topic', signedIn: true, path: () => `/t/${DATASET_TOPICS.popular}` },
   { name: 'topic-rare', signedIn: false, path: () => `/t/${DATASET_TOPICS.rare}` },
   { name: 'home', signedIn: true, path: () => '/' },
