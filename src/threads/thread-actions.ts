@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
+import { lockThreadRow } from '../moderation/post-status.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
 import { POST_WORDS_SELECT } from './thread-selects.js';
@@ -107,6 +108,8 @@ export function createThreadActions({
       throw new Refused('threads.refused.acceptOwn');
     }
     await db.$transaction(async (tx) => {
+      // The thread's row before the answer's (post-status.ts lockThreadRow).
+      await lockThreadRow(tx, thread.id);
       if (accept) {
         // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
         const alive = await tx.$queryRaw<{ id: string }[]>`
