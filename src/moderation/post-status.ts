@@ -22,6 +22,18 @@ export async function lockThreadRow(tx: Prisma.TransactionClient, threadId: stri
 }
 
 /**
+ * Locks the rows of the threads of `postIds`, in id order, as the first thing a transaction that writes
+ * posts of several threads does (a batch, an erasure): lockThreadRow's reason, for many threads at once.
+ */
+export async function lockThreadsOfPosts(tx: Prisma.TransactionClient, postIds: readonly string[]): Promise<void> {
+  if (postIds.length === 0) return;
+  await tx.$queryRaw`
+    SELECT 1 FROM threads
+     WHERE id IN (SELECT thread_id FROM posts WHERE id = ANY(${[...postIds]}::uuid[]))
+     ORDER BY id FOR NO KEY UPDATE`;
+}
+
+/**
  * Moves a post from one status to another inside `tx`, with everything that follows from it: the thread's
  * count of published replies, an accepted answer that is no longer readable, and the thread's
  * `restricted` flag when the opening post is held or hidden (post-visibility.ts). Only a post still in

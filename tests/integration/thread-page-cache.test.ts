@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../src/generated/prisma/client.js';
+import { upgradePostText } from '../../src/search/text-upgrade.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization, createUser } from '../support/factories.js';
 import { submitForm } from '../support/forms.js';
@@ -352,6 +353,32 @@ describe('the page versions’ row lock', () => {
       const edited = await edit;
       expect(edited.statusCode, edited.body.slice(0, 300)).toBe(303);
       expect((await kit.get(url)).body).toContain('Respuesta editada mientras la contestaban.');
+    } finally {
+      await answering.end();
+    }
+  });
+
+  // The same, for a writer of posts of many threads at once: the search text's upgrade after a deploy.
+  it('lets the text upgrade wait for an answer being written, without a deadlock', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION', title: 'Mejora' });
+    const replyId = await kit.postReply(url, member.cookie, {
+      body: 'Respuesta escrita antes de la mejora del texto.',
+    });
+    await t.db.post.update({ where: { id: replyId }, data: { textVersion: 0 } });
+    const answering = new pg.Client({ connectionString: t.database.url });
+    await answering.connect();
+    try {
+      await answering.query('BEGIN');
+      await answering.query('UPDATE threads SET reply_count = reply_count WHERE id = $1', [threadId]);
+      const upgrading = upgradePostText(t.db);
+      await untilSomeoneWaits(answering);
+      const alive = await answering.query(`SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' FOR SHARE`, [
+        replyId,
+      ]);
+      expect(alive.rowCount).toBe(1);
+      await answering.query('COMMIT');
+      expect(await upgrading).toBe(1);
     } finally {
       await answering.end();
     }
