@@ -112,8 +112,10 @@ export function createThreadActions({
       await lockThreadRow(tx, thread.id);
       if (accept) {
         // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
+        // FOR SHARE, as a reply holds what it answers: a reaction holds the post FOR KEY SHARE while it waits
+        // for the thread's row, which this transaction holds.
         const alive = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
+          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR SHARE`;
         if (alive.length === 0) throw new NotFound('No such post');
         // Accepting the answer already accepted (the form sent twice) changes and records nothing.
         const changed = await tx.thread.updateMany({

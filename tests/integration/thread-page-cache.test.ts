@@ -383,4 +383,36 @@ describe('the page versions’ row lock', () => {
       await answering.end();
     }
   });
+
+  // A reaction checks its post (FOR KEY SHARE, its foreign key) before the trigger locks the thread's row: one
+  // taken after the thread's row by a writer that then locks the post FOR UPDATE (an erasure changing the
+  // post's author) met it crosswise.
+  it('lets a reaction wait for a writer holding the thread, without a deadlock', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'QUESTION', title: 'Reacción' });
+    const replyId = await kit.postReply(url, member.cookie, { body: 'Respuesta a la que alguien reacciona ahora.' });
+    const page = await kit.get(url, owner.cookie);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const cookie = [owner.cookie, ...page.cookies.map((one) => `${one.name}=${one.value}`)].join('; ');
+    const writer = new pg.Client({ connectionString: t.database.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT 1 FROM threads WHERE id = $1 FOR NO KEY UPDATE', [threadId]);
+      const reacting = t.app.inject({
+        method: 'POST',
+        url: `${url}/posts/${replyId}/react`,
+        headers: { cookie },
+        payload: { _csrf: csrf, reaction: 'USEFUL:on' },
+      });
+      await untilSomeoneWaits(writer);
+      await writer.query('SELECT id FROM posts WHERE id = $1 FOR UPDATE', [replyId]);
+      await writer.query('COMMIT');
+      const reacted = await reacting;
+      expect(reacted.statusCode, reacted.body.slice(0, 300)).toBe(303);
+      expect(await t.db.reaction.count({ where: { postId: replyId } })).toBe(1);
+    } finally {
+      await writer.end();
+    }
+  });
 });
