@@ -117,6 +117,9 @@ async function loadRows(client: pg.Client, staging: string, manifest: BackupMani
     for (const table of manifest.tables) {
       // Triggers of our own would stamp the rows anew (updated_at…): the archive's values stand.
       await client.query(`ALTER TABLE ${id(table.name)} DISABLE TRIGGER USER`);
+      // The rows a migration put there (page_epoch's one row, say) are the archive's to give: a table holds
+      // what the archive holds, and a seeded row copied again would break its primary key.
+      await client.query(`DELETE FROM ${id(table.name)}`);
       const columns = table.columns.map(id).join(', ');
       const stream = client.query(copyFrom(`COPY ${id(table.name)} (${columns}) FROM STDIN`));
       await pipeline(createReadStream(path.join(staging, table.file)), stream);

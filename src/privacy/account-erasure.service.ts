@@ -6,6 +6,7 @@ import { systemAuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { lockThreadsOfPosts } from '../moderation/post-status.js';
 import { anonymisedAccount, type ErasureWait, erasureWaitFor } from './privacy-rules.js';
 
 // The right to erasure (GDPR Art. 17). The person confirms with their password and chooses what their posts
@@ -105,6 +106,8 @@ export function createAccountErasureService({
   ): Promise<string[]> {
     if (posts.length === 0) return [];
     const ids = posts.map((post) => post.id);
+    // The threads' rows before their posts' (post-status.ts lockThreadRow).
+    await lockThreadsOfPosts(tx, ids);
     if (mode === 'TOMBSTONE') {
       await tx.post.updateMany({ where: { id: { in: ids } }, data: { authorId: null, submissionKey: null } });
       await tx.thread.updateMany({

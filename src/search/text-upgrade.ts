@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { findReferences } from '../markdown/post-markdown.js';
+import { lockThreadsOfPosts } from '../moderation/post-status.js';
 import { linkTopics } from '../topics/topic-links.js';
 import { postTextFields, TEXT_VERSION } from './post-text.js';
 
@@ -25,6 +26,12 @@ export async function upgradePostText(db: Db, { batchSize = 500 } = {}): Promise
     });
     if (posts.length === 0) break;
     await db.$transaction(async (tx) => {
+      // The threads' rows before their posts' (post-status.ts lockThreadRow): a reply being written holds its
+      // thread's row and then the reply it answers.
+      await lockThreadsOfPosts(
+        tx,
+        posts.map((post) => post.id),
+      );
       for (const post of posts) {
         const { topics } = findReferences(post.source);
         await linkTopics(tx, post.id, topics);

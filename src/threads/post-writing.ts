@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { PostStatus } from '../generated/prisma/enums.js';
-import { changePostStatus } from '../moderation/post-status.js';
+import { changePostStatus, lockThreadRow } from '../moderation/post-status.js';
 import { resolveReviewItems } from '../moderation/review-items.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import { postTextFields } from '../search/post-text.js';
@@ -251,6 +251,8 @@ export function createPostWriting({
     const rendered = await render(form.body, files);
     const status: PostStatus = judged.held ? 'HELD' : 'PUBLISHED';
     await db.$transaction(async (tx) => {
+      // The thread's row before the post's (post-status.ts lockThreadRow).
+      await lockThreadRow(tx, thread.id);
       // Only a post still as it was read is edited: a concurrent deletion or moderator's decision wins.
       const updated = await tx.post.updateMany({
         where: { id: post.id, status: post.status },
@@ -360,6 +362,8 @@ export function createPostWriting({
     const { thread } = openedThread;
     const wasHeld = post.status === 'HELD';
     await db.$transaction(async (tx) => {
+      // The thread's row before the post's (post-status.ts lockThreadRow).
+      await lockThreadRow(tx, thread.id);
       const deleted = await tx.post.updateMany({
         where: { id: post.id, status: post.status },
         data: { status: 'DELETED', deletedAt: new Date(), source: '', html: '' },

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { Db } from '../db/client.js';
 import { Invalid, NotFound, Refused } from '../errors.js';
+import { lockThreadRow } from '../moderation/post-status.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
 import { POST_WORDS_SELECT } from './thread-selects.js';
@@ -107,10 +108,14 @@ export function createThreadActions({
       throw new Refused('threads.refused.acceptOwn');
     }
     await db.$transaction(async (tx) => {
+      // The thread's row before the answer's (post-status.ts lockThreadRow).
+      await lockThreadRow(tx, thread.id);
       if (accept) {
         // Locks the answer: a deletion running at the same time waits, then finds it accepted (and clears it).
+        // FOR SHARE, as a reply holds what it answers: a reaction holds the post FOR KEY SHARE while it waits
+        // for the thread's row, which this transaction holds.
         const alive = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR UPDATE`;
+          SELECT id FROM posts WHERE id = ${post.id}::uuid AND status = 'PUBLISHED' FOR SHARE`;
         if (alive.length === 0) throw new NotFound('No such post');
         // Accepting the answer already accepted (the form sent twice) changes and records nothing.
         const changed = await tx.thread.updateMany({

@@ -2,6 +2,7 @@ import type { Viewer } from '../accounts/auth.js';
 import type { Db } from '../db/client.js';
 import { NotFound, Refused } from '../errors.js';
 import type { ReactionKind } from '../generated/prisma/enums.js';
+import { lockThreadRow } from '../moderation/post-status.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
 import type { OpenedThread, ThreadReading } from './thread-reading.js';
 
@@ -44,16 +45,24 @@ export function createThreadReactions({
     const post = await postOf(thread, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
     if (on && post.authorId === viewer.id && !mayReactToOwnPost(kind)) throw new Refused('threads.refused.ownUseful');
-    if (on) {
-      const added = await db.reaction.createMany({
-        data: [{ postId: post.id, userId: viewer.id, kind }],
-        skipDuplicates: true,
-      });
-      // The author hears of it in a batch ("3 people found your answer useful"): see notification-fanout.ts.
-      if (added.count > 0 && post.authorId !== viewer.id) await events.reacted(post.id, kind);
-    } else {
-      await db.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
-    }
+    // The thread's row first (post-status.ts lockThreadRow): the reaction's foreign key locks its post (FOR KEY
+    // SHARE) before the page_version trigger locks the thread's row, so a writer holding the row and then
+    // locking the post FOR UPDATE (an erasure taking the author away) would wait for it crosswise.
+    const added = await db.$transaction(async (tx) => {
+      await lockThreadRow(tx, thread.id);
+      if (!on) {
+        await tx.reaction.deleteMany({ where: { postId: post.id, userId: viewer.id, kind } });
+        return 0;
+      }
+      return (
+        await tx.reaction.createMany({
+          data: [{ postId: post.id, userId: viewer.id, kind }],
+          skipDuplicates: true,
+        })
+      ).count;
+    });
+    // The author hears of it in a batch ("3 people found your answer useful"): see notification-fanout.ts.
+    if (added > 0 && post.authorId !== viewer.id) await events.reacted(post.id, kind);
   }
 
   return { setReaction };

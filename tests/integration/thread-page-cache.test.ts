@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../src/generated/prisma/client.js';
+import { upgradePostText } from '../../src/search/text-upgrade.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization, createUser } from '../support/factories.js';
 import { submitForm } from '../support/forms.js';
@@ -302,5 +304,115 @@ describe('the signed-out thread page, kept whole', () => {
     // A page past the end is the last page; an unknown post's id opens the first.
     expect(withoutTokens((await signedOut(`${url}?page=99`)).response.body)).toBe(plain);
     expect(withoutTokens((await signedOut(`${url}?at=${crypto.randomUUID()}`)).response.body)).toBe(plain);
+  });
+});
+
+describe('the page versions’ row lock', () => {
+  /** Until some backend of the test database waits on a lock (another than `client`'s). */
+  async function untilSomeoneWaits(client: pg.Client) {
+    for (let tries = 0; tries < 250; tries++) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      if ((rows[0]?.n ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('nobody waited');
+  }
+
+  // Every statement on a thread's posts ends in the trigger that bumps the thread's page_version, which locks
+  // the thread's row until commit. A reply holds that row first, then locks the reply it answers FOR SHARE
+  // (post-writing.ts reply): a writer that locked the reply first and then met the trigger waited crosswise.
+  it('lets an edit of a reply wait for an answer to it being written, without a deadlock', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION', title: 'Cerrojos' });
+    const replyId = await kit.postReply(url, member.cookie, {
+      body: 'Respuesta que su autora edita mientras la contestan.',
+    });
+    const answering = new pg.Client({ connectionString: t.database.url });
+    await answering.connect();
+    try {
+      // An answer being written: the thread's row counted first…
+      await answering.query('BEGIN');
+      await answering.query('UPDATE threads SET reply_count = reply_count WHERE id = $1', [threadId]);
+      // …while the reply's author sends an edit of it…
+      const edit = submitForm(
+        t.app,
+        `${url}/posts/${replyId}/edit`,
+        { body: 'Respuesta editada mientras la contestaban.', tag: 'PROFESSIONAL' },
+        { cookie: member.cookie },
+      );
+      await untilSomeoneWaits(answering);
+      // …then the reply it answers checked and held, as reply() does.
+      const alive = await answering.query(`SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' FOR SHARE`, [
+        replyId,
+      ]);
+      expect(alive.rowCount).toBe(1);
+      await answering.query('COMMIT');
+      const edited = await edit;
+      expect(edited.statusCode, edited.body.slice(0, 300)).toBe(303);
+      expect((await kit.get(url)).body).toContain('Respuesta editada mientras la contestaban.');
+    } finally {
+      await answering.end();
+    }
+  });
+
+  // The same, for a writer of posts of many threads at once: the search text's upgrade after a deploy.
+  it('lets the text upgrade wait for an answer being written, without a deadlock', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'DISCUSSION', title: 'Mejora' });
+    const replyId = await kit.postReply(url, member.cookie, {
+      body: 'Respuesta escrita antes de la mejora del texto.',
+    });
+    await t.db.post.update({ where: { id: replyId }, data: { textVersion: 0 } });
+    const answering = new pg.Client({ connectionString: t.database.url });
+    await answering.connect();
+    try {
+      await answering.query('BEGIN');
+      await answering.query('UPDATE threads SET reply_count = reply_count WHERE id = $1', [threadId]);
+      const upgrading = upgradePostText(t.db);
+      await untilSomeoneWaits(answering);
+      const alive = await answering.query(`SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' FOR SHARE`, [
+        replyId,
+      ]);
+      expect(alive.rowCount).toBe(1);
+      await answering.query('COMMIT');
+      expect(await upgrading).toBe(1);
+    } finally {
+      await answering.end();
+    }
+  });
+
+  // A reaction checks its post (FOR KEY SHARE, its foreign key) before the trigger locks the thread's row: one
+  // taken after the thread's row by a writer that then locks the post FOR UPDATE (an erasure changing the
+  // post's author) met it crosswise.
+  it('lets a reaction wait for a writer holding the thread, without a deadlock', async () => {
+    const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'QUESTION', title: 'Reacción' });
+    const replyId = await kit.postReply(url, member.cookie, { body: 'Respuesta a la que alguien reacciona ahora.' });
+    const page = await kit.get(url, owner.cookie);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const cookie = [owner.cookie, ...page.cookies.map((one) => `${one.name}=${one.value}`)].join('; ');
+    const writer = new pg.Client({ connectionString: t.database.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT 1 FROM threads WHERE id = $1 FOR NO KEY UPDATE', [threadId]);
+      const reacting = t.app.inject({
+        method: 'POST',
+        url: `${url}/posts/${replyId}/react`,
+        headers: { cookie },
+        payload: { _csrf: csrf, reaction: 'USEFUL:on' },
+      });
+      await untilSomeoneWaits(writer);
+      await writer.query('SELECT id FROM posts WHERE id = $1 FOR UPDATE', [replyId]);
+      await writer.query('COMMIT');
+      const reacted = await reacting;
+      expect(reacted.statusCode, reacted.body.slice(0, 300)).toBe(303);
+      expect(await t.db.reaction.count({ where: { postId: replyId } })).toBe(1);
+    } finally {
+      await writer.end();
+    }
   });
 });
