@@ -524,7 +524,9 @@ export async function threadsRoutes(
   ) {
     const { request } = reply;
     // A form sent back (a draft) shows the page it was written on: the one holding the post it answers.
-    const asked = threadPageQuery.parse(request.method === 'GET' ? (request.query ?? {}) : {});
+    const asked = threadPageQuery.parse(
+      request.method === 'GET' || request.method === 'HEAD' ? (request.query ?? {}) : {},
+    );
     // "Answer this reply" (a link, ?answer=<reply>): the page that holds the reply, its form answering it.
     const draftParent =
       (typeof draft?.values?.parentId === 'string' ? draft.values.parentId : undefined) ?? asked.answer;

@@ -77,6 +77,14 @@ describe('a long thread', () => {
     expect(repliesOn(third.body)).toEqual(Array.from({ length: 50 }, (_, i) => 2 * REPLIES_PER_PAGE + i));
     expect(third.body).toContain('Licencias de obra menor');
     expect(third.body).not.toContain('rel="next"');
+    // HEAD describes the page GET would send (it read no ?page= before: page 1 for every HEAD).
+    for (const cookie of [member.cookie, undefined]) {
+      const headers = cookie ? { cookie } : {};
+      const got = await t.app.inject({ method: 'GET', url: `${url}?page=3`, headers });
+      const head = await t.app.inject({ method: 'HEAD', url: `${url}?page=3`, headers });
+      expect(head.statusCode).toBe(got.statusCode);
+      expect(head.headers['content-length']).toBe(got.headers['content-length']);
+    }
     expect(repliesOn((await kit.get(`${url}?page=last`, member.cookie)).body)).toEqual(repliesOn(third.body));
   });
 
