@@ -18,13 +18,14 @@ import type { PostTag } from '../generated/prisma/enums.js';
 import type { BackgroundTasks } from '../jobs/background-tasks.js';
 import { renderMarkdown } from '../markdown/markdown.js';
 import type { NotificationEvents } from '../notifications/notification-fanout.js';
-import { myMembershipJoin } from '../search/readable-communities.js';
 import { searchWords } from '../text/fold.js';
 import { RESUBMISSION_WINDOW_MS } from '../threads/post-changes.js';
 import { SECRET_SLUG_PATTERN } from './communities.schemas.js';
 import { communityAccessSql, communityAccessWhere } from './community-access-where.js';
 import { createCommunityMembers } from './community-members.js';
 import { actorOf, type CommunityRow, factsOf, type OpenedCommunity, requirePermission } from './opened-community.js';
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** One row of `open`'s statement: a community, its owner's name, the viewer's membership if any. */
 interface OpenRow {
@@ -206,8 +207,13 @@ export function createCommunitiesService({
       const actor = actorOf(viewer);
       // Each word, folded as Spanish and Catalan are compared (src/text/fold.ts), in the name or description.
       const words = searchWords(query.q ?? '');
+      // The viewer's membership of each row by its key (at most one row: the primary key; LIMIT keeps the
+      // planner from flattening it into a join that rescans their every membership for each community it
+      // walks: 2,400 rows for a page of 24 at 77 memberships, ADR 025).
       const from = Prisma.sql`
-        FROM communities c ${myMembershipJoin(viewer)}
+        FROM communities c
+        LEFT JOIN LATERAL (SELECT m.role, m.state FROM memberships m
+                            WHERE m.community_id = c.id AND m.user_id = ${viewer?.id ?? NIL_UUID}::uuid LIMIT 1) my ON true
        WHERE ${communityAccessSql(actor, 'see', 'c', 'my')}
          ${query.audience ? Prisma.sql`AND c.audience = ${query.audience}::"CommunityAudience"` : Prisma.empty}
          ${
