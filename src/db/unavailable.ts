@@ -7,6 +7,9 @@
 /** Seconds a client is asked to wait before trying again while the database is away (Retry-After). */
 export const DATABASE_RETRY_AFTER_SECONDS = 10;
 
+/** Seconds a client is asked to wait before trying again after its write met another on the same rows. */
+export const DATABASE_BUSY_RETRY_AFTER_SECONDS = 5;
+
 /**
  * SQLSTATEs of a server going away: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now
  * (starting up, shutting down, in recovery), 53300 too_many_connections; and class 08, connection exceptions.
@@ -68,16 +71,61 @@ function speaksOfOutage(value: Record<string, unknown>): boolean {
  * constraint violations and bad SQL. Never throws.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  return anyWrapped(error, speaksOfOutage);
+}
+
+/** Whether `test` holds for `error` or anything it wraps (at most 20 objects walked, cycles skipped). */
+function anyWrapped(error: unknown, test: (value: Record<string, unknown>) => boolean): boolean {
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
   while (queue.length > 0) {
     const current = queue.shift();
     if (!isRecord(current) || seen.has(current) || seen.size > 20) continue;
     seen.add(current);
-    if (speaksOfOutage(current)) return true;
+    if (test(current)) return true;
     queue.push(current.cause);
     if (isRecord(current.meta)) queue.push(current.meta.driverAdapterError, current.meta.cause);
     if (Array.isArray(current.errors)) queue.push(...current.errors);
   }
   return false;
+}
+
+/**
+ * SQLSTATEs of a transaction that lost to another on the same rows, which PostgreSQL asks the client to run
+ * again (PostgreSQL 18 manual, 13.6 and appendix A): 40001 serialization_failure, 40P01 deadlock_detected,
+ * 55P03 lock_not_available (lock_timeout, NOWAIT), 57014 query_canceled (statement_timeout).
+ */
+const BUSY_SQLSTATE = new Set(['40001', '40P01', '55P03', '57014']);
+
+/** Prisma's P2034: "Transaction failed due to a write conflict or a deadlock. Please retry your transaction". */
+const PRISMA_BUSY_CODES = new Set(['P2034']);
+
+/**
+ * Prisma's P2028 "Transaction API error" when it means time ran out: an interactive transaction past its
+ * timeout (5 s; waiting on a lock held by another writer), or one that could not start within maxWait.
+ * Its other meanings (a transaction used after it closed) are bugs, and stay 500s.
+ */
+const EXPIRED_TRANSACTION =
+  /expired transaction|timeout for this transaction|unable to start a transaction in the given time/i;
+
+function speaksOfContention(value: Record<string, unknown>): boolean {
+  const code = typeof value.code === 'string' ? value.code : null;
+  if (code !== null && (BUSY_SQLSTATE.has(code) || PRISMA_BUSY_CODES.has(code))) return true;
+  const message = typeof value.message === 'string' ? value.message : '';
+  if (code === 'P2028' && EXPIRED_TRANSACTION.test(message)) return true;
+  // The adapter's cause: { kind: 'TransactionWriteConflict' } for 40001 and 40P01, { kind: 'postgres', code }.
+  if (value.kind === 'TransactionWriteConflict') return true;
+  if (value.kind === 'postgres' && typeof value.code === 'string' && BUSY_SQLSTATE.has(value.code)) return true;
+  return typeof value.originalCode === 'string' && BUSY_SQLSTATE.has(value.originalCode);
+}
+
+/**
+ * True when `error` (or what it wraps, as isDatabaseUnavailable reads it) says the database is there but
+ * this request's transaction lost to another on the same rows: a deadlock, a serialization failure, a lock
+ * or statement timeout, or Prisma's interactive transaction expiring while it waited. Nothing was written
+ * (the transaction rolled back) and the same request may succeed a moment later, so it is answered 503 with
+ * Retry-After and the words kept, not 500. False for anything else. Never throws.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  return anyWrapped(error, speaksOfContention);
 }

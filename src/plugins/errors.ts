@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
+import {
+  DATABASE_BUSY_RETRY_AFTER_SECONDS,
+  DATABASE_RETRY_AFTER_SECONDS,
+  isDatabaseBusy,
+  isDatabaseUnavailable,
+} from '../db/unavailable.js';
 import { AppError, BadRequest, Refused, UnstorableInput, UriTooLong } from '../errors.js';
 import { keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
@@ -11,6 +16,8 @@ interface ErrorPage {
   status: number;
   title: MessageKey;
   text: MessageKey;
+  /** A 503's Retry-After, in seconds, and what its kept form says above the words. */
+  retry?: { readonly seconds: number; readonly draftNote: MessageKey };
 }
 
 /** Where app.ts's rewriteUrl sends a path that cannot be decoded: answered 400 with a page. */
@@ -25,7 +32,24 @@ const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']
 /** Which page an error becomes. Anything not known to be the client's fault is a 500. */
 export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage {
   // The database away (restarting, unreachable, every connection busy): the service will be back.
-  if (isDatabaseUnavailable(error)) return { status: 503, title: 'error.503.title', text: 'error.503.text' };
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      title: 'error.503.title',
+      text: 'error.503.text',
+      retry: { seconds: DATABASE_RETRY_AFTER_SECONDS, draftNote: 'error.503.draft' },
+    };
+  }
+  // Another writer held the same rows past this transaction's time, or a deadlock: nothing was written, and
+  // the same request a moment later goes through.
+  if (isDatabaseBusy(error)) {
+    return {
+      status: 503,
+      title: 'error.busy.title',
+      text: 'error.busy.text',
+      retry: { seconds: DATABASE_BUSY_RETRY_AFTER_SECONDS, draftNote: 'error.busy.draft' },
+    };
+  }
   if (error instanceof AppError) {
     const status = error.statusCode;
     if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
@@ -114,13 +138,13 @@ async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, pag
   if (!request.t) setRequestLocale(request);
   if (!reply.locals) request.server.preparePage(request, reply);
   try {
-    if (page.status === 503) {
-      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (page.retry) {
+      reply.header('retry-after', String(page.retry.seconds));
       const html = await reply.viewAsync('errors/unavailable.eta', {
         title: request.t(page.title),
         text: request.t(page.text),
         draft: draftOf(request),
-        draftNote: null,
+        draftNote: request.t(page.retry.draftNote),
       });
       await reply.type('text/html; charset=utf-8').send(html);
       return;
@@ -157,7 +181,8 @@ export async function handleError(error: FastifyError, request: FastifyRequest, 
   const malformedBody =
     !(error instanceof AppError) && typeof error.statusCode !== 'number' && failedReadingBody(request);
   const page = errorPageFor(malformedBody ? new BadRequest(error.message) : error);
-  if (page.status === 503) request.log.warn({ err: error }, 'database unavailable');
+  if (page.retry)
+    request.log.warn({ err: error }, page.title === 'error.busy.title' ? 'database busy' : 'database unavailable');
   else if (page.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, status: page.status }, error.message);
   await renderErrorPage(request, reply, page);

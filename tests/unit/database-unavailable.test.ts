@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+import { isDatabaseBusy, isDatabaseUnavailable } from '../../src/db/unavailable.js';
 
 const adapter = (cause: object) =>
   Object.assign(new Error('x'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause } } });
@@ -44,5 +44,42 @@ describe('isDatabaseUnavailable', () => {
     const a: { cause?: unknown } = {};
     a.cause = { cause: a };
     expect(isDatabaseUnavailable(a)).toBe(false);
+  });
+});
+
+describe('isDatabaseBusy', () => {
+  const expired = (message: string) => Object.assign(new Error(`Transaction API error: ${message}`), { code: 'P2028' });
+
+  it.each([
+    ['a deadlock (40P01)', { code: '40P01' }],
+    ['a serialization failure (40001)', { code: '40001' }],
+    ['a lock timeout (55P03)', { code: '55P03' }],
+    ['a statement timeout (57014)', { code: '57014' }],
+    ['the adapter: a write conflict', adapter({ kind: 'TransactionWriteConflict' })],
+    ['the adapter wrapping 55P03', adapter({ kind: 'postgres', code: '55P03' })],
+    ['Prisma: write conflict or deadlock (P2034)', { code: 'P2034' }],
+    [
+      'Prisma: an interactive transaction past its timeout',
+      expired(
+        'A query cannot be executed on an expired transaction. The timeout for this transaction was 5000 ms, however 6980 ms passed since the start of the transaction.',
+      ),
+    ],
+    ['Prisma: no transaction within maxWait', expired('Unable to start a transaction in the given time.')],
+  ])('recognises %s', (_name, error) => {
+    expect(isDatabaseBusy(error)).toBe(true);
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+
+  it.each([
+    ['an outage', { code: '57P01' }],
+    ['a unique violation', adapter({ kind: 'UniqueConstraintViolation' })],
+    [
+      'a transaction used after it ended (a bug)',
+      expired('Transaction already closed: the transaction was committed.'),
+    ],
+    ['a plain error', new Error('deadlock')],
+    ['nothing', undefined],
+  ])('does not mistake %s for contention', (_name, error) => {
+    expect(isDatabaseBusy(error)).toBe(false);
   });
 });
