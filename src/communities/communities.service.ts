@@ -177,20 +177,43 @@ export function createCommunitiesService({
    * private one). The same rule as the directory's rows (communityAccessSql 'see'), so the total is the
    * number of rows its pages list (tests/integration/community-access-where.test.ts). One row: `total`.
    */
-  function countByGroups(actor: ReturnType<typeof actorOf>, viewer: Viewer | null, audience: Audience | undefined) {
+  /**
+   * How many communities the viewer may see (of `audience`, matching every LIKE pattern of `words`), as the
+   * access rule with no membership plus the difference each of the viewer's own memberships makes (ADR 025):
+   * the rule, communityAccessSql, is written once and read on columns alone for every row, never a
+   * membership probe per community. Without words the first term reads the counts kept per audience ×
+   * visibility × owner (community_directory_groups); with words it reads the communities themselves.
+   * Returns one row `{ total }` (an int).
+   */
+  function countVisible(
+    actor: ReturnType<typeof actorOf>,
+    viewer: Viewer | null,
+    audience: Audience | undefined,
+    words: readonly Prisma.Sql[],
+  ) {
     const ofAudience = audience ? Prisma.sql`AND c.audience = ${audience}::"CommunityAudience"` : Prisma.empty;
+    const matching = words.length > 0 ? Prisma.join(words, ' ') : Prisma.empty;
     const without = communityAccessSql(actor, 'see', 'c', 'none');
     const mine = viewer
       ? Prisma.sql`+ (SELECT coalesce(sum(coalesce((${communityAccessSql(actor, 'see', 'c', 'my')}), false)::int
                                        - coalesce((${without}), false)::int), 0)
-                     FROM memberships my JOIN communities c ON c.id = my.community_id
+                     FROM memberships my
+                     -- Each membership's community by its key (OFFSET 0: not flattened into a hash of every
+                     -- community, which read each one's text once more for a word).
+                     CROSS JOIN LATERAL (SELECT * FROM communities c WHERE c.id = my.community_id OFFSET 0) c
                      LEFT JOIN memberships none ON false
-                    WHERE my.user_id = ${viewer.id}::uuid ${ofAudience})`
+                    WHERE my.user_id = ${viewer.id}::uuid ${ofAudience} ${matching})`
       : Prisma.empty;
-    return db.$queryRaw<{ total: number }[]>`${Prisma.raw(PREPARED_STATEMENT)}
-      SELECT ((SELECT coalesce(sum(c.communities), 0)
-                 FROM community_directory_groups c LEFT JOIN memberships none ON false
-                WHERE ${without} ${ofAudience}) ${mine})::int AS total`;
+    const base =
+      words.length > 0
+        ? Prisma.sql`(SELECT count(*) FROM communities c LEFT JOIN memberships none ON false
+                       WHERE ${without} ${ofAudience} ${matching})`
+        : Prisma.sql`(SELECT coalesce(sum(c.communities), 0)
+                       FROM community_directory_groups c LEFT JOIN memberships none ON false
+                      WHERE ${without} ${ofAudience})`;
+    // Without words, the same statement every time: kept prepared.
+    return db.$queryRaw<{ total: number }[]>`${Prisma.raw(words.length === 0 ? PREPARED_STATEMENT : '')}
+      SELECT (${base} ${mine})::int AS total`;
   }
 
   return {
@@ -207,6 +230,7 @@ export function createCommunitiesService({
       const actor = actorOf(viewer);
       // Each word, folded as Spanish and Catalan are compared (src/text/fold.ts), in the name or description.
       const words = searchWords(query.q ?? '');
+      const matching = words.map((word) => Prisma.sql`AND c.search_text LIKE ${`%${escapeLike(word)}%`}`);
       // The viewer's membership of each row by its key (at most one row: the primary key; LIMIT keeps the
       // planner from flattening it into a join that rescans their every membership for each community it
       // walks: 2,400 rows for a page of 24 at 77 memberships, ADR 025).
@@ -216,14 +240,7 @@ export function createCommunitiesService({
                             WHERE m.community_id = c.id AND m.user_id = ${viewer?.id ?? NIL_UUID}::uuid LIMIT 1) my ON true
        WHERE ${communityAccessSql(actor, 'see', 'c', 'my')}
          ${query.audience ? Prisma.sql`AND c.audience = ${query.audience}::"CommunityAudience"` : Prisma.empty}
-         ${
-           words.length > 0
-             ? Prisma.join(
-                 words.map((word) => Prisma.sql`AND c.search_text LIKE ${`%${escapeLike(word)}%`}`),
-                 ' ',
-               )
-             : Prisma.empty
-         }`;
+         ${matching.length > 0 ? Prisma.join(matching, ' ') : Prisma.empty}`;
       // Without words, the same statement every time: kept prepared (planning it cost more than running it).
       const prepared = Prisma.raw(words.length === 0 ? PREPARED_STATEMENT : '');
       const pageRows = (page: number) =>
@@ -247,9 +264,7 @@ export function createCommunitiesService({
             LEFT JOIN community_member_counts k ON k.community_id = c.id
            ORDER BY c.name, c.id`;
       const [[counted], asked] = await Promise.all([
-        words.length === 0
-          ? countByGroups(actor, viewer, query.audience)
-          : db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total ${from}`,
+        countVisible(actor, viewer, query.audience, matching),
         pageRows(query.page),
       ]);
       const total = counted?.total ?? 0;
