@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upgradePostText } from '../../src/search/text-upgrade.js';
 import { dedupeTsquery } from '../../src/search/tsquery-dedupe.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { createOrganization, createUser } from '../support/factories.js';
+import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
 import { threadTestKit } from '../support/threads.js';
 
 // Full-text search through HTTP (issue 12): Spanish and Catalan as they are written, phrases, prefixes,
@@ -161,6 +161,36 @@ describe('/search: filters', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect(resultLinks((await search(`${q}&from=${today}&to=${today}`)).body).length).toBeGreaterThan(0);
     expect(resultLinks((await search(`${q}&from=2001-01-01&to=2001-12-31`)).body)).toEqual([]);
+  });
+
+  it('offers as community filters exactly the communities the reader belongs to and may read, by name', async () => {
+    const other = await createOrganization(t.db);
+    const someone = await createUser(t.db, { organizationId: home.id });
+    const made = async (name: string, options: Record<string, string> = {}) =>
+      createCommunity(t.db, { organizationId: home.id, ownerId: someone.id, name, ...options });
+    const joined = await made('Zeta unida');
+    const pending = await made('Zeta pendiente', { visibility: 'PRIVATE' });
+    const invited = await made('Zeta invitada', { visibility: 'SECRET' });
+    const banned = await made('Zeta expulsada');
+    // Joined while it was the reader's own administration's; now another's internal community: unreadable.
+    const elsewhere = await made('Zeta de otra administración', { audience: 'INTERNAL' });
+    await addMembership(t.db, joined.id, reader.user.id);
+    await addMembership(t.db, pending.id, reader.user.id, 'PENDING');
+    await addMembership(t.db, invited.id, reader.user.id, 'INVITED');
+    await addMembership(t.db, banned.id, reader.user.id, 'BANNED');
+    await addMembership(t.db, elsewhere.id, reader.user.id);
+    await t.db.community.update({ where: { id: elsewhere.id }, data: { ownerOrganizationId: other.id } });
+    await made('Zeta ajena');
+
+    const offered = (body: string) =>
+      [
+        ...(/<datalist id="search-communities">([\s\S]*?)<\/datalist>/.exec(body)?.[1] ?? '').matchAll(
+          /<option value="([^"]+)">([^<]*)</g,
+        ),
+      ].map((match) => match[2]);
+    expect(offered((await search('q=contratos')).body)).toEqual(['Contratación pública', 'Zeta unida']);
+    expect(offered((await kit.get('/solved', reader.cookie)).body)).toEqual(['Contratación pública', 'Zeta unida']);
+    expect(offered((await kit.get('/search?q=contratos')).body)).toEqual([]);
   });
 
   it('pages with a cursor that belongs to its query', async () => {
