@@ -60,6 +60,7 @@ import { createSearchService } from './search/search.service.js';
 import { ssoRoutes } from './sso/sso.routes.js';
 import { createSsoService } from './sso/sso.service.js';
 import { FORM_BODY_BYTES } from './text/limits.js';
+import { postActionsRoutes } from './threads/post-actions.routes.js';
 import { threadsRoutes } from './threads/threads.routes.js';
 import { createThreadsService } from './threads/threads.service.js';
 import { topicAndFileRoutes } from './threads/topic-and-file.routes.js';
@@ -242,6 +243,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     communities,
   });
   await app.register(threadsRoutes, { threads, communities, config, notifications });
+  await app.register(postActionsRoutes, { threads, communities });
   await app.register(topicAndFileRoutes, { threads, follows: feed });
   await app.register(searchRoutes, { db, search: createSearchService({ db }) });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
