@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
 import { createAccessibilityService } from './accessibility/accessibility.service.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
@@ -210,6 +210,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   // Off where a proxy in front already compresses (COMPRESS=off). After the hook above: it gets Buffers.
   if (config.compress) {
     await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+    app.addHook('onRoute', headAnswersAsGet);
   }
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
@@ -307,4 +308,17 @@ declare module 'fastify' {
     /** The job queue and what requests enqueue on it; tests run `jobs.queue.drain()` before they look. */
     jobs: Jobs;
   }
+}
+
+/**
+ * A HEAD request answers the header fields its GET would (RFC 9110 §9.3.2). Fastify's automatic HEAD route
+ * ends its onSend hooks with the one that drops the body and sets Content-Length, and @fastify/compress's,
+ * added after it by its onRoute hook, then found no body: HEAD said the uncompressed length, no
+ * Content-Encoding and no `Vary: accept-encoding`. Fastify's hook is moved back to the end.
+ */
+function headAnswersAsGet(route: RouteOptions): void {
+  if (route.method !== 'HEAD' || !Array.isArray(route.onSend)) return;
+  const hooks = route.onSend as { name: string }[];
+  const last = hooks.findIndex((hook) => hook.name === 'headRouteOnSendHandler');
+  if (last >= 0 && last < hooks.length - 1) hooks.push(...hooks.splice(last, 1));
 }

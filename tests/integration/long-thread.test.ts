@@ -224,6 +224,30 @@ describe('compression', () => {
     expect(gunzipSync(gz.rawPayload).toString('utf8')).toContain('respuesta-0019');
   });
 
+  it('answers HEAD with the header fields of the GET: its encoding, compressed length and Vary', async () => {
+    const { url, member } = await longThread(20);
+    // Every page carries its reader's own CSRF token, so two requests' compressed lengths differ by a few bytes.
+    for (const [path, cookie] of [
+      [url, undefined],
+      ['/communities', undefined],
+      [url, member.cookie],
+      ['/sign-in', undefined],
+    ] as const) {
+      for (const encoding of ['br, gzip', 'gzip', undefined]) {
+        const headers = { ...(cookie ? { cookie } : {}), ...(encoding ? { 'accept-encoding': encoding } : {}) };
+        const get = await t.app.inject({ method: 'GET', url: path, headers });
+        const head = await t.app.inject({ method: 'HEAD', url: path, headers });
+        const label = `${path} ${cookie ? 'member' : 'signed out'} ${encoding}`;
+        expect(head.statusCode, label).toBe(get.statusCode);
+        expect(head.body).toBe('');
+        for (const field of ['content-encoding', 'content-type', 'vary'])
+          expect(head.headers[field], `${label} ${field}`).toEqual(get.headers[field]);
+        const length = Number(head.headers['content-length']);
+        expect(Math.abs(length - get.rawPayload.length), label).toBeLessThan(get.rawPayload.length / 20);
+      }
+    }
+  });
+
   it('leaves it to the proxy with COMPRESS=off', async () => {
     const off = await createTestApp({ COMPRESS: 'off' });
     try {
