@@ -91,7 +91,6 @@ export async function moderationRoutes(
       noteMax: REPORT_NOTE_MAX,
       errors: translateErrors(request.t, state.errors),
       values: state.values ?? {},
-      threadPath: `/c/${encodeURIComponent(target.opened.community.slug)}/threads/${target.post.threadId}`,
     });
   }
 

@@ -11,6 +11,7 @@ import { formatDateTime, isKnownTimeZone } from '../i18n/dates.js';
 import { createTranslator, LOCALES, type MessageKey } from '../i18n/i18n.js';
 import { publicDir, viewsDir } from '../paths.js';
 import { TEXT_LIMITS } from '../text/limits.js';
+import { postPath, threadPath } from '../threads/thread-paths.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -181,7 +182,8 @@ export function safeReturnPath(value: unknown): string | null {
 /**
  * Eta templates in views/ with the layout views/layouts/main.eta; escaping is on
  * (`<%= %>`). Every page gets `it.t`, `it.locale`, `it.asset()`, `it.csrfToken()`,
- * `it.formatDate()` (in the viewer's time zone) and `it.currentPath` through reply.locals.
+ * `it.formatDate()` (in the viewer's time zone), `it.threadLink()`, `it.postLink()` and `it.currentPath`
+ * through reply.locals.
  */
 export const viewsPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
@@ -249,6 +251,9 @@ export const viewsPlugin = fp(
           `${request.locale}|${viewerTimeZone(request) ?? config.timeZone}|${request.viewer ? '' : 'zone'}`,
         // The limits of the texts people write, the same the schemas apply (text/limits.ts).
         limits: TEXT_LIMITS,
+        // Links to a thread and to a post on the page that holds it, as redirects write them (thread-paths.ts).
+        threadLink: threadPath,
+        postLink: postPath,
         currentPath: pathOnly,
         // Where the language switch brings the reader back: this page, or, for a page a form's POST
         // answered (a refused reply, a preview), the page the form was on (its Referer, same origin
