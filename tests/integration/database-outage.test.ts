@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
 import { createOrganization } from '../support/factories.js';
-import { cookieHeader, openForm } from '../support/forms.js';
+import { cookieHeader, draftFields, openForm } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // The app's database connections go through a relay (tests/support/database-proxy.ts): stopping it is
@@ -38,28 +38,6 @@ const kit = threadTestKit(
 );
 
 const WORDS = 'Mientras la base de datos se reinicia escribo esto con cuidado: «comillas», <etiquetas> & acentos ñ·ç.';
-
-/** The hidden and visible fields of the form on a 503 page, as the browser would send them again. */
-function formFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[name as string] = unescapeHtml(value as string);
-  }
-  const title = /<input id="field-title" name="title" type="text" value="([^"]*)">/.exec(html)?.[1];
-  if (title !== undefined) fields.title = unescapeHtml(title);
-  const body = /<textarea id="field-body" name="body"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1];
-  if (body !== undefined) fields.body = unescapeHtml(body);
-  return fields;
-}
-
-function unescapeHtml(html: string): string {
-  return html
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&');
-}
 
 describe('while PostgreSQL is away', () => {
   it('answers pages 503 with Retry-After and says the service will be back, in the reader’s language', async () => {
@@ -103,7 +81,7 @@ describe('while PostgreSQL is away', () => {
     });
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('10');
-    const kept = formFields(refused.body);
+    const kept = draftFields(refused.body);
     expect(kept).toMatchObject({ body: WORDS, tag: 'PROFESSIONAL', submissionKey: key });
     expect(refused.body).toContain(`action="${url}/replies"`);
 
@@ -135,7 +113,7 @@ describe('while PostgreSQL is away', () => {
       payload: { _csrf: form.csrf, title, body: WORDS, kind: 'QUESTION', tag: 'PROFESSIONAL' },
     });
     expect(refused.statusCode).toBe(503);
-    expect(formFields(refused.body)).toMatchObject({ title, body: WORDS, kind: 'QUESTION', tag: 'PROFESSIONAL' });
+    expect(draftFields(refused.body)).toMatchObject({ title, body: WORDS, kind: 'QUESTION', tag: 'PROFESSIONAL' });
     expect(refused.body).toContain('no se ha perdido');
 
     await proxy.start();
@@ -143,7 +121,7 @@ describe('while PostgreSQL is away', () => {
       method: 'POST',
       url: `/c/${c.slug}/threads`,
       headers: { cookie: [cookie, cookieHeader(refused)].filter(Boolean).join('; ') },
-      payload: formFields(refused.body),
+      payload: draftFields(refused.body),
     });
     expect(sent.statusCode).toBe(303);
     const thread = await t.db.thread.findFirstOrThrow({ where: { communityId: c.id, title } });

@@ -110,8 +110,26 @@ export async function postUrlencoded(
 /** The text a textarea shows, its HTML entities read back. */
 export function textareaText(html: string, id: string): string | undefined {
   const raw = new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
-  return raw
-    ?.replaceAll('&lt;', '<')
+  return raw === undefined ? undefined : unescapeHtml(raw);
+}
+
+/** The hidden and visible fields of the form a 503 page gives back (a kept draft), as a browser sends them again. */
+export function draftFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[name as string] = unescapeHtml(value as string);
+  }
+  const title = /<input id="field-title" name="title" type="text" value="([^"]*)">/.exec(html)?.[1];
+  if (title !== undefined) fields.title = unescapeHtml(title);
+  const body = textareaText(html, 'field-body');
+  if (body !== undefined) fields.body = body;
+  return fields;
+}
+
+/** HTML text with the five escapes Eta writes undone. */
+export function unescapeHtml(html: string): string {
+  return html
+    .replaceAll('&lt;', '<')
     .replaceAll('&gt;', '>')
     .replaceAll('&quot;', '"')
     .replaceAll('&#39;', "'")
