@@ -69,7 +69,8 @@ export const notificationBellPlugin = fp(
       const actor = actorOf(request.viewer);
       if (!actor || request.routeOptions.config.publicAsset) return;
       presence.mark(actor.id);
-      if (request.method === 'GET' && reply.locals) {
+      // HEAD too: its Content-Length is that of the page GET would send, bell count and all.
+      if ((request.method === 'GET' || request.method === 'HEAD') && reply.locals) {
         const viewer = request.viewer;
         if (!viewer) return;
         // One statement for both numbers (header-counts.ts): the review queues count 0 for non-moderators.

@@ -23,7 +23,9 @@ declare module 'fastify' {
 export async function requireViewer(request: FastifyRequest, reply: FastifyReply) {
   // Not "signed out": the session could not be read. The preHandler below answers 503.
   if (request.viewer || request.sessionUnavailable !== null) return;
-  const returnTo = request.method === 'GET' ? `?returnTo=${encodeURIComponent(request.url)}` : '';
+  // HEAD answers what GET would (RFC 9110 §9.3.2), the same Location included.
+  const reading = request.method === 'GET' || request.method === 'HEAD';
+  const returnTo = reading ? `?returnTo=${encodeURIComponent(request.url)}` : '';
   return reply.redirect(`/sign-in${returnTo}`, 303);
 }
 
