@@ -33,13 +33,15 @@ const HELD_MS = 5_600;
 
 const WORDS = 'Respuesta escrita mientras otro proceso tenía el hilo: «todas» mis palabras, ñ·ç & <b>.';
 
-/** Holds the thread's row as a writer does (FOR NO KEY UPDATE) for `ms`, then commits; `released` says when. */
-async function holdThread(threadId: string, ms: number): Promise<{ released: Promise<void> }> {
+/**
+ * Holds rows (`table`, id) FOR UPDATE from another connection, as a writer does, for `ms`, then commits;
+ * `released` says when (in an object: an async function's promise that resolved to it would wait for it).
+ */
+async function holdRows(rows: [string, string][], ms: number): Promise<{ released: Promise<void> }> {
   const writer = new pg.Client({ connectionString: t.database.url });
   await writer.connect();
   await writer.query('BEGIN');
-  await writer.query('SELECT 1 FROM threads WHERE id = $1 FOR NO KEY UPDATE', [threadId]);
-  // In an object: an async function's promise that resolved to this one would wait for it.
+  for (const [table, id] of rows) await writer.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
   const released = new Promise<void>((resolve, reject) => {
     setTimeout(() => {
       writer
@@ -51,6 +53,12 @@ async function holdThread(threadId: string, ms: number): Promise<{ released: Pro
   return { released };
 }
 
+/** A page's cookies and CSRF token, for a form posted from it. */
+async function formOf(url: string, cookie: string) {
+  const form = await openForm(t.app, url, { cookie });
+  return { csrf: form.csrf, cookie: [cookie, form.cookie].filter(Boolean).join('; ') };
+}
+
 describe('a write behind another writer’s lock', () => {
   it('gives a reply back with every word and a Retry-After, writes nothing, and publishes it once when sent again', async () => {
     const { c, member } = await kit.community();
@@ -60,7 +68,7 @@ describe('a write behind another writer’s lock', () => {
     expect(key).not.toBe('');
     const cookie = [member.cookie, form.cookie].filter(Boolean).join('; ');
 
-    const { released } = await holdThread(threadId, HELD_MS);
+    const { released } = await holdRows([['threads', threadId]], HELD_MS);
     const refused = await t.app.inject({
       method: 'POST',
       url: `${url}/replies`,
@@ -97,7 +105,7 @@ describe('a write behind another writer’s lock', () => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     const cookie = [owner.cookie, ...page.cookies.map((one) => `${one.name}=${one.value}`)].join('; ');
 
-    const { released } = await holdThread(threadId, HELD_MS);
+    const { released } = await holdRows([['threads', threadId]], HELD_MS);
     const reacted = await t.app.inject({
       method: 'POST',
       url: `${url}/posts/${replyId}/react`,
@@ -110,6 +118,85 @@ describe('a write behind another writer’s lock', () => {
     expect(reacted.headers['retry-after']).toBe('5');
     expect(reacted.body).toContain('Nothing was changed');
     expect(await t.db.reaction.count({ where: { postId: replyId } })).toBe(0);
+  }, 30_000);
+});
+
+describe('a post edit behind another writer’s lock', () => {
+  it('editing a post behind the thread and post rows: 503 keeps every word, sending again edits once', async () => {
+    const { c, owner } = await kit.community();
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie);
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId, isOpening: true } });
+    const editUrl = `${url}/posts/${opening.id}/edit`;
+    const form = await formOf(editUrl, owner.cookie);
+    const { released } = await holdRows(
+      [
+        ['threads', threadId],
+        ['posts', opening.id],
+      ],
+      HELD_MS,
+    );
+    const fields = { _csrf: form.csrf, title: 'Título nuevo «ñ»', body: 'Texto nuevo & <b>todo</b>.', tag: 'PERSONAL' };
+    const response = await t.app.inject({
+      method: 'POST',
+      url: editUrl,
+      headers: { cookie: form.cookie },
+      payload: fields,
+    });
+    await released;
+    expect(response.statusCode).toBe(503);
+    {
+      expect(response.body).toContain('value="Título nuevo «ñ»"');
+      expect(response.body).toContain('Texto nuevo &amp; &lt;b&gt;todo&lt;/b&gt;.');
+      expect(response.body).toContain('name="tag" value="PERSONAL"');
+      expect((await t.db.post.findUniqueOrThrow({ where: { id: opening.id } })).source).toBe(opening.source);
+      const again = await t.app.inject({
+        method: 'POST',
+        url: editUrl,
+        headers: { cookie: [form.cookie, cookieHeader(response)].filter(Boolean).join('; ') },
+        payload: { ...fields, _csrf: /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? '' },
+      });
+      expect(again.statusCode, again.body.slice(0, 300)).toBe(303);
+      const edited = await t.db.post.findUniqueOrThrow({ where: { id: opening.id } });
+      expect(edited.source).toBe('Texto nuevo & <b>todo</b>.');
+      expect(edited.tag).toBe('PERSONAL');
+    }
+  }, 30_000);
+});
+
+describe('the busy page in each language', () => {
+  it('is a page in the layout in ca, en, gl and eu, with Retry-After and no stack trace', async () => {
+    const { c, owner, member } = await kit.community();
+    const { url, id: threadId } = await kit.openThread(c.slug, owner.cookie, { kind: 'QUESTION' });
+    const replyId = await kit.postReply(url, member.cookie);
+    const form = await formOf(url, owner.cookie);
+    const { released } = await holdRows([['threads', threadId]], HELD_MS);
+    const titles = {
+      ca: "L'Àgora està ocupada en aquest moment",
+      en: 'Ágora is busy right now',
+      gl: 'Ágora está ocupada neste momento',
+      eu: 'Ágora lanpetuta dago une honetan',
+    };
+    const answers = await Promise.all(
+      Object.keys(titles).map((language) =>
+        t.app.inject({
+          method: 'POST',
+          url: `${url}/posts/${replyId}/react`,
+          headers: { cookie: form.cookie, 'accept-language': language },
+          payload: { _csrf: form.csrf, reaction: 'USEFUL:on' },
+        }),
+      ),
+    );
+    await released;
+    for (const [index, [language, title]] of Object.entries(titles).entries()) {
+      const answer = answers[index];
+      expect(answer?.statusCode, language).toBe(503);
+      expect(answer?.headers['retry-after']).toBe('5');
+      const body = answer?.body ?? '';
+      expect(body).toContain(`<html lang="${language}"`);
+      expect(body).toContain(`<h1>${title.replaceAll("'", '&#39;')}</h1>`);
+      expect(body).toContain('<main');
+      expect(body).not.toMatch(/at .*\.(ts|js):\d+/);
+    }
   }, 30_000);
 });
 
