@@ -57,7 +57,13 @@ export async function accessibilityRoutes(
     return statementPage(reply, days > 0 && days < 60 && due ? { sentDueBy: due } : {});
   });
 
-  app.post('/accesibilidad', { config: REPORT_LIMIT }, async (request, reply) => {
+  // A citizen's complaint is given back on a 503 (plugins/errors.ts) with every word.
+  const COMPLAINT_WORDS = {
+    pageUrl: { label: 'accessibility.field.pageUrl', multiline: false },
+    email: { label: 'accessibility.field.email', multiline: false },
+    description: { label: 'accessibility.field.description', multiline: true },
+  } as const;
+  app.post('/accesibilidad', { config: { ...REPORT_LIMIT, keepsWords: COMPLAINT_WORDS } }, async (request, reply) => {
     const form = parseForm(reportForm, request.body);
     if (!form.ok) return statementPage(reply, { status: 422, errors: form.errors, values: form.values });
     try {

@@ -112,7 +112,14 @@ export async function communitiesRoutes(
 
   app.get('/communities/new', { preHandler: requireViewer }, async (_request, reply) => renderNew(reply));
 
-  app.post('/communities', { preHandler: requireViewer, config: EDIT_LIMIT }, async (request, reply) => {
+  // A community's words, given back on a 503 (plugins/errors.ts).
+  const COMMUNITY_WORDS = {
+    name: { label: 'communities.form.name', multiline: false },
+    description: { label: 'communities.form.description', multiline: true },
+    rules: { label: 'communities.form.rules', multiline: true },
+  } as const;
+  const COMMUNITY_FORM = { preHandler: requireViewer, config: { ...EDIT_LIMIT, keepsWords: COMMUNITY_WORDS } };
+  app.post('/communities', COMMUNITY_FORM, async (request, reply) => {
     const form = parseForm(communityForm, request.body);
     if (!form.ok) return renderNew(reply, { status: 422, errors: form.errors, values: typedValues(request.body) });
     try {
@@ -297,7 +304,7 @@ export async function communitiesRoutes(
     return renderSettings(reply, opened);
   });
 
-  app.post('/c/:slug/settings', { preHandler: requireViewer, config: EDIT_LIMIT }, async (request, reply) => {
+  app.post('/c/:slug/settings', COMMUNITY_FORM, async (request, reply) => {
     const opened = await openFor(request);
     if (!opened.permissions.manage) throw new Forbidden('Only owners change the settings');
     const form = parseForm(settingsForm, request.body);

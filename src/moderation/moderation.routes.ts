@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CommunitiesService, OpenedCommunity } from '../communities/communities.service.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
+import type { MessageKey } from '../i18n/i18n.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { WATCHED_WORD_MAX, WATCHED_WORD_MAX_WORDS } from '../policy/watched-words.js';
@@ -99,23 +100,30 @@ export async function moderationRoutes(
     renderReport(reply, await reportTarget(request)),
   );
 
-  app.post(reportPath, { preHandler: requireViewer, config: REPORT_LIMIT }, async (request, reply) => {
-    const target = await reportTarget(request);
-    const values = keptValues(request.body);
-    const form = parseForm(reportForm, request.body);
-    if (!form.ok) return renderReport(reply, target, { status: 422, errors: form.errors, values });
-    try {
-      await moderation.report(target.opened, viewerOf(request), target.post.id, form.data, request.auditContext);
-    } catch (error) {
-      if (error instanceof Invalid)
-        return renderReport(reply, target, { status: 422, errors: error.fieldErrors, values });
-      throw error;
-    }
-    return reply.redirect(
-      postPath(target.opened.community.slug, target.post.threadId, target.post.id, 'reported'),
-      303,
-    );
-  });
+  // Forms with words of their own (a report's note, a statement of reasons, an appeal): given back on a 503.
+  const keeps = (field: string, label: MessageKey) => ({ keepsWords: { [field]: { label, multiline: true } } });
+
+  app.post(
+    reportPath,
+    { preHandler: requireViewer, config: { ...REPORT_LIMIT, ...keeps('note', 'moderation.report.note') } },
+    async (request, reply) => {
+      const target = await reportTarget(request);
+      const values = keptValues(request.body);
+      const form = parseForm(reportForm, request.body);
+      if (!form.ok) return renderReport(reply, target, { status: 422, errors: form.errors, values });
+      try {
+        await moderation.report(target.opened, viewerOf(request), target.post.id, form.data, request.auditContext);
+      } catch (error) {
+        if (error instanceof Invalid)
+          return renderReport(reply, target, { status: 422, errors: error.fieldErrors, values });
+        throw error;
+      }
+      return reply.redirect(
+        postPath(target.opened.community.slug, target.post.threadId, target.post.id, 'reported'),
+        303,
+      );
+    },
+  );
 
   // ── The review queues ───────────────────────────────────────────────────────────────────────────
   async function renderQueue(
@@ -214,7 +222,8 @@ export async function moderationRoutes(
     return renderQueue(reply, queueOf(back, opened), state);
   }
 
-  app.post('/c/:slug/review/posts/:postId', { preHandler: requireViewer }, async (request, reply) => {
+  const STATEMENT_FORM = { preHandler: requireViewer, config: keeps('statement', 'moderation.review.statement') };
+  app.post('/c/:slug/review/posts/:postId', STATEMENT_FORM, async (request, reply) => {
     const { slug, postId } = parsed(reviewPostParams, request.params);
     const opened = await moderation.openForModeration(slug, viewerOf(request), request.auditContext);
     const values = keptValues(request.body);
@@ -254,7 +263,8 @@ export async function moderationRoutes(
     return reply.redirect(`${url}?notice=moderation-done`, 303);
   });
 
-  app.post('/c/:slug/review/appeals/:appealId', { preHandler: requireViewer }, async (request, reply) => {
+  const DECISION_FORM = { preHandler: requireViewer, config: keeps('reason', 'moderation.appeal.reason') };
+  app.post('/c/:slug/review/appeals/:appealId', DECISION_FORM, async (request, reply) => {
     const { slug, appealId } = parsed(reviewAppealParams, request.params);
     const opened = await moderation.openForModeration(slug, viewerOf(request), request.auditContext);
     const values = keptValues(request.body);
@@ -295,7 +305,7 @@ export async function moderationRoutes(
 
   app.post(
     '/account/moderation/:decisionId/appeal',
-    { preHandler: requireViewer, config: REPORT_LIMIT },
+    { preHandler: requireViewer, config: { ...REPORT_LIMIT, ...keeps('note', 'moderation.mine.appealNote') } },
     async (request, reply) => {
       const { decisionId } = parsed(decisionParams, request.params);
       const values = keptValues(request.body);

@@ -11,6 +11,7 @@ import { keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
 import { failedReadingBody } from './input-guard.js';
+import type { KeptFieldSpec } from './views.js';
 
 interface ErrorPage {
   status: number;
@@ -71,31 +72,53 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
   return { status: 500, title: 'error.500.title', text: 'error.500.text' };
 }
 
-/** The words of a post form refused while the database was away, to send again from the 503 page. */
+/** A field of a kept draft shown to edit: its name, label (translated), value, and one line or several. */
+interface KeptField {
+  readonly name: string;
+  readonly label: string;
+  readonly value: string;
+  readonly multiline: boolean;
+}
+
+/** The words of a form refused for a reason not its own, to send again from the error page. */
 interface KeptDraft {
   readonly action: string;
-  readonly title: string | null;
-  readonly body: string | null;
+  /** How the form was sent: a post form with files is multipart, the others URL-encoded. */
+  readonly multipart: boolean;
+  readonly fields: KeptField[];
   readonly hidden: { name: string; value: string }[];
   readonly hadFiles: boolean;
 }
 
+/** A post form's fields shown to edit (`keepsWords: true`). */
+const POST_FORM_FIELDS: Readonly<Record<string, KeptFieldSpec>> = {
+  title: { label: 'error.503.draftTitle', multiline: false },
+  body: { label: 'error.503.draftBody', multiline: true },
+};
+
 /**
- * What a form of a route marked `keepsWords` had typed: every text field (never the CSRF token or a
- * password), the title and text shown to edit, the rest (tag, kind, parent, one-time submission key,
- * files already stored) kept hidden so that sending it again is the same submission. Files sent with it
+ * What a form of a route marked `keepsWords` had typed: the fields it names shown to edit, in its order,
+ * every other text field (never the CSRF token or a password) kept hidden, so that sending it again is the
+ * same submission (tag, kind, parent, one-time submission key, files already stored). Files sent with it
  * could not be stored and are named as lost; null for any other route.
  */
 function draftOf(request: FastifyRequest): KeptDraft | null {
-  if (request.method !== 'POST' || request.routeOptions.config.keepsWords !== true) return null;
+  const keeps = request.routeOptions.config.keepsWords;
+  if (request.method !== 'POST' || !keeps) return null;
   const body = request.body;
   if (!body || typeof body !== 'object') return null;
+  const shown = keeps === true ? POST_FORM_FIELDS : keeps;
   const values = keptValues(body);
+  const fields: KeptField[] = [];
+  for (const [name, spec] of Object.entries(shown)) {
+    const value = values[name];
+    if (value !== undefined) fields.push({ name, label: request.t(spec.label), value, multiline: spec.multiline });
+  }
   const hidden: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(values)) {
-    if (name !== 'title' && name !== 'body' && name !== 'intent') hidden.push({ name, value });
+    if (!(name in shown) && name !== 'intent') hidden.push({ name, value });
   }
-  // Repeated fields (the ids of files already stored) arrive as arrays.
+  // Repeated fields (the ids of files already stored, ticked boxes) arrive as arrays.
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
     if (!Array.isArray(value) || name === 'files') continue;
     for (const item of value) if (typeof item === 'string') hidden.push({ name, value: item });
@@ -107,8 +130,8 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   );
   return {
     action: request.url,
-    title: values.title ?? null,
-    body: values.body ?? null,
+    multipart: /^multipart\/form-data/i.test(request.headers['content-type'] ?? ''),
+    fields,
     hidden,
     hadFiles,
   };
@@ -126,8 +149,7 @@ function storableDraft(draft: KeptDraft): KeptDraft {
   const clean = (value: string) => value.replace(LONE_SURROGATE, '\uFFFD').replace(UNSTORABLE_IN_TEXT, '');
   return {
     ...draft,
-    title: draft.title === null ? null : clean(draft.title),
-    body: draft.body === null ? null : clean(draft.body),
+    fields: draft.fields.map((field) => ({ ...field, value: clean(field.value) })),
     hidden: draft.hidden.map((field) => ({ name: field.name, value: clean(field.value) })),
   };
 }

@@ -13,13 +13,23 @@ import { publicDir, viewsDir } from '../paths.js';
 import { TEXT_LIMITS } from '../text/limits.js';
 import { postPath, threadPath } from '../threads/thread-paths.js';
 
+/** A field of a form marked `keepsWords`, shown to edit on the page that gives its words back. */
+export interface KeptFieldSpec {
+  /** The catalog key of the field's label, as its own form names it. */
+  readonly label: MessageKey;
+  /** Several lines (a textarea) rather than one. */
+  readonly multiline: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * A post form (a new thread, a reply): refused because the database is away, its words come back in
-     * a form on the 503 page (plugins/errors.ts), to send again when the service is back.
+     * A form whose words must survive a refusal it is not to blame for: refused because the database is
+     * away or busy (503), its words come back in a form on the error page (plugins/errors.ts), to send
+     * again. `true`: a post form (its title and text shown to edit); otherwise the fields shown to edit,
+     * each with its label's catalog key and whether it is several lines. Every other field is kept hidden.
      */
-    keepsWords?: boolean;
+    keepsWords?: true | Readonly<Record<string, KeptFieldSpec>>;
     /** A file from public/: served without looking up the session. */
     publicAsset?: boolean;
     /**

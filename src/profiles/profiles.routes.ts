@@ -104,7 +104,15 @@ export async function profilesRoutes(
   // ── Editing one's own profile ────────────────────────────────────────────
   app.get('/account/profile', { preHandler: requireViewer }, async (_request, reply) => renderEditPage(reply));
 
-  app.post('/account/profile', { preHandler: requireViewer, config: UPLOAD_LIMIT }, async (request, reply) => {
+  // The words of the profile, given back on a 503 (plugins/errors.ts); the ticked boxes kept hidden.
+  const PROFILE_WORDS = {
+    displayName: { label: 'profiles.field.displayName', multiline: false },
+    jobTitle: { label: 'profiles.part.jobTitle', multiline: false },
+    expertise: { label: 'profiles.part.expertise', multiline: false },
+    bio: { label: 'profiles.part.bio', multiline: true },
+  } as const;
+  const PROFILE_FORM = { preHandler: requireViewer, config: { ...UPLOAD_LIMIT, keepsWords: PROFILE_WORDS } };
+  app.post('/account/profile', PROFILE_FORM, async (request, reply) => {
     const form = parseForm(profileForm, request.body);
     const typed = () => ({
       ...keptValues(request.body),

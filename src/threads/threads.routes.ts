@@ -100,7 +100,7 @@ export async function threadsRoutes(
   // Counted per author, not per client address: a town hall's staff share one address (issue 9).
   const POST_LIMIT = perAccountLimit(config.rateLimit.sensitiveMax * 6, 10 * 60_000);
   // A post form refused because the database is away comes back with its words (plugins/errors.ts).
-  const POST_FORM = { ...POST_LIMIT, keepsWords: true };
+  const POST_FORM = { ...POST_LIMIT, keepsWords: true as const };
 
   const threadOf = (request: FastifyRequest) => openedThreadOf(threads, request);
 

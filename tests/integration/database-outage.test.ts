@@ -127,4 +127,92 @@ describe('while PostgreSQL is away', () => {
     const thread = await t.db.thread.findFirstOrThrow({ where: { communityId: c.id, title } });
     expect(thread.kind).toBe('QUESTION');
   });
+
+  // Every form with words of its own keeps them (src/plugins/views.ts keepsWords), not only post forms: a
+  // report's note, a community's description and rules, a profile, a citizen's accessibility complaint.
+  it('gives back the words of every form that has them, each shown beside its label, and they are sent again', async () => {
+    const { c, owner, member } = await kit.community();
+    const { url } = await kit.openThread(c.slug, owner.cookie);
+    const opening = await t.db.post.findFirstOrThrow({ where: { thread: { communityId: c.id }, isOpening: true } });
+    const cases: {
+      name: string;
+      formUrl: string;
+      action: string;
+      cookie?: string;
+      fields: Record<string, string>;
+      shown: Record<string, string>;
+      stored: () => Promise<boolean>;
+    }[] = [
+      {
+        name: 'a report',
+        formUrl: `${url}/posts/${opening.id}/report`,
+        action: `${url}/posts/${opening.id}/report`,
+        cookie: member.cookie,
+        fields: { reason: 'OTHER', note: WORDS },
+        shown: { note: 'Nota \\(opcional\\)' },
+        stored: async () => (await t.db.report.count({ where: { postId: opening.id, note: WORDS } })) === 1,
+      },
+      {
+        name: 'community settings',
+        formUrl: `/c/${c.slug}/settings`,
+        action: `/c/${c.slug}/settings`,
+        cookie: owner.cookie,
+        fields: {
+          name: 'Comunidad «renombrada» & <cuidada>',
+          description: WORDS,
+          rules: `${WORDS}\nSegunda línea.`,
+          visibility: 'PRIVATE',
+          welcomedTags: 'PROFESSIONAL',
+        },
+        shown: { name: 'Nombre', description: 'Descripción', rules: 'Normas' },
+        stored: async () => (await t.db.community.findUniqueOrThrow({ where: { id: c.id } })).description === WORDS,
+      },
+      {
+        name: 'a profile',
+        formUrl: '/account/profile',
+        action: '/account/profile',
+        cookie: member.cookie,
+        fields: { displayName: 'Lucía «la de urbanismo»', jobTitle: 'Técnica & <jefa>', bio: WORDS, expertise: '' },
+        shown: { displayName: 'Nombre y apellidos', bio: 'Presentación' },
+        stored: async () => (await t.db.user.findUniqueOrThrow({ where: { id: member.user.id } })).bio === WORDS,
+      },
+      {
+        name: 'an accessibility complaint, signed out',
+        formUrl: '/accesibilidad',
+        action: '/accesibilidad',
+        fields: { kind: 'COMPLAINT', pageUrl: '/communities', email: 'vecina@example.org', description: WORDS },
+        shown: { description: 'Qué ha ocurrido o qué necesita' },
+        stored: async () => (await t.db.accessibilityReport.count({ where: { description: WORDS } })) === 1,
+      },
+    ];
+    for (const one of cases) {
+      const form = await openForm(t.app, one.formUrl, one.cookie ? { cookie: one.cookie } : {});
+      const cookie = [one.cookie, form.cookie].filter(Boolean).join('; ');
+      await proxy.stop();
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: one.action,
+        headers: { cookie },
+        payload: { _csrf: form.csrf, ...one.fields },
+      });
+      expect(refused.statusCode, one.name).toBe(503);
+      const kept = draftFields(refused.body);
+      expect(kept, one.name).toMatchObject(one.fields);
+      for (const [field, label] of Object.entries(one.shown)) {
+        expect(refused.body, `${one.name}: ${field} shown`).toMatch(
+          new RegExp(`<label for="field-${field}">${label}[^<]*</label>\\s*<(textarea|input) id="field-${field}"`),
+        );
+      }
+      expect(refused.body, one.name).not.toContain('enctype="multipart/form-data"');
+      await proxy.start();
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: one.action,
+        headers: { cookie: [cookie, cookieHeader(refused)].filter(Boolean).join('; ') },
+        payload: kept,
+      });
+      expect(sent.statusCode, `${one.name}: ${sent.body.slice(0, 200)}`).toBeLessThan(400);
+      expect(await one.stored(), one.name).toBe(true);
+    }
+  });
 });

@@ -119,10 +119,12 @@ export function draftFields(html: string): Record<string, string> {
   for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
     fields[name as string] = unescapeHtml(value as string);
   }
-  const title = /<input id="field-title" name="title" type="text" value="([^"]*)">/.exec(html)?.[1];
-  if (title !== undefined) fields.title = unescapeHtml(title);
-  const body = textareaText(html, 'field-body');
-  if (body !== undefined) fields.body = body;
+  for (const [, name, value] of html.matchAll(/<input id="field-[^"]+" name="([^"]+)" type="text" value="([^"]*)"/g)) {
+    fields[name as string] = unescapeHtml(value as string);
+  }
+  for (const [, name, value] of html.matchAll(/<textarea id="field-[^"]+" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) {
+    fields[name as string] = unescapeHtml(value as string);
+  }
   return fields;
 }
 
