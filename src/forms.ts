@@ -17,12 +17,17 @@ export type FormResult<T> =
 /** Fields never sent back to the browser after an error. */
 const SECRET_FIELDS = /password|token|_csrf/i;
 
+/** Whether a field is a secret (a password, a token, the CSRF token): never sent back to the browser. */
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELDS.test(name);
+}
+
 /** What the person typed, to fill the form again: strings only, never a password. */
 export function keptValues(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object') return {};
   return Object.fromEntries(
     Object.entries(body as Record<string, unknown>).filter(
-      (entry): entry is [string, string] => typeof entry[1] === 'string' && !SECRET_FIELDS.test(entry[0]),
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && !isSecretField(entry[0]),
     ),
   );
 }

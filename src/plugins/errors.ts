@@ -7,7 +7,7 @@ import {
   isDatabaseUnavailable,
 } from '../db/unavailable.js';
 import { AppError, BadRequest, Refused, UnstorableInput, UriTooLong } from '../errors.js';
-import { keptValues } from '../forms.js';
+import { isSecretField, keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
 import { failedReadingBody } from './input-guard.js';
@@ -118,9 +118,10 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   for (const [name, value] of Object.entries(values)) {
     if (!(name in shown) && name !== 'intent') hidden.push({ name, value });
   }
-  // Repeated fields (the ids of files already stored, ticked boxes) arrive as arrays.
+  // Repeated fields (the ids of files already stored, ticked boxes) arrive as arrays: a secret's name
+  // repeated is still a secret, never written into the page.
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-    if (!Array.isArray(value) || name === 'files') continue;
+    if (!Array.isArray(value) || name === 'files' || isSecretField(name)) continue;
     for (const item of value) if (typeof item === 'string') hidden.push({ name, value: item });
   }
   const files = (body as Record<string, unknown>).files;
