@@ -1,3 +1,8 @@
+// The words of every form marked keepsWords (src/plugins/views.ts), given back by the 503 page while the
+// database is away and by the 400 page for characters that cannot be stored (src/plugins/errors.ts): each
+// form at its fields' limits with accents, quotes, markup and line breaks, escaped, its choices kept hidden,
+// sent again and stored as typed; never a password or token, even repeated; bad values still a 422.
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
