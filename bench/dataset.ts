@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { hashPassword } from '../src/accounts/password.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { applyMigrations } from '../src/db/migrate.js';
 
 // The data sets the bench measures list pages on (issue 15): a site of 30 organizations, 10,000 people,
@@ -88,6 +89,26 @@ export const BIG_COMMUNITY_SLUG = 'scale-community-2';
 /** The title of the big community's thread of LONG_THREAD_REPLIES replies (the long-thread page). */
 export const LONG_THREAD_TITLE = 'Hilo largo: 200 respuestas sobre la ordenanza de terrazas';
 export const LONG_THREAD_REPLIES = 200;
+
+/**
+ * How Ágora is configured to serve a data set at `url` for measuring: as in production, without jobs,
+ * migrations, demo data or a request limit, and with sessions that last a day, so that the measured
+ * session never slides (a write) while it is measured. Listening on a free loopback port when it listens.
+ */
+export function datasetAppConfig(url: string): Config {
+  return loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000000',
+    DATABASE_URL: url,
+    JOB_WORKERS: 'none',
+    MIGRATE_ON_START: 'false',
+    DEMO_DATA: 'false',
+    SESSION_IDLE_MINUTES: '1440',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
+}
 
 /** The password of every person of the data sets. */
 export const DATASET_PASSWORD = 'una frase larga de prueba';

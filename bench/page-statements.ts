@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
-import { DATASET_VIEWER_HANDLE, datasetSession } from './dataset.js';
+import { DATASET_VIEWER_HANDLE, datasetAppConfig, datasetSession } from './dataset.js';
 
 // What one page costs PostgreSQL, statement by statement: the page is asked for through app.inject on one
 // connection, and pg_stat_statements says each statement's planning and execution time per view, with the
@@ -23,16 +22,7 @@ if (!url || !pathname?.startsWith('/')) {
 }
 const views = Number(viewsArgument ?? 50);
 
-const config = loadConfig({
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_MAX: '100000000',
-  DATABASE_URL: url,
-  JOB_WORKERS: 'none',
-  MIGRATE_ON_START: 'false',
-  DEMO_DATA: 'false',
-  SESSION_IDLE_MINUTES: '1440',
-});
+const config = datasetAppConfig(url);
 // One connection, so that one backend serves every view and its CPU is the page's.
 const db = createDb(url, 1);
 const app = await buildApp({ config, db, databaseUrl: url });

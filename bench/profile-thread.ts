@@ -7,7 +7,14 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { openDatabase } from '../src/db/database-server.js';
-import { DATASET_VIEWER_HANDLE, DATASETS, datasetSession, ensureDataset, longThreadPath } from './dataset.js';
+import {
+  DATASET_VIEWER_HANDLE,
+  DATASETS,
+  datasetAppConfig,
+  datasetSession,
+  ensureDataset,
+  longThreadPath,
+} from './dataset.js';
 import { runLoad } from './load.js';
 import { postgresCpuSeconds } from './scale.js';
 
@@ -48,18 +55,7 @@ const serverConfig = loadConfig({
 const handle = await openDatabase(serverConfig.database);
 try {
   const { url } = await ensureDataset(handle.url, DATASETS.large);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_MAX: '100000000',
-    DATABASE_URL: url,
-    JOB_WORKERS: 'none',
-    MIGRATE_ON_START: 'false',
-    DEMO_DATA: 'false',
-    SESSION_IDLE_MINUTES: '1440',
-    HOST: '127.0.0.1',
-    PORT: '0',
-  });
+  const config = datasetAppConfig(url);
   const app = await buildApp({ config, db: createDb(url, config.database.poolMax), databaseUrl: url });
   try {
     await app.ready();

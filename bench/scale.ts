@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import {
   BIG_COMMUNITY_SLUG,
@@ -13,6 +12,7 @@ import {
   DATASET_VIEWER_HANDLE,
   DATASETS,
   type DatasetParameters,
+  datasetAppConfig,
   datasetSession,
   datasetThreadPath,
   deepCursor,
@@ -180,19 +180,7 @@ export async function benchAtScale(
     const { url, builtSeconds } = await ensureDataset(serverUrl, parameters, progress);
     built[parameters.name] = builtSeconds;
     progress(builtSeconds === null ? '  kept from an earlier run' : `  built in ${builtSeconds.toFixed(0)} s`);
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '100000000',
-      DATABASE_URL: url,
-      JOB_WORKERS: 'none',
-      MIGRATE_ON_START: 'false',
-      DEMO_DATA: 'false',
-      // The bench's session must not slide (a write) while it is measured.
-      SESSION_IDLE_MINUTES: '1440',
-      HOST: '127.0.0.1',
-      PORT: '0',
-    });
+    const config = datasetAppConfig(url);
     const db = createDb(url, config.database.poolMax);
     let app: FastifyInstance | undefined;
     try {
