@@ -1,5 +1,7 @@
 import type { Viewer } from '../accounts/auth.js';
-import type { Db } from '../db/client.js';
+import { actorOf } from '../communities/communities.service.js';
+import { communityAccessSql } from '../communities/community-access-where.js';
+import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
 import { decodeCursor, encodeCursor } from '../threads/thread-lists.js';
@@ -341,7 +343,24 @@ export function createSearchService({ db }: { db: Db }) {
     };
   }
 
-  return { search, latestSolved };
+  /**
+   * The communities offered as a search filter: those the viewer is an active member of and may read (any
+   * other is typed by its address), by name, at most 200; none signed out. From the viewer's memberships,
+   * each community by its key, in one prepared statement: Prisma's EXISTS per community read every
+   * community (1.1 ms at 2,000, issue 15). Rows `{ slug, name }`.
+   */
+  async function filterCommunities(viewer: Viewer | null): Promise<{ slug: string; name: string }[]> {
+    if (!viewer) return [];
+    return db.$queryRaw<{ slug: string; name: string }[]>`${Prisma.raw(PREPARED_STATEMENT)}
+      SELECT c.slug, c.name
+        FROM memberships my JOIN communities c ON c.id = my.community_id
+       WHERE my.user_id = ${viewer.id}::uuid AND my.state = 'ACTIVE'
+         AND ${communityAccessSql(actorOf(viewer), 'read', 'c', 'my')}
+       ORDER BY c.name, c.id
+       LIMIT 200`;
+  }
+
+  return { search, latestSolved, filterCommunities };
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;
