@@ -182,7 +182,7 @@ describe('organizations', () => {
     const editUrl = `/admin/organizations/${organization.id}/edit`;
     const form = await get(editUrl);
     expect(form.body).toContain(`value="${slug}"`);
-    expect(form.body).toContain(`>${domain}\nsede.${domain}</textarea>`);
+    expect(form.body).toContain(`>\n${domain}\nsede.${domain}</textarea>`);
     expect(form.body).toMatch(/<option value="MUNICIPALITY" selected>/);
 
     const edited = await adminPost(
@@ -243,7 +243,7 @@ describe('organizations', () => {
       expect(response.body, label).toContain(`href="#field-${field}"`);
       // What was typed comes back.
       if (field !== 'name') expect(response.body, label).toContain('value="Mancomunidad Nueva"');
-      expect(response.body, label).toContain(`>${fields.emailDomains}</textarea>`);
+      expect(response.body, label).toContain(`>\n${fields.emailDomains}</textarea>`);
       expect(await t.db.organization.count({ where: { slug: fields.slug.toLowerCase(), id: { not: taken.id } } })).toBe(
         0,
       );

@@ -102,6 +102,22 @@ describe('nothing cut silently', () => {
     expect(await t.db.thread.count({ where: { communityId: c.id } })).toBe(0);
   });
 
+  it('gives back a text that starts with a line break with that line break (the HTML parser drops one)', async () => {
+    const { c, member } = await kit.community();
+    const body = '\n\n    1. Primero, el informe técnico.\n';
+    const response = await postUrlencoded(t.app, `/c/${c.slug}/threads`, member.cookie, `/c/${c.slug}/threads/new`, {
+      title: '',
+      kind: 'DISCUSSION',
+      body,
+      tag: 'PROFESSIONAL',
+    });
+    expect(response.statusCode).toBe(422);
+    expect(fieldError(response.body, 'title')).toBeTruthy();
+    // The markup holds the line feed a browser drops and then the text as typed.
+    expect(response.body).toMatch(/<textarea id="field-body"[^>]*>\n\n\n {4}1\. Primero/);
+    expect(textareaText(response.body, 'field-body')).toBe(body);
+  });
+
   it('keeps every word of a multipart form too (the field limit cut at 64 KiB before)', async () => {
     const { c, member } = await kit.community();
     const thread = await kit.openThread(c.slug, member.cookie);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization, createUser } from '../support/factories.js';
-import { confirmationIn, signInAs, submitForm } from '../support/forms.js';
+import { confirmationIn, signInAs, submitForm, textareaText } from '../support/forms.js';
 import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Moderation through HTTP (issue 10): holds from the guards and watched words, the review queue,
@@ -52,10 +52,7 @@ function postIdOf(location: unknown): string {
   return id;
 }
 
-/** The value a textarea shows, by its id. */
-function textarea(html: string, id: string): string | undefined {
-  return new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
-}
+const textarea = textareaText;
 
 describe('the guards hold where citizens read and warn elsewhere', () => {
   it("a moderator's «Moderar» link on a post opens that post's moderation page, with the hide action", async () => {

@@ -354,7 +354,7 @@ describe('editing one’s profile', () => {
         expect(html).toContain(`value="${fields.displayName}"`);
       }
       expect(html).toContain(`value="${fields.jobTitle}"`);
-      expect(html).toContain(`>${fields.bio}</textarea>`);
+      expect(html).toContain(`>\n${fields.bio}</textarea>`);
       expect(html).toContain(`value="${fields.expertise}"`);
       for (const field of ['jobTitle', 'organization', 'department', 'bio', 'expertise', 'avatar']) {
         const ticked = (fields.publicFields as string[]).includes(field);

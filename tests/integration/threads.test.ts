@@ -6,7 +6,7 @@ import { PREPARED_STATEMENT } from '../../src/db/client.js';
 import { ATTACHMENT_JOBS } from '../../src/jobs/jobs.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createCommunity, createOrganization, createUser } from '../support/factories.js';
-import { confirmationIn, fieldError, signInAs, submitForm, submitMultipart } from '../support/forms.js';
+import { confirmationIn, fieldError, signInAs, submitForm, submitMultipart, textareaText } from '../support/forms.js';
 import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 let t: TestApp;
@@ -42,7 +42,7 @@ function act(url: string, cookie: string, fields: Record<string, string> = {}, f
 
 /** The value a text field or textarea shows. */
 function typed(html: string, field: string): string | undefined {
-  const textarea = new RegExp(`<textarea id="field-${field}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
+  const textarea = textareaText(html, `field-${field}`);
   return textarea ?? new RegExp(`id="field-${field}" name="${field}" type="text" value="([^"]*)"`).exec(html)?.[1];
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { addMembership, createOrganization } from '../support/factories.js';
-import { confirmationIn, cookieHeader } from '../support/forms.js';
+import { confirmationIn, cookieHeader, textareaText } from '../support/forms.js';
 import { ANSWER_TEXT, QUESTION_TEXT, threadTestKit } from '../support/threads.js';
 
 // Issue 9, "Actions mean what the button showed": toggles carry the state they ask for, a form sent
@@ -310,7 +310,7 @@ describe('an edit without changes stores nothing', () => {
   async function editOf(url: string, postId: string, cookie: string) {
     const form = await tab(`${url}/posts/${postId}/edit`, cookie);
     const field = (name: string) =>
-      new RegExp(`<textarea id="field-${name}"[^>]*>([^<]*)</textarea>`).exec(form.html)?.[1] ??
+      textareaText(form.html, `field-${name}`) ??
       new RegExp(`id="field-${name}" name="${name}" type="text" value="([^"]*)"`).exec(form.html)?.[1];
     return { form, title: field('title'), body: field('body') };
   }

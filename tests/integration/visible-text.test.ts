@@ -103,7 +103,7 @@ describe('control characters pasted into a post', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('caracteres de control invisibles');
     expect(response.body).toContain(`action="${url}/replies"`);
-    expect(response.body).toContain('>línea unolínea dos y fin</textarea>');
+    expect(response.body).toContain('>\nlínea unolínea dos y fin</textarea>');
     expect(await t.db.post.count({ where: { threadId: id } })).toBe(1);
   });
 });

@@ -107,10 +107,19 @@ export async function postUrlencoded(
   });
 }
 
-/** The text a textarea shows, its HTML entities read back. */
+/**
+ * A textarea's text as a browser reads it from its markup: one line feed straight after the start tag is
+ * dropped (HTML, "parsing main inbody", the start tag "textarea"), then the entities Eta writes are undone.
+ * Every template writes that line feed, so text that starts with a line break keeps it.
+ */
+export function textareaValue(markup: string): string {
+  return unescapeHtml(markup.startsWith('\n') ? markup.slice(1) : markup);
+}
+
+/** The text the textarea with this id shows, as a browser reads it (textareaValue). */
 export function textareaText(html: string, id: string): string | undefined {
   const raw = new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
-  return raw === undefined ? undefined : unescapeHtml(raw);
+  return raw === undefined ? undefined : textareaValue(raw);
 }
 
 /** The hidden and visible fields of the form a 503 page gives back (a kept draft), as a browser sends them again. */
@@ -123,7 +132,7 @@ export function draftFields(html: string): Record<string, string> {
     fields[name as string] = unescapeHtml(value as string);
   }
   for (const [, name, value] of html.matchAll(/<textarea id="field-[^"]+" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) {
-    fields[name as string] = unescapeHtml(value as string);
+    fields[name as string] = textareaValue(value as string);
   }
   return fields;
 }
