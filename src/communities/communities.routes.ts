@@ -113,7 +113,9 @@ export async function communitiesRoutes(
   app.get('/communities/new', { preHandler: requireViewer }, async (_request, reply) => renderNew(reply));
 
   // A community's words, given back on a 503 (plugins/errors.ts).
+  // The new community's form and the settings share these; settings has no address (slug) to send.
   const COMMUNITY_WORDS = {
+    slug: { label: 'communities.form.slug', multiline: false },
     name: { label: 'communities.form.name', multiline: false },
     description: { label: 'communities.form.description', multiline: true },
     rules: { label: 'communities.form.rules', multiline: true },

@@ -168,6 +168,25 @@ describe('while PostgreSQL is away', () => {
         stored: async () => (await t.db.community.findUniqueOrThrow({ where: { id: c.id } })).description === WORDS,
       },
       {
+        name: 'a new community',
+        formUrl: '/communities/new',
+        action: '/communities',
+        cookie: owner.cookie,
+        fields: {
+          slug: 'veladores-comarcales',
+          audience: 'INTERNAL',
+          name: 'Veladores «comarcales» & <terrazas>',
+          description: WORDS,
+          rules: `${WORDS}\nSegunda línea.`,
+          visibility: 'PUBLIC',
+          welcomedTags: 'PROFESSIONAL',
+        },
+        // The address is the person's words too: shown to edit, not kept hidden.
+        shown: { slug: 'Dirección', name: 'Nombre', description: 'Descripción', rules: 'Normas' },
+        stored: async () =>
+          (await t.db.community.findUnique({ where: { slug: 'veladores-comarcales' } }))?.description === WORDS,
+      },
+      {
         name: 'a profile',
         formUrl: '/account/profile',
         action: '/account/profile',
