@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { canAdminister } from '../access/admin-access.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, parseForm, translateErrors } from '../forms.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
+import { mayEnterAdminArea } from '../plugins/sessions.js';
 import { REPORT_DESCRIPTION_MAX, REPORT_KINDS, reportForm, reportParams } from './accessibility.schemas.js';
 import type { AccessibilityService } from './accessibility.service.js';
 import { STATEMENT } from './statement.js';
@@ -80,7 +80,7 @@ export async function accessibilityRoutes(
   // As the rest of /admin: 404 to anyone else, GET or POST, before CSRF or body parsing.
   const adminsOnly = {
     onRequest: async (request: FastifyRequest) => {
-      if (!canAdminister(request.viewer)) throw new NotFound('Not found');
+      if (!mayEnterAdminArea(request)) throw new NotFound('Not found');
     },
   };
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { canAdminister } from '../access/admin-access.js';
 import type { Viewer } from '../accounts/auth.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import { resolvePeriod } from '../balance/balance-period.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
+import { mayEnterAdminArea } from '../plugins/sessions.js';
 import { FEEDBACK_LANGUAGES } from '../policy/suggestion-feedback.js';
 import { POST_TAGS } from '../policy/tags.js';
 import {
@@ -91,7 +91,7 @@ export async function adminRoutes(
   },
 ) {
   app.addHook('onRequest', async (request) => {
-    if (canAdminister(request.viewer)) return;
+    if (mayEnterAdminArea(request)) return;
     // A signed-in person probing the admin area is worth a line in the log; anonymous crawlers are not.
     if (request.viewer) {
       await audit.record(request.auditContext, {
@@ -127,7 +127,17 @@ export async function adminRoutes(
     }),
   );
 
-  app.post('/admin/organizations', async (request, reply) => {
+  // The words an administrator typed come back on the busy page (503) to send again (keepsWords).
+  const ORGANIZATION_FORM = {
+    config: {
+      keepsWords: {
+        name: { label: 'admin.org.name', multiline: false },
+        slug: { label: 'admin.org.slug', multiline: false },
+        emailDomains: { label: 'admin.org.domains', multiline: true },
+      },
+    },
+  } as const;
+  app.post('/admin/organizations', ORGANIZATION_FORM, async (request, reply) => {
     const title = request.t('admin.orgs.newTitle');
     const form = parseForm(organizationForm, request.body);
     if (!form.ok) return organizationPage(reply, title, '/admin/organizations', { status: 422, ...form });
@@ -165,7 +175,7 @@ export async function adminRoutes(
     );
   });
 
-  app.post('/admin/organizations/:id', async (request, reply) => {
+  app.post('/admin/organizations/:id', ORGANIZATION_FORM, async (request, reply) => {
     const id = idOf(request);
     const organization = await admin.getOrganization(id);
     if (!organization) throw new NotFound('No such organization');
@@ -303,7 +313,10 @@ export async function adminRoutes(
 
   app.get('/admin/invitations', async (_request, reply) => invitationsPage(reply));
 
-  app.post('/admin/invitations', async (request, reply) => {
+  const INVITATION_FORM = {
+    config: { keepsWords: { email: { label: 'accounts.field.email', multiline: false } } },
+  } as const;
+  app.post('/admin/invitations', INVITATION_FORM, async (request, reply) => {
     const form = parseForm(invitationForm, request.body);
     if (!form.ok) return invitationsPage(reply, { status: 422, ...form });
     try {
@@ -337,7 +350,16 @@ export async function adminRoutes(
     });
   });
 
-  app.post('/admin/settings', async (request, reply) => {
+  const SETTINGS_FORM = {
+    config: {
+      keepsWords: {
+        siteName: { label: 'admin.settings.siteName', multiline: false },
+        accessibilityBody: { label: 'admin.settings.accessibilityBody', multiline: false },
+        accessibilityEmail: { label: 'admin.settings.accessibilityEmail', multiline: false },
+      },
+    },
+  } as const;
+  app.post('/admin/settings', SETTINGS_FORM, async (request, reply) => {
     const form = parseForm(settingsForm, request.body);
     if (!form.ok) {
       return renderPage(reply, 'admin/settings.eta', request.t('admin.settings.title'), {

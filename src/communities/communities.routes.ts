@@ -235,7 +235,11 @@ export async function communitiesRoutes(
   });
 
   // ── Moderation: invitations and members ──────────────────────────────────
-  app.post('/c/:slug/invitations', { preHandler: requireViewer }, async (request, reply) => {
+  const INVITE_FORM = {
+    preHandler: requireViewer,
+    config: { keepsWords: { who: { label: 'communities.invite.who', multiline: false } } },
+  } as const;
+  app.post('/c/:slug/invitations', INVITE_FORM, async (request, reply) => {
     const opened = await openFor(request);
     const form = parseForm(inviteForm, request.body);
     if (!form.ok) return renderMembers(reply, opened, { status: 422, ...form });

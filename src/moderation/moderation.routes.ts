@@ -380,7 +380,11 @@ export async function moderationRoutes(
       renderWords(reply, await wordsScope(request)),
     );
 
-    app.post(base, { preHandler: requireViewer }, async (request, reply) => {
+    const WORD_FORM = {
+      preHandler: requireViewer,
+      config: { keepsWords: { phrase: { label: 'moderation.words.phrase', multiline: false } } },
+    } as const;
+    app.post(base, WORD_FORM, async (request, reply) => {
       const scope = await wordsScope(request);
       const values = keptValues(request.body);
       const form = parseForm(watchedWordForm, request.body);

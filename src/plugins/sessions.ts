@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cookie } from 'lucia';
+import { canAdminister } from '../access/admin-access.js';
 import type { Auth, Viewer } from '../accounts/auth.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
@@ -27,6 +28,16 @@ export async function requireViewer(request: FastifyRequest, reply: FastifyReply
   const reading = request.method === 'GET' || request.method === 'HEAD';
   const returnTo = reading ? `?returnTo=${encodeURIComponent(request.url)}` : '';
   return reply.redirect(`/sign-in${returnTo}`, 303);
+}
+
+/**
+ * Whether a request may go on into the admin area, whose every URL answers 404 to anyone but a site admin
+ * before CSRF or body parsing. A request whose session could not be read (the database away) goes on too:
+ * the preHandler below answers it 503 with its form's words, as it answers every route then, so the area
+ * is no more disclosed than any other address and an administrator's typing is not lost.
+ */
+export function mayEnterAdminArea(request: FastifyRequest): boolean {
+  return request.sessionUnavailable !== null || canAdminister(request.viewer);
 }
 
 /** The viewer of a route guarded by requireViewer. */

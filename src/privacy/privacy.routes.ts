@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { canAdminister } from '../access/admin-access.js';
 import type { Auth } from '../accounts/auth.js';
 import { Invalid, NotFound } from '../errors.js';
 import { type FormErrors, keptValues, parseForm, translateErrors } from '../forms.js';
 import { perAccountLimit } from '../plugins/rate-limit-keys.js';
-import { requireViewer, viewerOf } from '../plugins/sessions.js';
+import { mayEnterAdminArea, requireViewer, viewerOf } from '../plugins/sessions.js';
 import { ExportPending } from './data-export.service.js';
 import { eraseForm, exportIdParams, retentionForm } from './privacy.schemas.js';
 import type { PrivacyService } from './privacy.service.js';
@@ -106,7 +105,7 @@ export async function privacyRoutes(
   await app.register(async (admin) => {
     // As in the rest of /admin: to anyone else it does not exist, before CSRF or body parsing.
     admin.addHook('onRequest', async (request) => {
-      if (!canAdminister(request.viewer)) throw new NotFound('Not found');
+      if (!mayEnterAdminArea(request)) throw new NotFound('Not found');
     });
 
     function retentionPage(

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
-import { createOrganization } from '../support/factories.js';
-import { cookieHeader, draftFields, openForm } from '../support/forms.js';
+import { createOrganization, createUser } from '../support/factories.js';
+import { cookieHeader, draftFields, openForm, signInAs } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // The app's database connections go through a relay (tests/support/database-proxy.ts): stopping it is
@@ -134,6 +134,9 @@ describe('while PostgreSQL is away', () => {
     const { c, owner, member } = await kit.community();
     const { url } = await kit.openThread(c.slug, owner.cookie);
     const opening = await t.db.post.findFirstOrThrow({ where: { thread: { communityId: c.id }, isOpening: true } });
+    const admin = await createUser(t.db, { role: 'ADMIN', organizationId: townHall.id });
+    const adminCookie = await signInAs(t.app, admin.email);
+    const invited = await createUser(t.db, { organizationId: townHall.id });
     const cases: {
       name: string;
       formUrl: string;
@@ -187,6 +190,56 @@ describe('while PostgreSQL is away', () => {
           (await t.db.community.findUnique({ where: { slug: 'veladores-comarcales' } }))?.description === WORDS,
       },
       {
+        name: 'a new organization, by an administrator',
+        formUrl: '/admin/organizations/new',
+        action: '/admin/organizations',
+        cookie: adminCookie,
+        fields: {
+          name: 'Mancomunidad «del Río» & <Valle>',
+          slug: 'mancomunidad-rio',
+          kind: 'MUNICIPALITY',
+          emailDomains: 'rio.example.org\nsede.rio.example.org',
+        },
+        shown: { name: 'Nombre', slug: 'Identificador', emailDomains: 'Dominios de correo' },
+        stored: async () => (await t.db.organization.count({ where: { slug: 'mancomunidad-rio' } })) === 1,
+      },
+      {
+        name: 'a watched word, by a community moderator',
+        formUrl: `/c/${c.slug}/watched-words`,
+        action: `/c/${c.slug}/watched-words`,
+        cookie: owner.cookie,
+        fields: { phrase: 'plazo vencido', action: 'FLAG' },
+        shown: { phrase: 'Palabra o frase' },
+        stored: async () => (await t.db.watchedWord.count({ where: { communityId: c.id } })) === 1,
+      },
+      {
+        name: 'an invitation to a community',
+        formUrl: `/c/${c.slug}/members`,
+        action: `/c/${c.slug}/invitations`,
+        cookie: owner.cookie,
+        fields: { who: invited.handle },
+        shown: { who: 'Nombre de usuario o correo' },
+        stored: async () => (await t.db.membership.count({ where: { communityId: c.id, userId: invited.id } })) === 1,
+      },
+      {
+        name: "the site's settings, by an administrator",
+        formUrl: '/admin/settings',
+        action: '/admin/settings',
+        cookie: adminCookie,
+        fields: {
+          siteName: 'Ágora «del Valle»',
+          accessibilityBody: 'Ayuntamiento & <Mancomunidad>',
+          accessibilityEmail: 'accesibilidad@valle.example.org',
+          employeesCreateInteradministrative: 'on',
+        },
+        shown: {
+          siteName: 'Nombre del sitio',
+          accessibilityBody: 'Organismo responsable del sitio',
+          accessibilityEmail: 'Correo de contacto de accesibilidad',
+        },
+        stored: async () => (await t.db.siteSettings.findFirstOrThrow()).siteName === 'Ágora «del Valle»',
+      },
+      {
         name: 'a profile',
         formUrl: '/account/profile',
         action: '/account/profile',
@@ -230,8 +283,25 @@ describe('while PostgreSQL is away', () => {
         headers: { cookie: [cookie, cookieHeader(refused)].filter(Boolean).join('; ') },
         payload: kept,
       });
-      expect(sent.statusCode, `${one.name}: ${sent.body.slice(0, 200)}`).toBeLessThan(400);
+      expect(
+        sent.statusCode,
+        `${one.name}: ${/field__error[^>]*>([^<]*)/.exec(sent.body)?.[1] ?? sent.body.slice(0, 200)}`,
+      ).toBeLessThan(400);
       expect(await one.stored(), one.name).toBe(true);
     }
+  });
+  it('answers the admin area as any other address while sessions cannot be read: no more disclosed than elsewhere', async () => {
+    const { member } = await kit.community();
+    await proxy.stop();
+    const statusOf = async (url: string, cookie?: string) =>
+      (await t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} })).statusCode;
+    // With a session that cannot be read, an admin URL and an address that does not exist answer alike.
+    expect(await statusOf('/admin/settings', member.cookie)).toBe(503);
+    expect(await statusOf('/admin/no-such-page', member.cookie)).toBe(503);
+    expect(await statusOf('/no-such-page', member.cookie)).toBe(503);
+    // Signed out there is no session to read: the admin area does not exist, as always.
+    expect(await statusOf('/admin/settings')).toBe(404);
+    await proxy.start();
+    expect(await statusOf('/admin/settings', member.cookie)).toBe(404);
   });
 });
