@@ -98,7 +98,16 @@ export async function accountsRoutes(
     return renderForm(reply, 'accounts/sign-up.eta', request.t('accounts.signUp.title'));
   });
 
-  app.post('/sign-up', { config: MAILING_LIMIT }, async (request, reply) => {
+  // What a person typed comes back on the busy page (503) to send again; a password as an empty field to
+  // type again (keepsWords, plugins/views.ts).
+  const EMAIL = { label: 'accounts.field.email', multiline: false } as const;
+  const SIGN_UP_WORDS = {
+    email: EMAIL,
+    displayName: { label: 'accounts.field.displayName', multiline: false },
+    handle: { label: 'accounts.field.handle', multiline: false },
+    password: { label: 'accounts.field.password', multiline: false, secret: 'new-password' },
+  } as const;
+  app.post('/sign-up', { config: { ...MAILING_LIMIT, keepsWords: SIGN_UP_WORDS } }, async (request, reply) => {
     const title = request.t('accounts.signUp.title');
     const form = parseForm(signUpForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/sign-up.eta', title, { status: 422, ...form });
@@ -162,7 +171,11 @@ export async function accountsRoutes(
     return renderSignIn(reply, { values: { returnTo: safeReturnPath(request.query.returnTo) ?? '' } });
   });
 
-  app.post('/sign-in', { config: SIGN_IN_LIMIT }, async (request, reply) => {
+  const SIGN_IN_WORDS = {
+    email: EMAIL,
+    password: { label: 'accounts.field.password', multiline: false, secret: 'current-password' },
+  } as const;
+  app.post('/sign-in', { config: { ...SIGN_IN_LIMIT, keepsWords: SIGN_IN_WORDS } }, async (request, reply) => {
     const form = parseForm(signInForm, request.body);
     if (!form.ok) return renderSignIn(reply, { status: 422, ...form });
     const values = keptValues(request.body);
@@ -218,27 +231,31 @@ export async function accountsRoutes(
     renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title')),
   );
 
-  app.post('/password-reset', { config: MAILING_LIMIT }, async (request, reply) => {
-    const form = parseForm(passwordResetRequestForm, request.body);
-    if (!form.ok) {
-      return renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title'), {
-        status: 422,
-        ...form,
-      });
-    }
-    if (await accounts.isSsoOnly(form.data.email)) {
-      return reply.code(403).view('accounts/password-reset-sent.eta', {
-        title: request.t('accounts.sso.onlyResetTitle'),
+  app.post(
+    '/password-reset',
+    { config: { ...MAILING_LIMIT, keepsWords: { email: EMAIL } } },
+    async (request, reply) => {
+      const form = parseForm(passwordResetRequestForm, request.body);
+      if (!form.ok) {
+        return renderForm(reply, 'accounts/password-reset-request.eta', request.t('accounts.reset.title'), {
+          status: 422,
+          ...form,
+        });
+      }
+      if (await accounts.isSsoOnly(form.data.email)) {
+        return reply.code(403).view('accounts/password-reset-sent.eta', {
+          title: request.t('accounts.sso.onlyResetTitle'),
+          email: form.data.email,
+          message: request.t('accounts.sso.onlyReset'),
+        });
+      }
+      await accounts.requestPasswordReset(form.data.email, request.locale, request.auditContext);
+      return reply.view('accounts/password-reset-sent.eta', {
+        title: request.t('accounts.reset.sentTitle'),
         email: form.data.email,
-        message: request.t('accounts.sso.onlyReset'),
       });
-    }
-    await accounts.requestPasswordReset(form.data.email, request.locale, request.auditContext);
-    return reply.view('accounts/password-reset-sent.eta', {
-      title: request.t('accounts.reset.sentTitle'),
-      email: form.data.email,
-    });
-  });
+    },
+  );
 
   app.get<{ Querystring: { token?: string } }>('/password-reset/new', async (request, reply) => {
     const problem = await accounts.checkResetToken(request.query.token);
@@ -306,7 +323,12 @@ export async function accountsRoutes(
     renderForm(reply, 'accounts/change-password.eta', request.t('accounts.changePassword.title')),
   );
 
-  app.post('/account/password', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
+  const PASSWORD_WORDS = {
+    currentPassword: { label: 'accounts.field.currentPassword', multiline: false, secret: 'current-password' },
+    newPassword: { label: 'accounts.field.newPassword', multiline: false, secret: 'new-password' },
+  } as const;
+  const PASSWORD_FORM = { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: PASSWORD_WORDS } };
+  app.post('/account/password', PASSWORD_FORM, async (request, reply) => {
     const title = request.t('accounts.changePassword.title');
     const form = parseForm(changePasswordForm, request.body);
     if (!form.ok) return renderForm(reply, 'accounts/change-password.eta', title, { status: 422, ...form });
@@ -329,7 +351,12 @@ export async function accountsRoutes(
     }),
   );
 
-  app.post('/account/email', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
+  const EMAIL_WORDS = {
+    newEmail: { label: 'accounts.field.newEmail', multiline: false },
+    password: { label: 'accounts.field.currentPassword', multiline: false, secret: 'current-password' },
+  } as const;
+  const EMAIL_FORM = { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: EMAIL_WORDS } };
+  app.post('/account/email', EMAIL_FORM, async (request, reply) => {
     const title = request.t('accounts.changeEmail.title');
     const extra = { currentEmail: viewerOf(request).email };
     const form = parseForm(changeEmailForm, request.body);

@@ -72,12 +72,16 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
   return { status: 500, title: 'error.500.title', text: 'error.500.text' };
 }
 
-/** A field of a kept draft shown to edit: its name, label (translated), value, and one line or several. */
+/**
+ * A field of a kept draft shown to edit: its name, label (translated), value, and one line or several; a
+ * password is shown empty, to type again (`secret`: its autocomplete token).
+ */
 interface KeptField {
   readonly name: string;
   readonly label: string;
   readonly value: string;
   readonly multiline: boolean;
+  readonly secret: KeptFieldSpec['secret'] | null;
 }
 
 /** The words of a form refused for a reason not its own, to send again from the error page. */
@@ -111,8 +115,16 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   const values = keptValues(body);
   const fields: KeptField[] = [];
   for (const [name, spec] of Object.entries(shown)) {
+    const label = request.t(spec.label);
+    if (spec.secret) {
+      // Sent, and never written back: an empty field to type it again.
+      if (typeof (body as Record<string, unknown>)[name] === 'string') {
+        fields.push({ name, label, value: '', multiline: false, secret: spec.secret });
+      }
+      continue;
+    }
     const value = values[name];
-    if (value !== undefined) fields.push({ name, label: request.t(spec.label), value, multiline: spec.multiline });
+    if (value !== undefined) fields.push({ name, label, value, multiline: spec.multiline, secret: null });
   }
   const hidden: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(values)) {

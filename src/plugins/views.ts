@@ -19,6 +19,11 @@ export interface KeptFieldSpec {
   readonly label: MessageKey;
   /** Several lines (a textarea) rather than one. */
   readonly multiline: boolean;
+  /**
+   * A password: never written back into a page (isSecretField). The kept form shows an empty field of its
+   * kind (the HTML autocomplete token) to type it again, and says why.
+   */
+  readonly secret?: 'current-password' | 'new-password';
 }
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
-import { createOrganization, createUser } from '../support/factories.js';
+import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { cookieHeader, draftFields, openForm, signInAs } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
@@ -10,7 +10,7 @@ import { threadTestKit } from '../support/threads.js';
 
 let t: TestApp;
 let proxy: DatabaseProxy;
-let townHall: { id: string };
+let townHall: { id: string; emailDomains: string[] };
 
 beforeAll(async () => {
   t = await createTestApp(
@@ -36,6 +36,11 @@ const kit = threadTestKit(
   () => t,
   () => townHall,
 );
+
+/** The values of a case's passwords, by field name. */
+function secretValues(secrets: Record<string, { value: string }> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([name, { value }]) => [name, value]));
+}
 
 const WORDS = 'Mientras la base de datos se reinicia escribo esto con cuidado: «comillas», <etiquetas> & acentos ñ·ç.';
 
@@ -144,6 +149,8 @@ describe('while PostgreSQL is away', () => {
       cookie?: string;
       fields: Record<string, string>;
       shown: Record<string, string>;
+      /** Passwords: sent, never written back, typed again into the empty field the page shows (by label). */
+      secrets?: Record<string, { label: string; value: string }>;
       stored: () => Promise<boolean>;
     }[] = [
       {
@@ -240,6 +247,19 @@ describe('while PostgreSQL is away', () => {
         stored: async () => (await t.db.siteSettings.findFirstOrThrow()).siteName === 'Ágora «del Valle»',
       },
       {
+        name: 'a sign-up, signed out',
+        formUrl: '/sign-up',
+        action: '/sign-up',
+        fields: {
+          email: `nueva-persona@${townHall.emailDomains[0]}`,
+          displayName: 'Nuria «Nueva» Peña',
+          handle: 'nuria-pena',
+        },
+        shown: { email: 'Correo electrónico', displayName: 'Nombre y apellidos', handle: 'Nombre de usuario' },
+        secrets: { password: { label: 'Contraseña', value: 'cuatro palabras al azar juntas' } },
+        stored: async () => (await t.db.user.count({ where: { handle: 'nuria-pena' } })) === 1,
+      },
+      {
         name: 'a profile',
         formUrl: '/account/profile',
         action: '/account/profile',
@@ -256,6 +276,20 @@ describe('while PostgreSQL is away', () => {
         shown: { description: 'Qué ha ocurrido o qué necesita' },
         stored: async () => (await t.db.accessibilityReport.count({ where: { description: WORDS } })) === 1,
       },
+      {
+        // Last: a new password ends the person's other sessions, the cookie the cases above use.
+        name: 'a change of password',
+        formUrl: '/account/password',
+        action: '/account/password',
+        cookie: member.cookie,
+        fields: {},
+        shown: {},
+        secrets: {
+          currentPassword: { label: 'Contraseña actual', value: TEST_PASSWORD },
+          newPassword: { label: 'Nueva contraseña', value: 'otra frase distinta y larga' },
+        },
+        stored: async () => Boolean(await signInAs(t.app, member.user.email, 'otra frase distinta y larga')),
+      },
     ];
     for (const one of cases) {
       const form = await openForm(t.app, one.formUrl, one.cookie ? { cookie: one.cookie } : {});
@@ -265,9 +299,18 @@ describe('while PostgreSQL is away', () => {
         method: 'POST',
         url: one.action,
         headers: { cookie },
-        payload: { _csrf: form.csrf, ...one.fields },
+        payload: { _csrf: form.csrf, ...one.fields, ...secretValues(one.secrets) },
       });
       expect(refused.statusCode, one.name).toBe(503);
+      for (const [field, { label, value }] of Object.entries(one.secrets ?? {})) {
+        expect(refused.body, `${one.name}: ${field} asked again`).toMatch(
+          new RegExp(
+            `<label for="field-${field}">${label}</label>\\s*<input id="field-${field}" name="${field}" type="password" autocomplete="[a-z-]+">`,
+          ),
+        );
+        expect(refused.body, `${one.name}: ${field} never written`).not.toContain(value);
+        expect(refused.body).toContain('esta página no guarda contraseñas');
+      }
       const kept = draftFields(refused.body);
       expect(kept, one.name).toMatchObject(one.fields);
       for (const [field, label] of Object.entries(one.shown)) {
@@ -281,7 +324,7 @@ describe('while PostgreSQL is away', () => {
         method: 'POST',
         url: one.action,
         headers: { cookie: [cookie, cookieHeader(refused)].filter(Boolean).join('; ') },
-        payload: kept,
+        payload: { ...kept, ...secretValues(one.secrets) },
       });
       expect(
         sent.statusCode,
