@@ -56,7 +56,11 @@ const handle = await openDatabase(serverConfig.database);
 try {
   const { url } = await ensureDataset(handle.url, DATASETS.large);
   const config = datasetAppConfig(url);
-  const app = await buildApp({ config, db: createDb(url, config.database.poolMax), databaseUrl: url });
+  const app = await buildApp({
+    config,
+    db: createDb(url, config.database.poolMax, { idleTimeoutMillis: 0 }),
+    databaseUrl: url,
+  });
   try {
     await app.ready();
     const path = await longThreadPath(url);

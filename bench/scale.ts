@@ -97,10 +97,12 @@ export interface ScaleRow {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
- * CPU seconds (user + system) of the PostgreSQL backends serving `database` (children of the server's
- * postmaster whose process title names that database), plus those of children that have exited (the
- * postmaster's cutime + cstime): the work of the pages measured, without the checkpointer or other
- * databases' live sessions.
+ * CPU seconds (user + system) of the live PostgreSQL backends serving `database` (children of the
+ * server's postmaster whose process title names that database): the work of the pages measured, without
+ * the checkpointer, autovacuum or other databases' sessions. A backend that exits takes its CPU with it,
+ * so the callers' pools keep their connections open (createDb's idleTimeoutMillis: 0) while they measure.
+ * Counting exited children instead (the postmaster's cutime) charged a page with the CPU of whatever
+ * exited meanwhile: an autovacuum worker, or the other data set's connections (46 ms a view once).
  */
 export function postgresCpuSeconds(dataDir: string, database: string): number {
   let postmaster: number;
@@ -110,17 +112,6 @@ export function postgresCpuSeconds(dataDir: string, database: string): number {
     return Number.NaN;
   }
   let ticks = 0;
-  // Backends that exited during the measurement (the app's pool closes connections idle for 10 s) no
-  // longer appear below; their CPU is in the postmaster's cutime + cstime (fields 16 and 17: children it
-  // has waited for), with that of autovacuum workers that exited meanwhile. Counting it keeps a page
-  // from reading less — even negative — PostgreSQL CPU because a connection closed.
-  try {
-    const own = readFileSync(`/proc/${postmaster}/stat`, 'utf8');
-    const fields = own.slice(own.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[13]) + Number(fields[14]);
-  } catch {
-    return Number.NaN;
-  }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -162,9 +153,20 @@ async function measured(
   return { result, node, postgres };
 }
 
+/** One data set served by its own Ágora in this process. */
+interface ServedDataset {
+  readonly parameters: DatasetParameters;
+  readonly url: string;
+  readonly base: string;
+  readonly cookie: string;
+}
+
 /**
  * Builds (or finds) both data sets on the bench's PostgreSQL, serves each with its own Ágora in this
- * process, and measures every page at both sizes. `dataDir`: the server's data folder, for its CPU.
+ * process, and measures every page at both sizes, the small then the large one back to back, so the two
+ * measurements of a page meet the same machine (a shared machine's load drifts over minutes; measured
+ * size after size, a page's two p99s were taken ten minutes apart). `dataDir`: the server's data folder,
+ * for its CPU.
  */
 export async function benchAtScale(
   serverUrl: string,
@@ -175,77 +177,87 @@ export async function benchAtScale(
   const rows: ScaleRow[] = [];
   const built: Record<string, number | null> = {};
   const pages = SCALE_PAGES.filter((page) => settings.pages.includes(page.name));
-  for (const parameters of [DATASETS.small, DATASETS.large]) {
-    progress(`Data set ${parameters.name}: ${parameters.people} people, ${parameters.threads} threads…`);
-    const { url, builtSeconds } = await ensureDataset(serverUrl, parameters, progress);
-    built[parameters.name] = builtSeconds;
-    progress(builtSeconds === null ? '  kept from an earlier run' : `  built in ${builtSeconds.toFixed(0)} s`);
-    const config = datasetAppConfig(url);
-    const db = createDb(url, config.database.poolMax);
-    let app: FastifyInstance | undefined;
-    try {
-      app = await buildApp({ config, db, databaseUrl: url });
+  const apps: FastifyInstance[] = [];
+  const dbs: ReturnType<typeof createDb>[] = [];
+  const served: ServedDataset[] = [];
+  try {
+    for (const parameters of [DATASETS.small, DATASETS.large]) {
+      progress(`Data set ${parameters.name}: ${parameters.people} people, ${parameters.threads} threads…`);
+      const { url, builtSeconds } = await ensureDataset(serverUrl, parameters, progress);
+      built[parameters.name] = builtSeconds;
+      progress(builtSeconds === null ? '  kept from an earlier run' : `  built in ${builtSeconds.toFixed(0)} s`);
+      const config = datasetAppConfig(url);
+      // Connections stay open while the other size is measured: one that closes hands its CPU to the
+      // postmaster's exited children, which postgresCpuSeconds counts for whichever page is running then.
+      const db = createDb(url, config.database.poolMax, { idleTimeoutMillis: 0 });
+      dbs.push(db);
+      const app = await buildApp({ config, db, databaseUrl: url });
+      apps.push(app);
       await app.listen({ host: '127.0.0.1', port: 0 });
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-      const cookie = await datasetSession(url, DATASET_VIEWER_HANDLE);
-      for (const page of pages) {
+      served.push({ parameters, url, base, cookie: await datasetSession(url, DATASET_VIEWER_HANDLE) });
+    }
+    for (const page of pages) {
+      for (const dataset of served) {
         try {
-          rows.push(await measurePage(page));
+          rows.push(await measurePage(page, dataset));
         } catch (error) {
           progress(
-            `  ${page.name} (${parameters.name}): not measured, ${error instanceof Error ? error.message : String(error)}`,
+            `  ${page.name} (${dataset.parameters.name}): not measured, ${error instanceof Error ? error.message : String(error)}`,
           );
         }
       }
-      async function measurePage(page: ScalePage): Promise<ScaleRow> {
-        const pathname = await page.path({ url, parameters });
-        const headers = page.signedIn ? { cookie } : undefined;
-        const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
-        await check.arrayBuffer();
-        if (!check.ok) throw new Error(`${page.name} (${parameters.name}) ${pathname} answered ${check.status}`);
-        const job = { url: `${base}${pathname}`, timeoutSeconds: 10, ...(headers ? { headers } : {}) };
-        // Warm up (plans, caches, the JIT), then the fixed rate, then the peak.
-        await runLoad({ ...job, connections: settings.connections, durationSeconds: 1 });
-        const fixed = await measured(
-          {
-            ...job,
-            connections: Math.min(10, settings.rate),
-            rate: settings.rate,
-            durationSeconds: settings.durationSeconds,
-          },
-          dataDir,
-          new URL(url).pathname.slice(1),
-        );
-        const peak = await runLoad({
-          ...job,
-          connections: settings.connections,
-          durationSeconds: settings.durationSeconds,
-        });
-        const latency = fixed.result.correctedLatencyMs ?? fixed.result.latencyMs;
-        const requests = Math.max(1, fixed.result.completed);
-        const row: ScaleRow = {
-          page: page.name,
-          size: parameters.name,
-          path: pathname.length > 60 ? `${pathname.slice(0, 57)}…` : pathname,
-          p99Ms: latency.p99,
-          p50Ms: latency.p50,
-          requestsPerSecond: peak.requestsPerSecond,
-          nodeCpuMs: (fixed.node * 1000) / requests,
-          postgresCpuMs: (fixed.postgres * 1000) / requests,
-          errors: fixed.result.errors + peak.errors,
-          non2xx: fixed.result.non2xx + peak.non2xx,
-        };
-        progress(
-          `  ${page.name} (${parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
-        );
-        return row;
-      }
-    } finally {
-      if (app) await app.close();
-      else await db.$disconnect();
     }
+  } finally {
+    for (const app of apps) await app.close();
+    // A pool whose app was never built is closed here (an app closes its own).
+    for (const db of dbs.slice(apps.length)) await db.$disconnect();
   }
   return { rows, built };
+
+  async function measurePage(page: ScalePage, { parameters, url, base, cookie }: ServedDataset): Promise<ScaleRow> {
+    const pathname = await page.path({ url, parameters });
+    const headers = page.signedIn ? { cookie } : undefined;
+    const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
+    await check.arrayBuffer();
+    if (!check.ok) throw new Error(`${page.name} (${parameters.name}) ${pathname} answered ${check.status}`);
+    const job = { url: `${base}${pathname}`, timeoutSeconds: 10, ...(headers ? { headers } : {}) };
+    // Warm up (plans, caches, the JIT), then the fixed rate, then the peak.
+    await runLoad({ ...job, connections: settings.connections, durationSeconds: 1 });
+    const fixed = await measured(
+      {
+        ...job,
+        connections: Math.min(10, settings.rate),
+        rate: settings.rate,
+        durationSeconds: settings.durationSeconds,
+      },
+      dataDir,
+      new URL(url).pathname.slice(1),
+    );
+    const peak = await runLoad({
+      ...job,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+    });
+    const latency = fixed.result.correctedLatencyMs ?? fixed.result.latencyMs;
+    const requests = Math.max(1, fixed.result.completed);
+    const row: ScaleRow = {
+      page: page.name,
+      size: parameters.name,
+      path: pathname.length > 60 ? `${pathname.slice(0, 57)}…` : pathname,
+      p99Ms: latency.p99,
+      p50Ms: latency.p50,
+      requestsPerSecond: peak.requestsPerSecond,
+      nodeCpuMs: (fixed.node * 1000) / requests,
+      postgresCpuMs: (fixed.postgres * 1000) / requests,
+      errors: fixed.result.errors + peak.errors,
+      non2xx: fixed.result.non2xx + peak.non2xx,
+    };
+    progress(
+      `  ${page.name} (${parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
+    );
+    return row;
+  }
 }
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');

@@ -44,11 +44,20 @@ export function statementName(sql: string): string {
 export function createDb(
   connectionString: string,
   poolMax: number,
-  options: { readonly onQuery?: (sql: string) => void } = {},
+  options: {
+    readonly onQuery?: (sql: string) => void;
+    /** How long an idle connection is kept open, in ms (node-postgres's default: 10 s); 0 keeps it open. */
+    readonly idleTimeoutMillis?: number;
+  } = {},
 ): Db {
   // Our own pool (ended with the client: disposeExternalPool), so its counters can be read.
   // A connection that cannot be had within 5 s fails (a 503, see db/unavailable.ts) instead of waiting forever.
-  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolMax,
+    connectionTimeoutMillis: 5000,
+    ...(options.idleTimeoutMillis === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMillis }),
+  });
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
     // '' is node-postgres's unnamed statement, prepared again each time.
