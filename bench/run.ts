@@ -37,6 +37,7 @@ const USAGE = `Usage: npm run bench -- [options]   (each option also reads BENCH
   --connections <n>       connections for the closed-loop mode (default 10)
   --routes <a,b>          only these routes (names: ${BENCH_ROUTES.map((route) => route.name).join(', ')})
   --scale <a,b|none>      list pages at two data sizes, 20 req/s then closed loop (default all: ${SCALE_PAGES.map((page) => page.name).join(', ')})
+  --scale-duration <s>    seconds of each list page's 20 req/s phase, where its p99 is read (default 15: 300 requests)
   --help                  this text`;
 
 interface Settings {
@@ -48,6 +49,7 @@ interface Settings {
   readonly timeoutSeconds: number;
   readonly routes: readonly string[];
   readonly scalePages: readonly string[];
+  readonly scaleSeconds: number;
 }
 
 class UsageError extends Error {}
@@ -63,6 +65,7 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
       connections: { type: 'string' },
       routes: { type: 'string' },
       scale: { type: 'string' },
+      'scale-duration': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -94,6 +97,7 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
   return {
     scalePages,
     durationSeconds: number('duration', 'BENCH_DURATION', 5, 1, 300),
+    scaleSeconds: number('scale-duration', 'BENCH_SCALE_DURATION', 15, 1, 300),
     warmupSeconds: number('warmup', 'BENCH_WARMUP', 1, 0, 60),
     rate: number('rate', 'BENCH_RATE', 100, 1, 100_000),
     rateConnections: number('rate-connections', 'BENCH_RATE_CONNECTIONS', 20, 1, 100),
@@ -279,6 +283,7 @@ async function main(): Promise<number> {
         database.dataDir,
         {
           durationSeconds: settings.durationSeconds,
+          fixedSeconds: settings.scaleSeconds,
           rate: 20,
           connections: settings.connections,
           pages: settings.scalePages,

@@ -72,7 +72,13 @@ export const SCALE_PAGES: ScalePage[] = [
 ];
 
 export interface ScaleSettings {
+  /** Seconds of the closed loop (the peak). */
   readonly durationSeconds: number;
+  /**
+   * Seconds at the fixed rate, where p99 is read: at 20 req/s, 5 s is 100 requests and their p99 the
+   * slowest but one, which one hiccup of a shared machine decides; 15 s is 300.
+   */
+  readonly fixedSeconds: number;
   /** The fixed rate p99 is measured at (the table: 20 req/s). */
   readonly rate: number;
   readonly connections: number;
@@ -229,7 +235,7 @@ export async function benchAtScale(
         ...job,
         connections: Math.min(10, settings.rate),
         rate: settings.rate,
-        durationSeconds: settings.durationSeconds,
+        durationSeconds: settings.fixedSeconds,
       },
       dataDir,
       new URL(url).pathname.slice(1),
