@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { cookieHeader, draftFields, openForm, signInAs } from '../support/forms.js';
+import { cookieHeader, draftFields, openForm, signInAs, submitMultipart } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // The app's database connections go through a relay (tests/support/database-proxy.ts): stopping it is
@@ -131,6 +131,36 @@ describe('while PostgreSQL is away', () => {
     expect(sent.statusCode).toBe(303);
     const thread = await t.db.thread.findFirstOrThrow({ where: { communityId: c.id, title } });
     expect(thread.kind).toBe('QUESTION');
+  });
+
+  it('gives back the words of a reply sent with files, says the files were lost, and sends it again as multipart', async () => {
+    const { c, member } = await kit.community();
+    const { id: threadId, url } = await kit.openThread(c.slug, member.cookie);
+    const pdf = {
+      field: 'files',
+      name: 'informe.pdf',
+      bytes: Buffer.from('%PDF-1.4\n%%EOF\n'),
+      type: 'application/pdf',
+    };
+    const refused = await submitMultipart(t.app, `${url}/replies`, { body: WORDS, tag: 'PROFESSIONAL' }, [pdf], {
+      cookie: member.cookie,
+      formUrl: url,
+      beforeSend: () => proxy.stop(),
+    });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.body).toContain('enctype="multipart/form-data"');
+    expect(refused.body).toContain('Los archivos que había elegido no se han podido guardar');
+    expect(draftFields(refused.body)).toMatchObject({ body: WORDS, tag: 'PROFESSIONAL' });
+    expect(refused.body).not.toContain('%PDF');
+    await proxy.start();
+    // Sent again from the page's form, whose own CSRF token submitMultipart supplies.
+    const { _csrf: _token, ...kept } = draftFields(refused.body);
+    const again = await submitMultipart(t.app, `${url}/replies`, kept, [], {
+      cookie: member.cookie,
+      formUrl: url,
+    });
+    expect(again.statusCode).toBe(303);
+    expect(await t.db.post.count({ where: { threadId, isOpening: false, source: WORDS } })).toBe(1);
   });
 
   // Every form with words of its own keeps them (src/plugins/views.ts keepsWords), not only post forms: a

@@ -19,9 +19,15 @@ export async function submitForm(
   app: FastifyInstance,
   url: string,
   fields: Record<string, string>,
-  options: { cookie?: string; formUrl?: string } = {},
+  options: {
+    cookie?: string;
+    formUrl?: string;
+    /** Runs once the form is open and before it is sent (a database stopped in between, say). */
+    beforeSend?: () => Promise<void>;
+  } = {},
 ): Promise<LightMyRequestResponse> {
   const form = await openForm(app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
+  await options.beforeSend?.();
   const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
   return app.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: form.csrf, ...fields } });
 }
@@ -56,9 +62,15 @@ export async function submitMultipart(
   url: string,
   fields: Record<string, string | readonly string[]>,
   files: readonly FormFile[],
-  options: { cookie?: string; formUrl?: string } = {},
+  options: {
+    cookie?: string;
+    formUrl?: string;
+    /** Runs once the form is open and before it is sent (a database stopped in between, say). */
+    beforeSend?: () => Promise<void>;
+  } = {},
 ): Promise<LightMyRequestResponse> {
   const form = await openForm(app, options.formUrl ?? url, options.cookie ? { cookie: options.cookie } : {});
+  await options.beforeSend?.();
   const cookie = [options.cookie, form.cookie].filter(Boolean).join('; ');
   const data = new FormData();
   data.append('_csrf', form.csrf);
