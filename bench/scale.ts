@@ -195,7 +195,7 @@ export async function benchAtScale(
       const config = datasetAppConfig(url);
       // Connections stay open while the other size is measured: one that closes hands its CPU to the
       // postmaster's exited children, which postgresCpuSeconds counts for whichever page is running then.
-      const db = createDb(url, config.database.poolMax, { idleTimeoutMillis: 0 });
+      const db = createDb(url, config.database.poolMax, { idleTimeoutMillis: 0, timeouts: config.databaseTimeouts });
       dbs.push(db);
       const app = await buildApp({ config, db, databaseUrl: url });
       apps.push(app);

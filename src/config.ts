@@ -160,6 +160,8 @@ export const envSchema = z.object({
     .default('false'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: positiveInt(10, 'a positive whole number of connections'),
+  DATABASE_LOCK_TIMEOUT_SECONDS: positiveInt(5, 'a positive whole number of seconds'),
+  DATABASE_QUERY_TIMEOUT_SECONDS: positiveInt(30, 'a positive whole number of seconds'),
   EMBEDDED_DB_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/postgres'),
   EMBEDDED_DB_PORT: port(0),
   MIGRATE_ON_START: booleanText.default(true),
@@ -264,6 +266,12 @@ export interface Config {
   readonly database:
     | { readonly kind: 'server'; readonly url: string; readonly poolMax: number }
     | { readonly kind: 'embedded'; readonly dir: string; readonly port: number; readonly poolMax: number };
+  /**
+   * How long the web process's statements may wait (src/db/client.ts DatabaseTimeouts): for rows another
+   * writer holds (PostgreSQL's lock_timeout; then a 503 "busy"), and for any answer at all (a hung
+   * server; then a 503 "away"). Milliseconds.
+   */
+  readonly databaseTimeouts: { readonly lockMs: number; readonly queryMs: number };
   readonly migrateOnStart: boolean;
   /** The bearer token Prometheus sends to `GET /metrics`; null: no metrics (the route answers 404). */
   readonly metricsToken: string | null;
@@ -361,6 +369,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     publicUrl,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     database: Object.freeze(database),
+    databaseTimeouts: Object.freeze({
+      lockMs: env.DATABASE_LOCK_TIMEOUT_SECONDS * 1000,
+      queryMs: env.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
+    }),
     migrateOnStart: env.MIGRATE_ON_START,
     jobWorkers: env.JOB_WORKERS,
     compress: env.COMPRESS === 'on',

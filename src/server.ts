@@ -49,7 +49,7 @@ async function start(config: Config, started: { database?: DatabaseHandle; db?: 
     });
     if (applied.length > 0) say(`Applied ${applied.length} migration(s): ${applied.join(', ')}`);
   }
-  started.db = createDb(url, config.database.poolMax);
+  started.db = createDb(url, config.database.poolMax, { timeouts: config.databaseTimeouts });
   await started.db.$queryRaw`SELECT 1`.catch((error: unknown) => {
     throw unreachable(error);
   });

@@ -40,6 +40,19 @@ export function statementName(sql: string): string {
   return sql.startsWith(PREPARED_STATEMENT) ? `agora_${createHash('sha1').update(sql).digest('base64url')}` : '';
 }
 
+/**
+ * Bounds on how long the web process waits for PostgreSQL, in ms. Without them a write behind another
+ * writer's row lock waited as long as that writer did (Prisma's 5 s transaction timeout is checked only
+ * when the statement returns), and a hung server held every request until it woke: the browser or the
+ * proxy gave up first, and the words of a form were lost with the page.
+ */
+export interface DatabaseTimeouts {
+  /** PostgreSQL's lock_timeout: the longest wait for a row or table lock. */
+  readonly lockMs: number;
+  /** node-postgres's query_timeout: the longest wait for a statement's answer, measured by this process. */
+  readonly queryMs: number;
+}
+
 /** The one way Ágora creates its Prisma client: WebAssembly query compiler + node-postgres, no native engine. */
 export function createDb(
   connectionString: string,
@@ -48,16 +61,30 @@ export function createDb(
     readonly onQuery?: (sql: string) => void;
     /** How long an idle connection is kept open, in ms (node-postgres's default: 10 s); 0 keeps it open. */
     readonly idleTimeoutMillis?: number;
+    /** Bounds on waiting, for the web process (config.databaseTimeouts); none for the CLI's long work. */
+    readonly timeouts?: DatabaseTimeouts;
   } = {},
 ): Db {
   // Our own pool (ended with the client: disposeExternalPool), so its counters can be read.
   // A connection that cannot be had within 5 s fails (a 503, see db/unavailable.ts) instead of waiting forever.
+  const { timeouts } = options;
   const pool = new pg.Pool({
     connectionString,
     max: poolMax,
     connectionTimeoutMillis: 5000,
     ...(options.idleTimeoutMillis === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMillis }),
+    // Client-side: a server that accepts and then never answers (hung, or a network that drops packets)
+    // fails the statement after this long ("Query read timeout", an outage: db/unavailable.ts).
+    ...(timeouts ? { query_timeout: timeouts.queryMs } : {}),
   });
+  if (timeouts) {
+    // Server-side, on every connection as it opens: a statement that waits longer than this for rows
+    // another writer holds gives up (SQLSTATE 55P03, "busy": db/unavailable.ts). A SET rather than a
+    // startup parameter, which poolers such as PgBouncer refuse unless told to pass it on.
+    pool.on('connect', (client) => {
+      client.query(`SET lock_timeout = ${Math.trunc(timeouts.lockMs)}`).catch(() => undefined);
+    });
+  }
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
     // '' is node-postgres's unnamed statement, prepared again each time.

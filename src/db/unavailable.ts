@@ -42,6 +42,8 @@ const PG_MESSAGES = [
   'Client has encountered a connection error',
   'Cannot use a pool after calling end on the pool',
   'Connection refused',
+  // node-postgres's query_timeout (db/client.ts): the server took the statement and never answered.
+  'Query read timeout',
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -115,8 +115,12 @@ export const securityPlugin = fp(
     // Every request that can change something must carry the form's token. The one kind of route without
     // it authorises by a signed token in its own URL and reads no cookie (signedLinkOnly: RFC 8058
     // one-click unsubscribe, which mail clients send without cookies): a forged request gains nothing.
+    // A request whose session could not be read (the database away) is refused 503 by the sessions
+    // plugin's preHandler, which runs next whatever its token: checked first, the token told routes that
+    // exist (403) from those that do not (503), the admin area's among them.
     app.addHook('preHandler', (request, reply, done) => {
-      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.signedLinkOnly === true) {
+      const refusedAnyway = request.sessionUnavailable !== null && request.sessionUnavailable !== undefined;
+      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.signedLinkOnly === true || refusedAnyway) {
         done();
         return;
       }

@@ -14,7 +14,8 @@ let townHall: { id: string; emailDomains: string[] };
 
 beforeAll(async () => {
   t = await createTestApp(
-    {},
+    // A hung server is given up on after 3 s here (30 by default): see 'while PostgreSQL hangs'.
+    { DATABASE_QUERY_TIMEOUT_SECONDS: '3' },
     {
       clientUrl: async (url) => {
         proxy = await createDatabaseProxy(url);
@@ -372,9 +373,62 @@ describe('while PostgreSQL is away', () => {
     expect(await statusOf('/admin/settings', member.cookie)).toBe(503);
     expect(await statusOf('/admin/no-such-page', member.cookie)).toBe(503);
     expect(await statusOf('/no-such-page', member.cookie)).toBe(503);
+    // A form without its token (a probe, not a person) too: the token is not checked before the 503.
+    const post = async (url: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie: member.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'name=x',
+        })
+      ).statusCode;
+    expect(await post('/admin/organizations')).toBe(503);
+    expect(await post('/admin/no-such-page')).toBe(503);
     // Signed out there is no session to read: the admin area does not exist, as always.
     expect(await statusOf('/admin/settings')).toBe(404);
     await proxy.start();
     expect(await statusOf('/admin/settings', member.cookie)).toBe(404);
   });
+});
+
+describe('while PostgreSQL hangs (accepts, then never answers)', () => {
+  // A server stopped by SIGSTOP, or a network that drops packets, answers nothing and resets nothing: without a
+  // bound of our own every request waited for as long as the hang lasted, and a proxy or the browser gave up
+  // first, losing the words (query_timeout, src/db/client.ts).
+  it('answers 503 with the words kept within the query timeout, and publishes once when sent again', async () => {
+    const { c, member } = await kit.community();
+    const { id: threadId, url } = await kit.openThread(c.slug, member.cookie);
+    const form = await openForm(t.app, url, { cookie: member.cookie });
+    const key = /name="submissionKey" value="([^"]+)"/.exec(form.page.body)?.[1] ?? '';
+    const cookie = [member.cookie, form.cookie].filter(Boolean).join('; ');
+    proxy.pause();
+    const started = performance.now();
+    let refused: Awaited<ReturnType<typeof t.app.inject>>;
+    try {
+      refused = await t.app.inject({
+        method: 'POST',
+        url: `${url}/replies`,
+        headers: { cookie },
+        payload: { _csrf: form.csrf, body: WORDS, tag: 'PROFESSIONAL', submissionKey: key },
+      });
+    } finally {
+      proxy.resume();
+    }
+    // 3 s for a statement on an open connection, 5 for a new one that never completes its start.
+    expect(performance.now() - started).toBeLessThan(12_000);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.body).toContain('Servicio no disponible por un momento');
+    const kept = draftFields(refused.body);
+    expect(kept).toMatchObject({ body: WORDS, tag: 'PROFESSIONAL', submissionKey: key });
+
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `${url}/replies`,
+      headers: { cookie: [cookie, cookieHeader(refused)].filter(Boolean).join('; ') },
+      payload: kept,
+    });
+    expect(again.statusCode).toBe(303);
+    expect(await t.db.post.count({ where: { threadId, isOpening: false } })).toBe(1);
+  }, 60_000);
 });

@@ -2,8 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseBusy, isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { createOrganization } from '../support/factories.js';
-import { cookieHeader, draftFields, openForm } from '../support/forms.js';
+import { createOrganization, createUser } from '../support/factories.js';
+import { cookieHeader, draftFields, openForm, signInAs } from '../support/forms.js';
 import { threadTestKit } from '../support/threads.js';
 
 // A write that waits on rows another writer holds past its transaction's time (Prisma's interactive
@@ -96,6 +96,51 @@ describe('a write behind another writer’s lock', () => {
     const replies = await t.db.post.findMany({ where: { threadId, isOpening: false }, select: { source: true } });
     expect(replies).toEqual([{ source: WORDS }]);
   }, 30_000);
+
+  // lock_timeout (src/db/client.ts): the wait ends at 5 s however long the other writer keeps its rows. Before,
+  // Prisma's transaction timeout was checked only once the statement returned: 15 s held, 15 s waited.
+  it('gives up after the lock timeout, not when the other writer lets go (an administrator’s form, a reply)', async () => {
+    const { c, member } = await kit.community();
+    const { id: threadId, url } = await kit.openThread(c.slug, member.cookie);
+    const admin = await createUser(t.db, { role: 'ADMIN', organizationId: townHall.id });
+    const adminCookie = await signInAs(t.app, admin.email);
+    const other = await createOrganization(t.db);
+    const cases = [
+      {
+        rows: [['organizations', other.id]] as [string, string][],
+        formUrl: `/admin/organizations/${other.id}/edit`,
+        action: `/admin/organizations/${other.id}`,
+        cookie: adminCookie,
+        fields: { name: 'Mancomunidad «nueva»', slug: other.slug, kind: 'MUNICIPALITY', emailDomains: 'nueva.example' },
+      },
+      {
+        rows: [['threads', threadId]] as [string, string][],
+        formUrl: url,
+        action: `${url}/replies`,
+        cookie: member.cookie,
+        fields: { body: WORDS, tag: 'PROFESSIONAL' },
+      },
+    ];
+    for (const one of cases) {
+      const form = await formOf(one.formUrl, one.cookie);
+      const { released } = await holdRows(one.rows, 15_000);
+      const started = performance.now();
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: one.action,
+        headers: { cookie: form.cookie },
+        payload: { _csrf: form.csrf, ...one.fields },
+      });
+      const waited = performance.now() - started;
+      expect(refused.statusCode, one.action).toBe(503);
+      expect(refused.body).toContain('Ágora está ocupada en este momento');
+      expect(draftFields(refused.body)).toMatchObject(one.fields);
+      expect(waited, one.action).toBeLessThan(9_000);
+      await released;
+    }
+    expect((await t.db.organization.findUniqueOrThrow({ where: { id: other.id } })).name).toBe(other.name);
+    expect(await t.db.post.count({ where: { threadId, isOpening: false } })).toBe(0);
+  }, 60_000);
 
   it('answers a reaction 503 in the reader’s language, and stores none', async () => {
     const { c, owner, member } = await kit.community({ audience: 'OPEN', visibility: 'PUBLIC' });

@@ -39,7 +39,10 @@ export async function createTestApp(
     ...env,
   });
   const clientUrl = options.clientUrl ? await options.clientUrl(database.url) : database.url;
-  const db = createDb(clientUrl, 5, options.onQuery ? { onQuery: options.onQuery } : {});
+  const db = createDb(clientUrl, 5, {
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    timeouts: config.databaseTimeouts,
+  });
   const app = await buildApp({ config, db, databaseUrl: database.url, logger: false });
   return {
     app,
