@@ -160,8 +160,13 @@ export const envSchema = z.object({
     .default('false'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: positiveInt(10, 'a positive whole number of connections'),
-  DATABASE_LOCK_TIMEOUT_SECONDS: positiveInt(5, 'a positive whole number of seconds'),
-  DATABASE_QUERY_TIMEOUT_SECONDS: positiveInt(30, 'a positive whole number of seconds'),
+  // Bounded: PostgreSQL's lock_timeout and Node's timers stop at 2^31 - 1 ms (a larger value became 1 ms).
+  DATABASE_LOCK_TIMEOUT_SECONDS: positiveInt(5, 'a whole number of seconds from 1 to 600').pipe(
+    z.number().max(600, { error: 'expected a whole number of seconds from 1 to 600' }),
+  ),
+  DATABASE_QUERY_TIMEOUT_SECONDS: positiveInt(30, 'a whole number of seconds from 1 to 3600').pipe(
+    z.number().max(3600, { error: 'expected a whole number of seconds from 1 to 3600' }),
+  ),
   EMBEDDED_DB_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/postgres'),
   EMBEDDED_DB_PORT: port(0),
   MIGRATE_ON_START: booleanText.default(true),

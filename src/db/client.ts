@@ -53,6 +53,58 @@ export interface DatabaseTimeouts {
   readonly queryMs: number;
 }
 
+/** node-postgres's message when query_timeout ends the wait for an answer. */
+const READ_TIMEOUT_MESSAGE = 'Query read timeout';
+
+/**
+ * A node-postgres client class for a pool with DatabaseTimeouts:
+ * - as it connects, before the pool hands it out, it sets PostgreSQL's lock_timeout (a statement that waits
+ *   longer for rows another writer holds gives up: SQLSTATE 55P03, "busy"). A SET rather than a startup
+ *   parameter, which poolers such as PgBouncer refuse unless told to pass it on; awaited, not sent beside
+ *   the pool's first statement (node-postgres deprecates two statements in flight on one connection).
+ * - when a statement's answer never came (query_timeout), it closes itself: the statement was sent and
+ *   the connection's state is unknown (the probe found it `idle in transaction (aborted)` once the server
+ *   woke), and the ROLLBACK that follows would wait a second timeout. Closed, the ROLLBACK fails at once,
+ *   the pool drops the connection, and the server ends the transaction when it reads the close.
+ */
+function boundedClient(timeouts: DatabaseTimeouts): typeof pg.Client {
+  const lockTimeout = `SET lock_timeout = ${Math.trunc(timeouts.lockMs)}`;
+  return class BoundedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+      this.query = ((...args: unknown[]) => {
+        const result = query(...args);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => {
+            if (error instanceof Error && error.message === READ_TIMEOUT_MESSAGE) this.end().catch(() => undefined);
+          });
+        }
+        return result;
+      }) as pg.Client['query'];
+    }
+
+    // pg-pool connects with a callback; the promise form is kept for anyone else.
+    override connect(): Promise<pg.Client>;
+    override connect(callback: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
+    override connect(
+      callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void),
+    ): Promise<pg.Client> | undefined {
+      const connected = super.connect().then(async () => {
+        await this.query(lockTimeout);
+        return this as pg.Client;
+      });
+      if (!callback) return connected;
+      const done = callback as (err: Error | null, c?: pg.Client) => void;
+      connected.then(
+        (client) => done(null, client),
+        (error: Error) => done(error),
+      );
+      return undefined;
+    }
+  };
+}
+
 /** The one way Ágora creates its Prisma client: WebAssembly query compiler + node-postgres, no native engine. */
 export function createDb(
   connectionString: string,
@@ -75,16 +127,8 @@ export function createDb(
     ...(options.idleTimeoutMillis === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMillis }),
     // Client-side: a server that accepts and then never answers (hung, or a network that drops packets)
     // fails the statement after this long ("Query read timeout", an outage: db/unavailable.ts).
-    ...(timeouts ? { query_timeout: timeouts.queryMs } : {}),
+    ...(timeouts ? { query_timeout: timeouts.queryMs, Client: boundedClient(timeouts) } : {}),
   });
-  if (timeouts) {
-    // Server-side, on every connection as it opens: a statement that waits longer than this for rows
-    // another writer holds gives up (SQLSTATE 55P03, "busy": db/unavailable.ts). A SET rather than a
-    // startup parameter, which poolers such as PgBouncer refuse unless told to pass it on.
-    pool.on('connect', (client) => {
-      client.query(`SET lock_timeout = ${Math.trunc(timeouts.lockMs)}`).catch(() => undefined);
-    });
-  }
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
     // '' is node-postgres's unnamed statement, prepared again each time.

@@ -42,8 +42,10 @@ const PG_MESSAGES = [
   'Client has encountered a connection error',
   'Cannot use a pool after calling end on the pool',
   'Connection refused',
-  // node-postgres's query_timeout (db/client.ts): the server took the statement and never answered.
+  // node-postgres's query_timeout (db/client.ts): the server took the statement and never answered; the
+  // connection then closes itself, and what was still to be sent on it (a ROLLBACK) fails so.
   'Query read timeout',
+  'Client was closed and is not queryable',
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
@@ -430,5 +431,56 @@ describe('while PostgreSQL hangs (accepts, then never answers)', () => {
     });
     expect(again.statusCode).toBe(303);
     expect(await t.db.post.count({ where: { threadId, isOpening: false } })).toBe(1);
+  }, 60_000);
+  it('gives up once, not twice, when the server hangs inside a transaction, and leaves no transaction open', async () => {
+    const { c, member } = await kit.community();
+    const { id: threadId, url } = await kit.openThread(c.slug, member.cookie);
+    const form = await openForm(t.app, url, { cookie: member.cookie });
+    const cookie = [member.cookie, form.cookie].filter(Boolean).join('; ');
+    // Another writer holds the thread's row (directly, not through the relay), so the reply's transaction
+    // is under way and waiting when the server stops answering.
+    const writer = new pg.Client({ connectionString: t.database.url });
+    await writer.connect();
+    await writer.query('BEGIN');
+    await writer.query('SELECT 1 FROM threads WHERE id = $1 FOR UPDATE', [threadId]);
+    const pausing = setTimeout(() => proxy.pause(), 1_000);
+    const started = performance.now();
+    let refused: Awaited<ReturnType<typeof t.app.inject>>;
+    try {
+      refused = await t.app.inject({
+        method: 'POST',
+        url: `${url}/replies`,
+        headers: { cookie },
+        payload: { _csrf: form.csrf, body: WORDS, tag: 'PROFESSIONAL' },
+      });
+    } finally {
+      clearTimeout(pausing);
+      proxy.resume();
+      await writer.query('COMMIT');
+      await writer.end();
+    }
+    // The statement's 3 s, not a second 3 s for a ROLLBACK queued behind it on the same connection.
+    expect(performance.now() - started).toBeLessThan(5_500);
+    expect(refused.statusCode).toBe(503);
+    expect(draftFields(refused.body)).toMatchObject({ body: WORDS });
+    // The connection closed itself: once the server has read everything, no transaction of ours is left.
+    const reader = new pg.Client({ connectionString: t.database.url });
+    await reader.connect();
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              await reader.query(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+              )
+            ).rows[0]?.n,
+          { timeout: 10_000 },
+        )
+        .toBe(0);
+    } finally {
+      await reader.end();
+    }
+    expect(await t.db.post.count({ where: { threadId, isOpening: false } })).toBe(0);
   }, 60_000);
 });

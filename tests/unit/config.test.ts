@@ -72,6 +72,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the database timeouts in seconds, within what PostgreSQL and Node can hold', () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ lockMs: 5_000, queryMs: 30_000 });
+    expect(
+      loadConfig({ DATABASE_LOCK_TIMEOUT_SECONDS: '2', DATABASE_QUERY_TIMEOUT_SECONDS: '60' }).databaseTimeouts,
+    ).toEqual({ lockMs: 2_000, queryMs: 60_000 });
+    // 1e9 s was taken, and became a 1 ms timer (Node's timers stop at 2^31 - 1 ms): every statement failed.
+    for (const value of ['0', '-1', 'abc', '1.5', '1e9', '2147484', '601']) {
+      expect(problemsOf({ DATABASE_LOCK_TIMEOUT_SECONDS: value }), value).toEqual([
+        `DATABASE_LOCK_TIMEOUT_SECONDS: expected a whole number of seconds from 1 to 600 (got "${value}")`,
+      ]);
+    }
+    expect(problemsOf({ DATABASE_QUERY_TIMEOUT_SECONDS: '3601' })).toEqual([
+      'DATABASE_QUERY_TIMEOUT_SECONDS: expected a whole number of seconds from 1 to 3600 (got "3601")',
+    ]);
+  });
+
   describe('attachments', () => {
     it('defaults to 10 MB, five files a post, the common office, image and PDF types, under .data', () => {
       const { attachments } = loadConfig({});
