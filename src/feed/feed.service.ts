@@ -137,8 +137,9 @@ export function createFeedService({ db }: { db: Db }) {
    * newest first on its own index and limited before they are merged — one index range per joined
    * community (posts.community_id), per followed person and per followed topic (a LATERAL subquery each: an `= ANY(list)` condition cannot walk an
    * index in order, and sorted every post of a popular topic) — so neither a long history nor a popular
-   * topic is ever scanned. Access is decided per candidate on its thread's community and the viewer's
-   * membership of it (communityAccessSql), the rule every page uses, once per community met.
+   * topic is ever scanned. Access is the rule every page uses (communityAccessSql on the community and the
+   * viewer's membership of it): for a joined community once, in `joined`; for a followed person's or
+   * topic's candidates on each one's community; and every candidate's thread must be in its community.
    */
   async function feed(context: HomeContext, filters: FeedFilters, after: string | null) {
     const cursor = decodeFeedCursor(after);
