@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { READ_TIMEOUT_MESSAGE } from './unavailable.js';
 
 export type Db = PrismaClient;
 
@@ -52,9 +53,6 @@ export interface DatabaseTimeouts {
   /** node-postgres's query_timeout: the longest wait for a statement's answer, measured by this process. */
   readonly queryMs: number;
 }
-
-/** node-postgres's message when query_timeout ends the wait for an answer. */
-const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /**
  * A node-postgres client class for a pool with DatabaseTimeouts:

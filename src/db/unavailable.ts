@@ -36,6 +36,9 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
 /** node-postgres's messages for a connection lost or never had, which carry no code. */
+/** node-postgres's message when query_timeout ends the wait for an answer (db/client.ts closes that connection). */
+export const READ_TIMEOUT_MESSAGE = 'Query read timeout';
+
 const PG_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -44,7 +47,7 @@ const PG_MESSAGES = [
   'Connection refused',
   // node-postgres's query_timeout (db/client.ts): the server took the statement and never answered; the
   // connection then closes itself, and what was still to be sent on it (a ROLLBACK) fails so.
-  'Query read timeout',
+  READ_TIMEOUT_MESSAGE,
   'Client was closed and is not queryable',
 ];
 
