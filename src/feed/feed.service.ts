@@ -135,11 +135,13 @@ export function createFeedService({ db }: { db: Db }) {
    * followed topics (the post's own or its thread's opening post's: topic_feed_posts), readable by the
    * viewer, narrowed by tag and thread kind; a keyset page (created at, id) at a time. Each source is read
    * newest first on its own index and limited before they are merged — one index range per joined
-   * community (posts.community_id), per followed person and per followed topic (a LATERAL subquery each: an `= ANY(list)` condition cannot walk an
-   * index in order, and sorted every post of a popular topic) — so neither a long history nor a popular
-   * topic is ever scanned. Access is the rule every page uses (communityAccessSql on the community and the
-   * viewer's membership of it): for a joined community once, in `joined`; for a followed person's or
-   * topic's candidates on each one's community; and every candidate's thread must be in its community.
+   * community (posts.community_id), per followed person and per followed topic (a LATERAL subquery each:
+   * an `= ANY(list)` condition cannot walk an index in order, and sorted every post of a popular topic) —
+   * so neither a long history nor a popular topic is ever scanned. Access is the rule every page uses
+   * (communityAccessSql on the community and the viewer's membership of it): for a joined community once,
+   * in `joined`; for a followed person's or topic's candidates on each one's community; and the page's
+   * posts' threads must be listed and in their community (all candidates' when one is not, or a kind is
+   * asked for). One statement in the common case, two when a thread on the page is no longer listed.
    */
   async function feed(context: HomeContext, filters: FeedFilters, after: string | null) {
     const cursor = decodeFeedCursor(after);
@@ -155,52 +157,73 @@ export function createFeedService({ db }: { db: Db }) {
         OFFSET 0)`;
     // Whether the viewer may read the post's community (communityAccessSql on it and their membership of
     // it), checked before its thread: a followed person writes in many communities, and about half of what
-    // they write is where the viewer cannot read. A joined community's posts need no check: `joined` holds
-    // only the communities the viewer belongs to and may read (joinedCommunityIds), and the thread's
-    // community is the post's. Checked per candidate there, it looked up the community and the membership
-    // 987 times for 50 joined communities (3 of the home page's 14 ms at a million posts).
-    const communityReadable = Prisma.sql`EXISTS (
-        SELECT 1 FROM communities c ${myMembershipJoin(viewer)}
-        WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0)`;
+    // they write is where the viewer cannot read. A LATERAL join on the community's key, which the planner
+    // memoizes (one lookup per community met, not per post: 898 candidates of 20 people met 20
+    // communities); OFFSET 0 keeps it from being flattened into a hash of every community. A joined
+    // community's posts need no check: `joined` holds only the communities the viewer belongs to and may
+    // read (joinedCommunityIds), and the thread's community is the post's.
+    const communityReadable = Prisma.sql`JOIN LATERAL (
+        SELECT true FROM communities c ${myMembershipJoin(viewer)}
+        WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) AS readable ON true`;
     const common = [Prisma.sql`p.status = 'PUBLISHED'`, Prisma.sql`p.deleted_at IS NULL`];
     if (filters.tag) common.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
     if (cursor) common.push(Prisma.sql`(p.created_at, p.id) < (${cursor.createdAt}, ${cursor.id}::uuid)`);
-    const where = (readable: 'joined' | 'check') =>
-      Prisma.join([...common, ...(readable === 'check' ? [communityReadable] : []), threadListed], ' AND ');
     const limit = FEED_PER_PAGE + 1;
-    const branches: Prisma.Sql[] = [];
-    if (joined.length > 0) {
-      branches.push(Prisma.sql`(
-        SELECT mine.id, mine.created_at FROM unnest(${joined}::uuid[]) AS joined(id)
-        CROSS JOIN LATERAL (
-          SELECT p.id, p.created_at FROM posts p
-          WHERE p.community_id = joined.id AND ${where('joined')}
-          ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
-    }
-    if (followed.users.length > 0) {
-      branches.push(Prisma.sql`(
-        SELECT mine.id, mine.created_at FROM unnest(${followed.users}::uuid[]) AS followed(id)
-        CROSS JOIN LATERAL (
-          SELECT p.id, p.created_at FROM posts p
-          WHERE p.author_id = followed.id AND ${where('check')}
-          ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
-    }
-    if (followed.topics.length > 0) {
-      const onTopic = cursor
-        ? Prisma.sql`AND (f.created_at, f.post_id) < (${cursor.createdAt}, ${cursor.id}::uuid)`
-        : Prisma.empty;
-      branches.push(Prisma.sql`(
-        SELECT mine.id, mine.created_at FROM unnest(${followed.topics}::uuid[]) AS followed(id)
-        CROSS JOIN LATERAL (
-          SELECT p.id, p.created_at
-          FROM topic_feed_posts f JOIN posts p ON p.id = f.post_id
-          WHERE f.topic_id = followed.id ${onTopic} AND ${where('check')}
-          ORDER BY f.created_at DESC, f.post_id DESC LIMIT ${limit}) AS mine)`);
-    }
-    if (branches.length === 0) return { items: [], next: null, empty: true };
-    const rows = await db.$queryRaw<{ id: string; created_at: Date }[]>`
-      SELECT DISTINCT id, created_at FROM (${Prisma.join(branches, ' UNION ALL ')}) AS candidates
-      ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
+    /** Each source's newest `limit` candidates, merged newest first; `threads`: with threadListed. */
+    const candidates = (threads: boolean) => {
+      const where = Prisma.join([...common, ...(threads ? [threadListed] : [])], ' AND ');
+      const branches: Prisma.Sql[] = [];
+      if (joined.length > 0) {
+        branches.push(Prisma.sql`(
+          SELECT mine.id, mine.created_at FROM unnest(${joined}::uuid[]) AS joined(id)
+          CROSS JOIN LATERAL (
+            SELECT p.id, p.created_at FROM posts p
+            WHERE p.community_id = joined.id AND ${where}
+            ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
+      }
+      if (followed.users.length > 0) {
+        branches.push(Prisma.sql`(
+          SELECT mine.id, mine.created_at FROM unnest(${followed.users}::uuid[]) AS followed(id)
+          CROSS JOIN LATERAL (
+            SELECT p.id, p.created_at FROM posts p ${communityReadable}
+            WHERE p.author_id = followed.id AND ${where}
+            ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS mine)`);
+      }
+      if (followed.topics.length > 0) {
+        const onTopic = cursor
+          ? Prisma.sql`AND (f.created_at, f.post_id) < (${cursor.createdAt}, ${cursor.id}::uuid)`
+          : Prisma.empty;
+        branches.push(Prisma.sql`(
+          SELECT mine.id, mine.created_at FROM unnest(${followed.topics}::uuid[]) AS followed(id)
+          CROSS JOIN LATERAL (
+            SELECT p.id, p.created_at
+            FROM topic_feed_posts f JOIN posts p ON p.id = f.post_id ${communityReadable}
+            WHERE f.topic_id = followed.id ${onTopic} AND ${where}
+            ORDER BY f.created_at DESC, f.post_id DESC LIMIT ${limit}) AS mine)`);
+      }
+      if (branches.length === 0) return null;
+      return Prisma.sql`SELECT DISTINCT id, created_at FROM (${Prisma.join(branches, ' UNION ALL ')}) AS candidates
+        ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
+    };
+    const merged = candidates(false);
+    if (merged === null) return { items: [], next: null, empty: true };
+    // Threads are checked on the page's candidates only, not on every source's: the newest `limit` of the
+    // merged sources are the newest `limit` of everything the sources hold (each source gives its own
+    // newest `limit`), so when all of them are in listed threads they are the page, exactly as if every
+    // candidate had been checked. When one is not (a thread held or restricted since, rare), or a kind is
+    // asked for (which many fail), the statement is run again with the check on every candidate. Checking
+    // each candidate's thread cost a lookup per candidate: 1,100 for the 50 joined communities of the
+    // bench's viewer at a million posts, where a page needs 21.
+    const checked = filters.kind
+      ? null
+      : await db.$queryRaw<{ id: string; created_at: Date; listed: boolean }[]>`
+          SELECT top.id, top.created_at, ${threadListed} AS listed
+            FROM (${merged}) AS top JOIN posts p ON p.id = top.id
+           ORDER BY top.created_at DESC, top.id DESC`;
+    const rows =
+      checked?.every((row) => row.listed) === true
+        ? checked
+        : await db.$queryRaw<{ id: string; created_at: Date }[]>`${candidates(true) ?? merged}`;
     const page = rows.slice(0, FEED_PER_PAGE);
     const found = await db.post.findMany({
       where: { id: { in: page.map((row) => row.id) } },

@@ -320,6 +320,51 @@ describe('follows and the home feed', () => {
     expect(await t.db.follow.count({ where: { followerId: me.user.id } })).toBe(0);
   });
 
+  it('leaves out the posts of a thread restricted since they were published, and still fills the page', async () => {
+    // The feed checks threads on the page's candidates only and reads again, checking every candidate,
+    // when one of them is in a thread no longer listed: the page must then be the next 20 listed posts.
+    const author = await kit.person();
+    const c = await createCommunity(t.db, { organizationId: home.id, ownerId: author.user.id, name: 'Retenidos' });
+    const member = await createUser(t.db, { organizationId: home.id });
+    await addMembership(t.db, c.id, member.id);
+    const cookie = await signInAs(t.app, member.email);
+    const create = (title: string, minutesAgo: number, restricted: boolean) =>
+      t.db.thread.create({
+        data: {
+          communityId: c.id,
+          authorId: author.user.id,
+          title,
+          kind: 'DISCUSSION',
+          tag: 'PROFESSIONAL',
+          restricted,
+          posts: {
+            create: {
+              authorId: author.user.id,
+              isOpening: true,
+              source: 'Cuerpo del hilo.',
+              html: '',
+              tag: 'PROFESSIONAL',
+              createdAt: new Date(Date.now() - minutesAgo * 60_000),
+            },
+          },
+        },
+      });
+    for (let i = 0; i < 22; i++) await create(`Listado ${String(i).padStart(2, '0')}`, i + 1, false);
+    // The newest post of all, and one in the middle of the first page, in restricted threads.
+    await create('Restringido nuevo', 0, true);
+    await create('Restringido medio', 10.5, true);
+    const titles = (body: string) => [...body.matchAll(/Listado (\d\d)/g)].map((match) => match[1]);
+    const first = await kit.get('/', cookie);
+    expect(first.statusCode).toBe(200);
+    expect(first.body).not.toContain('Restringido');
+    expect(titles(first.body)).toEqual(Array.from({ length: 20 }, (_, i) => String(i).padStart(2, '0')));
+    const next = /href="([^"]+)" rel="next"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const second = await kit.get(next, cookie);
+    expect(titles(second.body)).toEqual(['20', '21']);
+    expect(second.body).not.toContain('Restringido');
+    expect(second.body).not.toContain('rel="next"');
+  });
+
   it('pages the feed with keyset cursors; bad filters and cursors never fail', async () => {
     const author = await kit.person();
     const c = await createCommunity(t.db, { organizationId: home.id, ownerId: author.user.id, name: 'Muchos hilos' });
