@@ -137,6 +137,7 @@ async function fixedRate(job: LoadJob, rate: number): Promise<LoadResult> {
   try {
     const results = await Promise.all(started.map((run) => run.then(({ result }) => result)));
     // Answers arrive one every 1000 / rate ms when the rate holds: count the spans between them plus one.
+    const corrected = correctForCoordinatedOmission(responses.latencies, (1000 * connections) / rate);
     const span = responses.last > responses.first ? (responses.last - responses.first) / 1000 + 1 / rate : 0;
     return {
       connections,
@@ -148,7 +149,8 @@ async function fixedRate(job: LoadJob, rate: number): Promise<LoadResult> {
       non2xx: sum(results, (result) => result.non2xx),
       statusCodes: statusCodes(results),
       latencyMs: percentiles(responses.latencies),
-      correctedLatencyMs: percentiles(correctForCoordinatedOmission(responses.latencies, (1000 * connections) / rate)),
+      correctedLatencyMs: percentiles(corrected),
+      correctedSamplesMs: corrected,
     };
   } finally {
     clearTimeout(deadline);

@@ -36,6 +36,8 @@ export interface LoadResult {
   readonly latencyMs: Percentiles;
   /** Fixed rate only: the same, corrected for coordinated omission (see stats.ts). */
   readonly correctedLatencyMs?: Percentiles;
+  /** Fixed rate only: every corrected response time, for pooling several runs' samples (bench/scale.ts). */
+  readonly correctedSamplesMs?: readonly number[];
 }
 
 /** The run was stopped by its AbortSignal (Ctrl-C). */

@@ -38,6 +38,7 @@ const USAGE = `Usage: npm run bench -- [options]   (each option also reads BENCH
   --routes <a,b>          only these routes (names: ${BENCH_ROUTES.map((route) => route.name).join(', ')})
   --scale <a,b|none>      list pages at two data sizes, 20 req/s then closed loop (default all: ${SCALE_PAGES.map((page) => page.name).join(', ')})
   --scale-duration <s>    seconds of each list page's 20 req/s phase, where its p99 is read (default 15: 300 requests)
+  --scale-slices <n>      that phase in n slices, the two sizes taking turns, each size's answers pooled (default 3)
   --help                  this text`;
 
 interface Settings {
@@ -50,6 +51,7 @@ interface Settings {
   readonly routes: readonly string[];
   readonly scalePages: readonly string[];
   readonly scaleSeconds: number;
+  readonly scaleSlices: number;
 }
 
 class UsageError extends Error {}
@@ -66,6 +68,7 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
       routes: { type: 'string' },
       scale: { type: 'string' },
       'scale-duration': { type: 'string' },
+      'scale-slices': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -98,6 +101,7 @@ function readSettings(argv: string[], env: Record<string, string | undefined>): 
     scalePages,
     durationSeconds: number('duration', 'BENCH_DURATION', 5, 1, 300),
     scaleSeconds: number('scale-duration', 'BENCH_SCALE_DURATION', 15, 1, 300),
+    scaleSlices: number('scale-slices', 'BENCH_SCALE_SLICES', 3, 1, 30),
     warmupSeconds: number('warmup', 'BENCH_WARMUP', 1, 0, 60),
     rate: number('rate', 'BENCH_RATE', 100, 1, 100_000),
     rateConnections: number('rate-connections', 'BENCH_RATE_CONNECTIONS', 20, 1, 100),
@@ -284,6 +288,7 @@ async function main(): Promise<number> {
         {
           durationSeconds: settings.durationSeconds,
           fixedSeconds: settings.scaleSeconds,
+          slices: settings.scaleSlices,
           rate: 20,
           connections: settings.connections,
           pages: settings.scalePages,

@@ -20,8 +20,9 @@ import {
   longThreadPath,
 } from './dataset.js';
 import { type LoadResult, runLoad } from './load.js';
+import { percentiles } from './stats.js';
 
-// The list pages at two sizes of the same site (bench/dataset.ts), back to back in one run: p99 at a
+// The list pages at two sizes of the same site (bench/dataset.ts), taking turns in one run: p99 at a
 // fixed 20 req/s, the peak in closed loop, and the CPU each request cost Node (this process: the app
 // runs here, the load generator in a child) and PostgreSQL (its processes, from /proc), then the large
 // ÷ small ratios the issue's goals are written in (p99 ≤ 1.25×, PostgreSQL CPU ≤ 1.5×).
@@ -79,6 +80,12 @@ export interface ScaleSettings {
    * slowest but one, which one hiccup of a shared machine decides; 15 s is 300.
    */
   readonly fixedSeconds: number;
+  /**
+   * The fixed-rate seconds are cut into this many slices, the small and the large size's taking turns, and
+   * each size's p99 is read from its slices' answers pooled: both sizes meet the same minutes of a shared
+   * machine, where measured one after the other a hiccup in one of them decided a cheap page's ratio.
+   */
+  readonly slices: number;
   /** The fixed rate p99 is measured at (the issue's table: 20 req/s). */
   readonly rate: number;
   readonly connections: number;
@@ -169,10 +176,10 @@ interface ServedDataset {
 
 /**
  * Builds (or finds) both data sets on the bench's PostgreSQL, serves each with its own Ágora in this
- * process, and measures every page at both sizes, the small then the large one back to back, so the two
- * measurements of a page meet the same machine (a shared machine's load drifts over minutes; measured
- * size after size, a page's two p99s were taken ten minutes apart). `dataDir`: the server's data folder,
- * for its CPU.
+ * process, and measures every page at both sizes, the two taking turns at the fixed rate (settings.slices),
+ * so the two measurements of a page meet the same minutes of the machine (a shared machine's load drifts
+ * over minutes and hiccups for moments; measured size after size, a page's two p99s were taken ten minutes
+ * apart). `dataDir`: the server's data folder, for its CPU.
  */
 export async function benchAtScale(
   serverUrl: string,
@@ -204,14 +211,10 @@ export async function benchAtScale(
       served.push({ parameters, url, base, cookie: await datasetSession(url, DATASET_VIEWER_HANDLE) });
     }
     for (const page of pages) {
-      for (const dataset of served) {
-        try {
-          rows.push(await measurePage(page, dataset));
-        } catch (error) {
-          progress(
-            `  ${page.name} (${dataset.parameters.name}): not measured, ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+      try {
+        rows.push(...(await measurePage(page)));
+      } catch (error) {
+        progress(`  ${page.name}: not measured, ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   } finally {
@@ -221,48 +224,84 @@ export async function benchAtScale(
   }
   return { rows, built };
 
-  async function measurePage(page: ScalePage, { parameters, url, base, cookie }: ServedDataset): Promise<ScaleRow> {
-    const pathname = await page.path({ url, parameters });
-    const headers = page.signedIn ? { cookie } : undefined;
-    const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
-    await check.arrayBuffer();
-    if (!check.ok) throw new Error(`${page.name} (${parameters.name}) ${pathname} answered ${check.status}`);
-    const job = { url: `${base}${pathname}`, timeoutSeconds: 10, ...(headers ? { headers } : {}) };
-    // Warm up (plans, caches, the JIT), then the fixed rate, then the peak.
-    await runLoad({ ...job, connections: settings.connections, durationSeconds: 1 });
-    const fixed = await measured(
-      {
-        ...job,
-        connections: Math.min(10, settings.rate),
-        rate: settings.rate,
-        durationSeconds: settings.fixedSeconds,
-      },
-      dataDir,
-      new URL(url).pathname.slice(1),
+  /** A page at both sizes: the fixed rate in slices taking turns, then each size's peak. */
+  async function measurePage(page: ScalePage): Promise<ScaleRow[]> {
+    const jobs = await Promise.all(
+      served.map(async ({ parameters, url, base, cookie }) => {
+        const pathname = await page.path({ url, parameters });
+        const headers = page.signedIn ? { cookie } : undefined;
+        const check = await fetch(`${base}${pathname}`, { headers: headers ?? {} });
+        await check.arrayBuffer();
+        if (!check.ok) throw new Error(`${page.name} (${parameters.name}) ${pathname} answered ${check.status}`);
+        const job = { url: `${base}${pathname}`, timeoutSeconds: 10, ...(headers ? { headers } : {}) };
+        return {
+          parameters,
+          url,
+          pathname,
+          job,
+          samples: [] as number[],
+          completed: 0,
+          answered: 0,
+          node: 0,
+          postgres: 0,
+          errors: 0,
+          non2xx: 0,
+        };
+      }),
     );
-    const peak = await runLoad({
-      ...job,
-      connections: settings.connections,
-      durationSeconds: settings.durationSeconds,
-    });
-    const latency = fixed.result.correctedLatencyMs ?? fixed.result.latencyMs;
-    const requests = Math.max(1, fixed.result.completed);
-    const row: ScaleRow = {
-      page: page.name,
-      size: parameters.name,
-      path: pathname.length > 60 ? `${pathname.slice(0, 57)}…` : pathname,
-      p99Ms: latency.p99,
-      p50Ms: latency.p50,
-      requestsPerSecond: peak.requestsPerSecond,
-      nodeCpuMs: (fixed.node * 1000) / requests,
-      postgresCpuMs: (fixed.postgres * 1000) / requests,
-      errors: fixed.result.errors + peak.errors,
-      non2xx: fixed.result.non2xx + peak.non2xx,
-    };
-    progress(
-      `  ${page.name} (${parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
-    );
-    return row;
+    // Warm up (plans, caches, the JIT), then the fixed rate in turns, then the peak.
+    for (const size of jobs) await runLoad({ ...size.job, connections: settings.connections, durationSeconds: 1 });
+    const slices = Math.max(1, Math.min(settings.slices, settings.fixedSeconds));
+    for (let slice = 0; slice < slices; slice++) {
+      for (const size of jobs) {
+        const run = await measured(
+          {
+            ...size.job,
+            connections: Math.min(10, settings.rate),
+            rate: settings.rate,
+            durationSeconds: settings.fixedSeconds / slices,
+          },
+          dataDir,
+          new URL(size.url).pathname.slice(1),
+        );
+        size.samples.push(...(run.result.correctedSamplesMs ?? []));
+        size.completed += run.result.completed;
+        // CPU is read over the whole run, its first second (connections starting) included, whose answers
+        // `completed` leaves out: divided by every answer of the run, or short slices would read high.
+        size.answered += Object.values(run.result.statusCodes).reduce((sum, count) => sum + count, 0);
+        size.node += run.node;
+        size.postgres += run.postgres;
+        size.errors += run.result.errors;
+        size.non2xx += run.result.non2xx;
+      }
+    }
+    const rows: ScaleRow[] = [];
+    for (const size of jobs) {
+      const peak = await runLoad({
+        ...size.job,
+        connections: settings.connections,
+        durationSeconds: settings.durationSeconds,
+      });
+      const latency = percentiles(size.samples);
+      const requests = Math.max(1, size.answered);
+      const row: ScaleRow = {
+        page: page.name,
+        size: size.parameters.name,
+        path: size.pathname.length > 60 ? `${size.pathname.slice(0, 57)}…` : size.pathname,
+        p99Ms: latency.p99,
+        p50Ms: latency.p50,
+        requestsPerSecond: peak.requestsPerSecond,
+        nodeCpuMs: (size.node * 1000) / requests,
+        postgresCpuMs: (size.postgres * 1000) / requests,
+        errors: size.errors + peak.errors,
+        non2xx: size.non2xx + peak.non2xx,
+      };
+      progress(
+        `  ${page.name} (${size.parameters.name}): p99 ${row.p99Ms.toFixed(1)} ms at ${settings.rate}/s, ${row.requestsPerSecond.toFixed(0)} req/s peak, CPU/request node ${row.nodeCpuMs.toFixed(1)} ms + PostgreSQL ${row.postgresCpuMs.toFixed(1)} ms`,
+      );
+      rows.push(row);
+    }
+    return rows;
   }
 }
 
