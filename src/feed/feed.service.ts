@@ -346,25 +346,29 @@ export function createFeedService({ db }: { db: Db }) {
 
   /**
    * Follows a topic (by any spelling) or stops. A topic the viewer can read nothing on is, for them, a
-   * topic that does not exist (as its page): NotFound.
+   * topic that does not exist (as its page): NotFound, to follow it and to stop following it alike (an
+   * unfollow that answered otherwise told anyone which topics exist in secret communities). A topic the
+   * viewer already follows may always be left, readable or not since.
    */
   async function setTopicFollow(viewer: Viewer, typed: string, follow: boolean): Promise<void> {
     const topic = await db.topic.findUnique({ where: { slug: topicKey(typed) }, select: { id: true } });
     if (!topic) throw new NotFound('No such topic');
-    if (follow) {
-      const visible = await db.post.findFirst({
+    const readable = async () =>
+      (await db.post.findFirst({
         where: {
           status: 'PUBLISHED',
           thread: { restricted: false, community: communityAccessWhere(actorOf(viewer), 'read') },
           topics: { some: { topicId: topic.id } },
         },
         select: { id: true },
-      });
-      if (!visible) throw new NotFound('No such topic');
+      })) !== null;
+    if (follow) {
+      if (!(await readable())) throw new NotFound('No such topic');
       await db.follow.createMany({ data: [{ followerId: viewer.id, topicId: topic.id }], skipDuplicates: true });
-    } else {
-      await db.follow.deleteMany({ where: { followerId: viewer.id, topicId: topic.id } });
+      return;
     }
+    const left = await db.follow.deleteMany({ where: { followerId: viewer.id, topicId: topic.id } });
+    if (left.count === 0 && !(await readable())) throw new NotFound('No such topic');
   }
 
   /** Whether the viewer follows this person (by handle) or topic (by key), for the button on its page. */

@@ -300,6 +300,36 @@ describe('follows and the home feed', () => {
       expect(body.replaceAll('secretotema', 'X').length).toBe(unknown.replaceAll('noexistetema', 'X').length);
     }
     expect((await kit.get('/people?topic=secretotema', secret.member.cookie)).body).toContain('Sécretotema');
+    // Following and unfollowing answer as for a topic nobody ever wrote, too.
+    for (const action of ['follow', 'unfollow']) {
+      const secretTopic = await submitForm(
+        t.app,
+        `/t/secretotema/${action}`,
+        {},
+        { cookie: outsider.cookie, formUrl: '/people' },
+      );
+      const unknownTopic = await submitForm(
+        t.app,
+        `/t/noexistetema/${action}`,
+        {},
+        { cookie: outsider.cookie, formUrl: '/people' },
+      );
+      expect(secretTopic.statusCode, action).toBe(404);
+      const same = (html: string, word: string) =>
+        html.replaceAll(word, 'X').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
+      expect(same(secretTopic.body, 'secretotema')).toBe(same(unknownTopic.body, 'noexistetema'));
+    }
+    // A member follows it, leaves the community, and may still stop following it.
+    const member = secret.member;
+    expect(
+      (await submitForm(t.app, '/t/secretotema/follow', {}, { cookie: member.cookie, formUrl: '/people' })).statusCode,
+    ).toBe(303);
+    await t.db.membership.deleteMany({ where: { communityId: secret.c.id, userId: member.user.id } });
+    expect(
+      (await submitForm(t.app, '/t/secretotema/unfollow', {}, { cookie: member.cookie, formUrl: '/people' }))
+        .statusCode,
+    ).toBe(303);
+    expect(await t.db.follow.count({ where: { followerId: member.user.id } })).toBe(0);
   });
 
   it('refuses to follow oneself, an unknown person or a topic with nothing readable', async () => {
