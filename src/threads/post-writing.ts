@@ -204,8 +204,9 @@ export function createPostWriting({
    * Forbidden (with a reason) for anyone else or a closed thread. A rejected or hidden post is not
    * edited: its author appeals the decision instead.
    */
-  async function editablePost({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
-    const post = await postOf(thread, postId);
+  async function editablePost(openedThread: OpenedThread, viewer: Viewer, postId: string) {
+    const { opened, thread } = openedThread;
+    const post = await postOf(openedThread, viewer, postId);
     if (post.status !== 'PUBLISHED' && post.status !== 'HELD') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');
     requirePost(opened, thread);
@@ -335,8 +336,9 @@ export function createPostWriting({
    * has answered. Errors as deletePost: NotFound for a post the author may not delete (rejected,
    * hidden, deleted, someone else's as far as they may know), Refused in an archived community.
    */
-  async function deletionOf({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
-    const post = await postOf(thread, postId);
+  async function deletionOf(openedThread: OpenedThread, viewer: Viewer, postId: string) {
+    const { opened, thread } = openedThread;
+    const post = await postOf(openedThread, viewer, postId);
     // A held post may be withdrawn by its author; a rejected or hidden one stays for the record (and appeal).
     if (post.status !== 'PUBLISHED' && post.status !== 'HELD') throw new NotFound('No such post');
     if (post.authorId !== viewer.id) throw new Refused('threads.refused.notAuthor');

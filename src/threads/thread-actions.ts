@@ -91,17 +91,18 @@ export function createThreadActions({
 
   /** The question's author or a moderator marks (or unmarks) the accepted answer. */
   async function setAccepted(
-    { opened, thread }: OpenedThread,
+    openedThread: OpenedThread,
     viewer: Viewer,
     postId: string,
     accept: boolean,
     context: AuditContext,
   ) {
+    const { opened, thread } = openedThread;
     if (thread.kind !== 'QUESTION') throw new Invalid({ form: 'threads.refused.notQuestion' });
     const moderator = opened.permissions.moderate;
     if (!moderator && thread.authorId !== viewer.id) throw new Refused('threads.refused.notQuestionAuthor');
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
-    const post = await postOf(thread, postId);
+    const post = await postOf(openedThread, viewer, postId);
     if (post.isOpening) throw new Invalid({ form: 'threads.refused.acceptOpening' });
     // An answer is someone else's help: the asker's own reply is never the accepted answer (issue 14).
     if (accept && post.authorId !== null && post.authorId === thread.authorId) {

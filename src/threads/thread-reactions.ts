@@ -34,15 +34,16 @@ export function createThreadReactions({
    * showed it would: `on` adds it, `off` takes it back. Sent twice, or from a stale page, it is the same.
    */
   async function setReaction(
-    { opened, thread }: OpenedThread,
+    openedThread: OpenedThread,
     viewer: Viewer,
     postId: string,
     kind: ReactionKind,
     on: boolean,
   ) {
+    const { opened, thread } = openedThread;
     if (opened.community.archivedAt !== null) throw new Refused('threads.refused.archived');
     if (!opened.permissions.post) throw new Refused('threads.refused.notMember');
-    const post = await postOf(thread, postId);
+    const post = await postOf(openedThread, viewer, postId);
     if (post.status !== 'PUBLISHED') throw new NotFound('No such post');
     if (on && post.authorId === viewer.id && !mayReactToOwnPost(kind)) throw new Refused('threads.refused.ownUseful');
     // The thread's row first (post-status.ts lockThreadRow): the reaction's foreign key locks its post (FOR KEY

@@ -543,8 +543,14 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
     };
   }
 
-  /** A post of this thread; NotFound for posts of other threads. */
-  async function postOf(thread: ThreadRow, postId: string) {
+  /**
+   * A post of this thread as the viewer may know of it: NotFound for a post of another thread, and for a
+   * held, rejected or hidden post to anyone but its author and the community's moderators (who alone see
+   * it, src/moderation/post-visibility.ts), so that every action on a post answers for one the viewer may
+   * not see exactly as for an id that does not exist. A deleted post is found (its tombstone is in place);
+   * each action says what it does with one.
+   */
+  async function postOf({ opened, thread }: OpenedThread, viewer: Viewer | null, postId: string) {
     const post = await db.post.findFirst({
       where: { id: postId, threadId: thread.id },
       select: {
@@ -558,12 +564,16 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
       },
     });
     if (!post) throw new NotFound('No such post');
+    if (isRestricted(post.status) && !isModerator(opened) && (viewer === null || post.authorId !== viewer.id)) {
+      throw new NotFound('No such post');
+    }
     return post;
   }
 
   /** Earlier versions of a post, newest first: for moderators and the post's author. */
-  async function history({ opened, thread }: OpenedThread, viewer: Viewer, postId: string) {
-    const post = await postOf(thread, postId);
+  async function history(openedThread: OpenedThread, viewer: Viewer, postId: string) {
+    const { opened } = openedThread;
+    const post = await postOf(openedThread, viewer, postId);
     if (!isModerator(opened) && post.authorId !== viewer.id) throw new NotFound('No such post');
     const revisions = await db.postRevision.findMany({
       where: { postId: post.id },
