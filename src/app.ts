@@ -44,7 +44,7 @@ import {
   URI_TOO_LONG_PATH,
 } from './plugins/errors.js';
 import { i18nPlugin } from './plugins/i18n.js';
-import { inputGuardPlugin } from './plugins/input-guard.js';
+import { inputGuardPlugin, undecodable } from './plugins/input-guard.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { notificationBellPlugin } from './plugins/notification-bell.js';
 import { securityPlugin } from './plugins/security.js';
@@ -124,10 +124,12 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
       }
       try {
         decodeURIComponent(path);
-        return url;
       } catch {
         return MALFORMED_URL_PATH;
       }
+      // The query string too: the parser keeps an undecodable value as it came (`?q=%FF` searched "FF").
+      const query = url.indexOf('?');
+      return query >= 0 && undecodable(url.slice(query + 1)) ? MALFORMED_URL_PATH : url;
     },
     // Errors Fastify raises before routing go through our error handler too.
     frameworkErrors: (error, request, reply) => {

@@ -1,3 +1,4 @@
+import { parse as parseQueryString } from 'fast-querystring';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequest, UnstorableInput } from '../errors.js';
@@ -18,6 +19,38 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
 /** Any control character, for one-line values: path segments, query values, field names, file names. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_IN_LINE = /[\u0000-\u001F\u007F]/u;
+
+/**
+ * Whether `encoded` (a query string, or a form body as application/x-www-form-urlencoded sends it) holds
+ * a percent-encoding that does not decode to UTF-8 (`%FF`, a lone surrogate `%ED%A0%80`, a `%` without
+ * two hex digits). The query-string parser leaves such a value as it came, so `?q=%FF` was searched for
+ * as the words "FF"; every route answers 400 instead (WHATWG URL, "percent-decode"; RFC 3986 §2.1).
+ */
+export function undecodable(encoded: string): boolean {
+  if (!encoded.includes('%')) return false;
+  for (const part of encoded.split('&')) {
+    if (!part.includes('%')) continue;
+    try {
+      decodeURIComponent(part);
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Set by formParser on a body whose percent-encoding does not decode; the guard answers 400 for it. */
+const MALFORMED_BODY = Symbol('malformed form body');
+
+/**
+ * @fastify/formbody's parser: fast-querystring's, as the plugin's default, marking a body that
+ * `undecodable` refuses (a parser that throws would end the request without our error page).
+ */
+export function formParser(body: string): Record<string, unknown> {
+  const parsed = parseQueryString(body) as Record<string, unknown>;
+  if (undecodable(body)) Object.defineProperty(parsed, MALFORMED_BODY, { value: true });
+  return parsed;
+}
 
 /** What is wrong with a request's params, query or body, and where. */
 export interface InputProblem {
@@ -134,6 +167,8 @@ export const inputGuardPlugin = fp(
     // hook of its own routes' context, after ours would), before any handler, the not-found one too.
     app.addHook('preHandler', async (request) => {
       readingBody.delete(request);
+      const body = request.body as Record<PropertyKey, unknown> | undefined;
+      if (body && typeof body === 'object' && body[MALFORMED_BODY] === true) throw new UnstorableInput('body');
       const found =
         findInputProblem(request.params, false, 'params') ??
         findInputProblem(request.query, false, 'query') ??

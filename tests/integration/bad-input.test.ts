@@ -147,6 +147,11 @@ describe('input that can be neither stored nor echoed', () => {
         type: 'application/x-www-form-urlencoded',
       },
       { name: 'unknown type', payload: 'x', type: 'text/plain' },
+      {
+        name: 'undecodable percent-encoding',
+        payload: `_csrf=${csrf}&title=%FF&body=x%25%&email=%ED%A0%80&q=%zz`,
+        type: 'application/x-www-form-urlencoded',
+      },
     ];
     // (Not the routes that end our own session: a well-formed body there is a valid request.)
     const ending = ['/sign-out', '/account/sign-out-everywhere'];

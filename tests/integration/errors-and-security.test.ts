@@ -52,7 +52,21 @@ describe('error pages', () => {
   });
 
   it('a malformed URL answers 400 with a page in the layout and every header of any other answer', async () => {
-    for (const url of ['/%E0%A4%A', '/c/%FF', '/c/%', '/u/%zz', '/t/%ED%A0%80', '/static/%ED%A0%80', '/%C0%AF?x=1']) {
+    for (const url of [
+      '/%E0%A4%A',
+      '/c/%FF',
+      '/c/%',
+      '/u/%zz',
+      '/t/%ED%A0%80',
+      '/static/%ED%A0%80',
+      '/%C0%AF?x=1',
+      // The query string too, on every route: the parser kept such a value as it came (`?q=%FF` searched "FF").
+      '/search?q=hola%ED%A0%80',
+      '/search?q=%FF',
+      '/people?q=%FF',
+      '/communities?q=a&audience=%E0%A4%A',
+      '/?tag=x%',
+    ]) {
       const response = await t.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(400);
       expect(response.headers['content-type'], url).toBe('text/html; charset=utf-8');
@@ -69,6 +83,23 @@ describe('error pages', () => {
       expect(response.headers['x-request-id'], url).toBeDefined();
     }
   });
+});
+
+it('a form body whose percent-encoding does not decode answers 400 with a page, and the encodings people send work', async () => {
+  for (const body of ['email=%FF', 'email=a%40b.es&password=%ED%A0%80', 'email=x%']) {
+    const form = await openForm(t.app, '/sign-in');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+      payload: `_csrf=${encodeURIComponent(form.csrf)}&${body}`,
+    });
+    expect(response.statusCode, body).toBe(400);
+    expect(response.body, body).toContain('<h1>Petición no válida</h1>');
+  }
+  for (const url of ['/search?q=contrataci%C3%B3n+p%C3%BAblica', '/communities?q=%25', '/search?q=50%25+m%C3%A1s']) {
+    expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+  }
 });
 
 describe('a path too long to route', () => {
