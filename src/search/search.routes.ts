@@ -61,7 +61,11 @@ export async function searchRoutes(app: FastifyInstance, { db, search }: { db: D
     let result: SearchPage | null = null;
     let solved: Awaited<ReturnType<SearchService['latestSolved']>> | null = null;
     if (!failed && form.query)
-      result = await search.search(request.viewer, form.query, filters, { after: form.after, solvedOnly });
+      result = await search.search(request.viewer, form.query, filters, {
+        after: form.after,
+        solvedOnly,
+        locale: request.locale,
+      });
     else if (!failed && solvedOnly && form.values.q.trim() === '')
       solved = await search.latestSolved(request.viewer, form.after, filters);
     const nextLink = (cursor: string | null) => {

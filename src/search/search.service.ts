@@ -78,6 +78,16 @@ export interface SearchPage {
   readonly onlyStopWords: boolean;
 }
 
+/**
+ * The language whose stop words make a query "too common to search for": the person's interface language
+ * where PostgreSQL has its stop words (es, ca, en), else Spanish, the site's (Galician and Basque have
+ * none in PostgreSQL). A word common in another language is still searched: refusing a query when any
+ * language dropped all its words refused "ONCE" and "Don", English stop words, to Spanish readers.
+ */
+function stopWordLanguage(locale: string | undefined): 'es' | 'ca' | 'en' {
+  return locale === 'ca' || locale === 'en' ? locale : 'es';
+}
+
 /** The languages whose stemmers a query is read with: those posts are indexed with (agora_ts_config). */
 const QUERY_LANGUAGES = ['es', 'ca', 'en', 'und'] as const;
 
@@ -145,14 +155,15 @@ export function createSearchService({ db }: { db: Db }) {
    * an accepted answer and 1.2 for a solved question's opening post, times 1 + ln(1 + "útil" reactions),
    * divided by 1 + age / 180 days. A person's reactions to their own post never count. Pages are a keyset over (score, id) with the moment of the first page
    * kept in the cursor, so a page never repeats or skips a result because time passed. A cursor of another
-   * query or filters is ignored (`staleCursor`). `solvedOnly` keeps the questions with an accepted answer
+   * query or filters is ignored (`staleCursor`). `locale`: the person's interface language, whose stop
+   * words alone are refused (`onlyStopWords`, stopWordLanguage). `solvedOnly` keeps the questions with an accepted answer
    * and matches their question and accepted answer only (the "solved questions" view).
    */
   async function search(
     viewer: Viewer | null,
     query: ParsedQuery,
     filters: SearchFilters,
-    options: { readonly after?: string | null; readonly solvedOnly?: boolean } = {},
+    options: { readonly after?: string | null; readonly solvedOnly?: boolean; readonly locale?: string } = {},
   ): Promise<SearchPage> {
     const key = searchKey(query, {
       ...Object.fromEntries(
@@ -167,11 +178,9 @@ export function createSearchService({ db }: { db: Db }) {
 
     const [built] = await db.$queryRaw<{ query: string; positive: string; nodes: number }[]>`
       SELECT q::text AS query, (${fullQuery(query, true)})::text AS positive,
-        -- Words that a language drops as too common (de, la, the…) all of them: nothing worth searching for.
-        least(${Prisma.join(
-          ['es', 'ca', 'en'].map((language) => Prisma.sql`numnode(${fullQuery(query, true, [language])})`),
-          ', ',
-        )}) AS nodes
+        -- Words that the person's language drops as too common (de, la, the…), all of them: nothing worth
+        -- searching for. Their language only: "once" or "don", English stop words, are Spanish words.
+        numnode(${fullQuery(query, true, [stopWordLanguage(options.locale)])}) AS nodes
       FROM (SELECT (${fullQuery(query)}) AS q) AS built`;
     if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true };
 

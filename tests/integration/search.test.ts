@@ -299,6 +299,31 @@ describe('/search: bad input', () => {
     expect(response.body).toContain('demasiado comunes');
   });
 
+  it("refuses only the reader's own language's stop words: 'ONCE' and 'Don' are Spanish words", async () => {
+    const { id } = await kit.openThread(slug, author.cookie, {
+      title: 'Convenio de accesibilidad',
+      kind: 'DISCUSSION',
+      body: 'Firmamos el convenio con la ONCE para las once plazas adaptadas. Don Ramón lo presentó.',
+    });
+    for (const q of ['ONCE', 'once', 'Don']) {
+      const response = await search(`q=${q}`);
+      expect(response.body, q).not.toContain('demasiado comunes');
+      expect(
+        resultLinks(response.body).some((link) => link.includes(id)),
+        q,
+      ).toBe(true);
+    }
+    // Read in English, the same words are English stop words; "de la y" is searched (not English ones).
+    await t.db.user.update({ where: { id: reader.user.id }, data: { locale: 'en' } });
+    try {
+      expect((await search('q=once')).body).toContain('Those words are too common');
+      expect((await search('q=the+of')).body).toContain('Those words are too common');
+      expect((await search('q=de+la+y')).body).not.toContain('Those words are too common');
+    } finally {
+      await t.db.user.update({ where: { id: reader.user.id }, data: { locale: null } });
+    }
+  });
+
   it('parameters given twice or as arrays are read once, never a 500', async () => {
     const response = await search('q=contratos&q=otra&tag[]=x&kind=QUESTION&kind=DISCUSSION');
     expect(response.statusCode).toBeLessThan(500);
