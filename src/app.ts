@@ -214,6 +214,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
     app.addHook('onRoute', headAnswersAsGet);
   }
+  app.addHook('onRoute', requireKeepsWordsDecision);
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
@@ -309,6 +310,20 @@ declare module 'fastify' {
     backgroundTasks: BackgroundTasks;
     /** The job queue and what requests enqueue on it; tests run `jobs.queue.drain()` before they look. */
     jobs: Jobs;
+  }
+}
+
+/**
+ * Every POST route says whether its form has words of the person's to give back when the database is
+ * away (`keepsWords`, plugins/views.ts): the field specs, `true` for a post form, or `false` for buttons and
+ * choices. Routes that said nothing lost their words (a thread's new title, a partner's invitation form):
+ * the app does not start until each has decided.
+ */
+function requireKeepsWordsDecision(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (!methods.includes('POST')) return;
+  if (route.config?.keepsWords === undefined) {
+    throw new Error(`POST ${route.url} must say whether its form keeps words through a 503 (config.keepsWords)`);
   }
 }
 

@@ -97,18 +97,22 @@ export async function accessibilityRoutes(
     });
   });
 
-  app.post('/admin/accessibility/:id/:state', adminsOnly, async (request, reply) => {
-    const viewer = request.viewer;
-    if (!viewer) throw new NotFound('Not found');
-    const params = reportParams.extend({ state: z.enum(['answered', 'open']) }).safeParse(request.params);
-    if (!params.success) throw new NotFound('Not found');
-    const known = await accessibility.setAnswered(
-      viewer,
-      params.data.id,
-      params.data.state === 'answered',
-      request.auditContext,
-    );
-    if (!known) throw new NotFound('Not found');
-    return reply.redirect(`/admin/accessibility?notice=accessibility-saved#report-${params.data.id}`, 303);
-  });
+  app.post(
+    '/admin/accessibility/:id/:state',
+    { ...adminsOnly, config: { keepsWords: false } },
+    async (request, reply) => {
+      const viewer = request.viewer;
+      if (!viewer) throw new NotFound('Not found');
+      const params = reportParams.extend({ state: z.enum(['answered', 'open']) }).safeParse(request.params);
+      if (!params.success) throw new NotFound('Not found');
+      const known = await accessibility.setAnswered(
+        viewer,
+        params.data.id,
+        params.data.state === 'answered',
+        request.auditContext,
+      );
+      if (!known) throw new NotFound('Not found');
+      return reply.redirect(`/admin/accessibility?notice=accessibility-saved#report-${params.data.id}`, 303);
+    },
+  );
 }

@@ -149,16 +149,20 @@ export async function accountsRoutes(
     });
   });
 
-  app.post('/verify-email', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
-    const token = (request.body as { token?: unknown } | undefined)?.token;
-    const problem = await accounts.verifyEmail(token, viewerOf(request).id, request.auditContext);
-    if (problem) return renderTokenProblem(reply, problem);
-    return reply.redirect('/account?notice=email-verified', 303);
-  });
+  app.post(
+    '/verify-email',
+    { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: false } },
+    async (request, reply) => {
+      const token = (request.body as { token?: unknown } | undefined)?.token;
+      const problem = await accounts.verifyEmail(token, viewerOf(request).id, request.auditContext);
+      if (problem) return renderTokenProblem(reply, problem);
+      return reply.redirect('/account?notice=email-verified', 303);
+    },
+  );
 
   app.post(
     '/account/verify-email/resend',
-    { preHandler: requireViewer, config: ACCOUNT_LIMIT },
+    { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: false } },
     async (request, reply) => {
       await accounts.resendVerification(viewerOf(request), request.locale, request.auditContext);
       return reply.redirect('/account?notice=verification-sent', 303);
@@ -215,7 +219,7 @@ export async function accountsRoutes(
     }
   });
 
-  app.post('/sign-out', async (request, reply) => {
+  app.post('/sign-out', { config: { keepsWords: false } }, async (request, reply) => {
     const token = request.cookies[auth.cookieName];
     const sso = request.viewer && token ? await accounts.signOut(token, request.viewer, request.auditContext) : null;
     reply.setSessionCookie(auth.blankCookie());
@@ -265,27 +269,36 @@ export async function accountsRoutes(
     });
   });
 
-  app.post('/password-reset/new', { config: RESET_LINK_LIMIT }, async (request, reply) => {
-    const title = request.t('accounts.reset.newTitle');
-    const form = parseForm(passwordResetForm, request.body);
-    const token = (request.body as { token?: unknown } | undefined)?.token;
-    if (!form.ok) {
-      return renderForm(reply, 'accounts/password-reset-form.eta', title, { status: 422, ...form, extra: { token } });
-    }
-    try {
-      const problem = await accounts.resetPassword(form.data.token, form.data.password, request.auditContext);
-      if (problem) return renderTokenProblem(reply, problem, true);
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      return renderForm(reply, 'accounts/password-reset-form.eta', title, {
-        status: 422,
-        errors: error.fieldErrors,
-        extra: { token },
-      });
-    }
-    reply.setSessionCookie(auth.blankCookie());
-    return reply.redirect('/sign-in?notice=password-reset', 303);
-  });
+  // The new password is asked again, never written back; the link's token is carried as the form held it.
+  const RESET_WORDS = {
+    password: { label: 'accounts.field.newPassword', multiline: false, secret: 'new-password' },
+    token: { carried: true },
+  } as const;
+  app.post(
+    '/password-reset/new',
+    { config: { ...RESET_LINK_LIMIT, keepsWords: RESET_WORDS } },
+    async (request, reply) => {
+      const title = request.t('accounts.reset.newTitle');
+      const form = parseForm(passwordResetForm, request.body);
+      const token = (request.body as { token?: unknown } | undefined)?.token;
+      if (!form.ok) {
+        return renderForm(reply, 'accounts/password-reset-form.eta', title, { status: 422, ...form, extra: { token } });
+      }
+      try {
+        const problem = await accounts.resetPassword(form.data.token, form.data.password, request.auditContext);
+        if (problem) return renderTokenProblem(reply, problem, true);
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        return renderForm(reply, 'accounts/password-reset-form.eta', title, {
+          status: 422,
+          errors: error.fieldErrors,
+          extra: { token },
+        });
+      }
+      reply.setSessionCookie(auth.blankCookie());
+      return reply.redirect('/sign-in?notice=password-reset', 303);
+    },
+  );
 
   // ── The account: overview, sessions, password, e-mail ────────────────────
   app.get('/account', { preHandler: requireViewer }, async (request, reply) =>
@@ -301,23 +314,31 @@ export async function accountsRoutes(
     });
   });
 
-  app.post('/account/sessions/end', { preHandler: requireViewer }, async (request, reply) => {
-    const form = parseForm(endSessionForm, request.body);
-    if (!form.ok || !(await accounts.endOwnSession(viewerOf(request), form.data.sessionId, request.auditContext))) {
-      return reply.redirect('/account/sessions', 303);
-    }
-    if (form.data.sessionId === viewerOf(request).sessionId) {
-      reply.setSessionCookie(auth.blankCookie());
-      return reply.redirect('/?notice=signed-out', 303);
-    }
-    return reply.redirect('/account/sessions?notice=session-ended', 303);
-  });
+  app.post(
+    '/account/sessions/end',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const form = parseForm(endSessionForm, request.body);
+      if (!form.ok || !(await accounts.endOwnSession(viewerOf(request), form.data.sessionId, request.auditContext))) {
+        return reply.redirect('/account/sessions', 303);
+      }
+      if (form.data.sessionId === viewerOf(request).sessionId) {
+        reply.setSessionCookie(auth.blankCookie());
+        return reply.redirect('/?notice=signed-out', 303);
+      }
+      return reply.redirect('/account/sessions?notice=session-ended', 303);
+    },
+  );
 
-  app.post('/account/sign-out-everywhere', { preHandler: requireViewer }, async (request, reply) => {
-    await accounts.signOutEverywhere(viewerOf(request), request.auditContext);
-    reply.setSessionCookie(auth.blankCookie());
-    return reply.redirect('/?notice=signed-out-everywhere', 303);
-  });
+  app.post(
+    '/account/sign-out-everywhere',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      await accounts.signOutEverywhere(viewerOf(request), request.auditContext);
+      reply.setSessionCookie(auth.blankCookie());
+      return reply.redirect('/?notice=signed-out-everywhere', 303);
+    },
+  );
 
   app.get('/account/password', { preHandler: requireViewer }, async (request, reply) =>
     renderForm(reply, 'accounts/change-password.eta', request.t('accounts.changePassword.title')),

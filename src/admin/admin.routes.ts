@@ -243,7 +243,7 @@ export async function adminRoutes(
     return reply.redirect(`/admin/users/${userId}?notice=${notice}`, 303);
   }
 
-  app.post('/admin/users/:id/status', async (request, reply) => {
+  app.post('/admin/users/:id/status', { config: { keepsWords: false } }, async (request, reply) => {
     const userId = idOf(request);
     const form = parseForm(userStatusForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
@@ -257,7 +257,7 @@ export async function adminRoutes(
     );
   });
 
-  app.post('/admin/users/:id/role', async (request, reply) => {
+  app.post('/admin/users/:id/role', { config: { keepsWords: false } }, async (request, reply) => {
     const userId = idOf(request);
     const form = parseForm(userRoleForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
@@ -271,7 +271,7 @@ export async function adminRoutes(
     );
   });
 
-  app.post('/admin/users/:id/voices', async (request, reply) => {
+  app.post('/admin/users/:id/voices', { config: { keepsWords: false } }, async (request, reply) => {
     const userId = idOf(request);
     const form = parseForm(officialVoiceForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });
@@ -285,7 +285,7 @@ export async function adminRoutes(
     );
   });
 
-  app.post('/admin/users/:id/voices/revoke', async (request, reply) => {
+  app.post('/admin/users/:id/voices/revoke', { config: { keepsWords: false } }, async (request, reply) => {
     const userId = idOf(request);
     const form = parseForm(officialVoiceForm, request.body);
     if (!form.ok) return userPage(reply, userId, { status: 422, ...form });

@@ -295,18 +295,22 @@ export async function balanceRoutes(
     const target = await balance.openCommunity(slugOf(request), request.viewer, request.auditContext);
     return sendCsv(request, reply, target, target.slug ?? 'community');
   });
-  app.post('/c/:slug/balance/public', { preHandler: requireViewer }, async (request, reply) => {
-    const target = await balance.openCommunity(slugOf(request), viewerOf(request), request.auditContext);
-    const form = publicForm.safeParse(request.body ?? {});
-    if (!form.success || !target.canChangePublic) {
-      return renderBalance(request, reply, target, {
-        status: 422,
-        formError: 'balance.public.notOpen',
-      });
-    }
-    await balance.setPublicBalance(target, form.data.publicBalance === 'on', request.auditContext);
-    return reply.redirect(`/c/${encodeURIComponent(target.slug ?? '')}/balance?notice=balance-public-saved`, 303);
-  });
+  app.post(
+    '/c/:slug/balance/public',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const target = await balance.openCommunity(slugOf(request), viewerOf(request), request.auditContext);
+      const form = publicForm.safeParse(request.body ?? {});
+      if (!form.success || !target.canChangePublic) {
+        return renderBalance(request, reply, target, {
+          status: 422,
+          formError: 'balance.public.notOpen',
+        });
+      }
+      await balance.setPublicBalance(target, form.data.publicBalance === 'on', request.auditContext);
+      return reply.redirect(`/c/${encodeURIComponent(target.slug ?? '')}/balance?notice=balance-public-saved`, 303);
+    },
+  );
 
   app.get('/o/:slug/balance', async (request, reply) =>
     renderBalance(request, reply, await balance.openOrganization(slugOf(request), request.viewer)),

@@ -199,31 +199,31 @@ export async function communitiesRoutes(
   }
 
   // ── Belonging: join, request, accept or decline an invitation, leave ─────
-  app.post('/c/:slug/join', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/join', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const opened = await openFor(request);
     await communities.join(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-joined');
   });
 
-  app.post('/c/:slug/request', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/request', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const opened = await openFor(request);
     await communities.requestToJoin(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-requested');
   });
 
-  app.post('/c/:slug/accept', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/accept', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const opened = await openFor(request);
     await communities.acceptInvitation(opened, viewerOf(request), request.auditContext);
     return back(reply, opened.community.slug, 'community-joined');
   });
 
-  app.post('/c/:slug/decline', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/decline', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const opened = await openFor(request);
     await communities.declineInvitation(opened, viewerOf(request), request.auditContext);
     return reply.redirect('/communities/mine?notice=community-declined', 303);
   });
 
-  app.post('/c/:slug/leave', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/leave', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const opened = await openFor(request);
     try {
       await communities.leave(opened, viewerOf(request), request.auditContext);
@@ -259,24 +259,28 @@ export async function communitiesRoutes(
     );
   });
 
-  app.post('/c/:slug/members/:userId/:action', { preHandler: requireViewer }, async (request, reply) => {
-    const params = memberParams.safeParse(request.params);
-    if (!params.success) throw new BadRequest('Unknown member action');
-    const opened = await openFor(request);
-    try {
-      await communities.actOnMember(
-        opened,
-        viewerOf(request),
-        params.data.userId,
-        params.data.action as MemberAction,
-        request.auditContext,
-      );
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors });
-    }
-    return back(reply, opened.community.slug, `community-member-${params.data.action}`, '/members');
-  });
+  app.post(
+    '/c/:slug/members/:userId/:action',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const params = memberParams.safeParse(request.params);
+      if (!params.success) throw new BadRequest('Unknown member action');
+      const opened = await openFor(request);
+      try {
+        await communities.actOnMember(
+          opened,
+          viewerOf(request),
+          params.data.userId,
+          params.data.action as MemberAction,
+          request.auditContext,
+        );
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        return renderMembers(reply, opened, { status: 422, errors: error.fieldErrors });
+      }
+      return back(reply, opened.community.slug, `community-member-${params.data.action}`, '/members');
+    },
+  );
 
   // ── Settings (owners) ────────────────────────────────────────────────────
   function renderSettings(

@@ -63,7 +63,7 @@ export async function feedRoutes(app: FastifyInstance, { feed, people }: { feed:
       303,
     );
   }
-  const guarded = { preHandler: requireViewer };
+  const guarded = { preHandler: requireViewer, config: { keepsWords: false } };
   app.post('/u/:handle/follow', guarded, (request, reply) => follow(request, reply, 'person', true));
   app.post('/u/:handle/unfollow', guarded, (request, reply) => follow(request, reply, 'person', false));
   app.post('/t/:topic/follow', guarded, (request, reply) => follow(request, reply, 'topic', true));

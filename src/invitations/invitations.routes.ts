@@ -56,7 +56,15 @@ export async function invitationsRoutes(
     return renderForm(reply, opened.invitation, request.query.token);
   });
 
-  app.post('/invitation', { config: STRICT_LIMIT }, async (request, reply) => {
+  // A partner's name and handle come back to edit, the password is asked again, and the token of the link
+  // they followed is carried as the form held it, so that the form sent again accepts the invitation.
+  const INVITATION_WORDS = {
+    displayName: { label: 'accounts.field.displayName', multiline: false },
+    handle: { label: 'accounts.field.handle', multiline: false },
+    password: { label: 'accounts.field.password', multiline: false, secret: 'new-password' },
+    token: { carried: true },
+  } as const;
+  app.post('/invitation', { config: { ...STRICT_LIMIT, keepsWords: INVITATION_WORDS } }, async (request, reply) => {
     const token = tokenOf(request);
     const opened = await invitations.openInvitation(token);
     if (!opened.ok) return renderProblem(reply, opened.problem);

@@ -9,7 +9,7 @@ const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
 /** POST /language: the language switch in every page's header; works without JavaScript. */
 export async function languageRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }) {
-  app.post('/language', async (request, reply) => {
+  app.post('/language', { config: { keepsWords: false } }, async (request, reply) => {
     const parsed = changeLanguageBody.safeParse(request.body);
     if (!parsed.success) {
       // A code that is not one of the five (a hand-made form, an old link): say so, offer the five,

@@ -400,12 +400,16 @@ export async function moderationRoutes(
       return reply.redirect(`${url}?notice=words-saved`, 303);
     });
 
-    app.post(`${base}/:wordId/delete`, { preHandler: requireViewer }, async (request, reply) => {
-      const scope = await wordsScope(request);
-      const { wordId } = parsed('opened' in scope ? communityWordParams : wordParams, request.params);
-      await watchedWords.remove(listScopeOf(request, scope), wordId, request.auditContext);
-      const url = 'opened' in scope ? `/c/${encodeURIComponent(scope.opened.community.slug)}/watched-words` : base;
-      return reply.redirect(`${url}?notice=words-saved`, 303);
-    });
+    app.post(
+      `${base}/:wordId/delete`,
+      { preHandler: requireViewer, config: { keepsWords: false } },
+      async (request, reply) => {
+        const scope = await wordsScope(request);
+        const { wordId } = parsed('opened' in scope ? communityWordParams : wordParams, request.params);
+        await watchedWords.remove(listScopeOf(request, scope), wordId, request.auditContext);
+        const url = 'opened' in scope ? `/c/${encodeURIComponent(scope.opened.community.slug)}/watched-words` : base;
+        return reply.redirect(`${url}?notice=words-saved`, 303);
+      },
+    );
   }
 }

@@ -68,17 +68,25 @@ export async function notificationsRoutes(
     return reply.redirect(href, 303);
   });
 
-  app.post('/notifications/:notificationId/read', { preHandler: requireViewer }, async (request, reply) => {
-    const params = notificationParams.safeParse(request.params);
-    if (!params.success) throw new NotFound();
-    await notifications.markRead(actorFor(viewerOf(request)), params.data.notificationId);
-    return reply.redirect('/notifications?notice=notification-read', 303);
-  });
+  app.post(
+    '/notifications/:notificationId/read',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const params = notificationParams.safeParse(request.params);
+      if (!params.success) throw new NotFound();
+      await notifications.markRead(actorFor(viewerOf(request)), params.data.notificationId);
+      return reply.redirect('/notifications?notice=notification-read', 303);
+    },
+  );
 
-  app.post('/notifications/read-all', { preHandler: requireViewer }, async (request, reply) => {
-    await notifications.markAllRead(actorFor(viewerOf(request)));
-    return reply.redirect('/notifications?notice=notifications-all-read', 303);
-  });
+  app.post(
+    '/notifications/read-all',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      await notifications.markAllRead(actorFor(viewerOf(request)));
+      return reply.redirect('/notifications?notice=notifications-all-read', 303);
+    },
+  );
 
   async function renderSettings(
     reply: FastifyReply,
@@ -106,7 +114,11 @@ export async function notificationsRoutes(
 
   app.get('/account/notifications', { preHandler: requireViewer }, async (_request, reply) => renderSettings(reply));
 
-  app.post('/account/notifications', { preHandler: requireViewer }, async (request, reply) => {
+  const SETTINGS_FORM = {
+    preHandler: requireViewer,
+    config: { keepsWords: { timeZone: { label: 'notifications.settings.timeZone', multiline: false } } },
+  } as const;
+  app.post('/account/notifications', SETTINGS_FORM, async (request, reply) => {
     const form = parseForm(settingsForm, request.body);
     if (!form.ok) return renderSettings(reply, { status: 422, errors: form.errors, values: form.values });
     const data = form.data as Record<string, unknown>;
@@ -153,21 +165,25 @@ export async function notificationsRoutes(
       });
     });
 
-    unsubscribe.post('/unsubscribe/:token', { config: { signedLinkOnly: true } }, async (request, reply) => {
-      const claim = await unsubscribeClaim(request.params);
-      if (!claim) return renderInvalidLink(reply);
-      await notifications.unsubscribe(claim.userId, claim.scope);
-      return reply.view('notifications/unsubscribe.eta', {
-        title: request.t('notifications.unsubscribe.title'),
-        state: 'done',
-        what: '',
-      });
-    });
+    unsubscribe.post(
+      '/unsubscribe/:token',
+      { config: { signedLinkOnly: true, keepsWords: false } },
+      async (request, reply) => {
+        const claim = await unsubscribeClaim(request.params);
+        if (!claim) return renderInvalidLink(reply);
+        await notifications.unsubscribe(claim.userId, claim.scope);
+        return reply.view('notifications/unsubscribe.eta', {
+          title: request.t('notifications.unsubscribe.title'),
+          state: 'done',
+          what: '',
+        });
+      },
+    );
   });
 
   // Watch levels (Discourse's watching / normal / muted), on the community and the thread pages. Only
   // for what the person may read: otherwise 404, as for anything they cannot see.
-  app.post('/c/:slug/watch', { preHandler: requireViewer }, async (request, reply) => {
+  app.post('/c/:slug/watch', { preHandler: requireViewer, config: { keepsWords: false } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const slug = (request.params as { slug?: unknown }).slug;
     if (typeof slug !== 'string') throw new NotFound();
@@ -179,15 +195,19 @@ export async function notificationsRoutes(
     return reply.redirect(`/c/${encodeURIComponent(opened.community.slug)}?notice=watch-changed`, 303);
   });
 
-  app.post('/c/:slug/threads/:threadId/watch', { preHandler: requireViewer }, async (request, reply) => {
-    const viewer = viewerOf(request);
-    const params = threadParams.safeParse(request.params);
-    if (!params.success) throw new NotFound('No such thread');
-    const opened = await threads.openThread(params.data.slug, params.data.threadId, viewer, request.auditContext);
-    const form = watchForm.safeParse(request.body ?? {});
-    if (!form.success) throw new Invalid({ level: 'notifications.watch.error' });
-    await notifications.setThreadWatch(viewer.id, opened.thread.id, form.data.level);
-    const path = `/c/${encodeURIComponent(opened.opened.community.slug)}/threads/${opened.thread.id}`;
-    return reply.redirect(`${path}?notice=watch-changed`, 303);
-  });
+  app.post(
+    '/c/:slug/threads/:threadId/watch',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const params = threadParams.safeParse(request.params);
+      if (!params.success) throw new NotFound('No such thread');
+      const opened = await threads.openThread(params.data.slug, params.data.threadId, viewer, request.auditContext);
+      const form = watchForm.safeParse(request.body ?? {});
+      if (!form.success) throw new Invalid({ level: 'notifications.watch.error' });
+      await notifications.setThreadWatch(viewer.id, opened.thread.id, form.data.level);
+      const path = `/c/${encodeURIComponent(opened.opened.community.slug)}/threads/${opened.thread.id}`;
+      return reply.redirect(`${path}?notice=watch-changed`, 303);
+    },
+  );
 }

@@ -11,7 +11,7 @@ import { isSecretField, keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
 import { failedReadingBody } from './input-guard.js';
-import type { KeptFieldSpec } from './views.js';
+import type { ShownFieldSpec } from './views.js';
 
 interface ErrorPage {
   status: number;
@@ -81,7 +81,7 @@ interface KeptField {
   readonly label: string;
   readonly value: string;
   readonly multiline: boolean;
-  readonly secret: KeptFieldSpec['secret'] | null;
+  readonly secret: ShownFieldSpec['secret'] | null;
 }
 
 /** The words of a form refused for a reason not its own, to send again from the error page. */
@@ -95,7 +95,7 @@ interface KeptDraft {
 }
 
 /** A post form's fields shown to edit (`keepsWords: true`). */
-const POST_FORM_FIELDS: Readonly<Record<string, KeptFieldSpec>> = {
+const POST_FORM_FIELDS: Readonly<Record<string, ShownFieldSpec>> = {
   title: { label: 'error.503.draftTitle', multiline: false },
   body: { label: 'error.503.draftBody', multiline: true },
 };
@@ -114,7 +114,13 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   const shown = keeps === true ? POST_FORM_FIELDS : keeps;
   const values = keptValues(body);
   const fields: KeptField[] = [];
+  const hidden: { name: string; value: string }[] = [];
   for (const [name, spec] of Object.entries(shown)) {
+    if ('carried' in spec) {
+      const carried = (body as Record<string, unknown>)[name];
+      if (typeof carried === 'string') hidden.push({ name, value: carried });
+      continue;
+    }
     const label = request.t(spec.label);
     if (spec.secret) {
       // Sent, and never written back: an empty field to type it again.
@@ -126,7 +132,6 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
     const value = values[name];
     if (value !== undefined) fields.push({ name, label, value, multiline: spec.multiline, secret: null });
   }
-  const hidden: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(values)) {
     if (!(name in shown) && name !== 'intent') hidden.push({ name, value });
   }
@@ -230,6 +235,7 @@ export const errorsPlugin = fp(
     app.route({
       method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: MALFORMED_URL_PATH,
+      config: { keepsWords: false },
       handler: async () => {
         throw new BadRequest('Malformed URL');
       },
@@ -238,6 +244,7 @@ export const errorsPlugin = fp(
     app.route({
       method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: URI_TOO_LONG_PATH,
+      config: { keepsWords: false },
       handler: async () => {
         throw new UriTooLong('URI too long');
       },

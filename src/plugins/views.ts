@@ -14,7 +14,7 @@ import { TEXT_LIMITS } from '../text/limits.js';
 import { postPath, threadPath } from '../threads/thread-paths.js';
 
 /** A field of a form marked `keepsWords`, shown to edit on the page that gives its words back. */
-export interface KeptFieldSpec {
+export interface ShownFieldSpec {
   /** The catalog key of the field's label, as its own form names it. */
   readonly label: MessageKey;
   /** Several lines (a textarea) rather than one. */
@@ -26,6 +26,17 @@ export interface KeptFieldSpec {
   readonly secret?: 'current-password' | 'new-password';
 }
 
+/**
+ * A field of a form marked `keepsWords` that the form carries hidden although its name is a secret's (an
+ * invitation's token, from the link the person followed): kept hidden as it came, so that the form sent
+ * again is the same request. Only for a value the page already held for the same person.
+ */
+export interface CarriedFieldSpec {
+  readonly carried: true;
+}
+
+export type KeptFieldSpec = ShownFieldSpec | CarriedFieldSpec;
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
@@ -33,8 +44,10 @@ declare module 'fastify' {
      * away or busy (503), its words come back in a form on the error page (plugins/errors.ts), to send
      * again. `true`: a post form (its title and text shown to edit); otherwise the fields shown to edit,
      * each with its label's catalog key and whether it is several lines. Every other field is kept hidden.
+     * `false`: the form has no words of the person's (buttons, choices): on a 503 they press it again. Every
+     * POST route says which (requireKeepsWordsDecision, app.ts): a form left out lost its words before.
      */
-    keepsWords?: true | Readonly<Record<string, KeptFieldSpec>>;
+    keepsWords?: boolean | Readonly<Record<string, KeptFieldSpec>>;
     /** A file from public/: served without looking up the session. */
     publicAsset?: boolean;
     /**

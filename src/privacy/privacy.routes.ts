@@ -36,15 +36,19 @@ export async function privacyRoutes(
 
   app.get('/account/data', { preHandler: requireViewer }, async (_request, reply) => dataPage(reply));
 
-  app.post('/account/data/export', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
-    try {
-      await privacy.exports.requestExport(viewerOf(request).id, request.auditContext);
-    } catch (error) {
-      if (!(error instanceof ExportPending)) throw error;
-      return dataPage(reply, { status: 409, formError: request.t('privacy.export.alreadyPending') });
-    }
-    return reply.redirect('/account/data?notice=data-export-requested', 303);
-  });
+  app.post(
+    '/account/data/export',
+    { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: false } },
+    async (request, reply) => {
+      try {
+        await privacy.exports.requestExport(viewerOf(request).id, request.auditContext);
+      } catch (error) {
+        if (!(error instanceof ExportPending)) throw error;
+        return dataPage(reply, { status: 409, formError: request.t('privacy.export.alreadyPending') });
+      }
+      return reply.redirect('/account/data?notice=data-export-requested', 303);
+    },
+  );
 
   app.get('/account/data/exports/:exportId', { preHandler: requireViewer }, async (request, reply) => {
     const params = exportIdParams.safeParse(request.params);
@@ -80,20 +84,28 @@ export async function privacyRoutes(
 
   app.get('/account/data/erase', { preHandler: requireViewer }, async (_request, reply) => erasePage(reply));
 
-  app.post('/account/data/erase', { preHandler: requireViewer, config: ACCOUNT_LIMIT }, async (request, reply) => {
-    const form = parseForm(eraseForm, request.body);
-    if (!form.ok) return erasePage(reply, { status: 422, errors: form.errors, values: form.values });
-    let waiting: number;
-    try {
-      const result = await privacy.erasure.eraseAccount(viewerOf(request).id, form.data, request.auditContext);
-      waiting = result.waiting.length;
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      return erasePage(reply, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
-    }
-    reply.setSessionCookie(auth.blankCookie());
-    return reply.redirect(`/account/erased${waiting > 0 ? `?waiting=${waiting}` : ''}`, 303);
-  });
+  // The password (or, without one, the address) is asked again, never written back.
+  const ERASE_WORDS = {
+    password: { label: 'privacy.erase.password', multiline: false, secret: 'current-password' },
+  } as const;
+  app.post(
+    '/account/data/erase',
+    { preHandler: requireViewer, config: { ...ACCOUNT_LIMIT, keepsWords: ERASE_WORDS } },
+    async (request, reply) => {
+      const form = parseForm(eraseForm, request.body);
+      if (!form.ok) return erasePage(reply, { status: 422, errors: form.errors, values: form.values });
+      let waiting: number;
+      try {
+        const result = await privacy.erasure.eraseAccount(viewerOf(request).id, form.data, request.auditContext);
+        waiting = result.waiting.length;
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        return erasePage(reply, { status: 422, errors: error.fieldErrors, values: keptValues(request.body) });
+      }
+      reply.setSessionCookie(auth.blankCookie());
+      return reply.redirect(`/account/erased${waiting > 0 ? `?waiting=${waiting}` : ''}`, 303);
+    },
+  );
 
   // Public: the session is gone by the time this is shown. Says only what the query says.
   app.get<{ Querystring: { waiting?: string } }>('/account/erased', async (request, reply) => {
@@ -132,7 +144,11 @@ export async function privacyRoutes(
       });
     });
 
-    admin.post('/admin/retention', async (request, reply) => {
+    const RETENTION_WORDS = {
+      auditMonths: { label: 'privacy.retention.auditMonths', multiline: false },
+      refusedDecisionMonths: { label: 'privacy.retention.refusedDecisionMonths', multiline: false },
+    } as const;
+    admin.post('/admin/retention', { config: { keepsWords: RETENTION_WORDS } }, async (request, reply) => {
       const form = parseForm(retentionForm, request.body);
       if (!form.ok) return retentionPage(reply, { status: 422, errors: form.errors, values: form.values });
       await privacy.retention.saveSettings(

@@ -128,10 +128,14 @@ export async function profilesRoutes(
     return reply.redirect('/account/profile?notice=profile-saved', 303);
   });
 
-  app.post('/account/avatar/delete', { preHandler: requireViewer }, async (request, reply) => {
-    await profiles.removeAvatar(viewerOf(request), request.auditContext);
-    return reply.redirect('/account/profile?notice=avatar-removed', 303);
-  });
+  app.post(
+    '/account/avatar/delete',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      await profiles.removeAvatar(viewerOf(request), request.auditContext);
+      return reply.redirect('/account/profile?notice=avatar-removed', 303);
+    },
+  );
 
   // Multipart bodies are parsed for the avatar upload only, in a context of its own: no other route buffers
   // uploaded files. The fields reach request.body as plain values (attachFieldsToBody: 'keyValues') before
@@ -149,23 +153,27 @@ export async function profilesRoutes(
     });
 
     // Signed-out uploads are turned away before their body is read.
-    uploads.post('/account/avatar', { onRequest: requireViewer, config: UPLOAD_LIMIT }, async (request, reply) => {
-      const viewer = viewerOf(request);
-      const upload = (request.body as { avatar?: unknown } | undefined)?.avatar;
-      const fail = (reason: AvatarErrorReason | 'missing') =>
-        renderEditPage(reply, { status: 422, errors: { avatar: { key: AVATAR_MESSAGES[reason] } } });
-      if (!(upload instanceof UploadedFile) || upload.bytes?.length === 0) return fail('missing');
-      if (upload.bytes === null) {
-        await profiles.recordRejectedAvatar(viewer, 'too_large', request.auditContext);
-        return fail('too_large');
-      }
-      try {
-        await profiles.saveAvatar(viewer, upload.bytes, request.auditContext);
-      } catch (error) {
-        if (!(error instanceof AvatarError)) throw error;
-        return fail(error.reason);
-      }
-      return reply.redirect('/account/profile?notice=avatar-saved', 303);
-    });
+    uploads.post(
+      '/account/avatar',
+      { onRequest: requireViewer, config: { ...UPLOAD_LIMIT, keepsWords: false } },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        const upload = (request.body as { avatar?: unknown } | undefined)?.avatar;
+        const fail = (reason: AvatarErrorReason | 'missing') =>
+          renderEditPage(reply, { status: 422, errors: { avatar: { key: AVATAR_MESSAGES[reason] } } });
+        if (!(upload instanceof UploadedFile) || upload.bytes?.length === 0) return fail('missing');
+        if (upload.bytes === null) {
+          await profiles.recordRejectedAvatar(viewer, 'too_large', request.auditContext);
+          return fail('too_large');
+        }
+        try {
+          await profiles.saveAvatar(viewer, upload.bytes, request.auditContext);
+        } catch (error) {
+          if (!(error instanceof AvatarError)) throw error;
+          return fail(error.reason);
+        }
+        return reply.redirect('/account/profile?notice=avatar-saved', 303);
+      },
+    );
   });
 }

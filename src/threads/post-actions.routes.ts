@@ -49,18 +49,22 @@ export async function postActionsRoutes(
     });
   });
 
-  app.post('/c/:slug/threads/:threadId/posts/:postId/delete', { preHandler: requireViewer }, async (request, reply) => {
-    const opened = await threadOf(request);
-    const postId = postIdOf(request);
-    const slug = opened.opened.community.slug;
-    // A form that did not come from the confirmation (an old page, a script): ask first, delete nothing.
-    if ((request.body as { confirm?: unknown } | undefined)?.confirm !== 'yes') {
-      return reply.redirect(`${threadPath(slug, opened.thread.id)}/posts/${postId}/delete`, 303);
-    }
-    const done = await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
-    if (done.scope === 'thread') return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=thread-deleted`, 303);
-    return reply.redirect(postPath(slug, opened.thread.id, postId, 'post-deleted'), 303);
-  });
+  app.post(
+    '/c/:slug/threads/:threadId/posts/:postId/delete',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const opened = await threadOf(request);
+      const postId = postIdOf(request);
+      const slug = opened.opened.community.slug;
+      // A form that did not come from the confirmation (an old page, a script): ask first, delete nothing.
+      if ((request.body as { confirm?: unknown } | undefined)?.confirm !== 'yes') {
+        return reply.redirect(`${threadPath(slug, opened.thread.id)}/posts/${postId}/delete`, 303);
+      }
+      const done = await threads.deletePost(opened, viewerOf(request), postId, request.auditContext);
+      if (done.scope === 'thread') return reply.redirect(`/c/${encodeURIComponent(slug)}?notice=thread-deleted`, 303);
+      return reply.redirect(postPath(slug, opened.thread.id, postId, 'post-deleted'), 303);
+    },
+  );
 
   app.get('/c/:slug/threads/:threadId/posts/:postId/history', { preHandler: requireViewer }, async (request, reply) => {
     const opened = await threadOf(request);
@@ -81,7 +85,7 @@ export async function postActionsRoutes(
   ] as const) {
     app.post(
       `/c/:slug/threads/:threadId/posts/:postId/${action}`,
-      { preHandler: requireViewer },
+      { preHandler: requireViewer, config: { keepsWords: false } },
       async (request, reply) => {
         const opened = await threadOf(request);
         const postId = postIdOf(request);
@@ -94,25 +98,33 @@ export async function postActionsRoutes(
     );
   }
 
-  app.post('/c/:slug/threads/:threadId/posts/:postId/react', { preHandler: requireViewer }, async (request, reply) => {
-    const opened = await threadOf(request);
-    const postId = postIdOf(request);
-    const form = reactionForm.safeParse(reactionFields(request.body));
-    if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
-    await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
-    return reply.redirect(postPath(opened.opened.community.slug, opened.thread.id, postId), 303);
-  });
+  app.post(
+    '/c/:slug/threads/:threadId/posts/:postId/react',
+    { preHandler: requireViewer, config: { keepsWords: false } },
+    async (request, reply) => {
+      const opened = await threadOf(request);
+      const postId = postIdOf(request);
+      const form = reactionForm.safeParse(reactionFields(request.body));
+      if (!form.success) throw new Invalid({ kind: 'threads.field.reactionInvalid' });
+      await threads.setReaction(opened, viewerOf(request), postId, form.data.kind, form.data.state === 'on');
+      return reply.redirect(postPath(opened.opened.community.slug, opened.thread.id, postId), 303);
+    },
+  );
 
   const MODERATION_NOTICES = { pin: 'pinned', unpin: 'unpinned', lock: 'locked', unlock: 'unlocked' } as const;
   for (const action of ['pin', 'unpin', 'lock', 'unlock'] as const) {
-    app.post(`/c/:slug/threads/:threadId/${action}`, { preHandler: requireViewer }, async (request, reply) => {
-      const opened = await threadOf(request);
-      await threads.moderateThread(opened, action, request.auditContext);
-      return reply.redirect(
-        `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=thread-${MODERATION_NOTICES[action]}`,
-        303,
-      );
-    });
+    app.post(
+      `/c/:slug/threads/:threadId/${action}`,
+      { preHandler: requireViewer, config: { keepsWords: false } },
+      async (request, reply) => {
+        const opened = await threadOf(request);
+        await threads.moderateThread(opened, action, request.auditContext);
+        return reply.redirect(
+          `${threadPath(opened.opened.community.slug, opened.thread.id)}?notice=thread-${MODERATION_NOTICES[action]}`,
+          303,
+        );
+      },
+    );
   }
 
   // ── @mention suggestions for the composer's script (the form works without them) ────────────────

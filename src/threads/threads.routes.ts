@@ -409,7 +409,11 @@ export async function threadsRoutes(
 
   app.get('/c/:slug/threads/:threadId', async (request, reply) => renderThread(reply, await threadOf(request)));
 
-  app.post('/c/:slug/threads/:threadId/title', { preHandler: requireViewer }, async (request, reply) => {
+  const TITLE_FORM = {
+    preHandler: requireViewer,
+    config: { keepsWords: { title: { label: 'threads.title.legend', multiline: false } } },
+  } as const;
+  app.post('/c/:slug/threads/:threadId/title', TITLE_FORM, async (request, reply) => {
     const opened = await threadOf(request);
     const typedTitle = keptValues(request.body).title ?? '';
     const again = (errors: FormErrors) => renderThread(reply, opened, null, { status: 422, value: typedTitle, errors });
@@ -458,7 +462,8 @@ export async function threadsRoutes(
     preHandler: requireViewer,
     // A post's text at its longest, JSON- or form-encoded, fits; a megabyte does not reach the parser.
     bodyLimit: SUGGEST_BODY_LIMIT,
-    config: perAccountLimit(120, 5 * 60_000),
+    // A JSON answer to the composer's script, which keeps the text in its page.
+    config: { ...perAccountLimit(120, 5 * 60_000), keepsWords: false },
   };
   app.post('/policy/suggest', SUGGEST_OPTIONS, async (request) => {
     const suggestion = suggestionFor(request.body);
@@ -479,7 +484,7 @@ export async function threadsRoutes(
   // over-long or empty draft gets the field's message (422), never a preview of part of it.
   app.post(
     '/c/:slug/preview',
-    { preHandler: requireViewer, config: perAccountLimit(120, 5 * 60_000) },
+    { preHandler: requireViewer, config: { ...perAccountLimit(120, 5 * 60_000), keepsWords: false } },
     async (request, reply) => {
       const opened = await communities.open(slugOf(request), request.viewer, request.auditContext);
       if (!opened.permissions.read) throw new NotFound('No such community content');

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../src/accounts/one-time-tokens.js';
+import { NOTIFICATION_KINDS } from '../../src/notifications/notification-rules.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.js';
 import { createOrganization, createUser, TEST_PASSWORD } from '../support/factories.js';
@@ -174,6 +176,20 @@ describe('while PostgreSQL is away', () => {
     const admin = await createUser(t.db, { role: 'ADMIN', organizationId: townHall.id });
     const adminCookie = await signInAs(t.app, admin.email);
     const invited = await createUser(t.db, { organizationId: townHall.id });
+    // A partner's invitation, as the admin's e-mail links it (the token rides in the form, hidden).
+    const partner = await createOrganization(t.db, { name: 'Fundación del Valle', kind: 'PARTNER', emailDomains: [] });
+    const invitationToken = await issueToken(t.db, {
+      purpose: 'PARTNER_INVITATION',
+      email: 'socia@fundacion-valle.example.org',
+      organizationId: partner.id,
+      createdById: admin.id,
+    });
+    const notificationFields = {
+      ...Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [`delivery.${kind}`, 'IN_APP'])),
+      digestFrequency: 'DAILY',
+      digestHour: '8',
+      timeZone: 'Atlantic/Canary',
+    };
     const cases: {
       name: string;
       formUrl: string;
@@ -290,6 +306,36 @@ describe('while PostgreSQL is away', () => {
         shown: { email: 'Correo electrónico', displayName: 'Nombre y apellidos', handle: 'Nombre de usuario' },
         secrets: { password: { label: 'Contraseña', value: 'cuatro palabras al azar juntas' } },
         stored: async () => (await t.db.user.count({ where: { handle: 'nuria-pena' } })) === 1,
+      },
+      {
+        name: "a thread's new title",
+        formUrl: url,
+        action: `${url}/title`,
+        cookie: owner.cookie,
+        fields: { title: 'Licencias «de obra» & <menor>, revisado' },
+        shown: { title: 'Título' },
+        stored: async () =>
+          (await t.db.thread.findFirstOrThrow({ where: { communityId: c.id } })).title ===
+          'Licencias «de obra» & <menor>, revisado',
+      },
+      {
+        name: "a partner's invitation, signed out",
+        formUrl: `/invitation?token=${encodeURIComponent(invitationToken)}`,
+        action: '/invitation',
+        fields: { token: invitationToken, displayName: 'Sara «Socia» Núñez', handle: 'sara-socia' },
+        shown: { displayName: 'Nombre y apellidos', handle: 'Nombre de usuario' },
+        secrets: { password: { label: 'Contraseña', value: 'la fundación colabora con el valle' } },
+        stored: async () => (await t.db.user.count({ where: { handle: 'sara-socia' } })) === 1,
+      },
+      {
+        name: 'notification settings',
+        formUrl: '/account/notifications',
+        action: '/account/notifications',
+        cookie: member.cookie,
+        fields: notificationFields,
+        shown: { timeZone: 'Zona horaria' },
+        stored: async () =>
+          (await t.db.user.findUniqueOrThrow({ where: { id: member.user.id } })).timeZone === 'Atlantic/Canary',
       },
       {
         name: 'a profile',
