@@ -42,8 +42,7 @@ export function createAdminUsers({ db, auth, audit }: { db: Db; auth: Auth; audi
               })),
             }
           : {};
-      const [total, users] = await Promise.all([
-        db.user.count({ where }),
+      const list = (onPage: number) =>
         db.user.findMany({
           where,
           select: {
@@ -57,11 +56,15 @@ export function createAdminUsers({ db, auth, audit }: { db: Db; auth: Auth; audi
             organization: { select: { name: true } },
           },
           orderBy: [{ displayName: 'asc' }, { id: 'asc' }],
-          skip: (page - 1) * USERS_PER_PAGE,
+          skip: (onPage - 1) * USERS_PER_PAGE,
           take: USERS_PER_PAGE,
-        }),
-      ]);
-      return { users, total, page, pageCount: Math.max(1, Math.ceil(total / USERS_PER_PAGE)) };
+        });
+      const [total, asked] = await Promise.all([db.user.count({ where }), list(page)]);
+      // A page past the end is the last page (as the directory's is), not "no accounts yet".
+      const pageCount = Math.max(1, Math.ceil(total / USERS_PER_PAGE));
+      const shown = Math.min(page, pageCount);
+      const users = shown === page ? asked : await list(shown);
+      return { users, total, page: shown, pageCount };
     },
 
     /** Everything the user page shows, or null. */

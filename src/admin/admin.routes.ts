@@ -386,6 +386,9 @@ export async function adminRoutes(
     }
     const { page, ...filters } = form.data;
     const result = await admin.searchAudit(form.data, request.t);
+    // A page past the end (the log is paged without counting it) goes to the first page of the same
+    // filters, rather than saying the log is empty.
+    if (result.entries.length === 0 && page > 1) return reply.redirect(pageLink('/admin/audit', filters, 1), 303);
     return renderPage(reply, 'admin/audit.eta', title, {
       values: { ...filters },
       extra: {

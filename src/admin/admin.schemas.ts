@@ -79,7 +79,12 @@ export type OrganizationInput = z.output<typeof organizationForm>;
 const pageField = z.coerce.number().int().min(1).max(100_000).catch(1);
 
 export const userSearchQuery = z.object({
-  q: z.string().trim().max(200).catch(''),
+  // Longer than the box allows, cut to its 200 characters (code points), as the directory's search is: a
+  // `.max(200).catch('')` searched nothing for a long query and listed every account. Given twice, the first.
+  q: z
+    .preprocess((value) => (Array.isArray(value) ? value[0] : value), z.string())
+    .transform((text) => Array.from(text.trim()).slice(0, 200).join('').trim())
+    .catch(''),
   page: pageField,
 });
 

@@ -336,6 +336,22 @@ describe('users', () => {
     expect(rowCount(second.body)).toBe(1);
     expect(second.body).toContain(`Persona ${tag} 50`);
     expect(second.body).not.toContain('rel="next"');
+    // A page past the end is the last page, not "no accounts yet".
+    const past = await get(`/admin/users?q=${tag}&page=100000`);
+    expect(rowCount(past.body)).toBe(1);
+    expect(past.body).toContain(`Persona ${tag} 50`);
+    expect(past.body).not.toContain('Todavía no hay ninguna cuenta');
+    // A query longer than the box is cut to its 200 characters and still searched: it never lists everyone.
+    const long = await get(`/admin/users?q=${encodeURIComponent(`${tag} ${'x'.repeat(300)}`)}`);
+    expect(long.statusCode).toBe(200);
+    expect(rowCount(long.body)).toBe(0);
+    expect(long.body).toContain('Ninguna cuenta coincide');
+    const twice = await get(`/admin/users?q=${tag}&q=otra`);
+    expect(rowCount(twice.body)).toBe(50);
+    // The audit log past its end: its first page, with the same filters.
+    const audit = await get('/admin/audit?page=100000&outcome=SUCCESS');
+    expect(audit.statusCode).toBe(303);
+    expect(audit.headers.location).toBe('/admin/audit?outcome=SUCCESS');
   });
 
   it('suspending ends every session of the user at once; reactivating lets them back in; both audited', async () => {
