@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Invalid, NotFound } from '../errors.js';
@@ -42,6 +43,10 @@ export async function accessibilityRoutes(
       kinds: REPORT_KINDS,
       descriptionMax: REPORT_DESCRIPTION_MAX,
       values: options.values ?? {},
+      // Kept from the form refused, else a new one: the report it makes is made once however often it is sent.
+      submissionKey: /^[0-9a-f-]{36}$/.test(options.values?.submissionKey ?? '')
+        ? options.values?.submissionKey
+        : randomUUID(),
       errors: translateErrors(request.t, options.errors ?? {}),
       formError: null,
       sentDueBy: options.sentDueBy ? format.format(options.sentDueBy) : null,

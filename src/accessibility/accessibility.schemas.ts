@@ -24,6 +24,8 @@ export const reportForm = z.object({
       error: 'accessibility.field.emailInvalid',
     })
     .default(''),
+  /** The form's one-time key (a UUID the page wrote); anything else is taken as none. */
+  submissionKey: z.uuid().optional().catch(undefined),
 });
 
 export type ReportFormData = z.output<typeof reportForm>;

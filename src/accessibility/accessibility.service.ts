@@ -28,22 +28,30 @@ export function createAccessibilityService({ db, audit }: { db: Db; audit: Audit
 
     /**
      * Keeps a report. Signed in, the answer goes to the account's address; signed out, an address is
-     * required (Invalid on `email`). Returns the day an answer is due.
+     * required (Invalid on `email`). Returns the day an answer is due. A form sent again with its one-time
+     * key (after a 503, or a double click) is the report already kept: one report, one deadline.
      */
     async report(viewer: Viewer | null, input: ReportFormData): Promise<{ dueBy: Date }> {
       const contactEmail = viewer ? viewer.email : input.email;
       if (!contactEmail) throw new Invalid({ email: 'accessibility.field.emailRequired' });
-      const created = await db.accessibilityReport.create({
-        data: {
-          kind: input.kind,
-          pageUrl: input.pageUrl,
-          description: input.description,
-          contactEmail,
-          userId: viewer?.id ?? null,
-        },
+      const data = {
+        kind: input.kind,
+        pageUrl: input.pageUrl,
+        description: input.description,
+        contactEmail,
+        userId: viewer?.id ?? null,
+      };
+      const key = input.submissionKey;
+      if (!key) {
+        const created = await db.accessibilityReport.create({ data, select: { createdAt: true } });
+        return { dueBy: answerDueBy(created.createdAt) };
+      }
+      await db.accessibilityReport.createMany({ data: [{ ...data, submissionKey: key }], skipDuplicates: true });
+      const kept = await db.accessibilityReport.findUniqueOrThrow({
+        where: { submissionKey: key },
         select: { createdAt: true },
       });
-      return { dueBy: answerDueBy(created.createdAt) };
+      return { dueBy: answerDueBy(kept.createdAt) };
     },
 
     /** Unanswered first (oldest first: the most urgent), then answered ones, newest first. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization, createUser } from '../support/factories.js';
-import { fieldError, signInAs, submitForm } from '../support/forms.js';
+import { fieldError, openForm, signInAs, submitForm } from '../support/forms.js';
 
 // Issue 14, item 9: the accessibility statement of RD 1112/2018 at /accesibilidad, linked from every
 // page, with its form for communications, requests for accessible information and complaints, and the
@@ -107,6 +107,41 @@ describe('its form', () => {
     expect(shown.body).toContain('Le responderemos por correo electrónico a más tardar el');
     const stored = await t.db.accessibilityReport.findFirstOrThrow({ where: { description } });
     expect(stored).toMatchObject({ kind: 'INFORMATION', contactEmail: 'vecina@correo.example', userId: null });
+  });
+
+  it('keeps a message sent twice from the same form once (a double click, or sent again after a 503)', async () => {
+    const person = await createUser(t.db, { email: `dos-veces-${Date.now()}@prueba.example` });
+    const cookie = await signInAs(t.app, person.email);
+    const form = await openForm(t.app, '/accesibilidad', { cookie });
+    const key = /name="submissionKey" value="([^"]+)"/.exec(form.page.body)?.[1] ?? '';
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    const send = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/accesibilidad',
+        headers: { cookie: [cookie, form.cookie].join('; ') },
+        payload: {
+          _csrf: form.csrf,
+          kind: 'COMPLAINT',
+          description: 'El vídeo no tiene subtítulos.',
+          submissionKey: key,
+        },
+      });
+    const first = await send();
+    const second = await send();
+    expect(first.statusCode).toBe(303);
+    expect(second.statusCode).toBe(303);
+    expect(second.headers.location).toBe(first.headers.location);
+    expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(1);
+    // Another visit to the page is another form: another message.
+    const again = await submitForm(
+      t.app,
+      '/accesibilidad',
+      { kind: 'COMPLAINT', description: 'El vídeo no tiene subtítulos.' },
+      { cookie },
+    );
+    expect(again.statusCode).toBe(303);
+    expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(2);
   });
 
   it('answers a signed-in person at their account’s address', async () => {
