@@ -5,6 +5,8 @@ import type { MessageKey } from '../i18n/i18n.js';
 import { requireViewer, viewerOf } from '../plugins/sessions.js';
 import { POST_TAGS } from '../policy/tags.js';
 import type { PeopleService } from '../search/people.service.js';
+import { textLength } from '../text/limits.js';
+import { withoutFormatCharacters } from '../text/visible-text.js';
 import { THREAD_KINDS } from '../threads/threads.schemas.js';
 import type { FeedService } from './feed.service.js';
 
@@ -19,12 +21,14 @@ export const PEOPLE_QUERY_MAX = 100;
 export async function feedRoutes(app: FastifyInstance, { feed, people }: { feed: FeedService; people: PeopleService }) {
   app.get('/people', async (request, reply) => {
     const query = request.query as Record<string, unknown> | undefined;
-    const q = first(query?.q).slice(0, 2000);
-    const topic = first(query?.topic).slice(0, 2000);
+    // At most 2,000 characters echoed back, cut between code points; compared without format characters,
+    // counted as a person counts characters (text/limits.ts).
+    const q = withoutFormatCharacters(Array.from(first(query?.q)).slice(0, 2000).join(''));
+    const topic = withoutFormatCharacters(Array.from(first(query?.topic)).slice(0, 2000).join(''));
     const after = first(query?.after) || null;
     const errors: Record<string, string> = {};
-    if (q.trim().length > PEOPLE_QUERY_MAX) errors.q = request.t('find.people.qTooLong');
-    if (topic.trim().length > PEOPLE_QUERY_MAX) errors.topic = request.t('find.people.qTooLong');
+    if (textLength(q.trim()) > PEOPLE_QUERY_MAX) errors.q = request.t('find.people.qTooLong');
+    if (textLength(topic.trim()) > PEOPLE_QUERY_MAX) errors.topic = request.t('find.people.qTooLong');
     const failed = Object.keys(errors).length > 0;
     const list = !failed && topic.trim() === '' ? await people.listPeople(request.viewer, q, after) : null;
     const experts = !failed && topic.trim() !== '' ? await people.whoKnows(request.viewer, topic) : null;

@@ -1,6 +1,7 @@
 import type { Env, StateCore, Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { foldText } from '../text/fold.js';
+import { withoutFormatCharacters } from '../text/visible-text.js';
 import { createMarkdownRenderer, isAllowedUrl, USER_LINK_REL } from './markdown.js';
 
 /** A #topic as written: its key (topicKey) and the form first written in this text, for display. */
@@ -51,7 +52,7 @@ export function renderPostMarkdown(source: string, context: PostMarkdownContext)
  * "Año" → "año", "Col.legi" → "col·legi".
  */
 export function topicKey(text: string): string {
-  return foldText(text.trim().replace(/^#/, ''));
+  return foldText(withoutFormatCharacters(text).trim().replace(/^#/, ''));
 }
 
 /** A label as people write it: the middle dot written one way (ŀl, l.l → l·l), nothing else changed. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { MessageKey } from '../i18n/i18n.js';
 import { POST_TAGS } from '../policy/tags.js';
+import { textLength } from '../text/limits.js';
+import { withoutFormatCharacters } from '../text/visible-text.js';
 import { THREAD_KINDS } from '../threads/threads.schemas.js';
 import { type ParsedQuery, parseQuery, QUERY_MAX } from './search-query.js';
 
@@ -58,14 +60,19 @@ export function readSearchForm(query: unknown, now = new Date()): ReadSearchForm
   const raw = parsed.success ? parsed.data : {};
   const first = (name: string) => {
     const value = raw[name];
-    return (Array.isArray(value) ? (value[0] ?? '') : (value ?? '')).slice(0, 2000);
+    // At most 2,000 characters echoed back, cut between code points (never half a surrogate pair).
+    return Array.from(Array.isArray(value) ? (value[0] ?? '') : (value ?? ''))
+      .slice(0, 2000)
+      .join('');
   };
   const values = Object.fromEntries(SEARCH_FIELDS.map((name) => [name, first(name)])) as unknown as SearchFormValues;
   const errors: Partial<Record<keyof SearchFormValues, MessageKey>> = {};
 
-  const q = values.q.trim();
+  // Searched without the characters that show nothing (a zero-width space or soft hyphen pasted inside a
+  // word split it in two); shown back as typed. Its length in characters as a person counts them.
+  const q = withoutFormatCharacters(values.q).trim();
   let parsedQuery: ParsedQuery | null = null;
-  if (q.length > QUERY_MAX) errors.q = 'search.field.qTooLong';
+  if (textLength(q) > QUERY_MAX) errors.q = 'search.field.qTooLong';
   else if (q !== '') {
     parsedQuery = parseQuery(q);
     if (parsedQuery.include.length === 0) errors.q = 'search.field.qNoWords';

@@ -31,6 +31,16 @@ const BLANKS = /[\u00AD\u115F\u1160\u180E\u200B-\u200F\u2060\u2800\u3164\uFEFF\u
 const EDGES =
   /^[\p{White_Space}\u00AD\u115F\u1160\u180E\u200B-\u200F\u2060\u2800\u3164\uFEFF\uFFA0]+|[\p{White_Space}\u00AD\u115F\u1160\u180E\u200B-\u200F\u2060\u2800\u3164\uFEFF\uFFA0]+$/gu;
 
+/**
+ * `text` without format characters (Unicode general category Cf: zero-width space, non-joiner and joiner,
+ * word joiner, soft hyphen, BOM, direction marks, bidirectional controls…): what a search or a topic's
+ * address compares, where they show nothing and a word pasted with one ("año\u200Bviejo", "\u200Faño")
+ * is the same word. Not for text that is stored and shown (an emoji sequence needs its joiner).
+ */
+export function withoutFormatCharacters(text: string): string {
+  return text.replace(/\p{Cf}/gu, '');
+}
+
 /** `text` without bidirectional embedding, override and isolate controls (see BIDI_CONTROLS). */
 export function withoutBidiControls(text: string): string {
   return text.replace(BIDI_CONTROLS, '');

@@ -324,6 +324,21 @@ describe('/search: bad input', () => {
     }
   });
 
+  it('searches a word as it shows, and counts a query in characters, not UTF-16 units', async () => {
+    // A soft hyphen or a zero-width space pasted inside a word split it in two and found nothing.
+    for (const q of ['memo\u00ADria del año', '\u200Bmemoria\u200B', 'memo\u200Bria']) {
+      const response = await search(`q=${encodeURIComponent(q)}`);
+      expect(
+        resultLinks(response.body).some((link) => link.includes(ids.year?.id ?? '-')),
+        q,
+      ).toBe(true);
+    }
+    // 150 emoji and a word: 151 characters, under the 200 allowed (302 UTF-16 units).
+    const emoji = await search(`q=${encodeURIComponent(`${'😀'.repeat(150)} memoria`)}`);
+    expect(emoji.statusCode).toBe(200);
+    expect(emoji.body).not.toContain('como mucho');
+  });
+
   it('parameters given twice or as arrays are read once, never a 500', async () => {
     const response = await search('q=contratos&q=otra&tag[]=x&kind=QUESTION&kind=DISCUSSION');
     expect(response.statusCode).toBeLessThan(500);

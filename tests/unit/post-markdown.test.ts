@@ -185,6 +185,11 @@ describe('topicKey', () => {
     ['Girona_2025', 'girona_2025'],
     ['contrataci\u006f\u0301n', 'contratacion'],
     ['an\u0303o', 'año'],
+    // Characters that show nothing, pasted before, after or inside the word (an address /t/… with them).
+    ['\u200Bañoviejo', 'añoviejo'],
+    ['\u200Fañoviejo\u200B', 'añoviejo'],
+    ['año\u00ADviejo', 'añoviejo'],
+    ['\uFEFF#Plaça\u2060', 'plaça'],
   ])('%s → %s', (text, slug) => {
     expect(topicKey(text)).toBe(slug);
   });
