@@ -121,21 +121,31 @@ export function createThreadLists({ db }: { db: Db }) {
   }
 
   /**
-   * Threads with a published post on the topic that the viewer may read, latest activity first. A topic
-   * with nothing the viewer may read is, for them, a topic that does not exist (`topic: null`, a 404 like
-   * an unknown one): a topic used only in a secret community must not be confirmed by a different answer.
+   * Threads with a published post on the topic that the viewer may read, latest activity first, a keyset
+   * page of TOPIC_THREADS_LIMIT at a time (`after`: the cursor of decodeCursor; one that does not decode is
+   * the first page) with the cursor of the next (`next`). A topic with nothing the viewer may read is, for
+   * them, a topic that does not exist (`topic: null`, a 404 like an unknown one): a topic used only in a
+   * secret community must not be confirmed by a different answer. A page past the last is an empty page of
+   * a topic that exists. (It listed the first 50 and no more.)
    */
-  async function topicThreads(slug: string, viewer: Viewer | null) {
+  async function topicThreads(slug: string, viewer: Viewer | null, after?: string) {
     const topic = await db.topic.findUnique({ where: { slug }, select: { id: true, slug: true, label: true } });
-    if (!topic) return { topic: null, threads: [] };
+    if (!topic) return { topic: null, threads: [], next: null };
+    const cursor = decodeCursor(after);
     // The topic's threads newest activity first from thread_topics' own index, each checked as it comes
     // (a subquery the planner keeps as a filter: OFFSET 0) until a page is full: walking every thread of the
-    // site by activity and reading each one's posts for the topic cost 30 ms at 100,000 threads.
-    const ids = await db.$queryRaw<{ id: string }[]>`
+    // site by activity and reading each one's posts for the topic cost 30 ms at 100,000 threads. The
+    // keyset condition is a row comparison on the index's columns (topic_id, last_activity_at, thread_id).
+    const page = (from: typeof cursor, limit: number) => db.$queryRaw<{ id: string }[]>`
       SELECT tt.thread_id AS id FROM thread_topics tt
        WHERE tt.topic_id = ${topic.id}::uuid AND ${readableTopicThreadSql(viewer)}
+         ${from ? Prisma.sql`AND (tt.last_activity_at, tt.thread_id) < (${from.lastActivityAt}::timestamptz, ${from.id}::uuid)` : Prisma.empty}
        ORDER BY tt.last_activity_at DESC, tt.thread_id DESC
-       LIMIT ${TOPIC_THREADS_LIMIT}`;
+       LIMIT ${limit}`;
+    const rows = await page(cursor, TOPIC_THREADS_LIMIT + 1);
+    // Past the last page: whether the topic is there for the viewer at all is the first page's question.
+    if (rows.length === 0 && cursor && (await page(null, 1)).length > 0) return { topic, threads: [], next: null };
+    const ids = rows.slice(0, TOPIC_THREADS_LIMIT);
     const found =
       ids.length === 0
         ? []
@@ -145,7 +155,9 @@ export function createThreadLists({ db }: { db: Db }) {
           });
     const byId = new Map(found.map((row) => [row.id, row]));
     const threads = ids.flatMap((row) => byId.get(row.id) ?? []);
-    return threads.length === 0 ? { topic: null, threads } : { topic, threads };
+    const last = threads.at(-1);
+    const next = rows.length > TOPIC_THREADS_LIMIT && last ? encodeCursor({ ...last, pinned: false }) : null;
+    return threads.length === 0 ? { topic: null, threads, next: null } : { topic, threads, next };
   }
 
   return { listThreads, topicThreads };

@@ -15,10 +15,19 @@ export async function topicAndFileRoutes(
     const parsed = topicParams.safeParse(request.params);
     if (!parsed.success) throw new NotFound('No such topic');
     // Any spelling of the topic answers with it: /t/Contratación, /t/contratacion, /t/col.legi.
-    const { topic, threads: list } = await threads.topicThreads(topicKey(parsed.data.topic), request.viewer);
+    const after = (request.query as { after?: unknown } | undefined)?.after;
+    const {
+      topic,
+      threads: list,
+      next,
+    } = await threads.topicThreads(
+      topicKey(parsed.data.topic),
+      request.viewer,
+      typeof after === 'string' ? after : undefined,
+    );
     if (!topic) throw new NotFound('No such topic');
     const following = request.viewer ? await follows.isFollowing(request.viewer, { topicKey: topic.slug }) : false;
-    return reply.view('threads/topic.eta', { title: `#${topic.label}`, topic, threads: list, following });
+    return reply.view('threads/topic.eta', { title: `#${topic.label}`, topic, threads: list, following, next });
   });
 
   async function serveAttachment(request: FastifyRequest, reply: FastifyReply) {

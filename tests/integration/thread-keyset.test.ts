@@ -117,12 +117,66 @@ describe('keyset pages of a community’s threads', () => {
     expect(cursor).not.toBeNull();
   });
 
-  it('ignores ?after= on the topic page and the directory (they have no cursor)', async () => {
+  it('answers the first page for a cursor that does not decode, on the topic page and the directory', async () => {
     const { c, member } = await kit.community();
     await kit.openThread(c.slug, member.cookie, { body: 'Sobre #Padrón y sus certificados, ¿cómo lo hacéis?' });
     for (const url of ['/t/padron?after=zzz', '/communities?after=zzz', '/communities?page=abc']) {
       const page = await kit.get(url, member.cookie);
       expect(page.statusCode, url).toBe(200);
+    }
+  });
+
+  it('pages a topic past its first 50 threads, newest activity first, and no further than its last', async () => {
+    const { c, owner, member } = await kit.community({ visibility: 'PRIVATE' });
+    const topic = await t.db.topic.create({ data: { slug: 'paginado', label: 'Paginado' } });
+    const base = new Date('2026-04-01T10:00:00Z').getTime();
+    for (let i = 0; i < 53; i++) {
+      const thread = await t.db.thread.create({
+        data: {
+          communityId: c.id,
+          authorId: owner.user.id,
+          title: `Tema ${String(i).padStart(3, '0')}`,
+          kind: 'DISCUSSION',
+          tag: 'PROFESSIONAL',
+          // Pairs share a time: the id breaks the tie.
+          lastActivityAt: new Date(base + Math.floor(i / 2) * 60_000),
+          posts: {
+            create: { authorId: owner.user.id, isOpening: true, source: '#Paginado', html: '', tag: 'PROFESSIONAL' },
+          },
+        },
+        select: { posts: { select: { id: true } } },
+      });
+      await t.db.postTopic.create({ data: { postId: thread.posts[0]?.id ?? '', topicId: topic.id } });
+    }
+    const expected = (
+      await t.db.thread.findMany({
+        where: { communityId: c.id },
+        orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+        select: { title: true },
+      })
+    ).map((row) => row.title);
+    const first = await kit.get('/t/paginado', member.cookie);
+    expect(titlesOf(first.body)).toEqual(expected.slice(0, 50));
+    const next = nextOf(first.body);
+    expect(next).toMatch(/^\/t\/paginado\?after=/);
+    const second = await kit.get(next ?? '', member.cookie);
+    expect(second.statusCode).toBe(200);
+    expect(titlesOf(second.body)).toEqual(expected.slice(50));
+    expect(nextOf(second.body)).toBeNull();
+    // Past the last page: an empty page of the topic; to someone who may read nothing on it, a 404 as
+    // for a topic nobody wrote, cursor or not.
+    const past = encodeURIComponent(
+      encodeCursor({
+        pinned: false,
+        lastActivityAt: new Date(base - 3_600_000),
+        id: '00000000-0000-4000-8000-000000000000',
+      }),
+    );
+    expect((await kit.get(`/t/paginado?after=${past}`, member.cookie)).statusCode).toBe(200);
+    const outsider = await kit.person();
+    for (const url of ['/t/paginado', `/t/paginado?after=${past}`, next ?? '']) {
+      expect((await kit.get(url, outsider.cookie)).statusCode, url).toBe(404);
+      expect((await kit.get(url)).statusCode, url).toBe(404);
     }
   });
 
