@@ -43,6 +43,17 @@ export class Forbidden extends AppError {
   readonly code = 'FORBIDDEN';
 }
 
+/**
+ * A form sent after its sender's session ended (idle expiry, "sign out everywhere" on another device): not
+ * signed in any more, and nothing was done. Its page gives the form's words back (keepsWords) with a way
+ * to sign in again, instead of the redirect to the sign-in page that dropped them.
+ */
+export class SessionEnded extends Forbidden {
+  constructor() {
+    super('The session ended before the form was sent');
+  }
+}
+
 /** A 403 whose page says why (the thread is locked, the community archived…): a catalog key. */
 export class Refused extends Forbidden {
   constructor(readonly reasonKey: MessageKey) {

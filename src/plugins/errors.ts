@@ -6,7 +6,7 @@ import {
   isDatabaseBusy,
   isDatabaseUnavailable,
 } from '../db/unavailable.js';
-import { AppError, BadRequest, Refused, UnstorableInput, UriTooLong } from '../errors.js';
+import { AppError, BadRequest, Refused, SessionEnded, UnstorableInput, UriTooLong } from '../errors.js';
 import { isSecretField, keptValues } from '../forms.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { setRequestLocale } from './i18n.js';
@@ -55,6 +55,7 @@ export function errorPageFor(error: FastifyError | AppError | Error): ErrorPage 
     const status = error.statusCode;
     if (status === 404) return { status, title: 'error.404.title', text: 'error.404.text' };
     if (error instanceof Refused) return { status, title: 'error.403.title', text: error.reasonKey };
+    if (error instanceof SessionEnded) return { status, title: 'error.signedOut.title', text: 'error.signedOut.text' };
     if (status === 403) return { status, title: 'error.403.title', text: 'error.403.text' };
     if (status === 429) return { status, title: 'error.429.title', text: 'error.429.text' };
     if (status === 414) return { status, title: 'error.414.title', text: 'error.414.text' };
@@ -172,6 +173,15 @@ function storableDraft(draft: KeptDraft): KeptDraft {
   };
 }
 
+/** Refusals whose forms' words come back (by the page's text key): what the page then says. */
+const KEPT_ON_REFUSAL: Readonly<
+  Record<string, { readonly text: MessageKey; readonly draftNote: MessageKey; readonly signIn: boolean }>
+> = {
+  'error.input.text': { text: 'error.input.textKept', draftNote: 'error.input.draft', signIn: false },
+  'error.csrf.text': { text: 'error.csrf.textKept', draftNote: 'error.csrf.draft', signIn: false },
+  'error.signedOut.text': { text: 'error.signedOut.text', draftNote: 'error.signedOut.draft', signIn: true },
+};
+
 async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, page: ErrorPage): Promise<void> {
   reply.code(page.status);
   // An error raised before our hooks ran (a malformed URL) still gets a page in the layout.
@@ -189,15 +199,19 @@ async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, pag
       await reply.type('text/html; charset=utf-8').send(html);
       return;
     }
-    // A post form refused for characters that can be neither stored nor shown (a vertical tab pasted
-    // from a PDF): its words come back, without those characters, ready to send again.
-    const unstorable = page.text === 'error.input.text' ? draftOf(request) : null;
-    if (unstorable) {
+    // A form refused for something its words are not to blame for comes back with them, ready to send
+    // again: characters that can be neither stored nor shown (a vertical tab pasted from a PDF: without
+    // them), an expired or foreign CSRF token (with a fresh one), a session that ended while the person
+    // wrote (with a way to sign in again).
+    const refusal = KEPT_ON_REFUSAL[page.text];
+    const kept = refusal ? draftOf(request) : null;
+    if (refusal && kept) {
       const html = await reply.viewAsync('errors/unavailable.eta', {
         title: request.t(page.title),
-        text: request.t('error.input.textKept'),
-        draft: storableDraft(unstorable),
-        draftNote: request.t('error.input.draft'),
+        text: request.t(refusal.text),
+        draft: storableDraft(kept),
+        draftNote: request.t(refusal.draftNote),
+        signIn: refusal.signIn,
       });
       await reply.type('text/html; charset=utf-8').send(html);
       return;

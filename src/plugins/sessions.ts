@@ -4,6 +4,7 @@ import type { Cookie } from 'lucia';
 import { canAdminister } from '../access/admin-access.js';
 import type { Auth, Viewer } from '../accounts/auth.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { SessionEnded } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +15,12 @@ declare module 'fastify' {
      * (a preHandler), so a post form refused for it can come back with its words (plugins/errors.ts).
      */
     sessionUnavailable: unknown;
+    /** A session cookie came that names no live session (expired, ended elsewhere): cleared on the answer. */
+    sessionEnded: boolean;
+    /** requireViewer met an ended session before the body was read: refused (SessionEnded) once it is. */
+    sessionEndedPending: boolean;
+    /** The request's body has been read (the first preHandler ran). */
+    bodyRead: boolean;
   }
   interface FastifyReply {
     setSessionCookie(cookie: Cookie): void;
@@ -26,6 +33,14 @@ export async function requireViewer(request: FastifyRequest, reply: FastifyReply
   if (request.viewer || request.sessionUnavailable !== null) return;
   // HEAD answers what GET would (RFC 9110 §9.3.2), the same Location included.
   const reading = request.method === 'GET' || request.method === 'HEAD';
+  // A form with words, sent by someone whose session ended meanwhile: its page gives them back, once its
+  // body is read (a route that runs this in onRequest, before its multipart body is parsed, is refused by
+  // the preHandler below).
+  if (!reading && request.sessionEnded && request.routeOptions.config.keepsWords) {
+    if (request.bodyRead) throw new SessionEnded();
+    request.sessionEndedPending = true;
+    return;
+  }
   const returnTo = reading ? `?returnTo=${encodeURIComponent(request.url)}` : '';
   return reply.redirect(`/sign-in${returnTo}`, 303);
 }
@@ -51,6 +66,9 @@ export const sessionsPlugin = fp(
   async (app: FastifyInstance, { auth }: { auth: Auth }) => {
     app.decorateRequest('viewer', null);
     app.decorateRequest('sessionUnavailable', null);
+    app.decorateRequest('sessionEnded', false);
+    app.decorateRequest('sessionEndedPending', false);
+    app.decorateRequest('bodyRead', false);
     app.decorateReply('setSessionCookie', function (this: FastifyReply, cookie: Cookie) {
       this.setCookie(cookie.name, cookie.value, cookie.attributes);
     });
@@ -68,6 +86,7 @@ export const sessionsPlugin = fp(
         return;
       }
       if (!validated) {
+        request.sessionEnded = true;
         reply.setSessionCookie(auth.blankCookie());
         return;
       }
@@ -77,7 +96,9 @@ export const sessionsPlugin = fp(
 
     // After the body is parsed (and the CSRF token checked): the outage met while reading the session.
     app.addHook('preHandler', async (request) => {
+      request.bodyRead = true;
       if (request.sessionUnavailable !== null) throw request.sessionUnavailable;
+      if (request.sessionEndedPending) throw new SessionEnded();
     });
   },
   { name: 'agora-sessions', dependencies: ['@fastify/cookie'] },
