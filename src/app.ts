@@ -249,7 +249,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(threadsRoutes, { threads, communities, config, notifications });
   await app.register(postActionsRoutes, { threads, communities });
   await app.register(topicAndFileRoutes, { threads, follows: feed });
-  await app.register(searchRoutes, { db, search: createSearchService({ db }) });
+  await app.register(searchRoutes, { db, search: createSearchService({ db, timeZone: config.timeZone }) });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
   await app.register(ssoRoutes, { sso, auth, config });

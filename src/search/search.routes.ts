@@ -52,7 +52,7 @@ export async function searchRoutes(app: FastifyInstance, { db, search }: { db: D
     view: 'search/search.eta' | 'search/solved.eta',
     solvedOnly: boolean,
   ) {
-    const form = readSearchForm(request.query);
+    const form = readSearchForm(request.query, new Date(), app.config.timeZone);
     const { errors, filters } = await resolveFilters(request, form);
     const translated = Object.fromEntries(
       Object.entries(errors).map(([field, key]) => [field, request.t(key as MessageKey)]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dayIn } from '../balance/balance-period.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { POST_TAGS } from '../policy/tags.js';
 import { textLength } from '../text/limits.js';
@@ -55,7 +56,7 @@ function day(value: string): Date | null {
  * Reads the search form from a query string. Unknown parameters are ignored; a parameter given twice
  * counts once (the first). Errors are catalog keys per field; the values are kept as typed. Pure.
  */
-export function readSearchForm(query: unknown, now = new Date()): ReadSearchForm {
+export function readSearchForm(query: unknown, now = new Date(), timeZone = 'UTC'): ReadSearchForm {
   const parsed = rawForm.safeParse(query ?? {});
   const raw = parsed.success ? parsed.data : {};
   const first = (name: string) => {
@@ -90,7 +91,9 @@ export function readSearchForm(query: unknown, now = new Date()): ReadSearchForm
   const from = values.from.trim() === '' ? null : day(values.from.trim());
   const to = values.to.trim() === '' ? null : day(values.to.trim());
   if (from === null && values.from.trim() !== '') errors.from = 'search.field.dateInvalid';
-  else if (from && (from < DATE_MIN || from > now)) errors.from = 'search.field.dateOutOfRange';
+  // "Today" is the site's (TIME_ZONE): in Madrid, from midnight to 1 a.m. UTC is still yesterday.
+  else if (from && (from < DATE_MIN || from > (day(dayIn(now, timeZone)) ?? now)))
+    errors.from = 'search.field.dateOutOfRange';
   if (to === null && values.to.trim() !== '') errors.to = 'search.field.dateInvalid';
   else if (to && to < DATE_MIN) errors.to = 'search.field.dateOutOfRange';
   if (from && to && !errors.from && !errors.to && to < from) errors.to = 'search.field.rangeBackwards';

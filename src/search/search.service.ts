@@ -33,7 +33,7 @@ export interface SearchFilters {
   /** yes: questions with an accepted answer, other threads with a reply; no: the others. */
   readonly answered: 'yes' | 'no' | null;
   readonly authorId: string | null;
-  /** Inclusive days, UTC: from 00:00 of `from` to the end of `to`. */
+  /** Inclusive days (a UTC midnight Date naming the day), in the site's time zone: from 00:00 of `from` to the end of `to`. */
   readonly from: Date | null;
   readonly to: Date | null;
 }
@@ -124,8 +124,17 @@ function fullQuery(
   );
 }
 
-/** The SQL conditions of the filters, on posts `p` and threads `t`. */
-function filterConditions(filters: SearchFilters): Prisma.Sql[] {
+/**
+ * The instant a calendar day (a UTC midnight Date, as the form reads a day) begins in the site's time zone,
+ * `days` later: the day filters are days as the pages show dates (TIME_ZONE), not UTC days, so a post shown
+ * as "2 Dec, 0:30" in Madrid is found by from=2 December.
+ */
+function dayStart(day: Date, timeZone: string, days = 0): Prisma.Sql {
+  return Prisma.sql`((${day.toISOString().slice(0, 10)}::date + ${days}::int)::timestamp AT TIME ZONE ${timeZone})`;
+}
+
+/** The SQL conditions of the filters, on posts `p` and threads `t`; days in the site's time zone. */
+function filterConditions(filters: SearchFilters, timeZone: string): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
   if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
   if (filters.tag) conditions.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
@@ -136,8 +145,8 @@ function filterConditions(filters: SearchFilters): Prisma.Sql[] {
   if (filters.answered === 'no') conditions.push(unanswered);
   if (filters.answered === 'yes') conditions.push(Prisma.sql`NOT ${unanswered}`);
   if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
-  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${filters.from}`);
-  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${new Date(filters.to.getTime() + 86_400_000)}`);
+  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${dayStart(filters.from, timeZone)}`);
+  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${dayStart(filters.to, timeZone, 1)}`);
   return conditions;
 }
 
@@ -148,7 +157,7 @@ function lexemesOf(queryText: string): string[] {
   ];
 }
 
-export function createSearchService({ db }: { db: Db }) {
+export function createSearchService({ db, timeZone }: { db: Db; timeZone: string }) {
   /**
    * One page of results for a parsed query (parseQuery; at least one term to include), best first.
    * Relevance is PostgreSQL's cover density (ts_rank_cd; a title counts 2.5 times a body), times 1.5 for
@@ -202,7 +211,7 @@ export function createSearchService({ db }: { db: Db }) {
       JOIN LATERAL (SELECT true FROM communities c ${myMembershipJoin(viewer)}
                      WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) readable ON true
       WHERE p.search_vector @@ ${tsquery}::tsquery AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL`;
-    const conditions = [Prisma.sql`NOT t.restricted`, viewerReadsSql(viewer), ...filterConditions(filters)];
+    const conditions = [Prisma.sql`NOT t.restricted`, viewerReadsSql(viewer), ...filterConditions(filters, timeZone)];
     if (options.solvedOnly) {
       conditions.push(
         Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND (p.is_opening OR p.id = t.accepted_post_id)`,
@@ -309,8 +318,8 @@ export function createSearchService({ db }: { db: Db }) {
     if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
     if (filters.tag) conditions.push(Prisma.sql`t.tag = ${filters.tag}::"PostTag"`);
     if (filters.authorId) conditions.push(Prisma.sql`t.author_id = ${filters.authorId}::uuid`);
-    if (filters.from) conditions.push(Prisma.sql`t.created_at >= ${filters.from}`);
-    if (filters.to) conditions.push(Prisma.sql`t.created_at < ${new Date(filters.to.getTime() + 86_400_000)}`);
+    if (filters.from) conditions.push(Prisma.sql`t.created_at >= ${dayStart(filters.from, timeZone)}`);
+    if (filters.to) conditions.push(Prisma.sql`t.created_at < ${dayStart(filters.to, timeZone, 1)}`);
     if (cursor)
       conditions.push(Prisma.sql`(t.last_activity_at, t.id) < (${cursor.lastActivityAt}, ${cursor.id}::uuid)`);
     const ids = await db.$queryRaw<{ id: string }[]>`

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayIn } from '../../src/balance/balance-period.js';
 import { upgradePostText } from '../../src/search/text-upgrade.js';
 import { dedupeTsquery } from '../../src/search/tsquery-dedupe.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -158,9 +159,25 @@ describe('/search: filters', () => {
     expect(byReader.length).toBe(2);
     expect(byReader.every((link) => link.includes('#post-'))).toBe(true);
     expect(resultLinks((await search(`${q}&tag=PERSONAL`)).body)).toEqual([]);
-    const today = new Date().toISOString().slice(0, 10);
+    // Days as the pages show dates: the site's time zone (the test app's, Europe/Madrid).
+    const today = dayIn(new Date(), 'Europe/Madrid');
     expect(resultLinks((await search(`${q}&from=${today}&to=${today}`)).body).length).toBeGreaterThan(0);
     expect(resultLinks((await search(`${q}&from=2001-01-01&to=2001-12-31`)).body)).toEqual([]);
+  });
+
+  it("reads the days of the date filters in the site's time zone, not UTC", async () => {
+    // 23:30 UTC on 30 November is 00:30 on 1 December in Madrid, where the page dates it.
+    const { id } = await kit.openThread(slug, author.cookie, {
+      title: 'Medianoche en Madrid',
+      kind: 'DISCUSSION',
+      body: 'Un texto sobre las guardias nocturnas del padrón.',
+    });
+    await t.db.post.updateMany({ where: { threadId: id }, data: { createdAt: new Date('2026-11-30T23:30:00Z') } });
+    await t.db.thread.update({ where: { id }, data: { createdAt: new Date('2026-11-30T23:30:00Z') } });
+    const found = async (query: string) =>
+      resultLinks((await search(`q=guardias+nocturnas&${query}`)).body).some((link) => link.includes(id));
+    expect(await found('from=2026-12-01&to=2026-12-01')).toBe(true);
+    expect(await found('from=2026-11-30&to=2026-11-30')).toBe(false);
   });
 
   it('offers as community filters exactly the communities the reader belongs to and may read, by name', async () => {
@@ -372,7 +389,7 @@ describe('/solved', () => {
     expect((await kit.get(`/solved?community=${slug}`, reader.cookie)).body).toContain(
       'Contratación pública de servicios de limpieza',
     );
-    const today = new Date().toISOString().slice(0, 10);
+    const today = dayIn(new Date(), 'Europe/Madrid');
     expect((await kit.get(`/solved?from=${today}`, reader.cookie)).body).toContain(
       'Contratación pública de servicios de limpieza',
     );
