@@ -48,7 +48,7 @@ import { inputGuardPlugin, undecodable } from './plugins/input-guard.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { notificationBellPlugin } from './plugins/notification-bell.js';
 import { securityPlugin } from './plugins/security.js';
-import { sessionsPlugin } from './plugins/sessions.js';
+import { requireViewer, sessionsPlugin } from './plugins/sessions.js';
 import { viewsPlugin } from './plugins/views.js';
 import { privacyRoutes } from './privacy/privacy.routes.js';
 import { createPrivacyService } from './privacy/privacy.service.js';
@@ -314,12 +314,24 @@ declare module 'fastify' {
 }
 
 /**
+ * Marks a route whose onRequest or preHandler hooks include requireViewer (`config.signedInOnly`), so that
+ * what runs before those hooks (the CSRF check) answers a visitor as the route would: sent to sign in.
+ */
+function markSignedInOnly(route: RouteOptions): void {
+  const hooks = [route.onRequest, route.preHandler].flatMap((hook) =>
+    hook ? (Array.isArray(hook) ? hook : [hook]) : [],
+  );
+  if ((hooks as unknown[]).includes(requireViewer)) route.config = { ...route.config, signedInOnly: true };
+}
+
+/**
  * Every POST route says whether its form has words of the person's to give back when the database is
  * away (`keepsWords`, plugins/views.ts): the field specs, `true` for a post form, or `false` for buttons and
  * choices. Routes that said nothing lost their words (a thread's new title, a partner's invitation form):
  * the app does not start until each has decided.
  */
 function requireKeepsWordsDecision(route: RouteOptions): void {
+  markSignedInOnly(route);
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (!methods.includes('POST')) return;
   if (route.config?.keepsWords === undefined) {

@@ -49,9 +49,20 @@ export function createAccessibilityService({ db, audit }: { db: Db; audit: Audit
       await db.accessibilityReport.createMany({ data: [{ ...data, submissionKey: key }], skipDuplicates: true });
       const kept = await db.accessibilityReport.findUniqueOrThrow({
         where: { submissionKey: key },
-        select: { createdAt: true },
+        select: { createdAt: true, kind: true, pageUrl: true, description: true, contactEmail: true, userId: true },
       });
-      return { dueBy: answerDueBy(kept.createdAt) };
+      // The same form sent again is the same message from the same person. Other words or another sender
+      // under that key (the form changed after going back, or a key copied from elsewhere) are a message of
+      // their own, kept without the key: never dropped while the sender is told it was received.
+      const same =
+        kept.kind === data.kind &&
+        kept.pageUrl === data.pageUrl &&
+        kept.description === data.description &&
+        kept.contactEmail === data.contactEmail &&
+        kept.userId === data.userId;
+      if (same) return { dueBy: answerDueBy(kept.createdAt) };
+      const created = await db.accessibilityReport.create({ data, select: { createdAt: true } });
+      return { dueBy: answerDueBy(created.createdAt) };
     },
 
     /** Unanswered first (oldest first: the most urgent), then answered ones, newest first. */

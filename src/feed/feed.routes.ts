@@ -61,7 +61,9 @@ export async function feedRoutes(app: FastifyInstance, { feed, people }: { feed:
     }
     const params = topicParams.safeParse(request.params);
     if (!params.success) throw new NotFound();
-    await feed.setTopicFollow(viewer, params.data.topic, on);
+    const readable = await feed.setTopicFollow(viewer, params.data.topic, on);
+    // Left a topic they may no longer read: its page would be a 404, so home, where follows are listed.
+    if (!readable) return reply.redirect('/?notice=unfollowed', 303);
     return reply.redirect(
       `/t/${encodeURIComponent(params.data.topic)}?notice=${on ? 'followed' : 'unfollowed'}#follow`,
       303,

@@ -348,9 +348,10 @@ export function createFeedService({ db }: { db: Db }) {
    * Follows a topic (by any spelling) or stops. A topic the viewer can read nothing on is, for them, a
    * topic that does not exist (as its page): NotFound, to follow it and to stop following it alike (an
    * unfollow that answered otherwise told anyone which topics exist in secret communities). A topic the
-   * viewer already follows may always be left, readable or not since.
+   * viewer already follows may always be left, readable or not since. Returns whether the viewer may read
+   * something on it (its page answers them).
    */
-  async function setTopicFollow(viewer: Viewer, typed: string, follow: boolean): Promise<void> {
+  async function setTopicFollow(viewer: Viewer, typed: string, follow: boolean): Promise<boolean> {
     const topic = await db.topic.findUnique({ where: { slug: topicKey(typed) }, select: { id: true } });
     if (!topic) throw new NotFound('No such topic');
     const readable = async () =>
@@ -365,10 +366,12 @@ export function createFeedService({ db }: { db: Db }) {
     if (follow) {
       if (!(await readable())) throw new NotFound('No such topic');
       await db.follow.createMany({ data: [{ followerId: viewer.id, topicId: topic.id }], skipDuplicates: true });
-      return;
+      return true;
     }
     const left = await db.follow.deleteMany({ where: { followerId: viewer.id, topicId: topic.id } });
-    if (left.count === 0 && !(await readable())) throw new NotFound('No such topic');
+    const canRead = await readable();
+    if (left.count === 0 && !canRead) throw new NotFound('No such topic');
+    return canRead;
   }
 
   /** Whether the viewer follows this person (by handle) or topic (by key), for the button on its page. */

@@ -105,9 +105,12 @@ const POST_FORM_FIELDS: Readonly<Record<string, ShownFieldSpec>> = {
  * What a form of a route marked `keepsWords` had typed: the fields it names shown to edit, in its order,
  * every other text field (never the CSRF token or a password) kept hidden, so that sending it again is the
  * same submission (tag, kind, parent, one-time submission key, files already stored). Files sent with it
- * could not be stored and are named as lost; null for any other route.
+ * could not be stored and are named as lost; null for any other route, and for a form that sent nothing
+ * to keep. `carry`: whether the fields the form carries hidden under a secret's name (a link's token) are
+ * kept — not for a refused CSRF token, where the request may have been forged on another site and its
+ * token chosen by whoever forged it.
  */
-function draftOf(request: FastifyRequest): KeptDraft | null {
+function draftOf(request: FastifyRequest, { carry = true }: { carry?: boolean } = {}): KeptDraft | null {
   const keeps = request.routeOptions.config.keepsWords;
   if (request.method !== 'POST' || !keeps) return null;
   const body = request.body;
@@ -119,7 +122,7 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   for (const [name, spec] of Object.entries(shown)) {
     if ('carried' in spec) {
       const carried = (body as Record<string, unknown>)[name];
-      if (typeof carried === 'string') hidden.push({ name, value: carried });
+      if (carry && typeof carried === 'string') hidden.push({ name, value: carried });
       continue;
     }
     const label = request.t(spec.label);
@@ -147,6 +150,8 @@ function draftOf(request: FastifyRequest): KeptDraft | null {
   const hadFiles = (Array.isArray(files) ? files : [files]).some(
     (part) => typeof part === 'object' && part !== null && 'filename' in part && part.filename !== '',
   );
+  // Nothing typed, nothing carried: no form to give back (a request of the form's token alone, say).
+  if (fields.length === 0 && hidden.every((field) => field.name === 'submissionKey') && !hadFiles) return null;
   return {
     action: request.url,
     multipart: /^multipart\/form-data/i.test(request.headers['content-type'] ?? ''),
@@ -204,7 +209,12 @@ async function renderErrorPage(request: FastifyRequest, reply: FastifyReply, pag
     // them), an expired or foreign CSRF token (with a fresh one), a session that ended while the person
     // wrote (with a way to sign in again).
     const refusal = KEPT_ON_REFUSAL[page.text];
-    const kept = refusal ? draftOf(request) : null;
+    const kept = refusal ? draftOf(request, { carry: page.text !== 'error.csrf.text' }) : null;
+    // A session that ended, on a form that sent nothing to keep: to sign in, as with no session at all.
+    if (page.text === 'error.signedOut.text' && !kept) {
+      await reply.redirect('/sign-in', 303);
+      return;
+    }
     if (refusal && kept) {
       const html = await reply.viewAsync('errors/unavailable.eta', {
         title: request.t(page.title),
@@ -234,7 +244,17 @@ export async function handleError(error: FastifyError, request: FastifyRequest, 
   // A body that cannot be parsed (a truncated multipart form, say) throws a plain Error: still a 400.
   const malformedBody =
     !(error instanceof AppError) && typeof error.statusCode !== 'number' && failedReadingBody(request);
-  const page = errorPageFor(malformedBody ? new BadRequest(error.message) : error);
+  let page = errorPageFor(malformedBody ? new BadRequest(error.message) : error);
+  // A form's token refused on a route for signed-in people, sent by nobody signed in: checked before the
+  // route's own requireViewer, it is that route's answer — to sign in, or, for a session that ended while
+  // the person wrote, its page with the words.
+  if (page.text === 'error.csrf.text' && request.routeOptions.config.signedInOnly === true && !request.viewer) {
+    if (!request.sessionEnded) {
+      await reply.redirect('/sign-in', 303);
+      return;
+    }
+    page = errorPageFor(new SessionEnded());
+  }
   if (page.retry)
     request.log.warn({ err: error }, page.title === 'error.busy.title' ? 'database busy' : 'database unavailable');
   else if (page.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -122,7 +122,15 @@ export const securityPlugin = fp(
     // exist (403) from those that do not (503), the admin area's among them.
     app.addHook('preHandler', (request, reply, done) => {
       const refusedAnyway = request.sessionUnavailable !== null && request.sessionUnavailable !== undefined;
-      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.signedLinkOnly === true || refusedAnyway) {
+      // An address no route answers is a 404 whatever its token: checked, a token refused told which admin
+      // URLs exist (404, the admin area to outsiders) from those that do not (403).
+      const unrouted = request.routeOptions.url === undefined;
+      if (
+        SAFE_METHODS.has(request.method) ||
+        request.routeOptions.config.signedLinkOnly === true ||
+        refusedAnyway ||
+        unrouted
+      ) {
         done();
         return;
       }

@@ -48,6 +48,8 @@ declare module 'fastify' {
      * POST route says which (requireKeepsWordsDecision, app.ts): a form left out lost its words before.
      */
     keepsWords?: boolean | Readonly<Record<string, KeptFieldSpec>>;
+    /** Set by the app for a route that runs requireViewer (app.ts markSignedInOnly): for signed-in people only. */
+    signedInOnly?: boolean;
     /** A file from public/: served without looking up the session. */
     publicAsset?: boolean;
     /**

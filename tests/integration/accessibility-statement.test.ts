@@ -133,6 +133,21 @@ describe('its form', () => {
     expect(second.statusCode).toBe(303);
     expect(second.headers.location).toBe(first.headers.location);
     expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(1);
+    // Other words under the same key (the form changed after going back, or a key copied from elsewhere)
+    // are a message of their own, never dropped.
+    const edited = await t.app.inject({
+      method: 'POST',
+      url: '/accesibilidad',
+      headers: { cookie: [cookie, form.cookie].join('; ') },
+      payload: {
+        _csrf: form.csrf,
+        kind: 'COMPLAINT',
+        description: 'Tampoco tiene audiodescripción.',
+        submissionKey: key,
+      },
+    });
+    expect(edited.statusCode).toBe(303);
+    expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(2);
     // Another visit to the page is another form: another message.
     const again = await submitForm(
       t.app,
@@ -141,7 +156,7 @@ describe('its form', () => {
       { cookie },
     );
     expect(again.statusCode).toBe(303);
-    expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(2);
+    expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(3);
   });
 
   it('answers a signed-in person at their account’s address', async () => {

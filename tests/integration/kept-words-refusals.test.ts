@@ -99,6 +99,61 @@ describe('words given back on a refusal', () => {
     expect(await t.db.post.count({ where: { source: WORDS } })).toBe(1);
   });
 
+  it('a visitor never signed in, or an ended session with nothing typed, is sent to sign in on every signed-in form', async () => {
+    const { c, member } = await kit.community();
+    const { url } = await kit.openThread(c.slug, member.cookie);
+    // No cookie at all (the form's token cannot check out): the route's own answer, to sign in.
+    for (const [action, fields] of [
+      ['/account/profile', { displayName: 'Alguien', bio: BASE_WORDS }],
+      ['/communities', { name: 'Nueva', description: BASE_WORDS }],
+      [`${url}/title`, { title: 'Otro título' }],
+      [`${url}/replies`, { body: BASE_WORDS }],
+    ] as const) {
+      const response = await t.app.inject({ method: 'POST', url: action, payload: fields });
+      expect(response.statusCode, action).toBe(303);
+      expect(response.headers.location, action).toBe('/sign-in');
+    }
+    // A session that ended, and a form that sent nothing to keep: to sign in, not an empty "words kept" page.
+    const form = await openForm(t.app, '/account/password', { cookie: member.cookie });
+    await t.db.session.deleteMany({ where: { userId: member.user.id } });
+    for (const action of ['/account/password', `/c/${c.slug}/threads`, `${url}/title`]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: action,
+        headers: { cookie: joinCookies(member.cookie, form.cookie) },
+        payload: { _csrf: form.csrf },
+      });
+      expect(response.statusCode, action).toBe(303);
+      expect(response.headers.location, action).toBe('/sign-in');
+    }
+  });
+
+  it("never carries a link's token into a page made from a refused form token (it may come from a forged request)", async () => {
+    const visitor = await openForm(t.app, '/sign-in');
+    const forged = await t.app.inject({
+      method: 'POST',
+      url: '/password-reset/new',
+      headers: { cookie: visitor.cookie },
+      payload: { _csrf: 'falso', token: 'token-de-quien-lo-falsifica', password: 'una frase cualquiera larga' },
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).not.toContain('token-de-quien-lo-falsifica');
+    expect(forged.body).not.toContain('una frase cualquiera larga');
+  });
+
+  it('answers an address no route has 404 whatever its token, the admin area as any other', async () => {
+    const { member } = await kit.community();
+    for (const action of ['/admin/no-existe', '/admin/settings', '/no-existe']) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: action,
+        headers: { cookie: member.cookie },
+        payload: { a: 'b' },
+      });
+      expect(response.statusCode, action).toBe(404);
+    }
+  });
+
   it('a form without words, or a visitor who never signed in, is still sent to sign in', async () => {
     const { c, member } = await kit.community();
     const form = await openForm(t.app, `/c/${c.slug}`, { cookie: member.cookie });

@@ -325,10 +325,10 @@ describe('follows and the home feed', () => {
       (await submitForm(t.app, '/t/secretotema/follow', {}, { cookie: member.cookie, formUrl: '/people' })).statusCode,
     ).toBe(303);
     await t.db.membership.deleteMany({ where: { communityId: secret.c.id, userId: member.user.id } });
-    expect(
-      (await submitForm(t.app, '/t/secretotema/unfollow', {}, { cookie: member.cookie, formUrl: '/people' }))
-        .statusCode,
-    ).toBe(303);
+    const left = await submitForm(t.app, '/t/secretotema/unfollow', {}, { cookie: member.cookie, formUrl: '/people' });
+    expect(left.statusCode).toBe(303);
+    // Home, where follows are listed: the topic's page is a 404 for them now.
+    expect(left.headers.location).toBe('/?notice=unfollowed');
     expect(await t.db.follow.count({ where: { followerId: member.user.id } })).toBe(0);
   });
 
