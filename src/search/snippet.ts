@@ -1,3 +1,4 @@
+import MarkdownIt from 'markdown-it';
 import { foldText } from '../text/fold.js';
 
 // A result's excerpt: a window of the post's text around the first word that matched, with the matched
@@ -17,15 +18,27 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (sign) => ESCAPES[sign] ?? sign);
 }
 
-/** A post's Markdown as plain text: link targets, images, emphasis marks, headings and quotes dropped. */
-export function plainText(markdown: string): string {
-  return markdown
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
-    .replace(/[*_`~]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+/** A link's or image's destination in Markdown: anything but parentheses, or balanced pairs of them. */
+const DESTINATION = String.raw`\((?:[^()\s]|\([^()]*\))*(?:\s+"[^"]*")?\)`;
+const IMAGE = new RegExp(String.raw`!\[([^\]]*)\]${DESTINATION}`, 'g');
+const LINK = new RegExp(String.raw`\[([^\]]*)\]${DESTINATION}`, 'g');
+const markdown = new MarkdownIt();
+
+/**
+ * A post's Markdown as plain text: link targets (parentheses inside them too), images, emphasis marks,
+ * headings and quotes dropped, and entities and backslash escapes read as the page shows them
+ * (markdown-it's own unescapeAll: "&lt;i&gt;" is "<i>", "\\*" is "*").
+ */
+export function plainText(source: string): string {
+  return markdown.utils.unescapeAll(
+    source
+      .replace(IMAGE, '$1')
+      .replace(LINK, '$1')
+      .replace(/^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
+      .replace(/(?<!\\)[*_`~]+/g, '')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 
 const WORD = /[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[·'’-](?=[\p{L}\p{N}]))*/gu;

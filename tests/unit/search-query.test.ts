@@ -93,4 +93,12 @@ describe('highlightSnippet', () => {
       'Título Negrita y enlace código cita',
     );
   });
+
+  it('plainText reads link targets with parentheses, entities and escapes as the page shows them', () => {
+    // A probe saw "x)" for the first and "&lt;i&gt;" written out for the second.
+    expect(plainText('Ver [x](javascript:alert(1)) y [ley](https://boe.es/a_(b)) fin')).toBe('Ver x y ley fin');
+    expect(plainText('La etiqueta &lt;i&gt; y &amp; y &#241;')).toBe('La etiqueta <i> y & y ñ');
+    expect(plainText('Un asterisco \\* suelto')).toBe('Un asterisco * suelto');
+    expect(plainText('![plano](https://x.org/p.png "Plano") del solar')).toBe('plano del solar');
+  });
 });
