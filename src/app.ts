@@ -215,6 +215,7 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
     app.addHook('onRoute', headAnswersAsGet);
   }
   app.addHook('onRoute', requireKeepsWordsDecision);
+  app.addHook('onRoute', markSignedInOnly);
   await app.register(securityPlugin, { config });
   await app.register(inputGuardPlugin);
   await app.register(sessionsPlugin, { auth });
@@ -331,7 +332,6 @@ function markSignedInOnly(route: RouteOptions): void {
  * the app does not start until each has decided.
  */
 function requireKeepsWordsDecision(route: RouteOptions): void {
-  markSignedInOnly(route);
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (!methods.includes('POST')) return;
   if (route.config?.keepsWords === undefined) {

@@ -544,11 +544,8 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
   }
 
   /**
-   * A post of this thread as the viewer may know of it: NotFound for a post of another thread, and for a
-   * held, rejected or hidden post to anyone but its author and the community's moderators (who alone see
-   * it, src/moderation/post-visibility.ts), so that every action on a post answers for one the viewer may
-   * not see exactly as for an id that does not exist. A deleted post is found (its tombstone is in place);
-   * each action says what it does with one.
+   * A post of this thread as the viewer may know of it (post-visibility.ts): NotFound for another thread's,
+   * and for a held, rejected or hidden post to all but its author and the moderators, as for an unknown id.
    */
   async function postOf({ opened, thread }: OpenedThread, viewer: Viewer | null, postId: string) {
     const post = await db.post.findFirst({
@@ -563,10 +560,8 @@ export function createThreadReading({ db, communities }: { db: Db; communities: 
         attachments: { select: { id: true, displayName: true, isImage: true }, orderBy: { createdAt: 'asc' } },
       },
     });
-    if (!post) throw new NotFound('No such post');
-    if (isRestricted(post.status) && !isModerator(opened) && (viewer === null || post.authorId !== viewer.id)) {
-      throw new NotFound('No such post');
-    }
+    const hidden = post && isRestricted(post.status) && !isModerator(opened) && post.authorId !== viewer?.id;
+    if (!post || hidden) throw new NotFound('No such post');
     return post;
   }
 

@@ -115,17 +115,12 @@ describe('its form', () => {
     const form = await openForm(t.app, '/accesibilidad', { cookie });
     const key = /name="submissionKey" value="([^"]+)"/.exec(form.page.body)?.[1] ?? '';
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
-    const send = () =>
+    const send = (description = 'El vídeo no tiene subtítulos.') =>
       t.app.inject({
         method: 'POST',
         url: '/accesibilidad',
         headers: { cookie: [cookie, form.cookie].join('; ') },
-        payload: {
-          _csrf: form.csrf,
-          kind: 'COMPLAINT',
-          description: 'El vídeo no tiene subtítulos.',
-          submissionKey: key,
-        },
+        payload: { _csrf: form.csrf, kind: 'COMPLAINT', description, submissionKey: key },
       });
     const first = await send();
     const second = await send();
@@ -135,17 +130,7 @@ describe('its form', () => {
     expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(1);
     // Other words under the same key (the form changed after going back, or a key copied from elsewhere)
     // are a message of their own, never dropped.
-    const edited = await t.app.inject({
-      method: 'POST',
-      url: '/accesibilidad',
-      headers: { cookie: [cookie, form.cookie].join('; ') },
-      payload: {
-        _csrf: form.csrf,
-        kind: 'COMPLAINT',
-        description: 'Tampoco tiene audiodescripción.',
-        submissionKey: key,
-      },
-    });
+    const edited = await send('Tampoco tiene audiodescripción.');
     expect(edited.statusCode).toBe(303);
     expect(await t.db.accessibilityReport.count({ where: { userId: person.id } })).toBe(2);
     // Another visit to the page is another form: another message.
