@@ -59,10 +59,9 @@ export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = 
 
 /**
  * Words the search pages look for (issue 12): one in the titles of exactly 20 threads at either size (a
- * specific question: its matches do not grow with the site), one in a hundredth of them (a common word),
- * and one in every generated reply (nine posts in ten: a word searched among the newest posts only).
+ * specific question: its matches do not grow with the site), one in a hundredth of them (a common word).
  */
-export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones', everywhere: 'declaración' } as const;
+export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones' } as const;
 
 /** The person the bench signs in as: an employee of an administration, member of many communities. */
 export const DATASET_VIEWER_HANDLE = 'scale-person-1';

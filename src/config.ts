@@ -230,8 +230,6 @@ export const envSchema = z.object({
     .default(10),
   ATTACHMENT_TYPES: attachmentTypes.default([...DEFAULT_ATTACHMENT_TYPES]),
   ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
-  SEARCH_COMMON_MATCHES: positiveInt(5000, 'a positive whole number of posts'),
-  SEARCH_RECENT_POSTS: positiveInt(5000, 'a positive whole number of posts'),
   OIDC_PROVIDERS: oidcProviders.optional(),
   BACKUP_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/backups'),
   /** Where data exports (GDPR Art. 15 and 20) are kept until they expire; default: `exports` in ATTACHMENTS_DIR. */
@@ -293,11 +291,6 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Dates are shown in this zone (the administration's). */
   readonly timeZone: string;
-  /**
-   * A search estimated to match more than `commonMatches` posts searches only the newest `recentPosts`
-   * (src/search/search.service.ts): its cost stays bounded whatever the site's size.
-   */
-  readonly search: { readonly commonMatches: number; readonly recentPosts: number };
   readonly sessions: { readonly idleMs: number; readonly absoluteMs: number };
   readonly mail: {
     readonly from: string;
@@ -399,7 +392,6 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     timeZone: env.TIME_ZONE,
-    search: Object.freeze({ commonMatches: env.SEARCH_COMMON_MATCHES, recentPosts: env.SEARCH_RECENT_POSTS }),
     sessions: Object.freeze({
       idleMs: env.SESSION_IDLE_MINUTES * 60_000,
       absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,

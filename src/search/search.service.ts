@@ -76,19 +76,7 @@ export interface SearchPage {
   readonly staleCursor: boolean;
   /** The words were all too common to search for (stop words): nothing was searched. */
   readonly onlyStopWords: boolean;
-  /**
-   * The words are in so many posts (estimated over `commonMatches`, over every post: the page says so only
-   * beside results, so that words found only where the viewer may not read answer as unknown ones) that
-   * only the newest this many posts (of the filters' community, author and days) were searched, ranked as
-   * usual; null: every post was.
-   */
-  readonly recentWindow: number | null;
 }
-
-/** Search every post while a query is estimated to match at most this many (issue 12: never a full scan). */
-export const COMMON_MATCHES = 5_000;
-/** Past COMMON_MATCHES, the newest posts searched (Discourse's search_recent_posts_size, on posts). */
-export const RECENT_POSTS = 5_000;
 
 /**
  * The language whose stop words make a query "too common to search for": the person's interface language
@@ -145,29 +133,20 @@ function dayStart(day: Date, timeZone: string, days = 0): Prisma.Sql {
   return Prisma.sql`((${day.toISOString().slice(0, 10)}::date + ${days}::int)::timestamp AT TIME ZONE ${timeZone})`;
 }
 
-/**
- * The SQL conditions of the filters on the post itself (`p`), which the match applies as it reads posts:
- * its community (posts.community_id, the thread's), tag, author and days (in the site's time zone).
- */
-function postConditions(filters: SearchFilters, timeZone: string): Prisma.Sql[] {
-  const conditions = [Prisma.sql`p.status = 'PUBLISHED' AND p.deleted_at IS NULL`];
-  if (filters.communityId) conditions.push(Prisma.sql`p.community_id = ${filters.communityId}::uuid`);
-  if (filters.tag) conditions.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
-  if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
-  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${dayStart(filters.from, timeZone)}`);
-  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${dayStart(filters.to, timeZone, 1)}`);
-  return conditions;
-}
-
-/** The SQL conditions of the filters on the post's thread `t` (and its post `p`): kind and answered. */
-function threadConditions(filters: SearchFilters): Prisma.Sql[] {
+/** The SQL conditions of the filters, on posts `p` and threads `t`; days in the site's time zone. */
+function filterConditions(filters: SearchFilters, timeZone: string): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
+  if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
+  if (filters.tag) conditions.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
   if (filters.kind) conditions.push(Prisma.sql`t.kind = ${filters.kind}::"ThreadKind"`);
   // As the thread list's "unanswered" (src/threads/thread-lists.ts): no reply yet, or a question with no
   // accepted answer.
   const unanswered = Prisma.sql`(t.reply_count = 0 OR (t.kind = 'QUESTION' AND t.accepted_post_id IS NULL))`;
   if (filters.answered === 'no') conditions.push(unanswered);
   if (filters.answered === 'yes') conditions.push(Prisma.sql`NOT ${unanswered}`);
+  if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
+  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${dayStart(filters.from, timeZone)}`);
+  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${dayStart(filters.to, timeZone, 1)}`);
   return conditions;
 }
 
@@ -178,29 +157,7 @@ function lexemesOf(queryText: string): string[] {
   ];
 }
 
-export function createSearchService({
-  db,
-  timeZone,
-  commonMatches = COMMON_MATCHES,
-  recentPosts = RECENT_POSTS,
-}: {
-  db: Db;
-  timeZone: string;
-  /** COMMON_MATCHES unless told (tests). */
-  commonMatches?: number;
-  /** RECENT_POSTS unless told (tests). */
-  recentPosts?: number;
-}) {
-  /**
-   * How many published posts PostgreSQL's planner expects `conditions` to match (its statistics of the
-   * search vectors' most common lexemes, from ANALYZE): an estimate, in rows, read without running them.
-   */
-  async function estimatedMatches(conditions: Prisma.Sql): Promise<number> {
-    const [plan] = await db.$queryRaw<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
-      EXPLAIN (FORMAT JSON) SELECT 1 FROM posts p WHERE ${conditions}`;
-    return plan?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
-  }
-
+export function createSearchService({ db, timeZone }: { db: Db; timeZone: string }) {
   /**
    * One page of results for a parsed query (parseQuery; at least one term to include), best first.
    * Relevance is PostgreSQL's cover density (ts_rank_cd; a title counts 2.5 times a body), times 1.5 for
@@ -234,8 +191,7 @@ export function createSearchService({
         -- searching for. Their language only: "once" or "don", English stop words, are Spanish words.
         numnode(${fullQuery(query, true, [stopWordLanguage(options.locale)])}) AS nodes
       FROM (SELECT (${fullQuery(query)}) AS q) AS built`;
-    if (!built || built.nodes === 0)
-      return { hits: [], next: null, staleCursor, onlyStopWords: true, recentWindow: null };
+    if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true };
 
     // The matching posts first, on the partial GIN index, and only then their threads, each by its key: a
     // join planned the other way round reads every thread of the readable communities (the planner guesses
@@ -251,26 +207,15 @@ export function createSearchService({
     // Each match's community is decided by its key, once per community (the planner memoizes the LATERAL
     // subquery: 20 lookups for a common word's 1,000 matches); OFFSET 0 keeps it from being flattened into a
     // hash of every readable community, which read all 2,000 communities and cost 1-2 ms a search.
-    //
-    // Every match is read, so a word in most posts ("de" read as Catalan, which PostgreSQL has no stop words
-    // for; a term every report uses) would read most of the site: 2.2 s for one in 90 % of a million posts.
-    // Past `commonMatches` matches (the planner's estimate), only the newest `recentPosts` posts of the
-    // filters are searched, walked by date on their index (the page says so): bounded whatever the site's
-    // size. Posts written after the first page are left out of the window, so pages do not shift.
-    const onPost = Prisma.join(postConditions(filters, timeZone), ' AND ');
-    const matches = Prisma.sql`p.search_vector @@ ${tsquery}::tsquery AND ${onPost}`;
-    const recentWindow = (await estimatedMatches(matches)) > commonMatches ? recentPosts : null;
-    const columns = Prisma.sql`p.id, p.thread_id, p.community_id, p.search_vector, p.is_opening, p.created_at, p.tag, p.author_id, p.useful_count`;
-    const source = recentWindow
-      ? Prisma.sql`(SELECT ${columns} FROM posts p WHERE ${onPost} AND p.created_at <= ${now}::timestamptz
-                    ORDER BY p.created_at DESC, p.id DESC LIMIT ${recentWindow}) AS p`
-      : Prisma.sql`posts p`;
-    const matched = Prisma.sql`SELECT ${columns}
-      FROM ${source}
+    const matched = Prisma.sql`SELECT p.id, p.thread_id, p.community_id, p.search_vector, p.is_opening, p.created_at, p.tag, p.author_id, p.useful_count
+      FROM posts p
       JOIN LATERAL (SELECT true FROM communities c ${myMembershipJoin(viewer)}
                      WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) readable ON true
-      WHERE ${recentWindow ? Prisma.sql`p.search_vector @@ ${tsquery}::tsquery` : matches}`;
-    const conditions = [Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`, ...threadConditions(filters)];
+      WHERE p.search_vector @@ ${tsquery}::tsquery AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL`;
+    const conditions = [
+      Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`,
+      ...filterConditions(filters, timeZone),
+    ];
     if (options.solvedOnly) {
       conditions.push(
         Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND (p.is_opening OR p.id = t.accepted_post_id)`,
@@ -351,7 +296,7 @@ export function createSearchService({
     const last = page.at(-1);
     const next =
       rows.length > RESULTS_PER_PAGE && last ? encodeSearchCursor({ key, now, score: last.score, id: last.id }) : null;
-    return { hits, next, staleCursor, onlyStopWords: false, recentWindow };
+    return { hits, next, staleCursor, onlyStopWords: false };
   }
 
   /**
