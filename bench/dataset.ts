@@ -59,9 +59,10 @@ export const DATASETS: Readonly<Record<'large' | 'small', DatasetParameters>> = 
 
 /**
  * Words the search pages look for (issue 12): one in the titles of exactly 20 threads at either size (a
- * specific question: its matches do not grow with the site), one in a hundredth of them (a common word).
+ * specific question: its matches do not grow with the site), one in a hundredth of them (a common word),
+ * and one in every generated reply (nine posts in ten: the newest results are ranked).
  */
-export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones' } as const;
+export const DATASET_SEARCH = { specific: 'veladores', common: 'subvenciones', everywhere: 'declaración' } as const;
 
 /** The person the bench signs in as: an employee of an administration, member of many communities. */
 export const DATASET_VIEWER_HANDLE = 'scale-person-1';

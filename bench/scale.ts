@@ -66,6 +66,12 @@ export const SCALE_PAGES: ScalePage[] = [
   { name: 'search', signedIn: true, path: () => `/search?q=${DATASET_SEARCH.specific}` },
   { name: 'search-common', signedIn: true, path: () => `/search?q=${DATASET_SEARCH.common}` },
   { name: 'search-out', signedIn: false, path: () => `/search?q=${DATASET_SEARCH.specific}` },
+  // A word in nine posts of ten (every generated reply has it): the newest results only (SEARCH_RANKED_RESULTS).
+  {
+    name: 'search-everywhere',
+    signedIn: true,
+    path: () => `/search?q=${encodeURIComponent(DATASET_SEARCH.everywhere)}`,
+  },
   { name: 'solved', signedIn: true, path: () => '/solved' },
   { name: 'people', signedIn: true, path: () => '/people' },
   { name: 'people?q', signedIn: true, path: () => '/people?q=persona+12' },

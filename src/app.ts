@@ -250,7 +250,10 @@ export async function buildApp({ config, db, databaseUrl, logger }: AppDependenc
   await app.register(threadsRoutes, { threads, communities, config, notifications });
   await app.register(postActionsRoutes, { threads, communities });
   await app.register(topicAndFileRoutes, { threads, follows: feed });
-  await app.register(searchRoutes, { db, search: createSearchService({ db, timeZone: config.timeZone }) });
+  await app.register(searchRoutes, {
+    db,
+    search: createSearchService({ db, timeZone: config.timeZone, ...config.search }),
+  });
   await app.register(notificationsRoutes, { notifications, keys: jobs.keys, communities, threads });
   const sso = createSsoService({ db, auth, audit, providers: config.oidcProviders, publicUrl: config.publicUrl });
   await app.register(ssoRoutes, { sso, auth, config });

@@ -230,6 +230,7 @@ export const envSchema = z.object({
     .default(10),
   ATTACHMENT_TYPES: attachmentTypes.default([...DEFAULT_ATTACHMENT_TYPES]),
   ATTACHMENTS_PER_POST: positiveInt(5, 'a positive whole number of files'),
+  SEARCH_RANKED_RESULTS: positiveInt(1000, 'a positive whole number of results'),
   OIDC_PROVIDERS: oidcProviders.optional(),
   BACKUP_DIR: z.string().min(1, { error: 'expected a folder path' }).default('.data/backups'),
   /** Where data exports (GDPR Art. 15 and 20) are kept until they expire; default: `exports` in ATTACHMENTS_DIR. */
@@ -261,6 +262,9 @@ export interface OidcProviderConfig {
 
 export type Env = z.infer<typeof envSchema>;
 
+/** The ways a search finds its results (src/search/search.service.ts): the same results, at different costs. */
+export type SearchWay = 'walk' | 'every-match' | 'every-match-by-date';
+
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly host: string;
@@ -291,6 +295,15 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Dates are shown in this zone (the administration's). */
   readonly timeZone: string;
+  /**
+   * A search ranks every result the viewer may read when there are at most `rankedResults` of them, else
+   * the newest `rankedResults`, and says so (src/search/search.service.ts; ADR 027).
+   */
+  readonly search: {
+    readonly rankedResults: number;
+    /** How results are found: chosen per search (unset), or always one way (tests prove them alike). */
+    readonly way?: SearchWay;
+  };
   readonly sessions: { readonly idleMs: number; readonly absoluteMs: number };
   readonly mail: {
     readonly from: string;
@@ -392,6 +405,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     }),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     timeZone: env.TIME_ZONE,
+    search: Object.freeze({ rankedResults: env.SEARCH_RANKED_RESULTS }),
     sessions: Object.freeze({
       idleMs: env.SESSION_IDLE_MINUTES * 60_000,
       absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,

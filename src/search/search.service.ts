@@ -1,6 +1,7 @@
 import type { Viewer } from '../accounts/auth.js';
 import { actorOf } from '../communities/communities.service.js';
 import { communityAccessSql } from '../communities/community-access-where.js';
+import type { SearchWay } from '../config.js';
 import { type Db, PREPARED_STATEMENT } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostTag, ThreadKind } from '../generated/prisma/enums.js';
@@ -76,6 +77,11 @@ export interface SearchPage {
   readonly staleCursor: boolean;
   /** The words were all too common to search for (stop words): nothing was searched. */
   readonly onlyStopWords: boolean;
+  /**
+   * The viewer may read more results than SEARCH_RANKED_RESULTS: the newest this many were ranked (the
+   * page says so beside its results). Null when every result was ranked.
+   */
+  readonly recent: number | null;
 }
 
 /**
@@ -133,20 +139,26 @@ function dayStart(day: Date, timeZone: string, days = 0): Prisma.Sql {
   return Prisma.sql`((${day.toISOString().slice(0, 10)}::date + ${days}::int)::timestamp AT TIME ZONE ${timeZone})`;
 }
 
-/** The SQL conditions of the filters, on posts `p` and threads `t`; days in the site's time zone. */
-function filterConditions(filters: SearchFilters, timeZone: string): Prisma.Sql[] {
+/** The SQL conditions of the filters on the post `p` itself; days in the site's time zone. */
+function postFilterConditions(filters: SearchFilters, timeZone: string): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
-  if (filters.communityId) conditions.push(Prisma.sql`t.community_id = ${filters.communityId}::uuid`);
+  if (filters.communityId) conditions.push(Prisma.sql`p.community_id = ${filters.communityId}::uuid`);
   if (filters.tag) conditions.push(Prisma.sql`p.tag = ${filters.tag}::"PostTag"`);
+  if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
+  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${dayStart(filters.from, timeZone)}`);
+  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${dayStart(filters.to, timeZone, 1)}`);
+  return conditions;
+}
+
+/** The SQL conditions of the filters on the post's thread `t` (its kind, answered or not). */
+function threadFilterConditions(filters: SearchFilters): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
   if (filters.kind) conditions.push(Prisma.sql`t.kind = ${filters.kind}::"ThreadKind"`);
   // As the thread list's "unanswered" (src/threads/thread-lists.ts): no reply yet, or a question with no
   // accepted answer.
   const unanswered = Prisma.sql`(t.reply_count = 0 OR (t.kind = 'QUESTION' AND t.accepted_post_id IS NULL))`;
   if (filters.answered === 'no') conditions.push(unanswered);
   if (filters.answered === 'yes') conditions.push(Prisma.sql`NOT ${unanswered}`);
-  if (filters.authorId) conditions.push(Prisma.sql`p.author_id = ${filters.authorId}::uuid`);
-  if (filters.from) conditions.push(Prisma.sql`p.created_at >= ${dayStart(filters.from, timeZone)}`);
-  if (filters.to) conditions.push(Prisma.sql`p.created_at < ${dayStart(filters.to, timeZone, 1)}`);
   return conditions;
 }
 
@@ -157,16 +169,35 @@ function lexemesOf(queryText: string): string[] {
   ];
 }
 
-export function createSearchService({ db, timeZone }: { db: Db; timeZone: string }) {
+export function createSearchService({
+  db,
+  timeZone,
+  rankedResults,
+  way,
+}: {
+  db: Db;
+  timeZone: string;
+  /** At most this many results are ranked, the newest (config.search, SEARCH_RANKED_RESULTS). */
+  rankedResults: number;
+  /** Always find results this way (tests); by default chosen per search. */
+  way?: SearchWay | undefined;
+}) {
+  /** The most posts a walk by date reads before every match is read instead (50 per result ranked). */
+  const walkLimit = 50 * (rankedResults + 1);
+
   /**
    * One page of results for a parsed query (parseQuery; at least one term to include), best first.
    * Relevance is PostgreSQL's cover density (ts_rank_cd; a title counts 2.5 times a body), times 1.5 for
    * an accepted answer and 1.2 for a solved question's opening post, times 1 + ln(1 + "útil" reactions),
-   * divided by 1 + age / 180 days. A person's reactions to their own post never count (posts.useful_count). Pages are a keyset over (score, id) with the moment of the first page
-   * kept in the cursor, so a page never repeats or skips a result because time passed. A cursor of another
-   * query or filters is ignored (`staleCursor`). `locale`: the person's interface language, whose stop
-   * words alone are refused (`onlyStopWords`, stopWordLanguage). `solvedOnly` keeps the questions with an accepted answer
-   * and matches their question and accepted answer only (the "solved questions" view).
+   * divided by 1 + age / 180 days. A person's reactions to their own post never count
+   * (posts.useful_count). Pages are a keyset over (score, id) with the moment of the first page kept in
+   * the cursor, so a page never repeats or skips a result because time passed, and posts written since are
+   * left to a new search. A cursor of another query or filters is ignored (`staleCursor`). When the viewer
+   * may read more than `rankedResults` results (every filter applied), the newest `rankedResults` of them
+   * are ranked, and the page says so (`recent`; ADR 027): a word in most posts cost 2.2 s at a million
+   * posts, read and ranked whole. `locale`: the person's interface language, whose stop words alone are refused
+   * (`onlyStopWords`, stopWordLanguage). `solvedOnly` keeps the questions with an accepted answer and
+   * matches their question and accepted answer only (the "solved questions" view).
    */
   async function search(
     viewer: Viewer | null,
@@ -185,13 +216,20 @@ export function createSearchService({ db, timeZone }: { db: Db; timeZone: string
     const staleCursor = Boolean(options.after) && cursor === null;
     const now = cursor?.now ?? new Date();
 
-    const [built] = await db.$queryRaw<{ query: string; positive: string; nodes: number }[]>`
+    const language = stopWordLanguage(options.locale);
+    const [built] = await db.$queryRaw<
+      { query: string; positive: string; nodes: number; expected: number; posts: number }[]
+    >`
       SELECT q::text AS query, (${fullQuery(query, true)})::text AS positive,
         -- Words that the person's language drops as too common (de, la, the…), all of them: nothing worth
         -- searching for. Their language only: "once" or "don", English stop words, are Spanish words.
-        numnode(${fullQuery(query, true, [stopWordLanguage(options.locale)])}) AS nodes
-      FROM (SELECT (${fullQuery(query)}) AS q) AS built`;
-    if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true };
+        numnode(${fullQuery(query, true, [language])}) AS nodes,
+        -- How many posts the planner expects that reading to match, and how many there are: how to find
+        -- the results is chosen from these (below), never which are found.
+        estimate.matches AS expected, estimate.posts
+      FROM (SELECT (${fullQuery(query)}) AS q) AS built,
+           agora_search_estimate(${fullQuery(query, true, [language])}) AS estimate`;
+    if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true, recent: null };
 
     // The matching posts first, on the partial GIN index, and only then their threads, each by its key: a
     // join planned the other way round reads every thread of the readable communities (the planner guesses
@@ -207,49 +245,131 @@ export function createSearchService({ db, timeZone }: { db: Db; timeZone: string
     // Each match's community is decided by its key, once per community (the planner memoizes the LATERAL
     // subquery: 20 lookups for a common word's 1,000 matches); OFFSET 0 keeps it from being flattened into a
     // hash of every readable community, which read all 2,000 communities and cost 1-2 ms a search.
-    const matched = Prisma.sql`SELECT p.id, p.thread_id, p.community_id, p.search_vector, p.is_opening, p.created_at, p.tag, p.author_id, p.useful_count
-      FROM posts p
-      JOIN LATERAL (SELECT true FROM communities c ${myMembershipJoin(viewer)}
-                     WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) readable ON true
-      WHERE p.search_vector @@ ${tsquery}::tsquery AND p.status = 'PUBLISHED' AND p.deleted_at IS NULL`;
-    const conditions = [
+    //
+    // The newest rankedResults + 1 results the viewer may read, every check and filter applied, are kept
+    // (one more says there are more than rankedResults), and the newest rankedResults of them ranked. Which
+    // results are ranked, and whether the page says that only the newest were, depend on what the viewer may
+    // read only: a word written often where they may not read changes nothing they see. When there are
+    // fewer, they are all of them, ranked exactly. They are found in one of two ways, which find the same
+    // results and differ in cost only (so only how long a search takes depends on posts the viewer may not
+    // read, as it always did):
+    // - every match, from the GIN index (cost: the matches, about 1.5 µs each), then sorted by date;
+    // - a walk of the newest posts by date, which stops once it has rankedResults + 1 results (cost: the
+    //   posts walked, about 0.6 µs each), tried first when the planner expects the word in so many posts
+    //   that a walk over as many posts as it has matches would find enough, were every post readable. The
+    //   walk goes at most walkLimit posts; when it did not find enough, every match is read after all.
+    // A word in nine posts of ten cost 2.2 s at a million posts with every match ranked; left to itself, the
+    // planner sorted every match of a word in one post of ten by date (0.6 s), or walked 900,000 posts for
+    // a word written only in old posts (1.1 s): each way is set for its statement's transaction (set_config, is_local).
+    // Posts written after the first page are left to a new search, so that pages never shift.
+    const postConditions = Prisma.join(
+      [
+        Prisma.sql`p.status = 'PUBLISHED' AND p.deleted_at IS NULL AND p.created_at <= ${now}::timestamptz`,
+        ...postFilterConditions(filters, timeZone),
+      ],
+      ' AND ',
+    );
+    const readable = Prisma.sql`JOIN LATERAL (SELECT true AS ok FROM communities c ${myMembershipJoin(viewer)}
+      WHERE c.id = p.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) readable ON true`;
+    const columns = Prisma.sql`p.id, p.thread_id, p.community_id, p.is_opening, p.created_at, p.useful_count`;
+    // Every match the viewer may read, with its search vector for ranking. Threads are looked up for each.
+    const everyMatch = Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok FROM posts p ${readable}
+      WHERE p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}`;
+    // The same sorted by date before any thread is looked up (OFFSET 0), without the search vectors (read
+    // again by row for the ranked results only): for a word in one post of ten, looking up the thread of
+    // every readable match took 0.2 s, and sorting them with their vectors spilled to disk.
+    const everyMatchByDate = Prisma.sql`SELECT ${columns}, p.ctid AS row_ctid, readable.ok FROM posts p ${readable}
+      WHERE p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}
+      ORDER BY p.created_at DESC, p.id DESC OFFSET 0`;
+    // The newest posts, at most `limit`, and of them those with the words that the viewer may read.
+    const walk = (limit: number) => Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok
+      FROM (SELECT ${columns}, p.search_vector FROM posts p WHERE ${postConditions}
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS p ${readable}
+      WHERE p.search_vector @@ ${tsquery}::tsquery`;
+    const threadConditions = [
       Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`,
-      ...filterConditions(filters, timeZone),
+      ...threadFilterConditions(filters),
     ];
     if (options.solvedOnly) {
-      conditions.push(
+      threadConditions.push(
         Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND (p.is_opening OR p.id = t.accepted_post_id)`,
       );
     }
-    // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
-    // reactions (posts.useful_count, kept by triggers): counting reactions per match cost 12 µs each.
-    const score = Prisma.sql`(
-      ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_vector, ${tsquery}::tsquery)
-      * (CASE WHEN t.accepted_post_id = p.id THEN 1.5::float8 WHEN p.is_opening AND t.accepted_post_id IS NOT NULL THEN 1.2::float8 ELSE 1::float8 END)
-      * (1 + ln(1 + p.useful_count::float8))
-      / (1 + date_part('epoch', ${now}::timestamptz - p.created_at) / 15552000::float8)
-    )::float8`;
-    const from = Prisma.sql`matched p
-      CROSS JOIN LATERAL (SELECT * FROM threads th WHERE th.id = p.thread_id OFFSET 0) AS t`;
-    // In the solved view a thread is one result, at the score of its better matching post.
-    const ranked = options.solvedOnly
-      ? Prisma.sql`SELECT DISTINCT ON (t.id) t.id AS thread_id, p.id AS id, ${score} AS score
-          FROM ${from}
-          WHERE ${Prisma.join(conditions, ' AND ')}
-          ORDER BY t.id, score DESC`
-      : Prisma.sql`SELECT p.id AS id, ${score} AS score
-          FROM ${from}
-          WHERE ${Prisma.join(conditions, ' AND ')}`;
     const after = cursor
       ? Prisma.sql`WHERE (ranked.score, ranked.id) < (${cursor.score}::float8, ${cursor.id}::uuid)`
       : Prisma.empty;
-    const rows = await db.$queryRaw<{ id: string; score: number }[]>`
-      WITH matched AS MATERIALIZED (${matched})
-      SELECT ranked.id, ranked.score FROM (${ranked}) AS ranked ${after}
-      ORDER BY ranked.score DESC, ranked.id DESC
-      LIMIT ${RESULTS_PER_PAGE + 1}`;
+    /**
+     * One page of the newest rankedResults results of `found` (rows of `columns` and `readable.ok`, with
+     * `search_vector` or `row_ctid`), ranked, under `settings` (set_config calls, in a transaction of
+     * their own with the statement), if any. `more`: there are more than rankedResults.
+     */
+    const pageOf = async (found: Prisma.Sql, byRow: boolean, settings: Prisma.Sql | null) => {
+      // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
+      // reactions (posts.useful_count, kept by triggers): counting reactions per match cost 12 µs each.
+      const vector = byRow ? Prisma.sql`sv.search_vector` : Prisma.sql`r.search_vector`;
+      const score = Prisma.sql`(
+        ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', ${vector}, ${tsquery}::tsquery)
+        * (CASE WHEN r.accepted_post_id = r.id THEN 1.5::float8 WHEN r.is_opening AND r.accepted_post_id IS NOT NULL THEN 1.2::float8 ELSE 1::float8 END)
+        * (1 + ln(1 + r.useful_count::float8))
+        / (1 + date_part('epoch', ${now}::timestamptz - r.created_at) / 15552000::float8)
+      )::float8`;
+      const newest = Prisma.sql`(SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r
+        ${byRow ? Prisma.sql`CROSS JOIN LATERAL (SELECT sp.search_vector FROM posts sp WHERE sp.ctid = r.row_ctid) AS sv` : Prisma.empty}`;
+      // In the solved view a thread is one result, at the score of its better matching post.
+      const ranked = options.solvedOnly
+        ? Prisma.sql`SELECT DISTINCT ON (r.thread_id) r.id, ${score} AS score FROM ${newest} ORDER BY r.thread_id, score DESC`
+        : Prisma.sql`SELECT r.id, ${score} AS score FROM ${newest}`;
+      // The thread is looked up once the community was found readable (the LATERAL subquery names p.ok, so
+      // the planner cannot look threads up first: it did, for every match, without memoizing the
+      // communities, which doubled a common word's cost). A row with no id says there are more results.
+      const statement = db.$queryRaw<{ id: string | null; score: number | null }[]>`
+          WITH results AS MATERIALIZED (
+            SELECT p.id, ${byRow ? Prisma.sql`p.row_ctid` : Prisma.sql`p.search_vector`}, p.is_opening, p.created_at,
+                   p.useful_count, t.id AS thread_id, t.accepted_post_id
+              FROM (${found}) AS p
+              CROSS JOIN LATERAL (SELECT * FROM threads th WHERE th.id = p.thread_id AND p.ok OFFSET 0) AS t
+             WHERE ${Prisma.join(threadConditions, ' AND ')}
+             ORDER BY p.created_at DESC, p.id DESC
+             LIMIT ${rankedResults + 1})
+          (SELECT ranked.id, ranked.score FROM (${ranked}) AS ranked ${after}
+            ORDER BY ranked.score DESC, ranked.id DESC
+            LIMIT ${RESULTS_PER_PAGE + 1})
+          UNION ALL
+          SELECT NULL, NULL WHERE (SELECT count(*) FROM results) > ${rankedResults}`;
+      const rows = settings
+        ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1]
+        : await statement;
+      return { rows, more: rows.some((row) => row.id === null) };
+    };
+    // Which way is cheaper, from the planner's estimate of the matches over every post and its count of
+    // posts (agora_search_estimate). Settings apply to their statement's transaction only (set_config with
+    // is_local): every match, by date, from the GIN index; the walk by the date index alone. A rare word's
+    // statement needs none (the planner finds its few matches by the GIN index itself) and no transaction.
+    const { expected, posts: postCount } = built;
+    const noSeqScan = Prisma.sql`set_config('enable_seqscan', 'off', true)`;
+    // A walk over as many posts as the words are expected to match (at most walkLimit) would find enough
+    // results were every post readable; it cannot in fewer posts than rankedResults + 1.
+    const walkFirst = way
+      ? way === 'walk'
+      : expected >= rankedResults + 1 && expected * expected >= (rankedResults + 1) * postCount;
+    let outcome: Awaited<ReturnType<typeof pageOf>> | null = null;
+    if (walkFirst) {
+      outcome = await pageOf(
+        walk(way === 'walk' ? walkLimit : Math.min(Math.ceil(expected), walkLimit)),
+        false,
+        Prisma.sql`${noSeqScan}, set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`,
+      );
+      // Fewer than rankedResults + 1 among the posts walked: the older posts may hold more.
+      if (!outcome.more) outcome = null;
+    }
+    const byDate = way ? way === 'every-match-by-date' : expected > 4 * (rankedResults + 1);
+    outcome ??= byDate ? await pageOf(everyMatchByDate, true, noSeqScan) : await pageOf(everyMatch, false, null);
+    const recent = outcome.more;
+    const found = outcome.rows.flatMap((row) =>
+      row.id === null || row.score === null ? [] : [{ id: row.id, score: row.score }],
+    );
 
-    const page = rows.slice(0, RESULTS_PER_PAGE);
+    const page = found.slice(0, RESULTS_PER_PAGE);
     const posts = await db.post.findMany({
       where: { id: { in: page.map((row) => row.id) } },
       select: {
@@ -295,8 +415,8 @@ export function createSearchService({ db, timeZone }: { db: Db; timeZone: string
     });
     const last = page.at(-1);
     const next =
-      rows.length > RESULTS_PER_PAGE && last ? encodeSearchCursor({ key, now, score: last.score, id: last.id }) : null;
-    return { hits, next, staleCursor, onlyStopWords: false };
+      found.length > RESULTS_PER_PAGE && last ? encodeSearchCursor({ key, now, score: last.score, id: last.id }) : null;
+    return { hits, next, staleCursor, onlyStopWords: false, recent: recent ? rankedResults : null };
   }
 
   /**

@@ -1,5 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Audience, Visibility } from '../../src/access/communities.js';
+import { buildApp } from '../../src/app.js';
+import type { SearchWay } from '../../src/config.js';
 import type { PostStatus } from '../../src/generated/prisma/enums.js';
 import {
   AUDIENCES,
@@ -19,6 +22,16 @@ import { addMembership, createCommunity } from '../support/factories.js';
 // and a deleted reply, a thread whose opening post is held, and a thread whose opening post was deleted.
 
 let t: TestApp;
+/**
+ * The same site, served by apps that rank one result at most (SEARCH_RANKED_RESULTS=1): the newest one the
+ * viewer may read, never pushed out by newer posts they may not read, and the notice that only the newest
+ * were ranked where the viewer has more than one result only. One chooses how to find results per search;
+ * the others always find them one way (a walk by date, every match, every match sorted by date), as do
+ * apps that rank a thousand: each must find exactly what the site's own app finds.
+ */
+let windowed: FastifyInstance;
+const WAYS: readonly SearchWay[] = ['walk', 'every-match', 'every-match-by-date'];
+const ways: { way: SearchWay; one: FastifyInstance; all: FastifyInstance }[] = [];
 let cast: MatrixCast;
 const WORD = 'zumbido';
 
@@ -65,6 +78,22 @@ async function thread(
 
 beforeAll(async () => {
   t = await createTestApp();
+  windowed = await buildApp({
+    config: { ...t.config, search: { rankedResults: 1 } },
+    db: t.db,
+    databaseUrl: t.database.url,
+    logger: false,
+  });
+  for (const way of WAYS) {
+    const app = (rankedResults: number) =>
+      buildApp({
+        config: { ...t.config, search: { rankedResults, way } },
+        db: t.db,
+        databaseUrl: t.database.url,
+        logger: false,
+      });
+    ways.push({ way, one: await app(1), all: await app(1000) });
+  }
   cast = await createMatrixCast(t);
   // Every opening post is on the topic #zumbido; every signed-in viewer follows it and the author.
   const topic = await t.db.topic.create({ data: { slug: WORD, label: WORD } });
@@ -134,16 +163,26 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  for (const { one, all } of ways) {
+    await one.close();
+    await all.close();
+  }
+  await windowed?.close();
   await t?.close();
 });
 
+/** The links of a search page's results, in order. */
+function resultLinks(page: string | undefined): string[] {
+  return [...(page ?? '').matchAll(/class="search-result__title"><a href="([^"]*)"/g)].map((match) => match[1] ?? '');
+}
+
 /** Every page of a paged list, following its "next" links. */
-async function allPages(viewer: MatrixViewer, url: string): Promise<string> {
+async function allPages(viewer: MatrixViewer, url: string, app: FastifyInstance = t.app): Promise<string> {
   const headers = viewer.cookie ? { cookie: viewer.cookie } : {};
   let body = '';
   let next: string | undefined = url;
   for (let pages = 0; next && pages < 10; pages++) {
-    const response: { statusCode: number; body: string } = await t.app.inject({ method: 'GET', url: next, headers });
+    const response: { statusCode: number; body: string } = await app.inject({ method: 'GET', url: next, headers });
     expect(response.statusCode, `${viewer.name}: ${next}`).toBe(200);
     body += response.body;
     next = /href="([^"]+)" rel="next"/.exec(response.body)?.[1]?.replaceAll('&amp;', '&');
@@ -161,6 +200,21 @@ describe('search and solved questions, for every audience × visibility and ever
         await allPages(viewer, `/solved?q=${WORD}`),
         await allPages(viewer, '/solved'),
       ];
+      // The newest result only: chosen per search, then each way.
+      const newest = [windowed, ...ways.map(({ one }) => one)];
+      const newestFound = await Promise.all(
+        newest.map(async (app) => [
+          await allPages(viewer, `/search?q=${WORD}`, app),
+          await allPages(viewer, `/solved?q=${WORD}`, app),
+        ]),
+      );
+      // Every result, each way: the same pages as the site's own app, result for result.
+      for (const { way, all } of ways) {
+        const search = resultLinks(await allPages(viewer, `/search?q=${WORD}`, all));
+        expect(search, `${viewer.name}: /search found ${way}`).toEqual(resultLinks(found[0]));
+        const solved = resultLinks(await allPages(viewer, `/solved?q=${WORD}`, all));
+        expect(solved, `${viewer.name}: /solved found ${way}`).toEqual(resultLinks(found[2]));
+      }
       for (const c of cases) {
         const reads = matrixReads(viewer, c);
         const where = `${viewer.name} in ${c.audience}/${c.visibility}`;
@@ -170,14 +224,40 @@ describe('search and solved questions, for every audience × visibility and ever
         }
         expect(found[2]?.includes(`publicado${c.n}`), `${where}: /solved?q=`).toBe(reads);
         expect(found[3]?.includes(`publicado${c.n}`), `${where}: /solved`).toBe(reads);
-        for (const page of found) {
+        // Of one result at most: never one the viewer may not read.
+        if (!reads) {
+          for (const [search, solved] of newestFound) {
+            for (const word of c.published) expect(search?.includes(word), `${where}: newest, ${word}`).toBe(false);
+            expect(solved?.includes(`publicado${c.n}`), `${where}: /solved?q= newest`).toBe(false);
+          }
+        }
+        for (const page of [...found, ...newestFound.flat()]) {
           for (const secret of c.secrets) expect(page.includes(secret), `${where}: shows ${secret}`).toBe(false);
         }
         checked++;
       }
+      // One result, the newest the viewer may read, wherever they read any: the same whichever way.
+      const readsAny = cases.some((c) => matrixReads(viewer, c));
+      for (const [search, solved] of newestFound) {
+        expect(resultLinks(search), `${viewer.name}: results of the newest one`).toHaveLength(readsAny ? 1 : 0);
+        expect(resultLinks(solved), `${viewer.name}: solved results of the newest one`).toHaveLength(readsAny ? 1 : 0);
+        expect(search?.includes('Hay más de'), `${viewer.name}: the notice`).toBe(readsAny);
+        expect(resultLinks(search), viewer.name).toEqual(resultLinks(newestFound[0]?.[0]));
+        expect(resultLinks(solved), viewer.name).toEqual(resultLinks(newestFound[0]?.[1]));
+      }
     }
     expect(checked).toBe(cast.viewers.length * cases.length);
   }, 240_000);
+
+  it('say that only the newest results were ranked beside results only, never for words the viewer cannot read', async () => {
+    for (const viewer of cast.viewers) {
+      const readsAny = cases.some((c) => matrixReads(viewer, c));
+      const page = await allPages(viewer, `/search?q=${WORD}`, windowed);
+      expect(page.includes('Hay más de'), viewer.name).toBe(readsAny);
+      const secretOnly = await allPages(viewer, `/search?q=retenida1`, windowed);
+      expect(secretOnly.includes('Hay más de'), viewer.name).toBe(false);
+    }
+  });
 
   it('answer a community filter the viewer may not read exactly as one that does not exist', async () => {
     for (const viewer of cast.viewers) {
