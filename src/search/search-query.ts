@@ -97,6 +97,16 @@ export function searchKey(query: ParsedQuery, filters: Readonly<Record<string, s
     .slice(0, 16);
 }
 
+/**
+ * Where the newest results that a search ranks end, when it ranks the newest only (more results than
+ * SEARCH_RANKED_RESULTS): the oldest post among them, and whether they were found by a walk by date.
+ */
+export interface SearchEdge {
+  readonly createdAt: Date;
+  readonly id: string;
+  readonly walked: boolean;
+}
+
 /** Where a page of ranked results ends: the last row's score and id, and the moment scores were taken at. */
 export interface SearchCursor {
   readonly key: string;
@@ -104,26 +114,35 @@ export interface SearchCursor {
   readonly now: Date;
   readonly score: number;
   readonly id: string;
+  /**
+   * The first page ranked the newest results only, back to this post: later pages rank the same ones (a
+   * post removed in between does not let an older one in, which would be skipped). Null: every result.
+   */
+  readonly edge: SearchEdge | null;
 }
 
 export function encodeSearchCursor(cursor: SearchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.key, cursor.now.toISOString(), cursor.score, cursor.id])).toString(
+  const edge = cursor.edge ? [cursor.edge.createdAt.toISOString(), cursor.edge.id, cursor.edge.walked ? 1 : 0] : [];
+  return Buffer.from(JSON.stringify([cursor.key, cursor.now.toISOString(), cursor.score, cursor.id, ...edge])).toString(
     'base64url',
   );
 }
 
 /** The cursor, or null when it does not decode to one (any text in, never a throw). */
 export function decodeSearchCursor(text: string | undefined | null): SearchCursor | null {
-  if (!text || text.length > 300) return null;
+  if (!text || text.length > 400) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 4) return null;
-    const [key, at, score, id] = value as unknown[];
+    if (!Array.isArray(value) || (value.length !== 4 && value.length !== 7)) return null;
+    const [key, at, score, id, edgeAt, edgeId, walked] = value as unknown[];
     const now = cursorDate(at);
     if (typeof key !== 'string' || !/^[0-9a-f]{16}$/.test(key)) return null;
     if (now === null || typeof score !== 'number' || !Number.isFinite(score)) return null;
     if (!isCursorUuid(id)) return null;
-    return { key, now, score, id };
+    if (value.length === 4) return { key, now, score, id, edge: null };
+    const createdAt = cursorDate(edgeAt);
+    if (createdAt === null || !isCursorUuid(edgeId) || (walked !== 0 && walked !== 1)) return null;
+    return { key, now, score, id, edge: { createdAt, id: edgeId, walked: walked === 1 } };
   } catch {
     return null;
   }

@@ -12,6 +12,7 @@ import {
   decodeSearchCursor,
   encodeSearchCursor,
   type ParsedQuery,
+  type SearchEdge,
   type SearchTerm,
   searchKey,
 } from './search-query.js';
@@ -213,6 +214,7 @@ export function createSearchService({
     });
     const given = decodeSearchCursor(options.after);
     const cursor = given && given.key === key ? given : null;
+    const edge = cursor?.edge ?? null;
     const staleCursor = Boolean(options.after) && cursor === null;
     const now = cursor?.now ?? new Date();
 
@@ -266,6 +268,8 @@ export function createSearchService({
       [
         Prisma.sql`p.status = 'PUBLISHED' AND p.deleted_at IS NULL AND p.created_at <= ${now}::timestamptz`,
         ...postFilterConditions(filters, timeZone),
+        // Later pages of the newest results: back to where the first page's ended.
+        ...(edge ? [Prisma.sql`(p.created_at, p.id) >= (${edge.createdAt}::timestamptz, ${edge.id}::uuid)`] : []),
       ],
       ' AND ',
     );
@@ -281,10 +285,11 @@ export function createSearchService({
     const everyMatchByDate = Prisma.sql`SELECT ${columns}, p.ctid AS row_ctid, readable.ok FROM posts p ${readable}
       WHERE p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}
       ORDER BY p.created_at DESC, p.id DESC OFFSET 0`;
-    // The newest posts, at most `limit`, and of them those with the words that the viewer may read.
-    const walk = (limit: number) => Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok
+    // The newest posts, at most `limit` (every one back to the edge on later pages), and of them those with
+    // the words that the viewer may read.
+    const walk = (limit: number | null) => Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok
       FROM (SELECT ${columns}, p.search_vector FROM posts p WHERE ${postConditions}
-             ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS p ${readable}
+             ORDER BY p.created_at DESC, p.id DESC ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`}) AS p ${readable}
       WHERE p.search_vector @@ ${tsquery}::tsquery`;
     const threadConditions = [
       Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`,
@@ -298,10 +303,15 @@ export function createSearchService({
     const after = cursor
       ? Prisma.sql`WHERE (ranked.score, ranked.id) < (${cursor.score}::float8, ${cursor.id}::uuid)`
       : Prisma.empty;
+    // In the solved view a result is a thread (its question and accepted answer may both match): the
+    // newest 2 × (rankedResults + 1) posts hold the newest post of each of the newest rankedResults + 1
+    // threads (a thread has at most two), so the bound counts threads among them.
+    const kept = options.solvedOnly ? 2 * (rankedResults + 1) : rankedResults + 1;
     /**
      * One page of the newest rankedResults results of `found` (rows of `columns` and `readable.ok`, with
-     * `search_vector` or `row_ctid`), ranked, under `settings` (set_config calls, in a transaction of
-     * their own with the statement), if any. `more`: there are more than rankedResults.
+     * `search_vector` or `row_ctid`), ranked, under `settings` (set_config calls, in a transaction of their
+     * own with the statement), if any. Also: how many of the newest `kept` posts were found (`count`), of
+     * how many threads, and the oldest post of the newest results (`edge`, for later pages).
      */
     const pageOf = async (found: Prisma.Sql, byRow: boolean, settings: Prisma.Sql | null) => {
       // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
@@ -313,16 +323,34 @@ export function createSearchService({
         * (1 + ln(1 + r.useful_count::float8))
         / (1 + date_part('epoch', ${now}::timestamptz - r.created_at) / 15552000::float8)
       )::float8`;
-      const newest = Prisma.sql`(SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r
-        ${byRow ? Prisma.sql`CROSS JOIN LATERAL (SELECT sp.search_vector FROM posts sp WHERE sp.ctid = r.row_ctid) AS sv` : Prisma.empty}`;
-      // In the solved view a thread is one result, at the score of its better matching post.
+      const vectors = byRow
+        ? Prisma.sql`CROSS JOIN LATERAL (SELECT sp.search_vector FROM posts sp WHERE sp.ctid = r.row_ctid) AS sv`
+        : Prisma.empty;
+      // In the solved view a thread is one result, at the score of its better matching post among those
+      // kept; the newest rankedResults threads (by their newest such post).
       const ranked = options.solvedOnly
-        ? Prisma.sql`SELECT DISTINCT ON (r.thread_id) r.id, ${score} AS score FROM ${newest} ORDER BY r.thread_id, score DESC`
-        : Prisma.sql`SELECT r.id, ${score} AS score FROM ${newest}`;
+        ? Prisma.sql`SELECT DISTINCT ON (r.thread_id) r.id, ${score} AS score FROM results r ${vectors}
+            WHERE r.thread_id IN (SELECT thread_id FROM results GROUP BY thread_id
+                                   ORDER BY max(created_at) DESC, thread_id DESC LIMIT ${rankedResults})
+            ORDER BY r.thread_id, score DESC`
+        : Prisma.sql`SELECT r.id, ${score} AS score
+            FROM (SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r ${vectors}`;
+      // Where the newest results end: the last ranked post, or in the solved view the oldest post kept.
+      const edgeRow = options.solvedOnly
+        ? Prisma.sql`SELECT created_at, id FROM results ORDER BY created_at, id LIMIT 1`
+        : Prisma.sql`SELECT created_at, id FROM results ORDER BY created_at DESC, id DESC OFFSET ${rankedResults - 1} LIMIT 1`;
+      type Row = {
+        id: string | null;
+        score: number | null;
+        count: number | null;
+        threads: number | null;
+        edge_at: Date | null;
+        edge_id: string | null;
+      };
       // The thread is looked up once the community was found readable (the LATERAL subquery names p.ok, so
       // the planner cannot look threads up first: it did, for every match, without memoizing the
-      // communities, which doubled a common word's cost). A row with no id says there are more results.
-      const statement = db.$queryRaw<{ id: string | null; score: number | null }[]>`
+      // communities, which doubled a common word's cost). The row with no id carries the counts and edge.
+      const statement = db.$queryRaw<Row[]>`
           WITH results AS MATERIALIZED (
             SELECT p.id, ${byRow ? Prisma.sql`p.row_ctid` : Prisma.sql`p.search_vector`}, p.is_opening, p.created_at,
                    p.useful_count, t.id AS thread_id, t.accepted_post_id
@@ -330,16 +358,28 @@ export function createSearchService({
               CROSS JOIN LATERAL (SELECT * FROM threads th WHERE th.id = p.thread_id AND p.ok OFFSET 0) AS t
              WHERE ${Prisma.join(threadConditions, ' AND ')}
              ORDER BY p.created_at DESC, p.id DESC
-             LIMIT ${rankedResults + 1})
-          (SELECT ranked.id, ranked.score FROM (${ranked}) AS ranked ${after}
+             LIMIT ${kept})
+          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::int AS threads,
+                  NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
+             FROM (${ranked}) AS ranked ${after}
             ORDER BY ranked.score DESC, ranked.id DESC
             LIMIT ${RESULTS_PER_PAGE + 1})
           UNION ALL
-          SELECT NULL, NULL WHERE (SELECT count(*) FROM results) > ${rankedResults}`;
+          SELECT NULL, NULL, counted.count, counted.threads, edge.created_at, edge.id
+            FROM (SELECT count(*)::int AS count, count(DISTINCT thread_id)::int AS threads FROM results) AS counted
+            LEFT JOIN LATERAL (${edgeRow}) AS edge ON true`;
       const rows = settings
         ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1]
         : await statement;
-      return { rows, more: rows.some((row) => row.id === null) };
+      const summary = rows.find((row) => row.id === null);
+      const count = summary?.count ?? 0;
+      return {
+        rows: rows.flatMap((row) => (row.id === null || row.score === null ? [] : [{ id: row.id, score: row.score }])),
+        // Every one of the newest `kept` was found: a walk that found them needs nothing older.
+        complete: count >= kept,
+        more: (options.solvedOnly ? (summary?.threads ?? 0) : count) > rankedResults,
+        edge: summary?.edge_at && summary.edge_id ? { createdAt: summary.edge_at, id: summary.edge_id } : null,
+      };
     };
     // Which way is cheaper, from the planner's estimate of the matches over every post and its count of
     // posts (agora_search_estimate). Settings apply to their statement's transaction only (set_config with
@@ -347,27 +387,38 @@ export function createSearchService({
     // statement needs none (the planner finds its few matches by the GIN index itself) and no transaction.
     const { expected, posts: postCount } = built;
     const noSeqScan = Prisma.sql`set_config('enable_seqscan', 'off', true)`;
-    // A walk over as many posts as the words are expected to match (at most walkLimit) would find enough
-    // results were every post readable; it cannot in fewer posts than rankedResults + 1.
-    const walkFirst = way
-      ? way === 'walk'
-      : expected >= rankedResults + 1 && expected * expected >= (rankedResults + 1) * postCount;
+    const walkSettings = Prisma.sql`${noSeqScan}, set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`;
+    const byDate = way ? way === 'every-match-by-date' : expected > 4 * kept;
+    const everyWay = () => (byDate ? pageOf(everyMatchByDate, true, noSeqScan) : pageOf(everyMatch, false, null));
     let outcome: Awaited<ReturnType<typeof pageOf>> | null = null;
-    if (walkFirst) {
-      outcome = await pageOf(
-        walk(way === 'walk' ? walkLimit : Math.min(Math.ceil(expected), walkLimit)),
-        false,
-        Prisma.sql`${noSeqScan}, set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`,
-      );
-      // Fewer than rankedResults + 1 among the posts walked: the older posts may hold more.
-      if (!outcome.more) outcome = null;
+    let walked = false;
+    if (edge) {
+      // A later page of the newest results: the way the first page found them, back to its edge (a walk
+      // then reads every post back to it, as the first page's did).
+      outcome = edge.walked ? await pageOf(walk(null), false, walkSettings) : await everyWay();
+      walked = edge.walked;
+    } else {
+      // A walk over as many posts as the words are expected to match (at most walkLimit) would find
+      // enough results were every post readable; it cannot in fewer posts than `kept`.
+      const walkFirst = way ? way === 'walk' : expected >= kept && expected * expected >= kept * postCount;
+      if (walkFirst) {
+        outcome = await pageOf(
+          walk(way === 'walk' ? walkLimit : Math.min(Math.ceil(expected), walkLimit)),
+          false,
+          walkSettings,
+        );
+        walked = true;
+        // Fewer than `kept` among the posts walked: the older posts may hold more.
+        if (!outcome.complete) {
+          outcome = null;
+          walked = false;
+        }
+      }
+      outcome ??= await everyWay();
     }
-    const byDate = way ? way === 'every-match-by-date' : expected > 4 * (rankedResults + 1);
-    outcome ??= byDate ? await pageOf(everyMatchByDate, true, noSeqScan) : await pageOf(everyMatch, false, null);
-    const recent = outcome.more;
-    const found = outcome.rows.flatMap((row) =>
-      row.id === null || row.score === null ? [] : [{ id: row.id, score: row.score }],
-    );
+    const recent = edge !== null || outcome.more;
+    const nextEdge: SearchEdge | null = edge ?? (outcome.more && outcome.edge ? { ...outcome.edge, walked } : null);
+    const found = outcome.rows;
 
     const page = found.slice(0, RESULTS_PER_PAGE);
     const posts = await db.post.findMany({
@@ -415,7 +466,9 @@ export function createSearchService({
     });
     const last = page.at(-1);
     const next =
-      found.length > RESULTS_PER_PAGE && last ? encodeSearchCursor({ key, now, score: last.score, id: last.id }) : null;
+      found.length > RESULTS_PER_PAGE && last
+        ? encodeSearchCursor({ key, now, score: last.score, id: last.id, edge: nextEdge })
+        : null;
     return { hits, next, staleCursor, onlyStopWords: false, recent: recent ? rankedResults : null };
   }
 

@@ -17,6 +17,9 @@ let paged: FastifyInstance;
 /** The same site finding results always one way: each must answer as the site's own app does. */
 const WAYS: readonly SearchWay[] = ['walk', 'every-match', 'every-match-by-date'];
 const byWay = new Map<string, FastifyInstance>();
+const pagedByWay = new Map<string, FastifyInstance>();
+/** Six solved questions with "quórum" in the question and its accepted answer, oldest first. */
+const quorum: string[] = [];
 let home: { id: string };
 const kit = threadTestKit(
   () => t,
@@ -60,6 +63,15 @@ beforeAll(async () => {
     logger: false,
   });
   for (const way of WAYS) {
+    pagedByWay.set(
+      way,
+      await buildApp({
+        config: { ...t.config, search: { rankedResults: 22, way } },
+        db: t.db,
+        databaseUrl: t.database.url,
+        logger: false,
+      }),
+    );
     byWay.set(
       way,
       await buildApp({
@@ -142,6 +154,21 @@ beforeAll(async () => {
     );
   }
 
+  // "quórum": six solved questions, a day apart (the newest last), question and answer an hour apart.
+  for (let index = 0; index < 6; index++) {
+    const solved = await kit.openThread(slug, community.owner.cookie, {
+      title: `Quórum del pleno ${index}`,
+      kind: 'QUESTION',
+      body: `¿Qué quórum pide la sesión ${index}?`,
+    });
+    const accepted = await kit.postReply(solved.url, reader.cookie, { body: `El quórum es de un tercio, ${index}.` });
+    await t.db.thread.update({ where: { id: solved.id }, data: { acceptedPostId: accepted } });
+    const opening = await t.db.post.findFirstOrThrow({ where: { threadId: solved.id, isOpening: true } });
+    await age([opening.id], () => (6 - index) * DAY + HOUR);
+    await age([accepted], () => (6 - index) * DAY);
+    quorum.push(solved.id);
+  }
+
   // "baja": 25 posts, an hour apart.
   const leaving = await kit.openThread(slug, community.owner.cookie, {
     title: 'Vehículos dados de baja',
@@ -156,7 +183,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const app of byWay.values()) await app.close();
+  for (const app of [...byWay.values(), ...pagedByWay.values()]) await app.close();
   await paged?.close();
   await t?.close();
 });
@@ -229,21 +256,63 @@ describe.each(['chosen per search', ...WAYS])(
   },
 );
 
-describe('/search through pages of the newest results', () => {
+describe.each(['chosen per search', ...WAYS])('/search through pages of the newest results, found %s', (way) => {
+  const get = (url: string) => {
+    const app = pagedByWay.get(way) ?? paged;
+    return app.inject({ method: 'GET', url, headers: { cookie: reader.cookie } });
+  };
+
   it('ranks the same newest results on every page, and says so on each', async () => {
-    const first = await paged.inject({ method: 'GET', url: '/search?q=baja', headers: { cookie: reader.cookie } });
+    const first = await get('/search?q=baja');
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('Hay más de 22 resultados');
     const next = /href="([^"]+)" rel="next"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
     expect(next).toBeDefined();
-    // Two of the oldest replies removed between pages: 23 remain, and the pages keep ranking the newest 22.
-    await t.db.post.updateMany({ where: { id: { in: bajas.slice(1, 3) } }, data: { deletedAt: new Date() } });
-    const second = await paged.inject({ method: 'GET', url: next ?? '', headers: { cookie: reader.cookie } });
-    expect(second.statusCode).toBe(200);
-    expect(second.body).toContain('Hay más de 22 resultados');
-    const pages = [...resultPosts(first.body), ...resultPosts(second.body)];
-    expect(resultPosts(first.body)).toHaveLength(20);
-    expect(new Set(pages).size).toBe(pages.length);
-    expect(new Set(pages)).toEqual(new Set(bajas.slice(-22)));
+    // The two newest, shown on the first page, hidden before the second: the older posts they leave room
+    // for must not come in (a page ranked above the cursor would never be shown), nor anything repeat.
+    const hidden = resultPosts(first.body).filter((id) => bajas.slice(-2).includes(id));
+    expect(hidden).toHaveLength(2);
+    await t.db.post.updateMany({ where: { id: { in: hidden } }, data: { status: 'HIDDEN' } });
+    try {
+      const second = await get(next ?? '');
+      expect(second.statusCode).toBe(200);
+      expect(second.body).toContain('Hay más de 22 resultados');
+      const pages = [...resultPosts(first.body), ...resultPosts(second.body)];
+      expect(resultPosts(first.body)).toHaveLength(20);
+      expect(resultPosts(second.body)).toHaveLength(2);
+      expect(new Set(pages).size).toBe(pages.length);
+      expect(new Set(pages)).toEqual(new Set(bajas.slice(-22)));
+    } finally {
+      await t.db.post.updateMany({ where: { id: { in: hidden } }, data: { status: 'PUBLISHED' } });
+    }
   });
 });
+
+describe.each(['chosen per search', ...WAYS])(
+  '/solved with more questions than SEARCH_RANKED_RESULTS, found %s',
+  (way) => {
+    const get = (url: string) => {
+      const app = byWay.get(way) ?? t.app;
+      return app.inject({ method: 'GET', url, headers: { cookie: reader.cookie } });
+    };
+
+    it('counts questions, not posts: the newest five of six, each once', async () => {
+      const page = await get('/solved?q=qu%C3%B3rum');
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(NOTICE);
+      const threads = [...page.body.matchAll(/\/threads\/([0-9a-f-]{36})/g)].map((match) => match[1]);
+      expect(new Set(threads)).toEqual(new Set(quorum.slice(-5)));
+      expect(resultPosts(page.body)).toHaveLength(5);
+    });
+
+    it('ranks all of them, without the notice, when a filter leaves five or fewer', async () => {
+      const day = new Date(Date.now() - 4.5 * DAY).toISOString().slice(0, 10);
+      const page = await get(`/solved?q=qu%C3%B3rum&from=${day}`);
+      expect(page.body).not.toContain(NOTICE);
+      expect(resultPosts(page.body).length).toBeGreaterThan(0);
+      expect(resultPosts(page.body).length).toBeLessThanOrEqual(5);
+      const all = await get('/solved?q=qu%C3%B3rum&answered=yes&kind=QUESTION');
+      expect(all.body).toContain(NOTICE);
+    });
+  },
+);

@@ -58,15 +58,30 @@ describe('search cursors', () => {
       now: new Date('2026-11-30T10:00:00Z'),
       score: 0.123456789,
       id: '0b9c2d1e-1111-4222-8333-444455556666',
+      edge: null,
     };
     expect(decodeSearchCursor(encodeSearchCursor(cursor))).toEqual(cursor);
+    const edge = {
+      createdAt: new Date('2026-10-01T08:00:00Z'),
+      id: '1b9c2d1e-1111-4222-8333-444455556666',
+      walked: true,
+    };
+    expect(decodeSearchCursor(encodeSearchCursor({ ...cursor, edge }))).toEqual({ ...cursor, edge });
     expect(searchKey(parseQuery('Contratos'), { tag: null })).toBe(key);
     expect(searchKey(parseQuery('contratos'), { tag: 'PERSONAL' })).not.toBe(key);
     expect(searchKey(parseQuery('obras'), { tag: null })).not.toBe(key);
   });
 
   it('decode to nothing from anything else', () => {
-    for (const text of ['', 'x', '%%%', Buffer.from('[1,2,3,4]').toString('base64url'), 'a'.repeat(400)]) {
+    const valid = ['0123456789abcdef', '2026-11-30T10:00:00.000Z', 0.5, '0b9c2d1e-1111-4222-8333-444455556666'];
+    const edge = ['2026-10-01T08:00:00.000Z', '1b9c2d1e-1111-4222-8333-444455556666'];
+    const others = [
+      [1, 2, 3, 4],
+      [...valid, ...edge],
+      [...valid, ...edge, 2],
+      [...valid, 'x', edge[1], 1],
+    ].map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
+    for (const text of ['', 'x', '%%%', ...others, 'a'.repeat(500)]) {
       expect(decodeSearchCursor(text)).toBeNull();
     }
   });
