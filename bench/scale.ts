@@ -73,6 +73,12 @@ export const SCALE_PAGES: ScalePage[] = [
     path: () => `/search?q=${encodeURIComponent(DATASET_SEARCH.everywhere)}`,
   },
   { name: 'solved', signedIn: true, path: () => '/solved' },
+  // The same word among solved questions: a walk of the solved questions by date (ADR 027).
+  {
+    name: 'solved-everywhere',
+    signedIn: true,
+    path: () => `/solved?q=${encodeURIComponent(DATASET_SEARCH.everywhere)}`,
+  },
   { name: 'people', signedIn: true, path: () => '/people' },
   { name: 'people?q', signedIn: true, path: () => '/people?q=persona+12' },
   { name: 'who-knows', signedIn: true, path: () => `/people?topic=${DATASET_TOPICS.rare}` },

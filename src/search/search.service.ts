@@ -269,7 +269,9 @@ export function createSearchService({
         Prisma.sql`p.status = 'PUBLISHED' AND p.deleted_at IS NULL AND p.created_at <= ${now}::timestamptz`,
         ...postFilterConditions(filters, timeZone),
         // Later pages of the newest results: back to where the first page's ended.
-        ...(edge ? [Prisma.sql`(p.created_at, p.id) >= (${edge.createdAt}::timestamptz, ${edge.id}::uuid)`] : []),
+        ...(edge && !options.solvedOnly
+          ? [Prisma.sql`(p.created_at, p.id) >= (${edge.createdAt}::timestamptz, ${edge.id}::uuid)`]
+          : []),
       ],
       ' AND ',
     );
@@ -295,61 +297,56 @@ export function createSearchService({
       Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`,
       ...threadFilterConditions(filters),
     ];
-    if (options.solvedOnly) {
-      threadConditions.push(
-        Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND (p.is_opening OR p.id = t.accepted_post_id)`,
-      );
-    }
     const after = cursor
       ? Prisma.sql`WHERE (ranked.score, ranked.id) < (${cursor.score}::float8, ${cursor.id}::uuid)`
       : Prisma.empty;
-    // In the solved view a result is a thread (its question and accepted answer may both match): the
-    // newest 2 × (rankedResults + 1) posts hold the newest post of each of the newest rankedResults + 1
-    // threads (a thread has at most two), so the bound counts threads among them.
-    const kept = options.solvedOnly ? 2 * (rankedResults + 1) : rankedResults + 1;
+    const kept = rankedResults + 1;
+    // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
+    // reactions (posts.useful_count, kept by triggers): counting reactions per match cost 12 µs each. On
+    // rows `r` of a post with its thread's accepted_post_id.
+    const scoreOf = (vector: Prisma.Sql) => Prisma.sql`(
+      ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', ${vector}, ${tsquery}::tsquery)
+      * (CASE WHEN r.accepted_post_id = r.id THEN 1.5::float8 WHEN r.is_opening AND r.accepted_post_id IS NOT NULL THEN 1.2::float8 ELSE 1::float8 END)
+      * (1 + ln(1 + r.useful_count::float8))
+      / (1 + date_part('epoch', ${now}::timestamptz - r.created_at) / 15552000::float8)
+    )::float8`;
+    type Row = {
+      id: string | null;
+      score: number | null;
+      count: number | null;
+      edge_at: Date | null;
+      edge_id: string | null;
+    };
+    /**
+     * A page's rows and the row with no id that carries how many of the newest `kept` were found
+     * (`complete`: all of them, so a walk that found them needs nothing older; `more`: more than
+     * rankedResults) and the last of the newest rankedResults (`edge`, for later pages).
+     */
+    const summarize = (rows: Row[]) => {
+      const summary = rows.find((row) => row.id === null);
+      const count = summary?.count ?? 0;
+      return {
+        rows: rows.flatMap((row) => (row.id === null || row.score === null ? [] : [{ id: row.id, score: row.score }])),
+        complete: count >= kept,
+        more: count > rankedResults,
+        edge: summary?.edge_at && summary.edge_id ? { createdAt: summary.edge_at, id: summary.edge_id } : null,
+      };
+    };
     /**
      * One page of the newest rankedResults results of `found` (rows of `columns` and `readable.ok`, with
      * `search_vector` or `row_ctid`), ranked, under `settings` (set_config calls, in a transaction of their
-     * own with the statement), if any. Also: how many of the newest `kept` posts were found (`count`), of
-     * how many threads, and the oldest post of the newest results (`edge`, for later pages).
+     * own with the statement), if any.
      */
     const pageOf = async (found: Prisma.Sql, byRow: boolean, settings: Prisma.Sql | null) => {
-      // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
-      // reactions (posts.useful_count, kept by triggers): counting reactions per match cost 12 µs each.
-      const vector = byRow ? Prisma.sql`sv.search_vector` : Prisma.sql`r.search_vector`;
-      const score = Prisma.sql`(
-        ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', ${vector}, ${tsquery}::tsquery)
-        * (CASE WHEN r.accepted_post_id = r.id THEN 1.5::float8 WHEN r.is_opening AND r.accepted_post_id IS NOT NULL THEN 1.2::float8 ELSE 1::float8 END)
-        * (1 + ln(1 + r.useful_count::float8))
-        / (1 + date_part('epoch', ${now}::timestamptz - r.created_at) / 15552000::float8)
-      )::float8`;
+      const score = scoreOf(byRow ? Prisma.sql`sv.search_vector` : Prisma.sql`r.search_vector`);
       const vectors = byRow
         ? Prisma.sql`CROSS JOIN LATERAL (SELECT sp.search_vector FROM posts sp WHERE sp.ctid = r.row_ctid) AS sv`
         : Prisma.empty;
-      // In the solved view a thread is one result, at the score of its better matching post among those
-      // kept; the newest rankedResults threads (by their newest such post).
-      const ranked = options.solvedOnly
-        ? Prisma.sql`SELECT DISTINCT ON (r.thread_id) r.id, ${score} AS score FROM results r ${vectors}
-            WHERE r.thread_id IN (SELECT thread_id FROM results GROUP BY thread_id
-                                   ORDER BY max(created_at) DESC, thread_id DESC LIMIT ${rankedResults})
-            ORDER BY r.thread_id, score DESC`
-        : Prisma.sql`SELECT r.id, ${score} AS score
-            FROM (SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r ${vectors}`;
-      // Where the newest results end: the last ranked post, or in the solved view the oldest post kept.
-      const edgeRow = options.solvedOnly
-        ? Prisma.sql`SELECT created_at, id FROM results ORDER BY created_at, id LIMIT 1`
-        : Prisma.sql`SELECT created_at, id FROM results ORDER BY created_at DESC, id DESC OFFSET ${rankedResults - 1} LIMIT 1`;
-      type Row = {
-        id: string | null;
-        score: number | null;
-        count: number | null;
-        threads: number | null;
-        edge_at: Date | null;
-        edge_id: string | null;
-      };
+      const ranked = Prisma.sql`SELECT r.id, ${score} AS score
+        FROM (SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r ${vectors}`;
       // The thread is looked up once the community was found readable (the LATERAL subquery names p.ok, so
       // the planner cannot look threads up first: it did, for every match, without memoizing the
-      // communities, which doubled a common word's cost). The row with no id carries the counts and edge.
+      // communities, which doubled a common word's cost).
       const statement = db.$queryRaw<Row[]>`
           WITH results AS MATERIALIZED (
             SELECT p.id, ${byRow ? Prisma.sql`p.row_ctid` : Prisma.sql`p.search_vector`}, p.is_opening, p.created_at,
@@ -359,27 +356,18 @@ export function createSearchService({
              WHERE ${Prisma.join(threadConditions, ' AND ')}
              ORDER BY p.created_at DESC, p.id DESC
              LIMIT ${kept})
-          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::int AS threads,
-                  NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
+          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
              FROM (${ranked}) AS ranked ${after}
             ORDER BY ranked.score DESC, ranked.id DESC
             LIMIT ${RESULTS_PER_PAGE + 1})
           UNION ALL
-          SELECT NULL, NULL, counted.count, counted.threads, edge.created_at, edge.id
-            FROM (SELECT count(*)::int AS count, count(DISTINCT thread_id)::int AS threads FROM results) AS counted
-            LEFT JOIN LATERAL (${edgeRow}) AS edge ON true`;
-      const rows = settings
-        ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1]
-        : await statement;
-      const summary = rows.find((row) => row.id === null);
-      const count = summary?.count ?? 0;
-      return {
-        rows: rows.flatMap((row) => (row.id === null || row.score === null ? [] : [{ id: row.id, score: row.score }])),
-        // Every one of the newest `kept` was found: a walk that found them needs nothing older.
-        complete: count >= kept,
-        more: (options.solvedOnly ? (summary?.threads ?? 0) : count) > rankedResults,
-        edge: summary?.edge_at && summary.edge_id ? { createdAt: summary.edge_at, id: summary.edge_id } : null,
-      };
+          SELECT NULL, NULL, counted.count, edge.created_at, edge.id
+            FROM (SELECT count(*)::int AS count FROM results) AS counted
+            LEFT JOIN LATERAL (SELECT created_at, id FROM results ORDER BY created_at DESC, id DESC
+                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
+      return summarize(
+        settings ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1] : await statement,
+      );
     };
     // Which way is cheaper, from the planner's estimate of the matches over every post and its count of
     // posts (agora_search_estimate). Settings apply to their statement's transaction only (set_config with
@@ -388,34 +376,124 @@ export function createSearchService({
     const { expected, posts: postCount } = built;
     const noSeqScan = Prisma.sql`set_config('enable_seqscan', 'off', true)`;
     const walkSettings = Prisma.sql`${noSeqScan}, set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`;
-    const byDate = way ? way === 'every-match-by-date' : expected > 4 * kept;
-    const everyWay = () => (byDate ? pageOf(everyMatchByDate, true, noSeqScan) : pageOf(everyMatch, false, null));
-    let outcome: Awaited<ReturnType<typeof pageOf>> | null = null;
-    let walked = false;
-    if (edge) {
-      // A later page of the newest results: the way the first page found them, back to its edge (a walk
-      // then reads every post back to it, as the first page's did).
-      outcome = edge.walked ? await pageOf(walk(null), false, walkSettings) : await everyWay();
-      walked = edge.walked;
-    } else {
+    type Outcome = Awaited<ReturnType<typeof pageOf>>;
+
+    /** The newest posts that match: /search. */
+    const newestPosts = async (): Promise<{ outcome: Outcome; walked: boolean }> => {
+      const byDate = way ? way === 'every-match-by-date' : expected > 4 * kept;
+      const everyWay = () => (byDate ? pageOf(everyMatchByDate, true, noSeqScan) : pageOf(everyMatch, false, null));
+      if (edge) {
+        // A later page of the newest results: the way the first page found them, back to its edge (a walk
+        // then reads every post back to it, as the first page's did).
+        return {
+          outcome: edge.walked ? await pageOf(walk(null), false, walkSettings) : await everyWay(),
+          walked: edge.walked,
+        };
+      }
       // A walk over as many posts as the words are expected to match (at most walkLimit) would find
       // enough results were every post readable; it cannot in fewer posts than `kept`.
-      const walkFirst = way ? way === 'walk' : expected >= kept && expected * expected >= kept * postCount;
-      if (walkFirst) {
-        outcome = await pageOf(
+      if (way ? way === 'walk' : expected >= kept && expected * expected >= kept * postCount) {
+        const walked = await pageOf(
           walk(way === 'walk' ? walkLimit : Math.min(Math.ceil(expected), walkLimit)),
           false,
           walkSettings,
         );
-        walked = true;
         // Fewer than `kept` among the posts walked: the older posts may hold more.
-        if (!outcome.complete) {
-          outcome = null;
-          walked = false;
-        }
+        if (walked.complete) return { outcome: walked, walked: true };
       }
-      outcome ??= await everyWay();
-    }
+      return { outcome: await everyWay(), walked: false };
+    };
+
+    /**
+     * The newest questions that match: /solved?q=. A result is a question with an accepted answer, at the
+     * score of the better of its opening post and accepted answer among those that match and pass the
+     * post filters; the newest rankedResults questions by when they were asked are ranked (a thread's
+     * creation never changes, so later pages hold the same ones). Found from every match by the GIN
+     * index, or by a walk of the solved questions newest first (their own index, migration
+     * solved_questions_by_date) looking at each one's two posts: a word in most posts read every match
+     * (2 s at a million posts) to find the few that are a question or its accepted answer.
+     */
+    const newestQuestions = async (): Promise<{ outcome: Outcome; walked: boolean }> => {
+      // A question `q`'s opening post (the first of its thread's index: it is the thread's first post) and
+      // accepted answer, those that match and pass the post filters.
+      const qualifying = Prisma.sql`SELECT p.id, p.search_vector, p.is_opening, p.created_at, p.useful_count, q.accepted_post_id
+          FROM posts p WHERE p.id = q.accepted_post_id AND p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}
+        UNION ALL
+        SELECT p.id, p.search_vector, p.is_opening, p.created_at, p.useful_count, q.accepted_post_id
+          FROM posts p
+         WHERE p.id = (SELECT op.id FROM posts op WHERE op.thread_id = q.id AND op.is_opening
+                        ORDER BY op.created_at, op.id LIMIT 1)
+           AND p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}`;
+      const solvedConditions = Prisma.join(
+        [
+          Prisma.sql`t.kind = 'QUESTION' AND t.accepted_post_id IS NOT NULL AND NOT t.restricted`,
+          ...threadFilterConditions(filters),
+          ...(edge ? [Prisma.sql`(t.created_at, t.id) >= (${edge.createdAt}::timestamptz, ${edge.id}::uuid)`] : []),
+        ],
+        ' AND ',
+      );
+      // Every readable match of a question or its accepted answer, a row per question.
+      const everyMatchQuestion = Prisma.sql`SELECT t.id, t.created_at, t.accepted_post_id
+          FROM (${everyMatch}) AS p
+          CROSS JOIN LATERAL (SELECT * FROM threads th WHERE th.id = p.thread_id AND p.ok OFFSET 0) AS t
+         WHERE t.community_id = p.community_id AND ${solvedConditions} AND (p.is_opening OR p.id = t.accepted_post_id)
+         GROUP BY t.id, t.created_at, t.accepted_post_id
+         ORDER BY t.created_at DESC, t.id DESC
+         LIMIT ${kept}`;
+      // The solved questions, newest first, at most `limit` (every one back to the edge on later pages), and
+      // of them those the viewer may read (the community decided once per community, memoized) with a post
+      // that matches, looked at only once the community was found readable (the LATERAL names it).
+      const walkQuestions = (limit: number | null) => Prisma.sql`SELECT t.id, t.created_at, t.accepted_post_id
+          FROM (SELECT t.id, t.created_at, t.accepted_post_id, t.community_id FROM threads t WHERE ${solvedConditions}
+                 ORDER BY t.created_at DESC, t.id DESC ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`}) AS t
+          JOIN LATERAL (SELECT true AS ok FROM communities c ${myMembershipJoin(viewer)}
+                         WHERE c.id = t.community_id AND ${viewerReadsSql(viewer)} OFFSET 0) readable ON true
+          CROSS JOIN LATERAL (SELECT 1 FROM (SELECT t.id, t.accepted_post_id) AS q
+                               WHERE readable.ok AND EXISTS (SELECT 1 FROM (${qualifying}) AS found)) AS hit
+         ORDER BY t.created_at DESC, t.id DESC
+         LIMIT ${kept}`;
+      const questionsOf = async (questions: Prisma.Sql, settings: Prisma.Sql | null) => {
+        const score = scoreOf(Prisma.sql`r.search_vector`);
+        const statement = db.$queryRaw<Row[]>`
+          WITH questions AS MATERIALIZED (${questions}),
+          ranked AS (
+            SELECT DISTINCT ON (q.id) r.id, ${score} AS score
+              FROM (SELECT * FROM questions ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS q
+              CROSS JOIN LATERAL (${qualifying}) AS r
+             ORDER BY q.id, score DESC)
+          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
+             FROM ranked ${after}
+            ORDER BY ranked.score DESC, ranked.id DESC
+            LIMIT ${RESULTS_PER_PAGE + 1})
+          UNION ALL
+          SELECT NULL, NULL, counted.count, edge.created_at, edge.id
+            FROM (SELECT count(*)::int AS count FROM questions) AS counted
+            LEFT JOIN LATERAL (SELECT created_at, id FROM questions ORDER BY created_at DESC, id DESC
+                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
+        const rows = settings
+          ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1]
+          : await statement;
+        return summarize(rows);
+      };
+      if (edge) {
+        return {
+          outcome: edge.walked
+            ? await questionsOf(walkQuestions(null), walkSettings)
+            : await questionsOf(everyMatchQuestion, noSeqScan),
+          walked: edge.walked,
+        };
+      }
+      // A walk of walkLimit questions finds enough when the words are in one post of 50 or more, were
+      // every question readable.
+      if (way ? way === 'walk' : expected * walkLimit >= kept * postCount) {
+        const walked = await questionsOf(walkQuestions(walkLimit), walkSettings);
+        // Fewer than `kept` among the questions walked: older questions may hold more.
+        if (walked.complete) return { outcome: walked, walked: true };
+      }
+      return { outcome: await questionsOf(everyMatchQuestion, noSeqScan), walked: false };
+    };
+
+    const { outcome, walked } = options.solvedOnly ? await newestQuestions() : await newestPosts();
     const recent = edge !== null || outcome.more;
     const nextEdge: SearchEdge | null = edge ?? (outcome.more && outcome.edge ? { ...outcome.edge, walked } : null);
     const found = outcome.rows;
