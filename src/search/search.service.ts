@@ -333,9 +333,35 @@ export function createSearchService({
       };
     };
     /**
+     * One statement: `WITH <withClause>` (defining the CTE named `from`: at most `kept` rows with created_at
+     * and id), one page of `ranked` (rows id, score) after the cursor, and the row with no id that carries
+     * how many rows `from` holds and where its newest rankedResults end (summarize); under `settings`
+     * (set_config calls) in a transaction of their own, if any.
+     */
+    const runPage = async (
+      withClause: Prisma.Sql,
+      from: Prisma.Sql,
+      ranked: Prisma.Sql,
+      settings: Prisma.Sql | null,
+    ) => {
+      const statement = db.$queryRaw<Row[]>`
+          WITH ${withClause}
+          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
+             FROM (${ranked}) AS ranked ${after}
+            ORDER BY ranked.score DESC, ranked.id DESC
+            LIMIT ${RESULTS_PER_PAGE + 1})
+          UNION ALL
+          SELECT NULL, NULL, counted.count, edge.created_at, edge.id
+            FROM (SELECT count(*)::int AS count FROM ${from}) AS counted
+            LEFT JOIN LATERAL (SELECT created_at, id FROM ${from} ORDER BY created_at DESC, id DESC
+                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
+      return summarize(
+        settings ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1] : await statement,
+      );
+    };
+    /**
      * One page of the newest rankedResults results of `found` (rows of `columns` and `readable.ok`, with
-     * `search_vector` or `row_ctid`), ranked, under `settings` (set_config calls, in a transaction of their
-     * own with the statement), if any.
+     * `search_vector` or `row_ctid`), ranked (runPage).
      */
     const pageOf = async (found: Prisma.Sql, byRow: boolean, settings: Prisma.Sql | null) => {
       const score = scoreOf(byRow ? Prisma.sql`sv.search_vector` : Prisma.sql`r.search_vector`);
@@ -347,26 +373,18 @@ export function createSearchService({
       // The thread is looked up once the community was found readable (the LATERAL subquery names p.ok, so
       // the planner cannot look threads up first: it did, for every match, without memoizing the
       // communities, which doubled a common word's cost).
-      const statement = db.$queryRaw<Row[]>`
-          WITH results AS MATERIALIZED (
+      return runPage(
+        Prisma.sql`results AS MATERIALIZED (
             SELECT p.id, ${byRow ? Prisma.sql`p.row_ctid` : Prisma.sql`p.search_vector`}, p.is_opening, p.created_at,
                    p.useful_count, t.id AS thread_id, t.accepted_post_id
               FROM (${found}) AS p
               CROSS JOIN LATERAL (SELECT * FROM threads th WHERE th.id = p.thread_id AND p.ok OFFSET 0) AS t
              WHERE ${Prisma.join(threadConditions, ' AND ')}
              ORDER BY p.created_at DESC, p.id DESC
-             LIMIT ${kept})
-          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
-             FROM (${ranked}) AS ranked ${after}
-            ORDER BY ranked.score DESC, ranked.id DESC
-            LIMIT ${RESULTS_PER_PAGE + 1})
-          UNION ALL
-          SELECT NULL, NULL, counted.count, edge.created_at, edge.id
-            FROM (SELECT count(*)::int AS count FROM results) AS counted
-            LEFT JOIN LATERAL (SELECT created_at, id FROM results ORDER BY created_at DESC, id DESC
-                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
-      return summarize(
-        settings ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1] : await statement,
+             LIMIT ${kept})`,
+        Prisma.sql`results`,
+        ranked,
+        settings,
       );
     };
     // Which way is cheaper, from the planner's estimate of the matches over every post and its count of
@@ -454,26 +472,15 @@ export function createSearchService({
          LIMIT ${kept}`;
       const questionsOf = async (questions: Prisma.Sql, settings: Prisma.Sql | null) => {
         const score = scoreOf(Prisma.sql`r.search_vector`);
-        const statement = db.$queryRaw<Row[]>`
-          WITH questions AS MATERIALIZED (${questions}),
-          ranked AS (
-            SELECT DISTINCT ON (q.id) r.id, ${score} AS score
+        return runPage(
+          Prisma.sql`questions AS MATERIALIZED (${questions})`,
+          Prisma.sql`questions`,
+          Prisma.sql`SELECT DISTINCT ON (q.id) r.id, ${score} AS score
               FROM (SELECT * FROM questions ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS q
               CROSS JOIN LATERAL (${qualifying}) AS r
-             ORDER BY q.id, score DESC)
-          (SELECT ranked.id, ranked.score, NULL::int AS count, NULL::timestamptz AS edge_at, NULL::uuid AS edge_id
-             FROM ranked ${after}
-            ORDER BY ranked.score DESC, ranked.id DESC
-            LIMIT ${RESULTS_PER_PAGE + 1})
-          UNION ALL
-          SELECT NULL, NULL, counted.count, edge.created_at, edge.id
-            FROM (SELECT count(*)::int AS count FROM questions) AS counted
-            LEFT JOIN LATERAL (SELECT created_at, id FROM questions ORDER BY created_at DESC, id DESC
-                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
-        const rows = settings
-          ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1]
-          : await statement;
-        return summarize(rows);
+             ORDER BY q.id, score DESC`,
+          settings,
+        );
       };
       if (edge) {
         return {
