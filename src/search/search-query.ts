@@ -98,13 +98,15 @@ export function searchKey(query: ParsedQuery, filters: Readonly<Record<string, s
 }
 
 /**
- * Where the newest results that a search ranks end, when it ranks the newest only (more results than
- * SEARCH_RANKED_RESULTS): the oldest post among them, and whether they were found by a walk by date.
+ * Where the results the first page ranked end: the oldest post (or question, in the solved view) among
+ * them, whether a walk by date found them, and whether they were the newest only (more results than
+ * SEARCH_RANKED_RESULTS).
  */
 export interface SearchEdge {
   readonly createdAt: Date;
   readonly id: string;
   readonly walked: boolean;
+  readonly recent: boolean;
 }
 
 /** Where a page of ranked results ends: the last row's score and id, and the moment scores were taken at. */
@@ -115,14 +117,16 @@ export interface SearchCursor {
   readonly score: number;
   readonly id: string;
   /**
-   * The first page ranked the newest results only, back to this post: later pages rank the same ones (a
-   * post removed in between does not let an older one in, which would be skipped). Null: every result.
+   * Where the first page's results end: later pages rank the same ones, less those removed (an older one
+   * let in would rank above the cursor and be skipped), with those that came in since. Null: none.
    */
   readonly edge: SearchEdge | null;
 }
 
 export function encodeSearchCursor(cursor: SearchCursor): string {
-  const edge = cursor.edge ? [cursor.edge.createdAt.toISOString(), cursor.edge.id, cursor.edge.walked ? 1 : 0] : [];
+  const edge = cursor.edge
+    ? [cursor.edge.createdAt.toISOString(), cursor.edge.id, cursor.edge.walked ? 1 : 0, cursor.edge.recent ? 1 : 0]
+    : [];
   return Buffer.from(JSON.stringify([cursor.key, cursor.now.toISOString(), cursor.score, cursor.id, ...edge])).toString(
     'base64url',
   );
@@ -133,8 +137,8 @@ export function decodeSearchCursor(text: string | undefined | null): SearchCurso
   if (!text || text.length > 400) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || (value.length !== 4 && value.length !== 7)) return null;
-    const [key, at, score, id, edgeAt, edgeId, walked] = value as unknown[];
+    if (!Array.isArray(value) || (value.length !== 4 && value.length !== 8)) return null;
+    const [key, at, score, id, edgeAt, edgeId, walked, recent] = value as unknown[];
     const now = cursorDate(at);
     if (typeof key !== 'string' || !/^[0-9a-f]{16}$/.test(key)) return null;
     if (now === null || typeof score !== 'number' || !Number.isFinite(score)) return null;
@@ -142,7 +146,8 @@ export function decodeSearchCursor(text: string | undefined | null): SearchCurso
     if (value.length === 4) return { key, now, score, id, edge: null };
     const createdAt = cursorDate(edgeAt);
     if (createdAt === null || !isCursorUuid(edgeId) || (walked !== 0 && walked !== 1)) return null;
-    return { key, now, score, id, edge: { createdAt, id: edgeId, walked: walked === 1 } };
+    if (recent !== 0 && recent !== 1) return null;
+    return { key, now, score, id, edge: { createdAt, id: edgeId, walked: walked === 1, recent: recent === 1 } };
   } catch {
     return null;
   }

@@ -300,7 +300,16 @@ export function createSearchService({
     const after = cursor
       ? Prisma.sql`WHERE (ranked.score, ranked.id) < (${cursor.score}::float8, ${cursor.id}::uuid)`
       : Prisma.empty;
-    const kept = rankedResults + 1;
+    // The first page keeps rankedResults + 1 (one more says there are more). Later pages rank everything
+    // back to the first page's edge — what it ranked, less what was removed, with what came in since (a
+    // post restored or approved, a question solved) — at most 2 × rankedResults + 1: never one that was
+    // there all along pushed out by one that came in.
+    const kept = edge ? 2 * rankedResults + 1 : rankedResults + 1;
+    /** The newest rankedResults of a CTE on the first page, all of it on later pages. */
+    const newestOf = (from: Prisma.Sql) =>
+      edge
+        ? Prisma.sql`${from}`
+        : Prisma.sql`(SELECT * FROM ${from} ORDER BY created_at DESC, id DESC LIMIT ${rankedResults})`;
     // In float8 throughout (date_part, not extract's numeric), with the post's own count of "útil"
     // reactions (posts.useful_count, kept by triggers): counting reactions per match cost 12 µs each. On
     // rows `r` of a post with its thread's accepted_post_id.
@@ -320,7 +329,7 @@ export function createSearchService({
     /**
      * A page's rows and the row with no id that carries how many of the newest `kept` were found
      * (`complete`: all of them, so a walk that found them needs nothing older; `more`: more than
-     * rankedResults) and the last of the newest rankedResults (`edge`, for later pages).
+     * rankedResults) and the oldest of the newest rankedResults (`edge`, for later pages).
      */
     const summarize = (rows: Row[]) => {
       const summary = rows.find((row) => row.id === null);
@@ -335,7 +344,7 @@ export function createSearchService({
     /**
      * One statement: `WITH <withClause>` (defining the CTE named `from`: at most `kept` rows with created_at
      * and id), one page of `ranked` (rows id, score) after the cursor, and the row with no id that carries
-     * how many rows `from` holds and where its newest rankedResults end (summarize); under `settings`
+     * how many rows `from` holds and the oldest of its newest rankedResults (summarize); under `settings`
      * (set_config calls) in a transaction of their own, if any.
      */
     const runPage = async (
@@ -353,8 +362,10 @@ export function createSearchService({
           UNION ALL
           SELECT NULL, NULL, counted.count, edge.created_at, edge.id
             FROM (SELECT count(*)::int AS count FROM ${from}) AS counted
-            LEFT JOIN LATERAL (SELECT created_at, id FROM ${from} ORDER BY created_at DESC, id DESC
-                               OFFSET ${rankedResults - 1} LIMIT 1) AS edge ON true`;
+            LEFT JOIN LATERAL (SELECT created_at, id
+                                 FROM (SELECT created_at, id FROM ${from} ORDER BY created_at DESC, id DESC
+                                        LIMIT ${rankedResults}) AS newest
+                                ORDER BY created_at, id LIMIT 1) AS edge ON true`;
       return summarize(
         settings ? (await db.$transaction([db.$queryRaw`SELECT ${settings}`, statement]))[1] : await statement,
       );
@@ -368,8 +379,7 @@ export function createSearchService({
       const vectors = byRow
         ? Prisma.sql`CROSS JOIN LATERAL (SELECT sp.search_vector FROM posts sp WHERE sp.ctid = r.row_ctid) AS sv`
         : Prisma.empty;
-      const ranked = Prisma.sql`SELECT r.id, ${score} AS score
-        FROM (SELECT * FROM results ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS r ${vectors}`;
+      const ranked = Prisma.sql`SELECT r.id, ${score} AS score FROM ${newestOf(Prisma.sql`results`)} AS r ${vectors}`;
       // The thread is looked up once the community was found readable (the LATERAL subquery names p.ok, so
       // the planner cannot look threads up first: it did, for every match, without memoizing the
       // communities, which doubled a common word's cost).
@@ -401,8 +411,9 @@ export function createSearchService({
       const byDate = way ? way === 'every-match-by-date' : expected > 4 * kept;
       const everyWay = () => (byDate ? pageOf(everyMatchByDate, true, noSeqScan) : pageOf(everyMatch, false, null));
       if (edge) {
-        // A later page of the newest results: the way the first page found them, back to its edge (a walk
-        // then reads every post back to it, as the first page's did).
+        // A later page: the way the first page found its results, back to its edge (a walk then reads the
+        // posts back to it, as the first page's did; at most twice walkLimit, which a cursor made by hand
+        // with an old edge cannot pass).
         return {
           outcome: edge.walked ? await pageOf(walk(null), false, walkSettings) : await everyWay(),
           walked: edge.walked,
@@ -476,7 +487,7 @@ export function createSearchService({
           Prisma.sql`questions AS MATERIALIZED (${questions})`,
           Prisma.sql`questions`,
           Prisma.sql`SELECT DISTINCT ON (q.id) r.id, ${score} AS score
-              FROM (SELECT * FROM questions ORDER BY created_at DESC, id DESC LIMIT ${rankedResults}) AS q
+              FROM ${newestOf(Prisma.sql`questions`)} AS q
               CROSS JOIN LATERAL (${qualifying}) AS r
              ORDER BY q.id, score DESC`,
           settings,
@@ -485,7 +496,7 @@ export function createSearchService({
       if (edge) {
         return {
           outcome: edge.walked
-            ? await questionsOf(walkQuestions(null), walkSettings)
+            ? await questionsOf(walkQuestions(2 * walkLimit), walkSettings)
             : await questionsOf(everyMatchQuestion, noSeqScan),
           walked: edge.walked,
         };
@@ -501,8 +512,9 @@ export function createSearchService({
     };
 
     const { outcome, walked } = options.solvedOnly ? await newestQuestions() : await newestPosts();
-    const recent = edge !== null || outcome.more;
-    const nextEdge: SearchEdge | null = edge ?? (outcome.more && outcome.edge ? { ...outcome.edge, walked } : null);
+    const recent = edge ? edge.recent : outcome.more;
+    const nextEdge: SearchEdge | null =
+      edge ?? (outcome.edge ? { ...outcome.edge, walked, recent: outcome.more } : null);
     const found = outcome.rows;
 
     const page = found.slice(0, RESULTS_PER_PAGE);

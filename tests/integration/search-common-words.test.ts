@@ -286,6 +286,58 @@ describe.each(['chosen per search', ...WAYS])('/search through pages of the newe
       await t.db.post.updateMany({ where: { id: { in: hidden } }, data: { status: 'PUBLISHED' } });
     }
   });
+
+  /** Every page of a search, following its "next" links, calling `between` after the first. */
+  async function pages(url: string, between: () => Promise<unknown>) {
+    const bodies: string[] = [];
+    let next: string | undefined = url;
+    while (next && bodies.length < 5) {
+      const response = await get(next);
+      expect(response.statusCode).toBe(200);
+      bodies.push(response.body);
+      if (bodies.length === 1) await between();
+      next = /href="([^"]+)" rel="next"/.exec(response.body)?.[1]?.replaceAll('&amp;', '&');
+    }
+    return bodies;
+  }
+
+  it('never pushes out a result that was there all along for one that came in between pages', async () => {
+    // One of the newest 22 hidden: the first page's newest 22 reach one further back (bajas[2]); restored
+    // before the second page, it comes in again, and every one the first page counted is still shown.
+    const restored = bajas[10] ?? '';
+    await t.db.post.update({ where: { id: restored }, data: { status: 'HIDDEN' } });
+    try {
+      const bodies = await pages('/search?q=baja', () =>
+        t.db.post.update({ where: { id: restored }, data: { status: 'PUBLISHED' } }),
+      );
+      const shown = bodies.flatMap(resultPosts);
+      expect(new Set(shown).size).toBe(shown.length);
+      for (const id of bajas.slice(2).filter((id) => id !== restored)) expect(shown).toContain(id);
+      for (const body of bodies) expect(body).toContain('Hay más de 22 resultados');
+    } finally {
+      await t.db.post.update({ where: { id: restored }, data: { status: 'PUBLISHED' } });
+    }
+  });
+
+  it('keeps ranking every result when the first page ranked all of them and one comes in', async () => {
+    // Three hidden: 22 results, all ranked, no notice; one restored before the second page.
+    const hidden = [bajas[5] ?? '', bajas[6] ?? '', bajas[7] ?? ''];
+    await t.db.post.updateMany({ where: { id: { in: hidden } }, data: { status: 'HIDDEN' } });
+    try {
+      const bodies = await pages('/search?q=baja', () =>
+        t.db.post.update({ where: { id: hidden[0] }, data: { status: 'PUBLISHED' } }),
+      );
+      const shown = bodies.flatMap(resultPosts);
+      expect(new Set(shown).size).toBe(shown.length);
+      // The thread's opening post links to the thread ('opening').
+      for (const id of bajas.filter((id) => !hidden.includes(id))) {
+        expect(shown).toContain(id === bajas[0] ? 'opening' : id);
+      }
+      for (const body of bodies) expect(body).not.toContain('Hay más de');
+    } finally {
+      await t.db.post.updateMany({ where: { id: { in: hidden } }, data: { status: 'PUBLISHED' } });
+    }
+  });
 });
 
 describe.each(['chosen per search', ...WAYS])(

@@ -65,6 +65,7 @@ describe('search cursors', () => {
       createdAt: new Date('2026-10-01T08:00:00Z'),
       id: '1b9c2d1e-1111-4222-8333-444455556666',
       walked: true,
+      recent: false,
     };
     expect(decodeSearchCursor(encodeSearchCursor({ ...cursor, edge }))).toEqual({ ...cursor, edge });
     expect(searchKey(parseQuery('Contratos'), { tag: null })).toBe(key);
@@ -78,8 +79,10 @@ describe('search cursors', () => {
     const others = [
       [1, 2, 3, 4],
       [...valid, ...edge],
-      [...valid, ...edge, 2],
-      [...valid, 'x', edge[1], 1],
+      [...valid, ...edge, 1],
+      [...valid, ...edge, 2, 0],
+      [...valid, ...edge, 1, 2],
+      [...valid, 'x', edge[1], 1, 0],
     ].map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
     for (const text of ['', 'x', '%%%', ...others, 'a'.repeat(500)]) {
       expect(decodeSearchCursor(text)).toBeNull();
