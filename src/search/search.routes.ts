@@ -66,7 +66,7 @@ export async function searchRoutes(app: FastifyInstance, { db, search }: { db: D
         solvedOnly,
         locale: request.locale,
       });
-    else if (!failed && solvedOnly && form.values.q.trim() === '')
+    else if (!failed && solvedOnly && form.blank)
       solved = await search.latestSolved(request.viewer, form.after, filters);
     const nextLink = (cursor: string | null) => {
       if (!cursor) return null;

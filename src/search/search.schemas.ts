@@ -36,6 +36,8 @@ export interface ReadSearchForm {
   readonly errors: Partial<Record<keyof SearchFormValues, MessageKey>>;
   /** The query, when there is one to run (no errors, at least one word). */
   readonly query: ParsedQuery | null;
+  /** Nothing was typed but blanks and characters that show nothing (a zero-width space alone). */
+  readonly blank: boolean;
   readonly tag: (typeof POST_TAGS)[number] | null;
   readonly kind: (typeof THREAD_KINDS)[number] | null;
   readonly answered: 'yes' | 'no' | null;
@@ -106,6 +108,7 @@ export function readSearchForm(query: unknown, now = new Date(), timeZone = 'UTC
     after: first('after') || null,
     errors,
     query: ok ? parsedQuery : null,
+    blank: q === '',
     tag: (tag ?? null) as ReadSearchForm['tag'],
     kind: (kind ?? null) as ReadSearchForm['kind'],
     answered: answered ?? null,

@@ -368,3 +368,11 @@ describe.each(['chosen per search', ...WAYS])(
     });
   },
 );
+
+describe('/solved with nothing but characters that show nothing', () => {
+  it('lists the latest solved questions, as with nothing typed', async () => {
+    const page = await kit.get('/solved?q=%E2%80%8B', reader.cookie);
+    expect(page.statusCode).toBe(200);
+    for (const id of quorum) expect(page.body).toContain(`/threads/${id}`);
+  });
+});
