@@ -220,7 +220,7 @@ export function createSearchService({
 
     const language = stopWordLanguage(options.locale);
     const [built] = await db.$queryRaw<
-      { query: string; positive: string; nodes: number; expected: number; posts: number }[]
+      { query: string; positive: string; nodes: number; expected: number; posts: number; solved: number }[]
     >`
       SELECT q::text AS query, (${fullQuery(query, true)})::text AS positive,
         -- Words that the person's language drops as too common (de, la, the…), all of them: nothing worth
@@ -228,7 +228,10 @@ export function createSearchService({
         numnode(${fullQuery(query, true, [language])}) AS nodes,
         -- How many posts the planner expects that reading to match, and how many there are: how to find
         -- the results is chosen from these (below), never which are found.
-        estimate.matches AS expected, estimate.posts
+        estimate.matches AS expected, estimate.posts,
+        -- How many solved questions there are (their index's count, from VACUUM and ANALYZE).
+        (SELECT greatest(reltuples, 0)::float8 FROM pg_class
+          WHERE oid = 'threads_solved_created_at_id_idx'::regclass) AS solved
       FROM (SELECT (${fullQuery(query)}) AS q) AS built,
            agora_search_estimate(${fullQuery(query, true, [language])}) AS estimate`;
     if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true, recent: null };
@@ -502,11 +505,13 @@ export function createSearchService({
         };
       }
       // A walk of walkLimit questions finds enough when the words are in one post of 50 or more, were
-      // every question readable.
+      // every question readable. When there are no more solved questions than that, the walk goes through
+      // all of them if need be, and what it found is all there is.
       if (way ? way === 'walk' : expected * walkLimit >= kept * postCount) {
-        const walked = await questionsOf(walkQuestions(walkLimit), walkSettings);
+        const all = built.solved <= walkLimit;
+        const walked = await questionsOf(walkQuestions(all ? null : walkLimit), walkSettings);
         // Fewer than `kept` among the questions walked: older questions may hold more.
-        if (walked.complete) return { outcome: walked, walked: true };
+        if (all || walked.complete) return { outcome: walked, walked: true };
       }
       return { outcome: await questionsOf(everyMatchQuestion, noSeqScan), walked: false };
     };
