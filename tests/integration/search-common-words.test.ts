@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import type { SearchWay } from '../../src/config.js';
+import type { Config, SearchWay } from '../../src/config.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createOrganization } from '../support/factories.js';
 import { threadTestKit } from '../support/threads.js';
@@ -56,31 +56,13 @@ async function age(ids: readonly string[], ages: (index: number) => number) {
 
 beforeAll(async () => {
   t = await createTestApp({ SEARCH_RANKED_RESULTS: '5' });
-  paged = await buildApp({
-    config: { ...t.config, search: { rankedResults: 22 } },
-    db: t.db,
-    databaseUrl: t.database.url,
-    logger: false,
-  });
+  /** The same site, its search set otherwise. */
+  const appWith = (search: Config['search']) =>
+    buildApp({ config: { ...t.config, search }, db: t.db, databaseUrl: t.database.url, logger: false });
+  paged = await appWith({ rankedResults: 22 });
   for (const way of WAYS) {
-    pagedByWay.set(
-      way,
-      await buildApp({
-        config: { ...t.config, search: { rankedResults: 22, way } },
-        db: t.db,
-        databaseUrl: t.database.url,
-        logger: false,
-      }),
-    );
-    byWay.set(
-      way,
-      await buildApp({
-        config: { ...t.config, search: { rankedResults: 5, way } },
-        db: t.db,
-        databaseUrl: t.database.url,
-        logger: false,
-      }),
-    );
+    pagedByWay.set(way, await appWith({ rankedResults: 22, way }));
+    byWay.set(way, await appWith({ rankedResults: 5, way }));
   }
   home = await createOrganization(t.db);
   const community = await kit.community({ name: 'Padrón y estadística' });
