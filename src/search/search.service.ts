@@ -193,11 +193,11 @@ export function createSearchService({
     const everyMatchByDate = Prisma.sql`SELECT ${columns}, p.ctid AS row_ctid, readable.ok FROM posts p ${readable}
       WHERE p.search_vector @@ ${tsquery}::tsquery AND ${postConditions}
       ORDER BY p.created_at DESC, p.id DESC OFFSET 0`;
-    // The newest posts, at most `limit` (every one back to the edge on later pages), and of them those with
-    // the words that the viewer may read.
-    const walk = (limit: number | null) => Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok
+    // The newest posts, at most `limit` (back to the edge on later pages), and of them those with the words
+    // that the viewer may read.
+    const walk = (limit: number) => Prisma.sql`SELECT ${columns}, p.search_vector, readable.ok
       FROM (SELECT ${columns}, p.search_vector FROM posts p WHERE ${postConditions}
-             ORDER BY p.created_at DESC, p.id DESC ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`}) AS p ${readable}
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}) AS p ${readable}
       WHERE p.search_vector @@ ${tsquery}::tsquery`;
     const threadConditions = [
       Prisma.sql`NOT t.restricted AND t.community_id = p.community_id`,
@@ -321,7 +321,7 @@ export function createSearchService({
         // posts back to it, as the first page's did; at most twice walkLimit, which a cursor made by hand
         // with an old edge cannot pass).
         return {
-          outcome: edge.walked ? await pageOf(walk(null), false, walkSettings) : await everyWay(),
+          outcome: edge.walked ? await pageOf(walk(2 * walkLimit), false, walkSettings) : await everyWay(),
           walked: edge.walked,
         };
       }
