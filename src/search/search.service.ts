@@ -128,15 +128,15 @@ export function createSearchService({
       SELECT q::text AS query, (${fullQuery(query, true)})::text AS positive,
         -- Words that the person's language drops as too common (de, la, the…), all of them: nothing worth
         -- searching for. Their language only: "once" or "don", English stop words, are Spanish words.
-        numnode(${fullQuery(query, true, [language])}) AS nodes,
+        numnode(built.own) AS nodes,
         -- How many posts the planner expects that reading to match, and how many there are: how to find
         -- the results is chosen from these (below), never which are found.
         estimate.matches AS expected, estimate.posts,
         -- How many solved questions there are (their index's count, from VACUUM and ANALYZE).
         (SELECT greatest(reltuples, 0)::float8 FROM pg_class
           WHERE oid = 'threads_solved_created_at_id_idx'::regclass) AS solved
-      FROM (SELECT (${fullQuery(query)}) AS q) AS built,
-           agora_search_estimate(${fullQuery(query, true, [language])}) AS estimate`;
+      FROM (SELECT (${fullQuery(query)}) AS q, (${fullQuery(query, true, [language])}) AS own) AS built,
+           agora_search_estimate(built.own) AS estimate`;
     if (!built || built.nodes === 0) return { hits: [], next: null, staleCursor, onlyStopWords: true, recent: null };
 
     // The matching posts first, on the partial GIN index, and only then their threads, each by its key: a
@@ -158,10 +158,12 @@ export function createSearchService({
     // (one more says there are more than rankedResults), and the newest rankedResults of them ranked. Which
     // results are ranked, and whether the page says that only the newest were, depend on what the viewer may
     // read only: a word written often where they may not read changes nothing they see. When there are
-    // fewer, they are all of them, ranked exactly. They are found in one of two ways, which find the same
+    // fewer, they are all of them, ranked exactly. They are found in one of three ways, which find the same
     // results and differ in cost only (so only how long a search takes depends on posts the viewer may not
     // read, as it always did):
-    // - every match, from the GIN index (cost: the matches, about 1.5 µs each), then sorted by date;
+    // - every match, from the GIN index (cost: the matches, about 1.5 µs each), its thread looked up, then
+    //   the newest kept (rare words);
+    // - the same sorted by date before any thread is looked up (everyMatchByDate: many matches);
     // - a walk of the newest posts by date, which stops once it has rankedResults + 1 results (cost: the
     //   posts walked, about 0.6 µs each), tried first when the planner expects the word in so many posts
     //   that a walk over as many posts as it has matches would find enough, were every post readable. The
